@@ -1,0 +1,93 @@
+"""The typed context every handler receives: `context.svc` is the bot's services."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+
+from bot.auth import Action
+from bot.db import Database
+from bot.repos.conversations import Conversation, ConversationsRepo
+from bot.repos.groups import GroupsRepo
+from bot.repos.org import OrgRepo
+from bot.repos.people import PeopleRepo
+from bot.settings import Settings
+from bot.texts import Texts
+from scheduler.flood import FloodController
+
+FlowStep = Callable[[Update, "BanzuContext", Conversation], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class CommandInfo:
+    """A command as /help and setMyCommands show it; `action` None = everyone registered."""
+
+    name: str
+    text_key: str
+    action: Action | None = None
+    private: bool = True
+    group: bool = False
+    public: bool = False  # shown even before registration
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    texts: Texts
+    flood: FloodController
+    people: PeopleRepo
+    groups: GroupsRepo
+    conversations: ConversationsRepo
+    org: OrgRepo
+    # flow name -> handler of the next private message in that flow; filled by handlers'
+    # register(app), so a feature owns its steps and the dispatcher knows none of them.
+    flows: dict[str, FlowStep] = field(default_factory=dict)
+    commands: list[CommandInfo] = field(default_factory=list)
+    seen_users: set[tuple[int, bool]] = field(default_factory=set)
+    last_alert: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, settings: Settings, flood: FloodController) -> Services:
+        db = Database(settings.db_path)
+        return cls(
+            settings=settings,
+            db=db,
+            texts=Texts(default=settings.language),
+            flood=flood,
+            people=PeopleRepo(db),
+            groups=GroupsRepo(db),
+            conversations=ConversationsRepo(db),
+            org=OrgRepo(db),
+        )
+
+
+class AppData:
+    """`bot_data` of the Application: holds the services (PTB creates it without arguments)."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+
+    def attach(self, services: Services) -> None:
+        self._services = services
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("services not attached; build the app with build_application()")
+        return self._services
+
+
+BanzuApp = Application[
+    ExtBot[None], "BanzuContext", dict[Any, Any], dict[Any, Any], AppData, JobQueue["BanzuContext"]
+]
+
+
+class BanzuContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], AppData]):
+    @property
+    def svc(self) -> Services:
+        return self.bot_data.services

@@ -1,0 +1,186 @@
+"""SQL for people as the bot meets them: Telegram accounts, roster members, registration."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import aiosqlite
+
+from bot.auth import Role
+from bot.db import Database
+
+_PERSON_SQL = """
+SELECT m.id, m.employee_no, m.name, m.team_id, t.name AS team_name, t.unit_id,
+       u.name AS unit_name, m.tg_user_id, m.active,
+       (SELECT group_concat(role, ',') FROM member_roles r WHERE r.member_id = m.id) AS roles,
+       (SELECT group_concat(tag, ',') FROM member_tags g WHERE g.member_id = m.id) AS tags
+FROM members m JOIN teams t ON t.id = m.team_id JOIN units u ON u.id = t.unit_id
+"""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@dataclass(frozen=True)
+class Person:
+    member_id: int
+    employee_no: str
+    name: str
+    team_id: int
+    team_name: str
+    unit_id: int
+    unit_name: str
+    tg_user_id: int | None
+    active: bool
+    roles: frozenset[Role]
+    tags: tuple[str, ...]
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> Person:
+        return cls(
+            member_id=row["id"],
+            employee_no=row["employee_no"],
+            name=row["name"],
+            team_id=row["team_id"],
+            team_name=row["team_name"],
+            unit_id=row["unit_id"],
+            unit_name=row["unit_name"],
+            tg_user_id=row["tg_user_id"],
+            active=bool(row["active"]),
+            roles=frozenset(Role(r) for r in (row["roles"] or "").split(",") if r),
+            tags=tuple(sorted(t for t in (row["tags"] or "").split(",") if t)),
+        )
+
+
+@dataclass(frozen=True)
+class Attempts:
+    failures: int
+    locked_until: datetime | None
+
+
+class PeopleRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def touch_user(
+        self,
+        user_id: int,
+        first_name: str,
+        last_name: str | None,
+        username: str | None,
+        language_code: str | None,
+        private: bool,
+    ) -> None:
+        await self.db.execute(
+            "INSERT INTO tg_users(user_id, first_name, last_name, username, language_code,"
+            " private_ok) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(user_id) DO UPDATE SET first_name = excluded.first_name,"
+            " last_name = excluded.last_name, username = excluded.username,"
+            " language_code = excluded.language_code,"
+            " private_ok = max(tg_users.private_ok, excluded.private_ok),"
+            " last_seen = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
+            (user_id, first_name, last_name, username, language_code, int(private)),
+        )
+
+    async def set_private_ok(self, user_id: int, ok: bool) -> None:
+        await self.db.execute(
+            "UPDATE tg_users SET private_ok = ? WHERE user_id = ?", (int(ok), user_id)
+        )
+
+    async def private_ok(self, user_id: int) -> bool:
+        return bool(
+            await self.db.fetchval("SELECT private_ok FROM tg_users WHERE user_id = ?", (user_id,))
+        )
+
+    async def by_tg(self, user_id: int) -> Person | None:
+        row = await self.db.fetchone(_PERSON_SQL + " WHERE m.tg_user_id = ?", (user_id,))
+        return Person.from_row(row) if row else None
+
+    async def by_member(self, member_id: int) -> Person | None:
+        row = await self.db.fetchone(_PERSON_SQL + " WHERE m.id = ?", (member_id,))
+        return Person.from_row(row) if row else None
+
+    async def by_employee_no(self, employee_no: str) -> Person | None:
+        row = await self.db.fetchone(_PERSON_SQL + " WHERE m.employee_no = ?", (employee_no,))
+        return Person.from_row(row) if row else None
+
+    async def team_members(self, team_id: int) -> list[Person]:
+        rows = await self.db.fetchall(
+            _PERSON_SQL + " WHERE m.team_id = ? AND m.active = 1 ORDER BY m.employee_no",
+            (team_id,),
+        )
+        return [Person.from_row(r) for r in rows]
+
+    async def link(self, member_id: int, user_id: int) -> bool:
+        """Link an account to a roster member; False if either is already linked elsewhere."""
+        async with self.db.transaction() as tx:
+            async with tx.execute(
+                "SELECT 1 FROM members WHERE tg_user_id = ? AND id != ?", (user_id, member_id)
+            ) as cur:
+                if await cur.fetchone():
+                    return False
+            async with tx.execute(
+                "UPDATE members SET tg_user_id = ?, linked_at = ?, updated_at = ?"
+                " WHERE id = ? AND tg_user_id IS NULL",
+                (user_id, iso(utcnow()), iso(utcnow()), member_id),
+            ) as cur:
+                linked = cur.rowcount == 1
+            if linked:
+                await tx.execute("DELETE FROM registration_attempts WHERE user_id = ?", (user_id,))
+            return linked
+
+    async def admin_user_ids(self, configured: frozenset[int]) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT m.tg_user_id FROM members m JOIN member_roles r ON r.member_id = m.id"
+            " WHERE r.role = 'admin' AND m.active = 1 AND m.tg_user_id IS NOT NULL"
+        )
+        return sorted(configured | {r[0] for r in rows})
+
+    async def attempts(self, user_id: int) -> Attempts:
+        row = await self.db.fetchone(
+            "SELECT failures, locked_until FROM registration_attempts WHERE user_id = ?",
+            (user_id,),
+        )
+        if row is None:
+            return Attempts(0, None)
+        locked = parse_iso(row["locked_until"]) if row["locked_until"] else None
+        return Attempts(row["failures"], locked)
+
+    async def record_failure(self, user_id: int, max_failures: int, pause: timedelta) -> Attempts:
+        """Count a wrong employee number; the max-th failure starts a pause and resets the count."""
+        async with self.db.transaction() as tx:
+            async with tx.execute(
+                "INSERT INTO registration_attempts(user_id, failures) VALUES (?, 1)"
+                " ON CONFLICT(user_id) DO UPDATE SET failures = failures + 1"
+                " RETURNING failures",
+                (user_id,),
+            ) as cur:
+                row = await cur.fetchone()
+            failures = int(row[0]) if row else 1
+            if failures < max_failures:
+                return Attempts(failures, None)
+            until = utcnow() + pause
+            await tx.execute(
+                "UPDATE registration_attempts SET failures = 0, locked_until = ? WHERE user_id = ?",
+                (iso(until), user_id),
+            )
+            return Attempts(failures, until)
+
+    async def audit(
+        self, actor: int | None, action: str, subject: str | None, detail: dict[str, object]
+    ) -> None:
+        await self.db.execute(
+            "INSERT INTO audit_log(actor, action, subject, detail) VALUES (?, ?, ?, ?)",
+            (actor, action, subject, json.dumps(detail, ensure_ascii=False)),
+        )

@@ -1,0 +1,92 @@
+"""Binding a group chat to a team: who may, which team, and what happens to an earlier group."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.auth import Action, Place, Reach, can, reach
+from bot.repos.groups import GroupsRepo
+from bot.repos.org import OrgRepo, Team
+from bot.services.identity import Identity
+
+MAX_BUTTONS = 24
+
+
+class BindOutcome(StrEnum):
+    # values double as text keys under groups.*
+    READY = "ready"
+    PICK = "bind_pick"
+    TOO_MANY = "bind_too_many"
+    DONE = "bind_done"
+    ALREADY = "bind_already"
+    OTHER_TEAM = "bind_other_team"
+    NOT_REGISTERED = "bind_not_registered"
+    REFUSED = "bind_refused"
+    NO_TEAM = "bind_no_team"
+    NO_MATCH = "bind_no_match"
+
+
+@dataclass(frozen=True)
+class BindResult:
+    outcome: BindOutcome
+    teams: list[Team] = field(default_factory=list)
+    wanted: str | None = None
+    moved_from_team: str | None = None
+
+
+def _place(team: Team) -> Place:
+    return Place(unit_id=team.unit_id, team_id=team.id)
+
+
+def _matches(team: Team, wanted: str) -> bool:
+    return wanted in (team.name, f"{team.unit_name}{team.name}", f"{team.unit_name}·{team.name}")
+
+
+async def candidates(
+    org: OrgRepo, groups: GroupsRepo, ident: Identity, chat_id: int, wanted: str | None
+) -> BindResult:
+    """Which teams this person could bind this group to, before they choose."""
+    if not ident.registered:
+        return BindResult(BindOutcome.NOT_REGISTERED)
+    if reach(ident.actor, Action.BIND_GROUP) is Reach.NONE:
+        return BindResult(BindOutcome.REFUSED)
+    allowed = [t for t in await org.teams() if can(ident.actor, Action.BIND_GROUP, _place(t))]
+    current = await groups.binding(chat_id)
+    if current and current.active and wanted is None:
+        bound = await org.team(current.team_id)
+        if bound is not None and bound in allowed:
+            return BindResult(BindOutcome.ALREADY, [bound])
+    if wanted:
+        allowed = [t for t in allowed if _matches(t, wanted)]
+        if not allowed:
+            return BindResult(BindOutcome.NO_MATCH, wanted=wanted)
+    if not allowed:
+        return BindResult(BindOutcome.NO_TEAM)
+    if len(allowed) == 1:
+        return BindResult(BindOutcome.READY, allowed)
+    if len(allowed) > MAX_BUTTONS:
+        return BindResult(BindOutcome.TOO_MANY, allowed[:1])
+    return BindResult(BindOutcome.PICK, allowed)
+
+
+async def bind(
+    org: OrgRepo, groups: GroupsRepo, ident: Identity, chat_id: int, team_id: int
+) -> BindResult:
+    """Bind after re-checking everything: a button may be pressed long after it was shown."""
+    team = await org.team(team_id)
+    if not ident.registered:
+        return BindResult(BindOutcome.NOT_REGISTERED)
+    if team is None or not can(ident.actor, Action.BIND_GROUP, _place(team)):
+        return BindResult(BindOutcome.REFUSED)
+    current = await groups.binding(chat_id)
+    if current and current.active:
+        if current.team_id == team_id:
+            return BindResult(BindOutcome.ALREADY, [team])
+        if reach(ident.actor, Action.BIND_GROUP) is not Reach.ALL:
+            other = await org.team(current.team_id)
+            return BindResult(BindOutcome.OTHER_TEAM, [other] if other else [])
+    previous = await groups.bind(chat_id, team_id, ident.actor.tg_user_id)
+    return BindResult(
+        BindOutcome.DONE, [team], moved_from_team=team.name if previous is not None else None
+    )

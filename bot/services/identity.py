@@ -1,0 +1,36 @@
+"""Who is this Telegram user to Banzu: roster member, roles, place — as an `Actor`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.auth import Actor, Role
+from bot.repos.people import PeopleRepo, Person
+from bot.settings import Settings
+
+
+@dataclass(frozen=True)
+class Identity:
+    actor: Actor
+    person: Person | None
+
+    @property
+    def registered(self) -> bool:
+        return self.actor.registered
+
+
+async def identify(people: PeopleRepo, settings: Settings, user_id: int) -> Identity:
+    person = await people.by_tg(user_id)
+    if person is not None and not person.active:
+        person = None
+    roles = set(person.roles) if person else set()
+    if user_id in settings.admins:
+        roles.add(Role.ADMIN)
+    actor = Actor(
+        tg_user_id=user_id,
+        roles=frozenset(roles),
+        member_id=person.member_id if person else None,
+        team_id=person.team_id if person else None,
+        unit_id=person.unit_id if person else None,
+    )
+    return Identity(actor, person)

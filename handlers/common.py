@@ -1,0 +1,70 @@
+"""Small helpers every handler uses: language, texts, replies in HTML."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram.constants import ParseMode
+
+from bot.context import BanzuContext
+from bot.services.identity import Identity, identify
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def lang_of(update: Update) -> str:
+    user = update.effective_user
+    code = (user.language_code or "") if user else ""
+    return "en" if code.lower().startswith("en") else "zh-CN"
+
+
+def tr(update: Update, context: BanzuContext, key: str, /, **values: object) -> str:
+    return context.svc.texts.get(key, lang_of(update), **values)
+
+
+async def reply(
+    update: Update,
+    context: BanzuContext,
+    key: str,
+    /,
+    markup: InlineKeyboardMarkup | None = None,
+    **values: object,
+) -> Message | None:
+    """Send the text `key` to the chat the update came from (not as a threaded reply)."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await send(context, chat.id, tr(update, context, key, **values), markup)
+
+
+async def send(
+    context: BanzuContext,
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    **kwargs: Any,
+) -> Message:
+    return await context.bot.send_message(
+        chat_id,
+        text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+        link_preview_options=NO_PREVIEW,
+        **kwargs,
+    )
+
+
+async def who(update: Update, context: BanzuContext) -> Identity:
+    user = update.effective_user
+    if user is None:
+        raise ValueError("update without a user")
+    return await identify(context.svc.people, context.svc.settings, user.id)
+
+
+async def alert_admins(context: BanzuContext, key: str, /, **values: object) -> None:
+    """A one-line notice to every admin who can be reached privately."""
+    svc = context.svc
+    for admin in await svc.people.admin_user_ids(svc.settings.admins):
+        if await svc.people.private_ok(admin):
+            await send(context, admin, svc.texts.get(key, **values))

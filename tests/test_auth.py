@@ -1,0 +1,81 @@
+"""The authorisation table: role × action × own / other team / other unit."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.auth import Action, Actor, Place, Reach, Role, can, reach
+
+OWN = Place(unit_id=1, team_id=10)
+SAME_UNIT = Place(unit_id=1, team_id=11)
+OTHER_UNIT = Place(unit_id=2, team_id=20)
+
+
+def actor(*roles: Role) -> Actor:
+    return Actor(tg_user_id=5, roles=frozenset(roles), member_id=50, team_id=10, unit_id=1)
+
+
+# (role, action, own team, same unit other team, other unit)
+TABLE = [
+    (Role.WORKER, Action.USE_BOT, True, True, True),
+    (Role.WORKER, Action.BIND_GROUP, False, False, False),
+    (Role.WORKER, Action.IMPORT_ORG, False, False, False),
+    (Role.WORKER, Action.SEND_NOTICE, False, False, False),
+    (Role.WORKER, Action.VIEW_REPORT, False, False, False),
+    (Role.WORKER, Action.VIEW_INVITES, False, False, False),
+    (Role.TEAM_LEADER, Action.BIND_GROUP, True, False, False),
+    (Role.TEAM_LEADER, Action.VIEW_INVITES, True, False, False),
+    (Role.TEAM_LEADER, Action.SEND_NOTICE, True, False, False),
+    (Role.TEAM_LEADER, Action.VIEW_REPORT, True, False, False),
+    (Role.TEAM_LEADER, Action.TAKE_ATTENDANCE, True, False, False),
+    (Role.TEAM_LEADER, Action.REVIEW_SUGGESTION, False, False, False),
+    (Role.TEAM_LEADER, Action.IMPORT_ORG, False, False, False),
+    (Role.TEAM_LEADER, Action.MANAGE_SCHEDULE, False, False, False),
+    (Role.UNIT_LEADER, Action.BIND_GROUP, True, True, False),
+    (Role.UNIT_LEADER, Action.VIEW_REPORT, True, True, False),
+    (Role.UNIT_LEADER, Action.REVIEW_SUGGESTION, True, True, False),
+    (Role.UNIT_LEADER, Action.SEND_NOTICE, True, True, False),
+    (Role.UNIT_LEADER, Action.IMPORT_ORG, False, False, False),
+    (Role.ADMIN, Action.BIND_GROUP, True, True, True),
+    (Role.ADMIN, Action.IMPORT_ORG, True, True, True),
+    (Role.ADMIN, Action.MANAGE_SCHEDULE, True, True, True),
+    (Role.ADMIN, Action.REVIEW_SUGGESTION, True, True, True),
+    (Role.ADMIN, Action.RECEIVE_ALERTS, True, True, True),
+]
+
+
+@pytest.mark.parametrize(("role", "action", "own", "unit", "other"), TABLE)
+def test_role_action_place(role: Role, action: Action, own: bool, unit: bool, other: bool) -> None:
+    a = actor(role)
+    if action is Action.USE_BOT:  # SELF reach: only the person's own records
+        assert can(a, action, Place(1, 10, member_id=50))
+        assert not can(a, action, Place(1, 10, member_id=51))
+        return
+    assert (can(a, action, OWN), can(a, action, SAME_UNIT), can(a, action, OTHER_UNIT)) == (
+        own,
+        unit,
+        other,
+    )
+
+
+def test_every_action_has_a_policy_row() -> None:
+    for action in Action:
+        reach(actor(Role.ADMIN), action)
+
+
+def test_widest_role_wins() -> None:
+    a = actor(Role.WORKER, Role.TEAM_LEADER, Role.UNIT_LEADER)
+    assert reach(a, Action.BIND_GROUP) is Reach.UNIT
+    assert can(a, Action.BIND_GROUP, SAME_UNIT)
+
+
+def test_no_roles_no_power() -> None:
+    a = Actor(tg_user_id=9, roles=frozenset())
+    assert not a.registered
+    assert all(not can(a, action) for action in Action)
+
+
+def test_leader_without_place_reaches_nothing_specific() -> None:
+    a = Actor(tg_user_id=9, roles=frozenset({Role.TEAM_LEADER}))
+    assert can(a, Action.BIND_GROUP)  # may use the command at all...
+    assert not can(a, Action.BIND_GROUP, OWN)  # ...but owns no team
