@@ -1,0 +1,363 @@
+"""SQL for the organisation: units, teams, roster members, invite codes, roster import.
+
+A roster import is one transaction: a file either lands whole or not at all. Members are keyed
+by employee number, so a re-import updates people in place and a team move keeps the member
+row (and everything pointing at it) while `team_history` records where they were and when.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+
+import aiosqlite
+
+from bot.db import Database
+from bot.org_import import (
+    ImportResult,
+    ImportSummary,
+    RosterFileError,
+    RosterRow,
+    read_roster,
+    validate,
+)
+
+__all__ = [
+    "ImportResult",
+    "ImportSummary",
+    "Invite",
+    "OrgRepo",
+    "Team",
+    "Unit",
+    "invite_link",
+    "new_invite_code",
+]
+
+_NOW = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+_TEAM_SQL = (
+    "SELECT t.id, t.unit_id, u.name AS unit_name, t.name, t.invite_code"
+    " FROM teams t JOIN units u ON u.id = t.unit_id"
+)
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Team:
+    id: int
+    unit_id: int
+    unit_name: str
+    name: str
+    invite_code: str
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> Team:
+        return cls(row["id"], row["unit_id"], row["unit_name"], row["name"], row["invite_code"])
+
+
+@dataclass(frozen=True)
+class Invite:
+    team_id: int
+    unit_name: str
+    team_name: str
+    code: str
+
+
+@dataclass
+class _Member:
+    id: int
+    name: str
+    team_id: int
+    active: bool
+    roles: set[str]
+    tags: set[str]
+
+
+class _DryRun(Exception):
+    """Raised inside the import transaction to roll it back after counting."""
+
+    def __init__(self, summary: ImportSummary) -> None:
+        super().__init__("dry run")
+        self.summary = summary
+
+
+def new_invite_code() -> str:
+    # 9 random bytes = 72 bits, 12 URL-safe characters: unguessable, and within what a
+    # Telegram deep-link payload allows (A-Z a-z 0-9 _ -, at most 64).
+    return secrets.token_urlsafe(9)
+
+
+def invite_link(bot_username: str, code: str) -> str:
+    return f"https://t.me/{bot_username.removeprefix('@')}?start={code}"
+
+
+class OrgRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ------------------------------------------------------------ import
+
+    async def import_file(
+        self,
+        data: bytes,
+        filename: str,
+        *,
+        prune: bool = False,
+        dry_run: bool = False,
+        actor: int | None = None,
+    ) -> ImportResult:
+        """Read, check and (unless there is any error, or dry_run) apply a roster file.
+
+        A dry run still computes the summary, inside a transaction that is rolled back.
+        """
+        try:
+            raw = read_roster(data, filename)
+        except RosterFileError as exc:
+            return ImportResult(file_error=exc.error, dry_run=dry_run)
+        rows, errors = validate(raw)
+        result = ImportResult(errors=errors, rows=len(raw), dry_run=dry_run)
+        if errors:
+            return result
+        summary = await self.apply_roster(
+            rows, prune=prune, actor=actor, source=filename, dry_run=dry_run
+        )
+        return replace(result, summary=summary)
+
+    async def apply_roster(
+        self,
+        rows: Sequence[RosterRow],
+        *,
+        prune: bool = False,
+        actor: int | None = None,
+        source: str | None = None,
+        dry_run: bool = False,
+    ) -> ImportSummary:
+        """Upsert units, teams and members from checked rows, in one transaction.
+
+        With prune, active members missing from `rows` are deactivated (rows kept).
+        """
+        try:
+            async with self.db.transaction() as tx:
+                summary = await _Import(tx).run(rows, prune)
+                if dry_run:
+                    raise _DryRun(summary)
+                detail = {**asdict(summary), "rows": len(rows), "prune": prune}
+                await tx.execute(
+                    "INSERT INTO audit_log(actor, action, subject, detail)"
+                    " VALUES (?, 'org.import', ?, ?)",
+                    (actor, source, json.dumps(detail)),
+                )
+        except _DryRun as dry:
+            return dry.summary
+        return summary
+
+    # ------------------------------------------------------------ reading
+
+    async def units(self) -> list[Unit]:
+        rows = await self.db.fetchall("SELECT id, name FROM units ORDER BY id")
+        return [Unit(r["id"], r["name"]) for r in rows]
+
+    async def teams(self) -> list[Team]:
+        """Teams in roster order (the order units and teams were first imported)."""
+        rows = await self.db.fetchall(_TEAM_SQL + " ORDER BY u.id, t.id")
+        return [Team.from_row(r) for r in rows]
+
+    async def team(self, team_id: int) -> Team | None:
+        row = await self.db.fetchone(_TEAM_SQL + " WHERE t.id = ?", (team_id,))
+        return Team.from_row(row) if row else None
+
+    async def team_by_invite(self, code: str) -> Team | None:
+        row = await self.db.fetchone(_TEAM_SQL + " WHERE t.invite_code = ?", (code,))
+        return Team.from_row(row) if row else None
+
+    # ------------------------------------------------------------ invites
+
+    async def list_invites(self) -> list[Invite]:
+        return [Invite(t.id, t.unit_name, t.name, t.invite_code) for t in await self.teams()]
+
+    async def rotate_invite(self, team_id: int) -> str:
+        """A new invite code for the team; the old one stops resolving. LookupError if no team."""
+        async with self.db.transaction() as tx:
+            code = await _unused_code(tx)
+            async with tx.execute(
+                f"UPDATE teams SET invite_code = ?, invite_at = {_NOW} WHERE id = ?",
+                (code, team_id),
+            ) as cur:
+                if cur.rowcount != 1:
+                    raise LookupError(f"no team {team_id}")
+        return code
+
+
+async def _unused_code(tx: aiosqlite.Connection) -> str:
+    while True:
+        code = new_invite_code()
+        async with tx.execute("SELECT 1 FROM teams WHERE invite_code = ?", (code,)) as cur:
+            if await cur.fetchone() is None:
+                return code
+
+
+class _Import:
+    """One roster import on an open transaction; counts what it does."""
+
+    def __init__(self, tx: aiosqlite.Connection) -> None:
+        self.tx = tx
+        self.counts: dict[str, int] = dict.fromkeys(asdict(ImportSummary()), 0)
+        self.now = ""
+
+    async def run(self, rows: Sequence[RosterRow], prune: bool) -> ImportSummary:
+        self.now = await self._scalar(f"SELECT {_NOW}")
+        # dict.fromkeys keeps roster order, so ids (and listings ordered by id) follow the file.
+        units = await self._units(list(dict.fromkeys(r.unit for r in rows)))
+        teams = await self._teams(list(dict.fromkeys((units[r.unit], r.team) for r in rows)))
+        members = await self._members()
+        new: list[tuple[RosterRow, int]] = []
+        for row in rows:
+            team_id = teams[(units[row.unit], row.team)]
+            member = members.get(row.employee_no)
+            if member is None:
+                new.append((row, team_id))
+            else:
+                await self._update(member, row, team_id)
+        await self._create(new)
+        if prune:
+            keep = {r.employee_no for r in rows}
+            for employee_no, member in members.items():
+                if member.active and employee_no not in keep:
+                    await self._deactivate(member.id)
+        return ImportSummary(**self.counts)
+
+    async def _scalar(self, sql: str) -> str:
+        async with self.tx.execute(sql) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            raise RuntimeError(f"no value from {sql}")
+        return str(row[0])
+
+    async def _insert(self, sql: str, params: Sequence[object]) -> int:
+        async with self.tx.execute(sql, params) as cur:
+            if cur.lastrowid is None:
+                raise RuntimeError("insert returned no row id")
+            return cur.lastrowid
+
+    async def _units(self, names: list[str]) -> dict[str, int]:
+        async with self.tx.execute("SELECT id, name FROM units") as cur:
+            known: dict[str, int] = {r["name"]: r["id"] for r in await cur.fetchall()}
+        for name in names:
+            if name not in known:
+                known[name] = await self._insert("INSERT INTO units(name) VALUES (?)", (name,))
+                self.counts["units_created"] += 1
+        return known
+
+    async def _teams(self, keys: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
+        async with self.tx.execute("SELECT id, unit_id, name FROM teams") as cur:
+            known: dict[tuple[int, str], int] = {
+                (r["unit_id"], r["name"]): r["id"] for r in await cur.fetchall()
+            }
+        for unit_id, name in keys:
+            if (unit_id, name) not in known:
+                code = await _unused_code(self.tx)
+                known[(unit_id, name)] = await self._insert(
+                    "INSERT INTO teams(unit_id, name, invite_code) VALUES (?, ?, ?)",
+                    (unit_id, name, code),
+                )
+                self.counts["teams_created"] += 1
+        return known
+
+    async def _members(self) -> dict[str, _Member]:
+        async with self.tx.execute(
+            "SELECT id, employee_no, name, team_id, active FROM members"
+        ) as cur:
+            rows = list(await cur.fetchall())
+        by_id = {
+            r["id"]: _Member(r["id"], r["name"], r["team_id"], bool(r["active"]), set(), set())
+            for r in rows
+        }
+        async with self.tx.execute("SELECT member_id, role FROM member_roles") as cur:
+            for member_id, role in await cur.fetchall():
+                by_id[member_id].roles.add(role)
+        async with self.tx.execute("SELECT member_id, tag FROM member_tags") as cur:
+            for member_id, tag in await cur.fetchall():
+                by_id[member_id].tags.add(tag)
+        return {r["employee_no"]: by_id[r["id"]] for r in rows}
+
+    async def _create(self, new: list[tuple[RosterRow, int]]) -> None:
+        """New members in a few batched statements: a first import may hold thousands, and
+        every round trip here holds the database's one writer lock a little longer."""
+        await self.tx.executemany(
+            "INSERT INTO members(employee_no, name, team_id, active, created_at, updated_at)"
+            " VALUES (?, ?, ?, 1, ?, ?)",
+            [(row.employee_no, row.name, team_id, self.now, self.now) for row, team_id in new],
+        )
+        async with self.tx.execute("SELECT employee_no, id FROM members") as cur:
+            ids: dict[str, int] = {r[0]: r[1] for r in await cur.fetchall()}
+        await self._set_labels([(ids[row.employee_no], row) for row, _ in new])
+        await self.tx.executemany(
+            "INSERT INTO team_history(member_id, team_id, from_at) VALUES (?, ?, ?)",
+            [(ids[row.employee_no], team_id, self.now) for row, team_id in new],
+        )
+        self.counts["members_created"] += len(new)
+
+    async def _update(self, member: _Member, row: RosterRow, team_id: int) -> None:
+        same = (
+            member.name == row.name
+            and member.team_id == team_id
+            and member.active
+            and member.roles == set(row.roles)
+            and member.tags == set(row.tags)
+        )
+        if same:
+            self.counts["unchanged"] += 1
+            return
+        await self.tx.execute(
+            "UPDATE members SET name = ?, team_id = ?, active = 1, updated_at = ? WHERE id = ?",
+            (row.name, team_id, self.now, member.id),
+        )
+        await self.tx.execute("DELETE FROM member_roles WHERE member_id = ?", (member.id,))
+        await self.tx.execute("DELETE FROM member_tags WHERE member_id = ?", (member.id,))
+        await self._set_labels([(member.id, row)])
+        await self._place(member.id, team_id)
+        self.counts["members_updated"] += 1
+        self.counts["members_moved"] += int(member.team_id != team_id)
+
+    async def _set_labels(self, members: list[tuple[int, RosterRow]]) -> None:
+        await self.tx.executemany(
+            "INSERT INTO member_roles(member_id, role) VALUES (?, ?)",
+            [(member_id, role) for member_id, row in members for role in sorted(row.roles)],
+        )
+        await self.tx.executemany(
+            "INSERT INTO member_tags(member_id, tag) VALUES (?, ?)",
+            [(member_id, tag) for member_id, row in members for tag in row.tags],
+        )
+
+    async def _place(self, member_id: int, team_id: int) -> None:
+        """Make the member's one open history row point at team_id, closing any other."""
+        await self.tx.execute(
+            "UPDATE team_history SET to_at = ?"
+            " WHERE member_id = ? AND to_at IS NULL AND team_id != ?",
+            (self.now, member_id, team_id),
+        )
+        async with self.tx.execute(
+            "SELECT 1 FROM team_history WHERE member_id = ? AND to_at IS NULL", (member_id,)
+        ) as cur:
+            if await cur.fetchone() is not None:
+                return
+        await self.tx.execute(
+            "INSERT INTO team_history(member_id, team_id, from_at) VALUES (?, ?, ?)",
+            (member_id, team_id, self.now),
+        )
+
+    async def _deactivate(self, member_id: int) -> None:
+        await self.tx.execute(
+            "UPDATE members SET active = 0, updated_at = ? WHERE id = ?", (self.now, member_id)
+        )
+        await self.tx.execute(
+            "UPDATE team_history SET to_at = ? WHERE member_id = ? AND to_at IS NULL",
+            (self.now, member_id),
+        )
+        self.counts["members_deactivated"] += 1
