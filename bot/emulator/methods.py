@@ -1,0 +1,610 @@
+"""The Bot API methods the emulator implements, each as Telegram behaves for it.
+
+Every function gets the world (``State``) and one already validated ``Call`` and returns the
+method's result (checked against the spec by the caller) or raises ``ApiError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import struct
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import bad_request
+from .state import JSON, Chat, Message, Poll, State, StoredFile, default_object
+from .wire import UploadedFile
+
+NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
+
+
+@dataclass(slots=True)
+class Call:
+    method: str
+    params: JSON
+    texts: dict[str, tuple[str, list[JSON]]] = field(default_factory=dict)
+    read_timeout: float | None = None
+
+    def text(self, name: str) -> tuple[str | None, list[JSON]]:
+        if name in self.texts:
+            return self.texts[name]
+        return None, []
+
+
+Handler = Callable[[State, Call], Any]
+METHODS: dict[str, Handler] = {}
+
+
+def method(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        METHODS[name.lower()] = fn
+        return fn
+
+    return register
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def inline_markup(params: JSON) -> JSON | None:
+    """The inline keyboard of a call (other keyboards are not part of the Message)."""
+    markup = params.get("reply_markup")
+    if not isinstance(markup, dict) or "inline_keyboard" not in markup:
+        return None
+    for row in markup["inline_keyboard"]:
+        for button in row:
+            actions = [k for k in button if k not in ("text", "icon_custom_emoji_id", "style")]
+            if len(actions) != 1:
+                detail = (
+                    "Text buttons are unallowed in the inline keyboard"
+                    if not actions
+                    else "exactly one of the optional fields must be used"
+                )
+                raise bad_request(f"can't parse inline keyboard button: {detail}", violation=True)
+    return dict(markup)
+
+
+def reply_target(chat: Chat, params: JSON) -> int | None:
+    reply = params.get("reply_parameters")
+    if not reply:
+        return None
+    mid = int(reply["message_id"])
+    if mid not in chat.messages and not reply.get("allow_sending_without_reply"):
+        raise bad_request("message to be replied not found")
+    return mid if mid in chat.messages else None
+
+
+def text_content(call: Call, field_name: str, entities_key: str) -> JSON:
+    text, entities = call.text(field_name)
+    content: JSON = {}
+    if text is not None and (text or field_name == "text"):
+        content[field_name] = text
+        if entities:
+            content[entities_key] = entities
+    return content
+
+
+def send(st: State, call: Call, chat: Chat, content: JSON, text: str | None = None) -> JSON:
+    """Post one bot message: flood check, store, transcript; the Message."""
+    markup = inline_markup(call.params)
+    reply_to = reply_target(chat, call.params)
+    st.admit(chat)
+    if markup is not None:
+        content["reply_markup"] = markup
+    msg = st.add_message(chat, st.bot, content, reply_to=reply_to)
+    st.record(call.method, chat.id, msg.message_id, call.params, text=text, reply_markup=markup)
+    return msg.data
+
+
+def editable(st: State, call: Call, what: str = "edit") -> tuple[Chat, Message]:
+    if call.params.get("inline_message_id") is not None:
+        raise bad_request("inline messages are not supported by the emulator")
+    if call.params.get("chat_id") is None:
+        raise bad_request("chat_id is empty", violation=True)
+    if call.params.get("message_id") is None:
+        raise bad_request("message identifier is not specified", violation=True)
+    chat = st.writable_chat(call.params["chat_id"], editing=True)
+    msg = chat.messages.get(call.params["message_id"])
+    if msg is None:
+        raise bad_request(f"message to {what} not found")
+    if not msg.by_bot:
+        raise bad_request(f"message can't be {'edited' if what == 'edit' else what + 'ed'}")
+    return chat, msg
+
+
+def apply_edit(st: State, call: Call, chat: Chat, msg: Message, changes: JSON) -> JSON:
+    """Replace fields of a bot message (None removes); 'not modified' if nothing changes."""
+    data = msg.data
+    if all(data.get(k) == v for k, v in changes.items()):
+        raise bad_request(NOT_MODIFIED)
+    st.admit(chat)
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    data["edit_date"] = st.now()
+    text = data.get("text", data.get("caption"))
+    st.record(
+        call.method,
+        chat.id,
+        msg.message_id,
+        call.params,
+        text=text,
+        reply_markup=data.get("reply_markup"),
+    )
+    return data
+
+
+def input_file(st: State, value: Any, kind: str) -> StoredFile:
+    if isinstance(value, UploadedFile):
+        return st.store_file(value, kind)
+    stored = st.files.get(str(value))
+    if stored is not None:
+        return stored
+    if str(value).startswith(("http://", "https://")):
+        raise bad_request("failed to get HTTP URL content")
+    raise bad_request("wrong file identifier/HTTP URL specified")
+
+
+def image_size(content: bytes) -> tuple[int, int]:
+    if content[:8] == b"\x89PNG\r\n\x1a\n" and len(content) >= 24:
+        width, height = struct.unpack(">II", content[16:24])
+        return int(width), int(height)
+    return 320, 240
+
+
+def member_json(st: State, chat: Chat, user_id: int) -> JSON:
+    user = st.users[user_id]
+    status = chat.members.get(user_id, "left")
+    if chat.type == "private" and user_id in (chat.id, st.bot.id):
+        status = "kicked" if (user_id == st.bot.id and st.users[chat.id].blocked) else "member"
+    base: JSON = {"status": status, "user": user.json()}
+    if status == "administrator":
+        rights = {
+            k: True
+            for k in (
+                "can_manage_chat",
+                "can_delete_messages",
+                "can_pin_messages",
+                "can_invite_users",
+                "can_restrict_members",
+                "can_change_info",
+            )
+        }
+        return default_object(st.spec, "ChatMemberAdministrator", {**base, **rights})
+    if status == "creator":
+        return default_object(st.spec, "ChatMemberOwner", base)
+    if status == "kicked":
+        return {**base, "until_date": 0}
+    if status == "restricted":
+        return default_object(st.spec, "ChatMemberRestricted", {**base, "until_date": 0})
+    return base
+
+
+# ---------------------------------------------------------------------- the bot itself
+
+
+@method("getMe")
+def get_me(st: State, call: Call) -> JSON:
+    return {
+        **st.bot.json(),
+        "can_join_groups": True,
+        "can_read_all_group_messages": not st.privacy_mode,
+        "supports_inline_queries": False,
+        "can_connect_to_business": False,
+        "has_main_web_app": False,
+    }
+
+
+@method("logOut")
+@method("close")
+def log_out(st: State, call: Call) -> bool:
+    return True
+
+
+def scope_key(st: State, call: Call) -> tuple[str, str]:
+    scope = call.params.get("scope") or {"type": "default"}
+    if "chat_id" in scope:
+        st.resolve_chat(scope["chat_id"])
+    return json.dumps(scope, sort_keys=True), call.params.get("language_code") or ""
+
+
+@method("setMyCommands")
+def set_my_commands(st: State, call: Call) -> bool:
+    commands = call.params["commands"]
+    if len(commands) > 100:
+        raise bad_request("BOT_COMMANDS_TOO_MUCH", violation=True)
+    st.commands[scope_key(st, call)] = commands
+    st.record(call.method, None, None, call.params)
+    return True
+
+
+@method("getMyCommands")
+def get_my_commands(st: State, call: Call) -> list[JSON]:
+    return list(st.commands.get(scope_key(st, call), []))
+
+
+@method("deleteMyCommands")
+def delete_my_commands(st: State, call: Call) -> bool:
+    st.commands.pop(scope_key(st, call), None)
+    st.record(call.method, None, None, call.params)
+    return True
+
+
+# ---------------------------------------------------------------------- updates
+
+
+@method("getUpdates")
+async def get_updates(st: State, call: Call) -> list[JSON]:
+    p = call.params
+    if "allowed_updates" in p:
+        allowed = p["allowed_updates"]
+        st.allowed_updates = frozenset(allowed) if allowed else None
+    if p.get("offset"):
+        st.confirm(p["offset"])
+    # The server clamps the limit to 1-100 rather than rejecting it.
+    limit = min(max(p.get("limit", 100), 1), 100)
+    timeout = max(p.get("timeout", 0), 0)
+    if not st.updates and timeout:
+        await wait_for_update(st, min(timeout, call.read_timeout or timeout))
+    batch = st.updates[:limit]
+    if batch:
+        st.fetched_upto = max(st.fetched_upto, batch[-1]["update_id"])
+    return batch
+
+
+async def wait_for_update(st: State, seconds: float) -> None:
+    waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    st.waiters.append(waiter)
+    try:
+        async with asyncio.timeout(seconds):
+            await waiter
+    except TimeoutError:
+        pass
+    finally:
+        if waiter in st.waiters:
+            st.waiters.remove(waiter)
+
+
+@method("deleteWebhook")
+def delete_webhook(st: State, call: Call) -> bool:
+    if call.params.get("drop_pending_updates"):
+        st.updates.clear()
+    return True
+
+
+@method("getWebhookInfo")
+def get_webhook_info(st: State, call: Call) -> JSON:
+    return {"url": "", "has_custom_certificate": False, "pending_update_count": len(st.updates)}
+
+
+# ---------------------------------------------------------------------- sending
+
+
+@method("sendMessage")
+def send_message(st: State, call: Call) -> JSON:
+    chat = st.writable_chat(call.params["chat_id"])
+    content = text_content(call, "text", "entities")
+    return send(st, call, chat, content, content["text"])
+
+
+@method("sendChatAction")
+def send_chat_action(st: State, call: Call) -> bool:
+    st.writable_chat(call.params["chat_id"])
+    return True
+
+
+@method("sendDocument")
+def send_document(st: State, call: Call) -> JSON:
+    chat = st.writable_chat(call.params["chat_id"])
+    stored = input_file(st, call.params["document"], "document")
+    doc = {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.unique_id,
+        "file_name": stored.file_name,
+        "mime_type": stored.mime_type,
+        "file_size": len(stored.content),
+    }
+    content = {"document": doc, **text_content(call, "caption", "caption_entities")}
+    result = send(st, call, chat, content, content.get("caption"))
+    return result
+
+
+@method("sendPhoto")
+def send_photo(st: State, call: Call) -> JSON:
+    chat = st.writable_chat(call.params["chat_id"])
+    stored = input_file(st, call.params["photo"], "photo")
+    width, height = image_size(stored.content)
+    size = {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.unique_id,
+        "width": width,
+        "height": height,
+        "file_size": len(stored.content),
+    }
+    content = {"photo": [size], **text_content(call, "caption", "caption_entities")}
+    return send(st, call, chat, content, content.get("caption"))
+
+
+@method("sendPoll")
+def send_poll(st: State, call: Call) -> JSON:
+    p = call.params
+    chat = st.writable_chat(p["chat_id"])
+    question, q_entities = call.text("question")
+    poll_id = st.next_id("")
+    poll: JSON = {
+        "id": poll_id,
+        "question": question,
+        "options": [
+            {"persistent_id": str(i), "text": o["text"], "voter_count": 0}
+            for i, o in enumerate(p["options"])
+        ],
+        "total_voter_count": 0,
+        "is_closed": bool(p.get("is_closed", False)),
+        "is_anonymous": bool(p.get("is_anonymous", True)),
+        "type": p.get("type", "regular"),
+        "allows_multiple_answers": bool(p.get("allows_multiple_answers", False)),
+        "allows_revoting": bool(p.get("allows_revoting", p.get("type") != "quiz")),
+        "members_only": bool(p.get("members_only", False)),
+    }
+    if q_entities:
+        poll["question_entities"] = q_entities
+    if p.get("correct_option_ids") is not None:
+        poll["correct_option_ids"] = p["correct_option_ids"]
+    data = send(st, call, chat, {"poll": poll}, question)
+    st.polls[poll_id] = Poll(chat.id, data["message_id"], poll)
+    return data
+
+
+@method("stopPoll")
+def stop_poll(st: State, call: Call) -> JSON:
+    chat = st.writable_chat(call.params["chat_id"], editing=True)
+    msg = chat.messages.get(call.params["message_id"])
+    if msg is None or "poll" not in msg.data:
+        raise bad_request("message with poll to stop not found")
+    if not msg.by_bot:
+        raise bad_request("poll can't be stopped")
+    poll = msg.data["poll"]
+    if poll["is_closed"]:
+        raise bad_request("poll has already been closed")
+    st.admit(chat)
+    poll["is_closed"] = True
+    st.polls[poll["id"]].data = poll
+    markup = inline_markup(call.params)
+    if markup is not None:
+        msg.data["reply_markup"] = markup
+    st.record(call.method, chat.id, msg.message_id, call.params, text=poll["question"])
+    return dict(poll)
+
+
+@method("copyMessage")
+def copy_message(st: State, call: Call) -> JSON:
+    source = source_message(st, call, "copy")
+    if "poll" in source.data:
+        raise bad_request("polls can't be copied by the emulator")
+    chat = st.writable_chat(call.params["chat_id"])
+    content = {k: v for k, v in source.data.items() if k in COPIED_FIELDS}
+    if call.params.get("caption") is not None:
+        content.update(text_content(call, "caption", "caption_entities"))
+    data = send(st, call, chat, content, content.get("text", content.get("caption")))
+    return {"message_id": data["message_id"]}
+
+
+COPIED_FIELDS = ("text", "entities", "document", "photo", "caption", "caption_entities")
+
+
+@method("forwardMessage")
+def forward_message(st: State, call: Call) -> JSON:
+    source = source_message(st, call, "forward")
+    chat = st.writable_chat(call.params["chat_id"])
+    content = {k: v for k, v in source.data.items() if k in (*COPIED_FIELDS, "poll")}
+    content["forward_origin"] = {
+        "type": "user",
+        "date": source.data["date"],
+        "sender_user": source.data["from"],
+    }
+    st.admit(chat)
+    msg = st.add_message(chat, st.bot, content, reply_to=None)
+    st.record(
+        call.method,
+        chat.id,
+        msg.message_id,
+        call.params,
+        text=content.get("text", content.get("caption")),
+    )
+    return msg.data
+
+
+def source_message(st: State, call: Call, verb: str) -> Message:
+    source_chat = st.resolve_chat(call.params["from_chat_id"])
+    msg = source_chat.messages.get(call.params["message_id"])
+    if msg is None:
+        raise bad_request(f"message to {verb} not found")
+    return msg
+
+
+# ---------------------------------------------------------------------- editing
+
+
+@method("editMessageText")
+def edit_message_text(st: State, call: Call) -> JSON:
+    chat, msg = editable(st, call)
+    if "text" not in msg.data:
+        raise bad_request("there is no text in the message to edit")
+    text, entities = call.text("text")
+    changes: JSON = {
+        "text": text,
+        "entities": entities or None,
+        "reply_markup": inline_markup(call.params),
+    }
+    return apply_edit(st, call, chat, msg, changes)
+
+
+@method("editMessageCaption")
+def edit_message_caption(st: State, call: Call) -> JSON:
+    chat, msg = editable(st, call)
+    if not any(k in msg.data for k in ("document", "photo")):
+        raise bad_request("there is no caption in the message to edit")
+    caption, entities = call.text("caption")
+    changes: JSON = {
+        "caption": caption or None,
+        "caption_entities": entities or None,
+        "reply_markup": inline_markup(call.params),
+    }
+    return apply_edit(st, call, chat, msg, changes)
+
+
+@method("editMessageReplyMarkup")
+def edit_message_reply_markup(st: State, call: Call) -> JSON:
+    chat, msg = editable(st, call)
+    return apply_edit(st, call, chat, msg, {"reply_markup": inline_markup(call.params)})
+
+
+@method("deleteMessage")
+def delete_message(st: State, call: Call) -> bool:
+    chat = st.writable_chat(call.params["chat_id"], editing=True)
+    delete_one(st, chat, call.params["message_id"])
+    st.record(call.method, chat.id, call.params["message_id"], call.params)
+    return True
+
+
+@method("deleteMessages")
+def delete_messages(st: State, call: Call) -> bool:
+    chat = st.writable_chat(call.params["chat_id"], editing=True)
+    for mid in call.params["message_ids"]:
+        if mid in chat.messages:
+            delete_one(st, chat, mid)
+            st.record(call.method, chat.id, mid, call.params)
+    return True
+
+
+def delete_one(st: State, chat: Chat, message_id: int) -> None:
+    msg = chat.messages.get(message_id)
+    if msg is None:
+        raise bad_request("message to delete not found")
+    if not msg.by_bot and not st.bot_is_admin(chat):
+        raise bad_request("message can't be deleted")
+    del chat.messages[message_id]
+
+
+@method("answerCallbackQuery")
+def answer_callback_query(st: State, call: Call) -> bool:
+    query_id = call.params["callback_query_id"]
+    if st.callbacks.get(query_id, True):
+        raise bad_request(QUERY_TOO_OLD)
+    st.callbacks[query_id] = True
+    st.record(call.method, None, None, call.params, text=call.params.get("text"))
+    return True
+
+
+# ---------------------------------------------------------------------- pins
+
+
+@method("pinChatMessage")
+def pin_chat_message(st: State, call: Call) -> bool:
+    chat = st.writable_chat(call.params["chat_id"], editing=True)
+    mid = call.params["message_id"]
+    if mid not in chat.messages:
+        raise bad_request("message to pin not found")
+    require_pin_rights(st, chat)
+    if mid in chat.pinned:
+        chat.pinned.remove(mid)
+    chat.pinned.append(mid)
+    st.record(call.method, chat.id, mid, call.params)
+    return True
+
+
+@method("unpinChatMessage")
+def unpin_chat_message(st: State, call: Call) -> bool:
+    chat = st.writable_chat(call.params["chat_id"], editing=True)
+    require_pin_rights(st, chat)
+    mid = call.params.get("message_id")
+    if mid is None:
+        mid = chat.pinned[-1] if chat.pinned else None
+    if mid is None or mid not in chat.pinned:
+        raise bad_request("message to unpin not found")
+    chat.pinned.remove(mid)
+    st.record(call.method, chat.id, mid, call.params)
+    return True
+
+
+@method("unpinAllChatMessages")
+def unpin_all_chat_messages(st: State, call: Call) -> bool:
+    chat = st.writable_chat(call.params["chat_id"], editing=True)
+    require_pin_rights(st, chat)
+    chat.pinned.clear()
+    st.record(call.method, chat.id, None, call.params)
+    return True
+
+
+def require_pin_rights(st: State, chat: Chat) -> None:
+    if not st.bot_is_admin(chat):
+        raise bad_request("not enough rights to manage pinned messages in the chat")
+
+
+# ---------------------------------------------------------------------- chats
+
+
+@method("getChat")
+def get_chat(st: State, call: Call) -> JSON:
+    chat = st.writable_chat(call.params["chat_id"], editing=True)
+    info: JSON = {**st.chat_json(chat), "accent_color_id": 0, "max_reaction_count": 11}
+    if chat.pinned and chat.pinned[-1] in chat.messages:
+        info["pinned_message"] = chat.messages[chat.pinned[-1]].data
+    return default_object(st.spec, "ChatFullInfo", info)
+
+
+@method("getChatMember")
+def get_chat_member(st: State, call: Call) -> JSON:
+    chat = st.writable_chat(call.params["chat_id"], editing=True)
+    user_id = call.params["user_id"]
+    if user_id not in st.users:
+        raise bad_request("user not found")
+    return member_json(st, chat, user_id)
+
+
+@method("getChatAdministrators")
+def get_chat_administrators(st: State, call: Call) -> list[JSON]:
+    chat = st.writable_chat(call.params["chat_id"], editing=True)
+    if chat.type == "private":
+        raise bad_request("there are no administrators in the private chat")
+    return [
+        member_json(st, chat, uid)
+        for uid, status in chat.members.items()
+        if status in ("creator", "administrator")
+    ]
+
+
+@method("getChatMemberCount")
+def get_chat_member_count(st: State, call: Call) -> int:
+    chat = st.writable_chat(call.params["chat_id"], editing=True)
+    if chat.type == "private":
+        return 2
+    return sum(1 for s in chat.members.values() if s not in ("left", "kicked"))
+
+
+@method("getFile")
+def get_file(st: State, call: Call) -> JSON:
+    stored = st.files.get(call.params["file_id"])
+    if stored is None:
+        raise bad_request("invalid file_id")
+    return {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.unique_id,
+        "file_size": len(stored.content),
+        "file_path": stored.path,
+    }
+
+
+async def call_method(st: State, handler: Handler, call: Call) -> Any:
+    result = handler(st, call)
+    if isinstance(result, Awaitable):
+        result = await result
+    return result
