@@ -40,8 +40,7 @@ def build_application(
         .context_types(ContextTypes(context=BanzuContext, bot_data=AppData))
         .rate_limiter(flood)
         .concurrent_updates(KeyedUpdateProcessor())
-        .post_init(_post_init)
-        .post_shutdown(_post_shutdown)
+        .application_class(BanzuApplication)
     )
     if request is not None:
         builder = builder.request(request)
@@ -53,12 +52,18 @@ def build_application(
     return app
 
 
-async def _post_init(app: BanzuApp) -> None:
-    svc = app.bot_data.services
-    await svc.db.open()
-    await publish_commands(app)
-    log.info("bot @%s ready, database %s", app.bot.username, svc.settings.db_path)
+class BanzuApplication(Application):  # type: ignore[type-arg]
+    """Opens the database and publishes the command menus on `initialize`, so that
+    `run_polling()` and `async with app:` (tests, the demo) start the same way."""
 
+    async def initialize(self) -> None:
+        await super().initialize()
+        app = cast(BanzuApp, self)
+        svc = app.bot_data.services
+        await svc.db.open()
+        await publish_commands(app)
+        log.info("bot @%s ready, database %s", self.bot.username, svc.settings.db_path)
 
-async def _post_shutdown(app: BanzuApp) -> None:
-    await app.bot_data.services.db.close()
+    async def shutdown(self) -> None:
+        await cast(BanzuApp, self).bot_data.services.db.close()
+        await super().shutdown()

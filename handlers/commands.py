@@ -10,17 +10,18 @@ from telegram import (
 )
 from telegram.ext import CommandHandler
 
-from bot.auth import can
+from bot.auth import Action, can
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from handlers.common import send, tr, who
 
 
 def visible(svc: Services, ident_registered: bool, allowed: set[str]) -> list[CommandInfo]:
-    return [
+    shown = [
         c
         for c in svc.commands
         if c.public or (ident_registered and (c.action is None or c.name in allowed))
     ]
+    return sorted(shown, key=lambda c: not c.public)  # everyone's commands first
 
 
 async def show_help(update: Update, context: BanzuContext) -> None:
@@ -29,7 +30,7 @@ async def show_help(update: Update, context: BanzuContext) -> None:
     lines = [tr(update, context, "help.header"), ""]
     for c in visible(svc, ident.registered, allowed):
         lines.append(f"/{c.name} — {tr(update, context, c.text_key)}")
-    if ident.registered and any(c.name == "import" for c in svc.commands if c.name in allowed):
+    if can(ident.actor, Action.IMPORT_ORG):
         lines.append(tr(update, context, "help.cmd.import"))
     if not ident.registered:
         lines += ["", tr(update, context, "help.unregistered")]

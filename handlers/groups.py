@@ -57,7 +57,7 @@ async def bind(update: Update, context: BanzuContext) -> None:
         return
     if result.outcome is BindOutcome.READY:
         result = await binding.bind(svc.org, svc.groups, ident, chat.id, result.teams[0].id)
-    await render(update, context, chat.id, result)
+    await send(context, chat.id, render_text(update, context, result))
 
 
 async def bind_pressed(update: Update, context: BanzuContext) -> None:
@@ -74,12 +74,15 @@ async def bind_pressed(update: Update, context: BanzuContext) -> None:
     svc, ident = context.svc, await who(update, context)
     chat_id = query.message.chat.id
     result = await binding.bind(svc.org, svc.groups, ident, chat_id, team_id)
+    if result.outcome not in (BindOutcome.DONE, BindOutcome.ALREADY):
+        await query.answer(render_text(update, context, result), show_alert=True)
+        return
     await query.answer()
     await query.edit_message_reply_markup(None)
-    await render(update, context, chat_id, result)
+    await send(context, chat_id, render_text(update, context, result))
 
 
-async def render(update: Update, context: BanzuContext, chat_id: int, result: BindResult) -> None:
+def render_text(update: Update, context: BanzuContext, result: BindResult) -> str:
     team = result.teams[0] if result.teams else None
     values: dict[str, object] = {"unit": team.unit_name, "team": team.name} if team else {}
     if result.outcome is BindOutcome.NO_MATCH:
@@ -89,7 +92,7 @@ async def render(update: Update, context: BanzuContext, chat_id: int, result: Bi
     text = tr(update, context, f"groups.{result.outcome.value}", **values)
     if result.moved_from_team:
         text += "\n" + tr(update, context, "groups.bind_moved", team=result.moved_from_team)
-    await send(context, chat_id, text)
+    return text
 
 
 def register(app: BanzuApp) -> None:

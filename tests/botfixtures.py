@@ -1,0 +1,158 @@
+"""A running Banzu bot on the in-process emulator, and helpers to act as its users."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+
+from bot.app import build_application
+from bot.context import BanzuApp, Services
+from bot.demo import settle
+from bot.emulator import Emulator, EmulatorRequest
+from bot.org_import import read_roster, validate
+from bot.paths import DEMO
+from bot.settings import Settings
+from scheduler.flood import FloodController, FloodLimits
+
+ADMIN_ID = 900001
+# Tests run the real flood limits 20x faster on both sides: the limits are still enforced
+# (a test fails on any unexpected 429), the suite just does not wait for them in real time.
+SPEED = 20.0
+_LINK = re.compile(r"start=([A-Za-z0-9_-]+)")
+
+
+@dataclass
+class Harness:
+    emu: Emulator
+    app: BanzuApp
+    tmp: Path
+
+    @property
+    def svc(self) -> Services:
+        return self.app.bot_data.services
+
+    async def settle(self) -> None:
+        assert await settle(self.emu, self.app), "bot did not go idle"
+
+    def mark(self) -> int:
+        entries = self.emu.transcript()
+        return int(entries[-1]["seq"]) if entries else 0
+
+    async def say(self, chat_id: int, user_id: int, text: str) -> list[str]:
+        """A person writes; returns the texts the bot sent to that chat in answer."""
+        mark = self.mark()
+        self.emu.send_message(chat_id, user_id, text)
+        await self.settle()
+        return self.sent(chat_id, mark)
+
+    async def press(
+        self,
+        chat_id: int,
+        user_id: int,
+        message_id: int,
+        *,
+        data: str | None = None,
+        button_text: str | None = None,
+    ) -> list[dict[str, Any]]:
+        mark = self.mark()
+        self.emu.press(chat_id, user_id, message_id, data=data, button_text=button_text)
+        await self.settle()
+        return self.emu.transcript(after_seq=mark)
+
+    def sent(self, chat_id: int, after: int = 0) -> list[str]:
+        return [
+            str(e["text"])
+            for e in self.emu.transcript(chat_id=chat_id, after_seq=after)
+            if e["method"] in ("sendMessage", "editMessageText")
+        ]
+
+    def last_message(self, chat_id: int) -> dict[str, Any]:
+        sent = [e for e in self.emu.transcript(chat_id=chat_id) if e["method"] == "sendMessage"]
+        assert sent, f"bot sent nothing to {chat_id}"
+        return sent[-1]
+
+    def user(self, user_id: int, name: str = "测试", lang: str = "zh-hans") -> int:
+        self.emu.add_user(user_id, name[1:] or name, last_name=name[:1], language_code=lang)
+        return user_id
+
+    async def import_demo_roster(self) -> None:
+        data = (DEMO / "roster.csv").read_bytes()
+        result = await self.svc.org.import_file(data, "roster.csv")
+        assert result.ok, result
+
+    async def invite_code(self, team_name: str) -> str:
+        team = next(t for t in await self.svc.org.teams() if t.name == team_name)
+        return team.invite_code
+
+    async def register(self, user_id: int, employee_no: str) -> None:
+        """Register through the bot exactly as a worker does: invite link, then number."""
+        person = await self.svc.people.by_employee_no(employee_no)
+        assert person is not None
+        code = await self.invite_code(person.team_name)
+        self.user(user_id, person.name)
+        await self.say(user_id, user_id, f"/start {code}")
+        replies = await self.say(user_id, user_id, employee_no)
+        assert any("登记成功" in r for r in replies), replies
+
+    async def group(self, chat_id: int, title: str, members: list[int]) -> None:
+        self.emu.add_chat(chat_id, "supergroup", title=title)
+        for uid in members:
+            self.emu.set_member(chat_id, uid, "member")
+        self.emu.set_member(chat_id, self.emu.bot_id, "member")
+        await self.settle()
+
+
+def demo_people() -> dict[str, tuple[str, str, frozenset[str]]]:
+    """employee_no -> (name, team, roles) of the demo roster."""
+    rows, _ = validate(read_roster((DEMO / "roster.csv").read_bytes(), "roster.csv"))
+    return {r.employee_no: (r.name, r.team, r.roles) for r in rows}
+
+
+def make_settings(emu: Emulator, tmp_path: Path) -> Settings:
+    return Settings(
+        token=emu.token,
+        db_path=str(tmp_path / "banzu.db"),
+        api_base="http://emulator/bot",
+        admins=frozenset({ADMIN_ID}),
+        bot_username=emu.bot_username,
+    )
+
+
+def build_test_app(emulator: Emulator, tmp_path: Path) -> BanzuApp:
+    return build_application(
+        make_settings(emulator, tmp_path),
+        request=EmulatorRequest(emulator),
+        get_updates_request=EmulatorRequest(emulator),
+        flood=FloodController(FloodLimits().scaled(SPEED)),
+    )
+
+
+async def start_polling(app: BanzuApp) -> None:
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
+
+
+@pytest.fixture
+async def harness(emulator: Emulator, tmp_path: Path) -> AsyncIterator[Harness]:
+    emulator.set_limits(enforce=True, scale=SPEED)
+    app = build_test_app(emulator, tmp_path)
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(
+            poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
+        )
+        h = Harness(emulator, app, tmp_path)
+        h.user(ADMIN_ID, "李主任")
+        yield h
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
