@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
@@ -22,6 +23,7 @@ from bot.paths import MIGRATIONS
 log = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any]
+T = TypeVar("T")
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
@@ -30,6 +32,8 @@ class Database:
         self.path = str(path)
         self._conn: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._queue: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -88,25 +92,96 @@ class Database:
                 await self.conn.execute("COMMIT")
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        # execute_fetchall is one trip to the database thread instead of three
+        # (execute, fetch, close): reads are most of what a handler does.
+        return list(await self.conn.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        rows = await self.conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """One write statement in its own transaction; returns lastrowid."""
-        async with self.transaction() as tx, tx.execute(sql, params) as cur:
-            return cur.lastrowid or 0
+        """One write statement (atomic by itself); returns lastrowid."""
+        lastrowid, _ = await self.write(lambda conn: _run(conn, sql, params))
+        return lastrowid
+
+    async def execute_count(self, sql: str, params: Params = ()) -> int:
+        """One write statement; returns how many rows it changed."""
+        _, rowcount = await self.write(lambda conn: _run(conn, sql, params))
+        return rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         async with self.transaction() as tx:
             await tx.executemany(sql, rows)
+
+    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn` on the database thread, atomically, and return its result once committed.
+
+        The pattern of datasette's `execute_write_fn`: a write that needs several statements
+        (read, check, update) runs as plain sqlite3 code in one trip to the database thread.
+
+        Group commit: writes that arrive while a commit is in progress are queued and the next
+        batch runs in ONE transaction, each write inside its own SAVEPOINT. A write that raises
+        is rolled back alone and its caller gets the exception; the others commit. Each caller
+        still returns only after its write is durable, so the semantics are those of one
+        transaction per write, while a burst (300 workers pressing at once) costs a handful of
+        commits instead of hundreds.
+        """
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.append((fn, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return cast(T, await future)
+
+    async def _flush(self) -> None:
+        conn = self.conn
+        # aiosqlite runs all work of a connection on its own thread; `_execute` is the entry its
+        # public methods use (aiosqlite is pinned <0.23 in pyproject).
+        run: Callable[..., Awaitable[list[tuple[bool, Any]]]] = conn._execute
+        while self._queue:
+            batch, self._queue = self._queue, []
+            async with self._write_lock:
+                try:
+                    outcomes = await run(_run_batch, conn._conn, [fn for fn, _ in batch])
+                except BaseException as exc:  # the COMMIT itself failed: nobody's write landed
+                    outcomes = [(False, exc)] * len(batch)
+            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+
+
+def _run_batch(
+    raw: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection], Any]]
+) -> list[tuple[bool, Any]]:
+    outcomes: list[tuple[bool, Any]] = []
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        for fn in fns:
+            raw.execute("SAVEPOINT w")
+            try:
+                outcomes.append((True, fn(raw)))
+            except Exception as exc:
+                raw.execute("ROLLBACK TO w")
+                outcomes.append((False, exc))
+            raw.execute("RELEASE w")
+    except BaseException:
+        raw.execute("ROLLBACK")
+        raise
+    raw.execute("COMMIT")
+    return outcomes
+
+
+def _run(conn: sqlite3.Connection, sql: str, params: Params) -> tuple[int, int]:
+    cur = conn.execute(sql, params)
+    return cur.lastrowid or 0, cur.rowcount
 
 
 def read_migrations(folder: Path) -> list[tuple[int, str, str]]:
@@ -121,6 +196,21 @@ def read_migrations(folder: Path) -> list[tuple[int, str, str]]:
 
 
 def split_sql(script: str) -> list[str]:
-    """Statements of a migration file; our migrations keep `;` out of literals and triggers."""
-    lines = [ln for ln in script.splitlines() if not ln.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    """Statements of a migration file. sqlite3.complete_statement decides where one ends, so a
+    `;` inside a comment, a string literal or a trigger body does not split it."""
+    statements: list[str] = []
+    buffer = ""
+    for piece in script.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            text = "\n".join(
+                ln for ln in buffer.splitlines() if not ln.strip().startswith("--")
+            ).strip()
+            if text.strip(";").strip():
+                statements.append(text)
+            buffer = ""
+    if buffer.strip(" \n\t;"):
+        tail = "\n".join(ln for ln in buffer.splitlines() if not ln.strip().startswith("--"))
+        if tail.strip(" \n\t;"):
+            raise RuntimeError(f"migration ends with an incomplete statement: {tail[:80]!r}")
+    return statements

@@ -30,6 +30,8 @@ async def roster_document(update: Update, context: BanzuContext) -> None:
     result = await context.svc.org.import_file(
         data, doc.file_name or "roster", actor=ident.actor.tg_user_id
     )
+    if result.ok:
+        context.svc.people.forget()  # roles and teams may have changed for anyone
     for piece in split_text(render_summary(result, context.svc.texts, lang_of(update))):
         await send(context, message.chat.id, piece)
 

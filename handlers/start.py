@@ -54,7 +54,7 @@ async def start(update: Update, context: BanzuContext) -> None:
             update.effective_user.id,
             FLOW,
             "employee_no",
-            {"team_id": team.id},
+            {"team_id": team.id, "team": team.name},
         )
         await reply(update, context, "start.ask_employee_no", unit=team.unit_name, team=team.name)
 
@@ -67,8 +67,7 @@ async def employee_no_step(update: Update, context: BanzuContext, conv: Conversa
         svc.people, svc.settings, update.effective_user.id, int(conv.data["team_id"]), text
     )
     number = registration.normalize_employee_no(text) or text[:32]
-    team = await svc.org.team(int(conv.data["team_id"]))
-    team_name = team.name if team else ""
+    team_name = str(conv.data.get("team", ""))
     match result.outcome:
         case Outcome.BAD_FORMAT:
             await reply(update, context, "start.bad_format")

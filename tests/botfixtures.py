@@ -85,6 +85,7 @@ class Harness:
         data = (DEMO / "roster.csv").read_bytes()
         result = await self.svc.org.import_file(data, "roster.csv")
         assert result.ok, result
+        self.svc.people.forget()
 
     async def invite_code(self, team_name: str) -> str:
         team = next(t for t in await self.svc.org.teams() if t.name == team_name)

@@ -160,3 +160,15 @@ async def test_bulk_yields_to_interactive() -> None:
     inter = asyncio.create_task(send("i", 200, False))
     await asyncio.gather(*bulk, inter)
     assert order[0] == "i"
+
+
+def test_split_sql_keeps_semicolons_in_comments_literals_and_triggers() -> None:
+    from bot.db import split_sql
+
+    script = """
+    -- a comment; with a semicolon
+    CREATE TABLE a (x TEXT DEFAULT 'x;y');  -- trailing; comment
+    CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET x = 'z'; END;
+    CREATE INDEX i ON a(x)
+    """
+    assert [s.split()[1] for s in split_sql(script)] == ["TABLE", "TRIGGER", "INDEX"]

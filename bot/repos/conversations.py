@@ -1,7 +1,14 @@
-"""SQL for multi-step conversations in progress, kept so that a restart resumes them."""
+"""SQL for multi-step conversations in progress, kept so that a restart resumes them.
+
+The table is the source of truth; a copy lives in memory because every private message asks
+"is this person in the middle of something?" and the answer is almost always no. Only the bot
+process writes this table (the command line never does), so the copy, loaded at start and
+written through on every change, cannot go stale.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -21,19 +28,35 @@ class Conversation:
 class ConversationsRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._live: dict[tuple[int, int], Conversation] | None = None
+        self._loading = asyncio.Lock()
+
+    async def load(self) -> None:
+        sql = "SELECT chat_id, user_id, flow, step, data FROM conversations"
+        rows = await self.db.fetchall(sql)
+        self._live = {
+            (r["chat_id"], r["user_id"]): Conversation(
+                r["chat_id"], r["user_id"], r["flow"], r["step"], json.loads(r["data"])
+            )
+            for r in rows
+        }
+
+    async def _cache(self) -> dict[tuple[int, int], Conversation]:
+        # Loaded once; the lock keeps two first callers from both loading, the later load
+        # overwriting a conversation the other one had just started.
+        async with self._loading:
+            if self._live is None:
+                await self.load()
+        assert self._live is not None
+        return self._live
 
     async def get(self, chat_id: int, user_id: int) -> Conversation | None:
-        row = await self.db.fetchone(
-            "SELECT flow, step, data FROM conversations WHERE chat_id = ? AND user_id = ?",
-            (chat_id, user_id),
-        )
-        if row is None:
-            return None
-        return Conversation(chat_id, user_id, row["flow"], row["step"], json.loads(row["data"]))
+        return (await self._cache()).get((chat_id, user_id))
 
     async def set(
         self, chat_id: int, user_id: int, flow: str, step: str, data: dict[str, Any]
     ) -> None:
+        live = await self._cache()
         await self.db.execute(
             "INSERT INTO conversations(chat_id, user_id, flow, step, data) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT(chat_id, user_id) DO UPDATE SET flow = excluded.flow,"
@@ -41,12 +64,14 @@ class ConversationsRepo:
             " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
             (chat_id, user_id, flow, step, json.dumps(data, ensure_ascii=False)),
         )
+        live[(chat_id, user_id)] = Conversation(chat_id, user_id, flow, step, dict(data))
 
     async def clear(self, chat_id: int, user_id: int) -> bool:
-        async with (
-            self.db.transaction() as tx,
-            tx.execute(
-                "DELETE FROM conversations WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
-            ) as cur,
-        ):
-            return cur.rowcount > 0
+        live = await self._cache()
+        if (chat_id, user_id) not in live:
+            return False
+        await self.db.execute(
+            "DELETE FROM conversations WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
+        )
+        del live[(chat_id, user_id)]
+        return True

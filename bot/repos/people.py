@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -69,9 +71,25 @@ class Attempts:
     locked_until: datetime | None
 
 
+# Who a Telegram account is changes rarely (registration, a roster import) but is asked on
+# nearly every update, so a short-lived copy saves a database trip per update. Changes made by
+# this process drop the copy at once; a roster import from the command line (another process)
+# is seen within PERSON_TTL seconds.
+PERSON_TTL = 30.0
+_PERSON_CACHE_MAX = 100_000
+
+
 class PeopleRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._persons: dict[int, tuple[float, Person | None]] = {}
+
+    def forget(self, user_id: int | None = None) -> None:
+        """Drop the cached identity of one account, or of everyone (after a roster import)."""
+        if user_id is None:
+            self._persons.clear()
+        else:
+            self._persons.pop(user_id, None)
 
     async def touch_user(
         self,
@@ -104,8 +122,16 @@ class PeopleRepo:
         )
 
     async def by_tg(self, user_id: int) -> Person | None:
+        now = time.monotonic()
+        hit = self._persons.get(user_id)
+        if hit is not None and now - hit[0] < PERSON_TTL:
+            return hit[1]
         row = await self.db.fetchone(_PERSON_SQL + " WHERE m.tg_user_id = ?", (user_id,))
-        return Person.from_row(row) if row else None
+        person = Person.from_row(row) if row else None
+        if len(self._persons) >= _PERSON_CACHE_MAX:
+            self._persons.clear()
+        self._persons[user_id] = (now, person)
+        return person
 
     async def by_member(self, member_id: int) -> Person | None:
         row = await self.db.fetchone(_PERSON_SQL + " WHERE m.id = ?", (member_id,))
@@ -122,23 +148,36 @@ class PeopleRepo:
         )
         return [Person.from_row(r) for r in rows]
 
-    async def link(self, member_id: int, user_id: int) -> bool:
-        """Link an account to a roster member; False if either is already linked elsewhere."""
-        async with self.db.transaction() as tx:
-            async with tx.execute(
+    async def link(self, member_id: int, user_id: int, employee_no: str, team_id: int) -> bool:
+        """Link an account to a roster member, with its audit record, in one transaction;
+        False if either is already linked elsewhere."""
+        now = iso(utcnow())
+        detail = json.dumps({"team_id": team_id})
+
+        def link(conn: sqlite3.Connection) -> bool:
+            taken = conn.execute(
                 "SELECT 1 FROM members WHERE tg_user_id = ? AND id != ?", (user_id, member_id)
-            ) as cur:
-                if await cur.fetchone():
-                    return False
-            async with tx.execute(
+            ).fetchone()
+            if taken:
+                return False
+            cur = conn.execute(
                 "UPDATE members SET tg_user_id = ?, linked_at = ?, updated_at = ?"
                 " WHERE id = ? AND tg_user_id IS NULL",
-                (user_id, iso(utcnow()), iso(utcnow()), member_id),
-            ) as cur:
-                linked = cur.rowcount == 1
-            if linked:
-                await tx.execute("DELETE FROM registration_attempts WHERE user_id = ?", (user_id,))
-            return linked
+                (user_id, now, now, member_id),
+            )
+            if cur.rowcount != 1:
+                return False
+            conn.execute("DELETE FROM registration_attempts WHERE user_id = ?", (user_id,))
+            conn.execute(
+                "INSERT INTO audit_log(actor, action, subject, detail)"
+                " VALUES (?, 'registration.linked', ?, ?)",
+                (user_id, employee_no, detail),
+            )
+            return True
+
+        linked = await self.db.write(link)
+        self.forget(user_id)
+        return linked
 
     async def admin_user_ids(self, configured: frozenset[int]) -> list[int]:
         rows = await self.db.fetchall(
@@ -159,23 +198,25 @@ class PeopleRepo:
 
     async def record_failure(self, user_id: int, max_failures: int, pause: timedelta) -> Attempts:
         """Count a wrong employee number; the max-th failure starts a pause and resets the count."""
-        async with self.db.transaction() as tx:
-            async with tx.execute(
+        until = utcnow() + pause
+
+        def record(conn: sqlite3.Connection) -> Attempts:
+            row = conn.execute(
                 "INSERT INTO registration_attempts(user_id, failures) VALUES (?, 1)"
                 " ON CONFLICT(user_id) DO UPDATE SET failures = failures + 1"
                 " RETURNING failures",
                 (user_id,),
-            ) as cur:
-                row = await cur.fetchone()
+            ).fetchone()
             failures = int(row[0]) if row else 1
             if failures < max_failures:
                 return Attempts(failures, None)
-            until = utcnow() + pause
-            await tx.execute(
+            conn.execute(
                 "UPDATE registration_attempts SET failures = 0, locked_until = ? WHERE user_id = ?",
                 (iso(until), user_id),
             )
             return Attempts(failures, until)
+
+        return await self.db.write(record)
 
     async def audit(
         self, actor: int | None, action: str, subject: str | None, detail: dict[str, object]

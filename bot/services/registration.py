@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -72,7 +72,8 @@ async def submit_employee_no(
             {"linked_to": person.tg_user_id, "team_id": team_id},
         )
         return Result(Outcome.TAKEN, person=person)
-    if person.tg_user_id != user_id and not await people.link(person.member_id, user_id):
+    if person.tg_user_id != user_id and not await people.link(
+        person.member_id, user_id, person.employee_no, team_id
+    ):
         return Result(Outcome.TAKEN, person=person)
-    await people.audit(user_id, "registration.linked", person.employee_no, {"team_id": team_id})
-    return Result(Outcome.LINKED, person=await people.by_member(person.member_id))
+    return Result(Outcome.LINKED, person=replace(person, tg_user_id=user_id))

@@ -1,0 +1,63 @@
+"""The Database: migrations recorded once, group commit semantics, conversations copy."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database
+from bot.repos.conversations import ConversationsRepo
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> Database:
+    database = Database(tmp_path / "t.db")
+    await database.open()
+    return database
+
+
+async def test_migrations_are_recorded_once(db: Database) -> None:
+    versions = [r[0] for r in await db.fetchall("SELECT version FROM schema_migrations")]
+    assert versions == sorted(versions) and versions[0] == 1
+    assert await db.migrate() == []  # a second start applies nothing
+    assert await db.fetchval("PRAGMA foreign_keys") == 1
+    assert await db.fetchval("PRAGMA journal_mode") == "wal"
+
+
+async def test_group_commit_isolates_a_failing_write(db: Database) -> None:
+    await db.execute("CREATE TABLE t (x INTEGER UNIQUE)")
+
+    def insert(x: int):  # type: ignore[no-untyped-def]
+        return lambda conn: conn.execute("INSERT INTO t(x) VALUES (?)", (x,)).lastrowid
+
+    def two_then_fail(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO t(x) VALUES (100)")
+        conn.execute("INSERT INTO t(x) VALUES (1)")  # duplicate of a neighbour: must undo 100
+
+    results = await asyncio.gather(
+        db.write(insert(1)), db.write(two_then_fail), db.write(insert(2)), return_exceptions=True
+    )
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert not isinstance(results[0], BaseException) and not isinstance(results[2], BaseException)
+    assert [r[0] for r in await db.fetchall("SELECT x FROM t ORDER BY x")] == [1, 2]
+
+
+async def test_write_returns_after_commit_visible_to_reads(db: Database) -> None:
+    await db.execute("CREATE TABLE t (x INTEGER)")
+    await asyncio.gather(*(db.execute("INSERT INTO t(x) VALUES (?)", (i,)) for i in range(50)))
+    assert await db.fetchval("SELECT count(*) FROM t") == 50
+
+
+async def test_conversation_started_during_first_load_is_kept(db: Database) -> None:
+    repo = ConversationsRepo(db)
+    # The first reader loads the table; a conversation started meanwhile must survive it.
+    await asyncio.gather(repo.get(1, 1), repo.set(2, 2, "register", "employee_no", {}))
+    assert await repo.get(2, 2) is not None
+    fresh = ConversationsRepo(db)  # a restart reads it back from the table
+    conv = await fresh.get(2, 2)
+    assert conv is not None and conv.flow == "register"
+    assert await fresh.clear(2, 2) and not await fresh.clear(2, 2)
+    assert await ConversationsRepo(db).get(2, 2) is None
