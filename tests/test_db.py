@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,11 @@ from bot.repos.conversations import ConversationsRepo
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> Database:
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
     database = Database(tmp_path / "t.db")
     await database.open()
-    return database
+    yield database
+    await database.close()  # an open aiosqlite thread would keep the test process alive
 
 
 async def test_migrations_are_recorded_once(db: Database) -> None:
