@@ -279,3 +279,28 @@ async def test_bad_input_gets_clear_answers(harness: Harness) -> None:
         assert answers[0]["params"].get("text") in STALE_OR_REFUSED
     assert await harness.svc.groups.binding(GROUP) is None
     assert await member_count(harness) == before
+
+
+# ---------------------------------------------------------------- errors
+
+
+async def test_a_failing_handler_apologises_alerts_admins_and_keeps_running(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await harness.import_demo_roster()
+    await harness.say(ADMIN_ID, ADMIN_ID, "/start")
+    await harness.register(WORKER, "10003")
+    harness.svc.people.forget()
+
+    async def broken(user_id: int) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(harness.svc.people, "by_tg", broken)
+    mark = harness.mark()
+    for _ in range(3):  # a bug hit three times is one notice to the admins
+        replies = await harness.say(WORKER, WORKER, "/help")
+        assert replies == ["抱歉，处理这条消息时出了点问题，已通知管理员。请稍后再试。"]
+    alerts = harness.sent(ADMIN_ID, mark)
+    assert len(alerts) == 1 and "RuntimeError: disk on fire" in alerts[0]
+    monkeypatch.undo()
+    assert "/help" in (await harness.say(WORKER, WORKER, "/help"))[0]  # still running
