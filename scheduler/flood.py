@@ -55,9 +55,10 @@ class FloodLimits:
     group_period: float = 60.0
     private_count: int = 1
     private_period: float = 1.0
-    # Our clock stamps a request when it leaves; Telegram's when it arrives, a little later and
-    # not always in the same order. A small pad on every period keeps that jitter from ever
-    # turning into a 429 at a window's edge.
+    # A bare `acquire()` stamps a request when it leaves; Telegram stamps it when it arrives, a
+    # little later. This pad on such stamps keeps that jitter from turning into a 429 at a
+    # window's edge. Requests sent through PTB are stamped when their answer arrives (later
+    # than Telegram's stamp for sure) and need no pad; see `Window`.
     margin: float = 0.03
 
     def scaled(self, scale: float) -> FloodLimits:
@@ -74,25 +75,42 @@ class FloodLimits:
 
 
 class Window:
-    """At most `count` events in any `period` seconds."""
+    """At most `count` events in any `period` seconds.
 
-    __slots__ = ("count", "events", "period")
+    A request in flight holds a slot (`begin`) and is stamped when its answer arrives (`end`):
+    Telegram stamps it somewhere in between, so counting from the answer can never be early,
+    however long the request waited in queues on either side (under load, stamping at
+    departure let a burst's late arrivals and the next burst's early ones meet in one window).
+    """
 
-    def __init__(self, count: int, period: float) -> None:
+    __slots__ = ("count", "events", "inflight", "pad", "period")
+
+    def __init__(self, count: int, period: float, pad: float = 0.0) -> None:
         self.count = count
         self.period = period
+        self.pad = pad  # for departure stamps only: an answer's time needs none
         self.events: deque[float] = deque()
+        self.inflight = 0
 
     def wait(self, now: float) -> float:
         """Seconds until one more event fits (0 if it fits now)."""
         events = self.events
         while events and events[0] <= now - self.period:
             events.popleft()
-        if len(events) < self.count:
+        if len(events) + self.inflight < self.count:
             return 0.0
-        return events[0] + self.period - now
+        if events:
+            return events[0] + self.period - now
+        return self.period / 10  # every slot is in flight: look again shortly
 
     def add(self, now: float) -> None:
+        self.events.append(now + self.pad)
+
+    def begin(self) -> None:
+        self.inflight += 1
+
+    def end(self, now: float) -> None:
+        self.inflight = max(0, self.inflight - 1)
         self.events.append(now)
 
 
@@ -120,7 +138,7 @@ class FloodController(BaseRateLimiter[int]):
         self.limits = limits or FloodLimits()
         self._clock = clock
         self._max_retries = max_retries
-        self._global = Window(self.limits.global_count, self._pad(self.limits.global_period))
+        self._global = self._make(self.limits.global_count, self.limits.global_period)
         self._chats: dict[int | str, Window] = {}
         self._blocked_until: dict[int | str, float] = {}
         self._interactive_waiting = 0
@@ -128,8 +146,8 @@ class FloodController(BaseRateLimiter[int]):
         self._no_interactive.set()
         self.retries_after_429 = 0
 
-    def _pad(self, period: float) -> float:
-        return period * (1 + self.limits.margin)
+    def _make(self, count: int, period: float) -> Window:
+        return Window(count, period, period * self.limits.margin)
 
     async def initialize(self) -> None:
         return None
@@ -139,7 +157,7 @@ class FloodController(BaseRateLimiter[int]):
 
     def set_limits(self, limits: FloodLimits) -> None:
         self.limits = limits
-        self._global = Window(limits.global_count, self._pad(limits.global_period))
+        self._global = self._make(limits.global_count, limits.global_period)
         self._chats.clear()
 
     def _window(self, kind: str, key: int | str) -> Window:
@@ -149,16 +167,17 @@ class FloodController(BaseRateLimiter[int]):
                 self._forget_idle()
             lim = self.limits
             window = (
-                Window(lim.group_count, self._pad(lim.group_period))
+                self._make(lim.group_count, lim.group_period)
                 if kind == "group"
-                else Window(lim.private_count, self._pad(lim.private_period))
+                else self._make(lim.private_count, lim.private_period)
             )
             self._chats[key] = window
         return window
 
     def _forget_idle(self) -> None:
         now = self._clock()
-        for key in [k for k, w in self._chats.items() if w.wait(now) == 0 and not w.events]:
+        idle = [k for k, w in self._chats.items() if w.wait(now) == 0 and not w.events]
+        for key in [k for k in idle if not self._chats[k].inflight]:
             del self._chats[key]
 
     def delay(self, chat_id: object, now: float | None = None) -> float:
@@ -178,7 +197,10 @@ class FloodController(BaseRateLimiter[int]):
             until = self._clock() + seconds
             self._blocked_until[key] = max(until, self._blocked_until.get(key, 0.0))
 
-    async def acquire(self, chat_id: object, priority: Priority = Priority.INTERACTIVE) -> None:
+    async def acquire(
+        self, chat_id: object, priority: Priority = Priority.INTERACTIVE, *, hold: bool = False
+    ) -> None:
+        """Wait for a slot. With `hold`, the slot stays in flight until `release(chat_id)`."""
         interactive = priority is Priority.INTERACTIVE
         if interactive:
             self._interactive_waiting += 1
@@ -192,9 +214,14 @@ class FloodController(BaseRateLimiter[int]):
                 wait = self.delay(chat_id, now)
                 if wait <= 0:
                     kind, key = chat_kind(chat_id)
-                    self._global.add(now)
+                    windows = [self._global]
                     if key is not None:
-                        self._window(kind, key).add(now)
+                        windows.append(self._window(kind, key))
+                    for window in windows:
+                        if hold:
+                            window.begin()
+                        else:
+                            window.add(now)
                     return
                 await asyncio.sleep(wait)
         finally:
@@ -202,6 +229,14 @@ class FloodController(BaseRateLimiter[int]):
                 self._interactive_waiting -= 1
                 if not self._interactive_waiting:
                     self._no_interactive.set()
+
+    def release(self, chat_id: object) -> None:
+        """The answer to a request taken with `acquire(hold=True)` arrived: stamp it now."""
+        now = self._clock()
+        self._global.end(now)
+        kind, key = chat_kind(chat_id)
+        if key is not None:
+            self._window(kind, key).end(now)
 
     async def process_request(
         self,
@@ -217,7 +252,7 @@ class FloodController(BaseRateLimiter[int]):
         priority = Priority.INTERACTIVE if rate_limit_args is None else Priority(rate_limit_args)
         chat_id = data.get("chat_id")
         for attempt in range(self._max_retries + 1):
-            await self.acquire(chat_id, priority)
+            await self.acquire(chat_id, priority, hold=True)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -228,4 +263,6 @@ class FloodController(BaseRateLimiter[int]):
                 log.warning("429 for chat %s: holding it %.1fs", chat_id, wait)
                 if attempt == self._max_retries:
                     raise
+            finally:
+                self.release(chat_id)
         raise AssertionError("unreachable")

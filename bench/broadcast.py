@@ -1,0 +1,191 @@
+"""Benchmark: a notice to 300 team groups and 3,000 private chats through the outbox.
+
+The HTTP emulator runs in its own process with Telegram's flood limits scaled x10 (300
+messages/s in all, 20 per 6 s per group, 3 per 0.3 s per private chat); the bot's flood
+controller uses the same limits x10. The notice is created by the same service code the
+/notice confirm button runs (roster -> plan -> notice, recipients and outbox rows in one
+transaction); the sender then drains it while editing the author's progress message.
+
+Figures: time from the confirm to the emulator's stamp on the last notice message, divided by
+the theoretical floor for these limits — 3,300 messages at 30 per 0.1 s sliding window: the
+last can go at (ceil(3300/30) - 1) x 0.1 s = 10.9 s. Must be <= 1.10 with zero 429s and zero
+duplicates. Prints one JSON line. Localhost only, about half a minute.
+
+    .venv/bin/python bench/broadcast.py [--groups 300] [--private 3000] [--scale 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bot.app import build_application
+from bot.db import Database
+from bot.repos.groups import GroupsRepo
+from bot.repos.notices import NoticeDraft
+from bot.repos.org import OrgRepo
+from bot.repos.people import PeopleRepo
+from bot.services import notices as rules
+from bot.services.notices import Content
+from bot.settings import Settings
+from scheduler.flood import FloodController, FloodLimits
+
+TOKEN = "123456:TEST"
+AUTHOR = 900001
+PER_TEAM = 10
+BODY = "关于开展冬季安全生产大检查的通知：请各班组于本周五前完成自查，并将结果报送安全科。"
+
+
+def start_emulator() -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "emulator", "--port", "0", "--token", TOKEN],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()  # "listening on http://127.0.0.1:PORT"
+    return proc, line.split()[-1]
+
+
+async def setup_emulator(root: str, users: list[int], groups: list[int], scale: float) -> None:
+    async with httpx.AsyncClient(base_url=f"{root}/_emu", timeout=30) as http:
+        bot = (await http.get(f"{root}/bot{TOKEN}/getMe")).json()["result"]
+
+        async def person(uid: int) -> None:
+            await http.post("/users", json={"id": uid, "first_name": f"职工{uid}"})
+            # A private chat is usable once the person has written to the bot.
+            await http.post("/messages", json={"chat_id": uid, "from_id": uid, "text": "你好"})
+
+        async def group(chat: int) -> None:
+            await http.post("/chats", json={"id": chat, "type": "supergroup", "title": f"{chat}"})
+            body = {"chat_id": chat, "user_id": bot["id"], "status": "member"}
+            await http.post("/members", json=body)
+
+        jobs = [person(u) for u in [AUTHOR, *users]] + [group(g) for g in groups]
+        for i in range(0, len(jobs), 200):
+            await asyncio.gather(*jobs[i : i + 200])
+        await http.post("/limits", json={"enforce": True, "scale": scale})
+
+
+async def seed(db_path: str, users: list[int], groups: list[int]) -> None:
+    rows = ["单位,班组,工号,姓名,角色,标签"]
+    rows += [
+        f"{i // PER_TEAM // 10}分场,{i // PER_TEAM}班,{100000 + i},职工{i},职工,"
+        for i in range(len(users))
+    ]
+    db = Database(db_path)
+    await db.open()
+    try:
+        org, people, binds = OrgRepo(db), PeopleRepo(db), GroupsRepo(db)
+        result = await org.import_file("\n".join(rows).encode(), "roster.csv")
+        assert result.ok, result
+        for i, uid in enumerate(users):
+            person = await people.by_employee_no(str(100000 + i))
+            assert person is not None
+            await people.touch_user(uid, f"职工{i}", None, None, "zh-hans", True)
+            await people.link(person.member_id, uid, person.employee_no, person.team_id)
+        teams = {t.name: t.id for t in await org.teams()}
+        for t, chat in enumerate(groups):
+            await binds.record_bot_status(chat, "supergroup", f"{t}班群", "member")
+            await binds.bind(chat, teams[f"{t}班"], AUTHOR)
+    finally:
+        await db.close()
+
+
+async def broadcast(root: str, db_path: str, scale: float) -> dict[str, Any]:
+    settings = Settings(
+        token=TOKEN, db_path=db_path, api_base=f"{root}/bot", admins=frozenset({AUTHOR})
+    )
+    flood = FloodController(FloodLimits().scaled(scale))
+    app = build_application(settings, flood=flood)
+    async with app:
+        await app.start()  # starts the outbox sender; no polling: nobody presses anything here
+        svc = app.bot_data.services
+        progress = await app.bot.send_message(AUTHOR, "…")
+        await asyncio.sleep(0.5)  # past the sender's start-up pause and the author's window
+        mark = len(await _transcript(root))
+        members = await svc.notices.audience()
+        plan = rules.plan(members, await svc.notices.team_groups(), "both")
+        parts = rules.render(svc.texts, Content("text", BODY), "安全科")
+        draft = NoticeDraft(
+            AUTHOR, "安全科", "text", BODY, None, {}, "全体人员", "both", False,
+            AUTHOR, progress.message_id, plan.fallback, plan.unreachable,
+        )  # fmt: skip
+        start = time.time()
+        await svc.notices.create(
+            draft,
+            plan.recipients,
+            lambda nid: rules.messages(svc.texts, nid, plan.chats, parts, False),
+        )
+        svc.outbox.wake()
+        assert await svc.outbox.wait_idle(600), "the outbox did not drain"
+        await app.stop()
+    entries = (await _transcript(root))[mark:]
+    notices = [e for e in entries if e["method"] == "sendMessage" and "📢" in str(e["text"])]
+    per_chat = Counter(int(e["chat_id"]) for e in notices)
+    last = max(float(e["at"]) for e in notices)
+    return {
+        "chats": len(plan.chats),
+        "delivered": len(per_chat),
+        "duplicates": sum(n - 1 for n in per_chat.values()),
+        "missing": len(set(plan.chats) - set(per_chat)),
+        "elapsed_s": round(last - start, 3),
+        "progress_edits": sum(1 for e in entries if e["method"] == "editMessageText"),
+    }
+
+
+async def _transcript(root: str) -> list[dict[str, Any]]:
+    async with httpx.AsyncClient(timeout=60) as http:
+        data: list[dict[str, Any]] = (await http.get(f"{root}/_emu/transcript")).json()
+        return data
+
+
+async def main() -> None:
+    p = argparse.ArgumentParser(description="notice to N groups and M private chats")
+    p.add_argument("--groups", type=int, default=300)
+    p.add_argument("--private", type=int, default=3000)
+    p.add_argument("--scale", type=float, default=10.0)
+    args = p.parse_args()
+    users = [1_000_000 + i for i in range(args.private)]
+    groups = [-1005000000000 - t for t in range(math.ceil(args.private / PER_TEAM))][: args.groups]
+    proc, root = start_emulator()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            db_path = str(Path(tmp) / "bench.db")
+            await setup_emulator(root, users, groups, args.scale)
+            await seed(db_path, users, groups)
+            figures = await broadcast(root, db_path, args.scale)
+        async with httpx.AsyncClient(timeout=30) as http:
+            stats = (await http.get(f"{root}/_emu/stats")).json()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    n, window = figures["chats"], FloodLimits().scaled(args.scale)
+    floor = (math.ceil(n / window.global_count) - 1) * window.global_period
+    out = {
+        "bench": "broadcast",
+        "groups": len(groups),
+        "private": len(users),
+        "scale": args.scale,
+        **figures,
+        "floor_s": round(floor, 3),
+        "ratio": round(figures["elapsed_s"] / floor, 3),
+        "flood_429": stats["flood_429"],
+        "spec_violations": len(stats["spec_violations"]),
+    }
+    print(json.dumps(out, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,276 @@
+"""SQL for the outbox: messages waiting to be delivered, and what became of each.
+
+The state machine and why it delivers each row once are explained in `scheduler/outbox.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.db import Database
+from bot.repos.people import iso, parse_iso, utcnow
+
+STATES = ("pending", "sending", "sent", "undeliverable", "cancelled")
+
+_INSERT = (
+    "INSERT INTO outbox(dedupe_key, purpose, batch, chat_id, kind, text, media, reply_markup,"
+    " pin, priority, not_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT(dedupe_key) DO NOTHING"
+)
+_ROW = (
+    "SELECT id, chat_id, purpose, batch, kind, text, media, reply_markup, pin, attempts"
+    " FROM outbox o"
+)
+
+
+@dataclass(frozen=True)
+class OutMessage:
+    """One message to deliver. `dedupe_key` is unique for all time: enqueueing the same key
+    again does nothing, so a caller may retry its own enqueue after a crash safely."""
+
+    chat_id: int
+    text: str
+    purpose: str
+    dedupe_key: str
+    batch: str | None = None
+    kind: str = "text"  # text | photo | document (media = a Telegram file_id, text = caption)
+    media: str | None = None
+    reply_markup: dict[str, Any] | None = None  # InlineKeyboardMarkup.to_dict()
+    pin: bool = False
+    priority: int = 0  # higher goes first
+    not_before: datetime | None = None
+
+    def params(self, now: str) -> tuple[Any, ...]:
+        markup = json.dumps(self.reply_markup, ensure_ascii=False) if self.reply_markup else None
+        at = iso(self.not_before) if self.not_before else now
+        return (
+            self.dedupe_key,
+            self.purpose,
+            self.batch,
+            self.chat_id,
+            self.kind,
+            self.text,
+            self.media,
+            markup,
+            int(self.pin),
+            self.priority,
+            at,
+        )
+
+
+@dataclass(frozen=True)
+class OutRow:
+    id: int
+    chat_id: int
+    purpose: str
+    batch: str | None
+    kind: str
+    text: str
+    media: str | None
+    reply_markup: dict[str, Any] | None
+    pin: bool
+    attempts: int
+
+    @classmethod
+    def from_row(cls, r: aiosqlite.Row) -> OutRow:
+        markup = json.loads(r["reply_markup"]) if r["reply_markup"] else None
+        return cls(
+            r["id"], r["chat_id"], r["purpose"], r["batch"], r["kind"], r["text"], r["media"],
+            markup, bool(r["pin"]), r["attempts"],
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one send attempt came to: sent, undeliverable, or pending again (retry later)."""
+
+    row_id: int
+    state: str
+    message_id: int | None = None
+    error: str | None = None
+    retry_at: datetime | None = None
+    chat_id: int | None = None  # a group that migrated to a supergroup gets its new id
+
+
+@dataclass(frozen=True)
+class StatusLine:
+    purpose: str
+    batch: str | None
+    state: str
+    count: int
+
+
+class OutboxRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ------------------------------------------------------------ enqueue
+
+    async def enqueue(
+        self, messages: Sequence[OutMessage], tx: aiosqlite.Connection | None = None
+    ) -> int:
+        """Insert the messages (in `tx` if given, else in a transaction of their own);
+        returns how many were new (a known dedupe_key is skipped)."""
+        now = iso(utcnow())
+        rows = [m.params(now) for m in messages]
+        if tx is not None:
+            return await _insert(tx, rows)
+        async with self.db.transaction() as own:
+            return await _insert(own, rows)
+
+    @staticmethod
+    def enqueue_sync(conn: sqlite3.Connection, messages: Sequence[OutMessage]) -> int:
+        """The same inside a `Database.write(fn)` transaction (plain sqlite3)."""
+        now = iso(utcnow())
+        before = conn.total_changes
+        conn.executemany(_INSERT, [m.params(now) for m in messages])
+        return conn.total_changes - before
+
+    # ------------------------------------------------------------ the sender's side
+
+    async def recover(self) -> int:
+        """Rows caught in flight by a stop or crash go back to pending (see scheduler/outbox)."""
+        async with (
+            self.db.transaction() as tx,
+            tx.execute(
+                "UPDATE outbox SET state = 'pending', recovered = recovered + 1"
+                " WHERE state = 'sending'"
+            ) as cur,
+        ):
+            return cur.rowcount
+
+    async def due(self, limit: int, now: datetime | None = None) -> list[OutRow]:
+        """Pending rows that may go now, in order; only the oldest unfinished row of a chat,
+        so the parts of a long message arrive in order."""
+        rows = await self.db.fetchall(
+            _ROW + " WHERE state = 'pending' AND not_before <= ? AND NOT EXISTS ("
+            " SELECT 1 FROM outbox p WHERE p.chat_id = o.chat_id AND p.id < o.id"
+            " AND p.state IN ('pending', 'sending'))"
+            " ORDER BY priority DESC, id LIMIT ?",
+            (iso(now or utcnow()), limit),
+        )
+        return [OutRow.from_row(r) for r in rows]
+
+    async def next_due_in(self) -> float | None:
+        """Seconds until the earliest pending row that is not due yet becomes due."""
+        now = utcnow()
+        value = await self.db.fetchval(
+            "SELECT min(not_before) FROM outbox WHERE state = 'pending' AND not_before > ?",
+            (iso(now),),
+        )
+        return max((parse_iso(value) - now).total_seconds(), 0.001) if value else None
+
+    async def claim(self, ids: Sequence[int]) -> set[int]:
+        """pending -> sending, attempt counted; committed before any request leaves.
+        Returns the ids really claimed (one cancelled meanwhile is not)."""
+        if not ids:
+            return set()
+        marks = ",".join("?" * len(ids))
+        async with (
+            self.db.transaction() as tx,
+            tx.execute(
+                "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_at = ?"
+                f" WHERE state = 'pending' AND id IN ({marks}) RETURNING id",
+                (iso(utcnow()), *ids),
+            ) as cur,
+        ):
+            return {int(r[0]) for r in await cur.fetchall()}
+
+    async def record(self, outcomes: Sequence[Outcome]) -> None:
+        """The results of sends, in one transaction (only rows still in `sending`)."""
+        now = iso(utcnow())
+        async with self.db.transaction() as tx:
+            for o in outcomes:
+                if o.state == "pending":
+                    at = iso(o.retry_at or utcnow())
+                    await tx.execute(
+                        "UPDATE outbox SET state = 'pending', not_before = ?, error = ?,"
+                        " chat_id = coalesce(?, chat_id) WHERE id = ? AND state = 'sending'",
+                        (at, o.error, o.chat_id, o.row_id),
+                    )
+                else:
+                    await tx.execute(
+                        "UPDATE outbox SET state = ?, message_id = ?, error = ?, done_at = ?"
+                        " WHERE id = ? AND state = 'sending'",
+                        (o.state, o.message_id, o.error, now, o.row_id),
+                    )
+
+    async def pins_due(self) -> list[tuple[int, int, int]]:
+        """(row id, chat, message id) of sent rows asked to be pinned and not pinned yet."""
+        rows = await self.db.fetchall(
+            "SELECT id, chat_id, message_id FROM outbox WHERE pin = 1 AND state = 'sent'"
+            " AND pinned_at IS NULL AND message_id IS NOT NULL ORDER BY id"
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    async def mark_pinned(self, row_id: int, error: str | None = None) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET pinned_at = ?, error = coalesce(?, error) WHERE id = ?",
+            (iso(utcnow()), error, row_id),
+        )
+
+    # ------------------------------------------------------------ inspection, cancel
+
+    async def cancel(self, batch: str) -> int:
+        """Pending rows of a batch will not be sent; rows already sent stay sent."""
+        async with (
+            self.db.transaction() as tx,
+            tx.execute(
+                "UPDATE outbox SET state = 'cancelled', done_at = ?"
+                " WHERE batch = ? AND state = 'pending'",
+                (iso(utcnow()), batch),
+            ) as cur,
+        ):
+            return cur.rowcount
+
+    async def batch_counts(self, batch: str) -> dict[str, int]:
+        rows = await self.db.fetchall(
+            "SELECT state, count(*) FROM outbox WHERE batch = ? GROUP BY state", (batch,)
+        )
+        counts = dict.fromkeys(STATES, 0)
+        counts.update({r[0]: r[1] for r in rows})
+        return counts
+
+    async def batch_rows(self, batch: str, state: str) -> list[tuple[int, str | None]]:
+        """(chat, error) of a batch's rows in a state, e.g. who could not be reached."""
+        rows = await self.db.fetchall(
+            "SELECT chat_id, error FROM outbox WHERE batch = ? AND state = ? ORDER BY id",
+            (batch, state),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    async def delivered_chats(self, batch: str) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT chat_id FROM outbox WHERE batch = ? AND state = 'sent'", (batch,)
+        )
+        return [r[0] for r in rows]
+
+    async def status(self) -> list[StatusLine]:
+        rows = await self.db.fetchall(
+            "SELECT purpose, batch, state, count(*) FROM outbox"
+            " GROUP BY purpose, batch, state ORDER BY purpose, batch, state"
+        )
+        return [StatusLine(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def recovered_count(self) -> int:
+        return int(await self.db.fetchval("SELECT coalesce(sum(recovered), 0) FROM outbox"))
+
+    async def unfinished(self) -> int:
+        return int(
+            await self.db.fetchval(
+                "SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')"
+            )
+        )
+
+
+async def _insert(tx: aiosqlite.Connection, rows: list[tuple[Any, ...]]) -> int:
+    before = tx.total_changes
+    await tx.executemany(_INSERT, rows)
+    return tx.total_changes - before

@@ -1,0 +1,598 @@
+"""/notice: compose a notice (text, forward, photo or file) → audience → where → preview →
+confirm; delivery through the outbox with a live progress message; 收到 presses; /notice status
+with a reminder button. The composition lives in the conversations table, so a restart
+resumes it; buttons carry the composition's nonce, so an old preview cannot be confirmed."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest
+from telegram.ext import (
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callbacks
+from bot.auth import Action, Reach, reach
+from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
+from bot.repos.conversations import Conversation
+from bot.repos.notices import Notice, NoticeDraft
+from bot.repos.people import utcnow
+from bot.services import notices as rules
+from bot.services.identity import Identity
+from bot.services.notices import NS, Audience, Content, TooLong
+from bot.texts import Texts
+from bot.textsplit import split_text
+from handlers.common import NO_PREVIEW, lang_of, reply, send, tr, who
+from handlers.fallback import FLOW_GROUP
+from scheduler.flood import Priority
+
+FLOW = "notice"
+# Progress edits are bulk traffic: they use what interactive replies leave of the budget
+# (ExtBot[None] types rate_limit_args as None; our limiter takes a Priority).
+_BULK: dict[str, Any] = {"rate_limit_args": Priority.BULK}
+Button = InlineKeyboardButton
+
+
+def _c(nonce: str, op: str, arg: object = 0) -> str:
+    return callbacks.encode(NS, 1, "c", nonce, op, arg)
+
+
+def _n(op: str, notice_id: int) -> str:
+    return callbacks.encode(NS, 1, op, notice_id)
+
+
+# ---------------------------------------------------------------- composing
+
+
+async def notice_cmd(update: Update, context: BanzuContext) -> None:
+    if context.args and context.args[0].lower() in ("status", "状态"):
+        await status_list(update, context)
+        return
+    ident = await who(update, context)
+    if rules.widest(ident.actor) is None:
+        await reply(update, context, "common.no_permission")
+        return
+    assert update.effective_chat and update.effective_user
+    data = {"nonce": secrets.token_hex(3)}
+    await context.svc.conversations.set(
+        update.effective_chat.id, update.effective_user.id, FLOW, "content", data
+    )
+    await reply(update, context, "notices.ask_content")
+
+
+async def text_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    assert update.message is not None
+    if conv.step != "content":
+        await reply(update, context, "notices.use_buttons")
+        return
+    await take_content(update, context, conv, Content("text", update.message.text or ""))
+
+
+async def media_step(update: Update, context: BanzuContext) -> None:
+    """A photo or file while a notice waits for its content (else the roster import gets it)."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    conv = await context.svc.conversations.get(message.chat.id, user.id)
+    if conv is None or conv.flow != FLOW or conv.step != "content":
+        return
+    if message.photo:
+        content = Content("photo", message.caption or "", message.photo[-1].file_id)
+    else:
+        assert message.document is not None
+        content = Content("document", message.caption or "", message.document.file_id)
+    await take_content(update, context, conv, content)
+    raise ApplicationHandlerStop
+
+
+async def take_content(
+    update: Update, context: BanzuContext, conv: Conversation, content: Content
+) -> None:
+    svc, ident = context.svc, await who(update, context)
+    author = _author(ident, update)
+    if not content.body.strip() and content.kind == "text":
+        await reply(update, context, "notices.empty")
+        return
+    try:
+        rules.render(svc.texts, content, author)
+    except TooLong as exc:
+        await reply(update, context, "notices.too_long", length=exc.length, limit=exc.limit)
+        return
+    data = {**conv.data, "content": [content.kind, content.body, content.media], "pin": False}
+    await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "audience", data)
+    await reply(
+        update, context, "notices.ask_audience", markup=_audience_menu(update, context, ident, data)
+    )
+
+
+def _author(ident: Identity, update: Update) -> str:
+    if ident.person is not None:
+        return ident.person.name
+    return update.effective_user.full_name if update.effective_user else ""
+
+
+def _audience_menu(
+    update: Update, context: BanzuContext, ident: Identity, data: dict[str, Any]
+) -> InlineKeyboardMarkup:
+    nonce, r = data["nonce"], reach(ident.actor, Action.SEND_NOTICE)
+    key = {Reach.ALL: "all", Reach.UNIT: "unit_all"}.get(r, "team_all")
+    rows = [[Button(tr(update, context, f"notices.aud.{key}"), callback_data=_c(nonce, "all"))]]
+    if r is Reach.ALL:
+        rows.append(
+            [Button(tr(update, context, "notices.aud.units"), callback_data=_c(nonce, "units"))]
+        )
+    if r in (Reach.ALL, Reach.UNIT):
+        rows.append(
+            [Button(tr(update, context, "notices.aud.teams"), callback_data=_c(nonce, "teams"))]
+        )
+    rows.append([Button(tr(update, context, "notices.aud.tags"), callback_data=_c(nonce, "tags"))])
+    rows.append([Button(tr(update, context, "notices.cancel"), callback_data=_c(nonce, "x"))])
+    return InlineKeyboardMarkup(rows)
+
+
+async def compose_pressed(update: Update, context: BanzuContext, parts: tuple[str, ...]) -> None:
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    nonce, op, arg = parts[1], parts[2], parts[3]
+    conv = await context.svc.conversations.get(query.message.chat.id, query.from_user.id)
+    if (
+        conv is None
+        or conv.flow != FLOW
+        or conv.data.get("nonce") != nonce
+        or "content" not in conv.data
+    ):
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        return
+    ident = await who(update, context)
+    handler = _COMPOSE.get(op)
+    if handler is None:
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        return
+    await handler(update, context, ident, conv, arg)
+
+
+async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    try:
+        await query.edit_message_text(
+            text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW
+        )
+    except BadRequest as exc:  # pressed twice: same text
+        if "not modified" not in exc.message:
+            raise
+
+
+async def op_units(
+    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, _: str
+) -> None:
+    nonce = conv.data["nonce"]
+    rows = [
+        [Button(u.name, callback_data=_c(nonce, "u", u.id))] for u in await context.svc.org.units()
+    ]
+    rows.append([Button(tr(update, context, "notices.back"), callback_data=_c(nonce, "back"))])
+    await _edit(update, tr(update, context, "notices.ask_unit"), InlineKeyboardMarkup(rows))
+
+
+async def op_teams(
+    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, _: str
+) -> None:
+    nonce = conv.data["nonce"]
+    teams = [
+        t for t in await context.svc.org.teams()
+        if rules.allowed(ident.actor, Audience(t.unit_id, t.id))
+    ]  # fmt: skip
+    rows = [[Button(f"{t.unit_name}·{t.name}", callback_data=_c(nonce, "t", t.id))] for t in teams]
+    rows.append([Button(tr(update, context, "notices.back"), callback_data=_c(nonce, "back"))])
+    await _edit(update, tr(update, context, "notices.ask_team"), InlineKeyboardMarkup(rows))
+
+
+async def op_tags(
+    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, _: str
+) -> None:
+    svc, nonce = context.svc, conv.data["nonce"]
+    scope = rules.widest(ident.actor) or Audience()
+    tags = await svc.notices.tags(scope.unit_id, scope.team_id)
+    await svc.conversations.set(
+        conv.chat_id, conv.user_id, FLOW, conv.step, {**conv.data, "tags": tags}
+    )
+    rows = [
+        [Button(tr(update, context, f"notices.role.{role.value}"), callback_data=_c(nonce, "r", i))]
+        for i, role in enumerate(rules.ROLES)
+    ]
+    rows += [[Button(tag, callback_data=_c(nonce, "g", i))] for i, tag in enumerate(tags)]
+    rows.append([Button(tr(update, context, "notices.back"), callback_data=_c(nonce, "back"))])
+    await _edit(update, tr(update, context, "notices.ask_tag"), InlineKeyboardMarkup(rows))
+
+
+async def op_back(
+    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, _: str
+) -> None:
+    await context.svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "audience", conv.data)
+    markup = _audience_menu(update, context, ident, conv.data)
+    await _edit(update, tr(update, context, "notices.ask_audience"), markup)
+
+
+async def op_pick(
+    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, arg: str
+) -> None:
+    """An audience chosen: everyone in reach, a unit, a team, a role or a tag."""
+    query, svc = update.callback_query, context.svc
+    assert query is not None and query.data is not None
+    op = query.data.split(":")[4]
+    scope = rules.widest(ident.actor) or Audience()
+    audience = await _audience(update, context, op, arg, scope, conv)
+    if audience is None or not rules.allowed(ident.actor, audience):
+        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        return
+    data = {
+        **conv.data,
+        "audience": audience.as_dict(),
+        "label": await _label(update, context, audience),
+    }
+    await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "where", data)
+    nonce = conv.data["nonce"]
+    rows = [
+        [Button(tr(update, context, f"notices.where.{t}"), callback_data=_c(nonce, "w", t))]
+        for t in rules.TARGETS
+    ]
+    rows.append([Button(tr(update, context, "notices.back"), callback_data=_c(nonce, "back"))])
+    await _edit(
+        update,
+        tr(update, context, "notices.ask_where", audience=data["label"]),
+        InlineKeyboardMarkup(rows),
+    )
+
+
+async def _audience(
+    update: Update, context: BanzuContext, op: str, arg: str, scope: Audience, conv: Conversation
+) -> Audience | None:
+    if op == "all":
+        return scope
+    if not arg.isdigit():
+        return None
+    index = int(arg)
+    if op == "u":
+        return Audience(unit_id=index)
+    if op == "t":
+        team = await context.svc.org.team(index)
+        return Audience(team.unit_id, team.id) if team else None
+    if op == "r" and index < len(rules.ROLES):
+        return Audience(scope.unit_id, scope.team_id, role=rules.ROLES[index].value)
+    tags = conv.data.get("tags") or []
+    if op == "g" and index < len(tags):
+        return Audience(scope.unit_id, scope.team_id, tag=str(tags[index]))
+    return None
+
+
+async def _label(update: Update, context: BanzuContext, a: Audience) -> str:
+    svc = context.svc
+    if a.team_id is not None:
+        team = await svc.org.team(a.team_id)
+        place = f"{team.unit_name}·{team.name}" if team else "?"
+    elif a.unit_id is not None:
+        place = next((u.name for u in await svc.org.units() if u.id == a.unit_id), "?")
+    else:
+        place = tr(update, context, "notices.aud.everyone")
+    if a.role:
+        return tr(
+            update,
+            context,
+            "notices.label_filter",
+            place=place,
+            what=tr(update, context, f"notices.role.{a.role}"),
+        )
+    if a.tag:
+        return tr(update, context, "notices.label_filter", place=place, what=a.tag)
+    return place
+
+
+async def op_where(
+    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, arg: str
+) -> None:
+    if arg not in rules.TARGETS or "audience" not in conv.data:
+        await _stale(update, context)
+        return
+    data = {**conv.data, "target": arg}
+    await context.svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "preview", data)
+    await _preview(update, context, ident, data)
+
+
+async def op_pin(
+    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, _: str
+) -> None:
+    if conv.step != "preview":
+        await _stale(update, context)
+        return
+    data = {**conv.data, "pin": not conv.data.get("pin")}
+    await context.svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "preview", data)
+    await _preview(update, context, ident, data)
+
+
+async def _plan(context: BanzuContext, data: dict[str, Any]) -> rules.Plan:
+    svc, a = context.svc, Audience.from_dict(data["audience"])
+    members = await svc.notices.audience(a.unit_id, a.team_id, a.role, a.tag)
+    return rules.plan(members, await svc.notices.team_groups(), data["target"])
+
+
+def _content(data: dict[str, Any]) -> Content:
+    kind, body, media = data["content"]
+    return Content(kind, body, media)
+
+
+async def _preview(
+    update: Update, context: BanzuContext, ident: Identity, data: dict[str, Any]
+) -> None:
+    plan, nonce = await _plan(context, data), data["nonce"]
+    parts = rules.render(context.svc.texts, _content(data), _author(ident, update))
+    text = tr(
+        update, context, "notices.preview",
+        body=rules.title_of(data["content"][1], 200), audience=data["label"],
+        where=tr(update, context, f"notices.where.{data['target']}"),
+        people=len(plan.recipients), private=len(plan.private_chats), groups=len(plan.group_chats),
+        fallback=plan.fallback, unreachable=plan.unreachable, parts=len(parts),
+        messages=len(parts) * len(plan.chats),
+    )  # fmt: skip
+    rows = []
+    if plan.chats:
+        rows.append([Button(tr(update, context, "notices.confirm"), callback_data=_c(nonce, "ok"))])
+        if plan.group_chats:
+            pin = tr(update, context, "notices.pin_on" if data.get("pin") else "notices.pin_off")
+            rows.append([Button(pin, callback_data=_c(nonce, "pin"))])
+    else:
+        text += "\n\n" + tr(update, context, "notices.nobody")
+    rows.append([
+        Button(tr(update, context, "notices.back"), callback_data=_c(nonce, "back")),
+        Button(tr(update, context, "notices.cancel"), callback_data=_c(nonce, "x")),
+    ])  # fmt: skip
+    await _edit(update, text, InlineKeyboardMarkup(rows))
+
+
+async def op_confirm(
+    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, _: str
+) -> None:
+    query, svc, data = update.callback_query, context.svc, conv.data
+    assert query is not None and query.message is not None
+    audience = Audience.from_dict(data.get("audience") or {})
+    if conv.step != "preview":
+        await _stale(update, context)
+        return
+    if not rules.allowed(ident.actor, audience):
+        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        return
+    plan, author = await _plan(context, data), _author(ident, update)
+    parts = rules.render(svc.texts, _content(data), author)
+    pin = bool(data.get("pin"))
+    draft = NoticeDraft(
+        ident.actor.tg_user_id, author, data["content"][0], data["content"][1], data["content"][2],
+        audience.as_dict(), data["label"], data["target"], pin, query.message.chat.id,
+        query.message.message_id, plan.fallback, plan.unreachable,
+    )  # fmt: skip
+    notice_id = await svc.notices.create(
+        draft, plan.recipients, lambda nid: rules.messages(svc.texts, nid, plan.chats, parts, pin)
+    )
+    await svc.conversations.clear(conv.chat_id, conv.user_id)
+    svc.outbox.wake()
+    total = len(parts) * len(plan.chats)
+    text = tr(update, context, "notices.progress.sending", id=notice_id, sent=0, total=total)
+    await _edit(update, text, _progress_markup(svc.texts, lang_of(update), notice_id, running=True))
+    svc.outbox.touch(f"notice:{notice_id}")  # the sender may have drained it already
+
+
+async def op_cancel(
+    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, _: str
+) -> None:
+    await context.svc.conversations.clear(conv.chat_id, conv.user_id)
+    await _edit(update, tr(update, context, "common.cancelled"), None)
+
+
+_COMPOSE = {
+    "units": op_units, "teams": op_teams, "tags": op_tags, "back": op_back,
+    "all": op_pick, "u": op_pick, "t": op_pick, "r": op_pick, "g": op_pick,
+    "w": op_where, "pin": op_pin, "ok": op_confirm, "x": op_cancel,
+}  # fmt: skip
+
+
+async def _stale(update: Update, context: BanzuContext) -> None:
+    assert update.callback_query is not None
+    await update.callback_query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+
+
+# ---------------------------------------------------------------- after sending
+
+
+def _progress_markup(
+    texts: Texts, lang: str | None, notice_id: int, running: bool
+) -> InlineKeyboardMarkup:
+    rows = [[Button(texts.get("notices.status_button", lang), callback_data=_n("st", notice_id))]]
+    if running:
+        rows[0].append(
+            Button(texts.get("notices.stop_button", lang), callback_data=_n("stop", notice_id))
+        )
+    return InlineKeyboardMarkup(rows)
+
+
+def progress_listener(app: BanzuApp) -> Any:
+    """The outbox calls this as a notice drains: edit the author's progress message."""
+    svc: Services = app.bot_data.services
+    bot = app.bot
+
+    async def progress(batch: str) -> None:
+        notice = await svc.notices.get(int(batch.split(":")[1]))
+        if notice is None or notice.progress_chat_id is None or notice.progress_message_id is None:
+            return
+        counts = await svc.outbox.repo.batch_counts(batch)
+        running = counts["pending"] + counts["sending"] > 0
+        total = sum(counts.values())
+        key = "notices.progress.sending" if running else "notices.progress.done"
+        text = svc.texts.get(
+            key, id=notice.id, sent=counts["sent"], total=total, failed=counts["undeliverable"],
+            cancelled=counts["cancelled"], fallback=notice.fallback_count,
+            unreachable=notice.unreachable_count,
+        )  # fmt: skip
+        try:
+            markup = _progress_markup(svc.texts, None, notice.id, running)
+            await bot.edit_message_text(
+                text, notice.progress_chat_id, notice.progress_message_id,
+                parse_mode=ParseMode.HTML, reply_markup=markup, **_BULK,
+            )  # fmt: skip
+        except BadRequest as exc:  # unchanged, or the author deleted it: nothing to update
+            if "not modified" not in exc.message and "not found" not in exc.message:
+                raise
+
+    return progress
+
+
+async def ack_pressed(update: Update, context: BanzuContext, notice_id: int) -> None:
+    query, svc = update.callback_query, context.svc
+    assert query is not None
+    if await svc.notices.get(notice_id) is None:
+        await _stale(update, context)
+        return
+    person = (await who(update, context)).person
+    outcome = (
+        "unregistered" if person is None else await svc.notices.ack(notice_id, person.member_id)
+    )
+    await query.answer(tr(update, context, f"notices.ack.{outcome}"))
+
+
+async def _visible(
+    update: Update, context: BanzuContext, notice_id: int
+) -> tuple[Notice | None, bool]:
+    """The notice, and whether the presser may see its status (author or admin)."""
+    notice = await context.svc.notices.get(notice_id)
+    ident = await who(update, context)
+    ok = notice is not None and (
+        notice.author_user_id == ident.actor.tg_user_id
+        or reach(ident.actor, Action.SEND_NOTICE) is Reach.ALL
+    )
+    return notice, ok
+
+
+async def status_list(update: Update, context: BanzuContext) -> None:
+    ident = await who(update, context)
+    if rules.widest(ident.actor) is None:
+        await reply(update, context, "common.no_permission")
+        return
+    everyone = reach(ident.actor, Action.SEND_NOTICE) is Reach.ALL
+    recent = await context.svc.notices.recent(None if everyone else ident.actor.tg_user_id)
+    if not recent:
+        await reply(update, context, "notices.status.none")
+        return
+    rows = [
+        [Button(f"#{n.id} {rules.title_of(n.body)}", callback_data=_n("st", n.id))] for n in recent
+    ]
+    await reply(update, context, "notices.status.pick", markup=InlineKeyboardMarkup(rows))
+
+
+async def status_pressed(update: Update, context: BanzuContext, notice_id: int) -> None:
+    query, svc = update.callback_query, context.svc
+    assert query is not None and query.message is not None
+    notice, ok = await _visible(update, context, notice_id)
+    if notice is None or not ok:
+        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        return
+    await query.answer()
+    rows = await svc.notices.status(notice_id)
+    failed = len(await svc.outbox.repo.batch_rows(f"notice:{notice_id}", "undeliverable"))
+    head = tr(
+        update, context, "notices.status.header", id=notice_id, title=rules.title_of(notice.body),
+        done=sum(r.acked for r in rows), total=len(rows), failed=failed,
+    )  # fmt: skip
+    lines = rules.status_lines(svc.texts, lang_of(update), rows)
+    pieces = split_text("\n".join([head, *lines]))
+    markup = InlineKeyboardMarkup([[
+        Button(tr(update, context, "notices.remind_button"), callback_data=_n("rm", notice_id)),
+        Button(tr(update, context, "notices.refresh_button"), callback_data=_n("st", notice_id)),
+    ]])  # fmt: skip
+    for i, piece in enumerate(pieces):
+        await send(context, query.message.chat.id, piece, markup if i == len(pieces) - 1 else None)
+
+
+async def remind_pressed(update: Update, context: BanzuContext, notice_id: int) -> None:
+    query, svc = update.callback_query, context.svc
+    assert query is not None
+    notice, ok = await _visible(update, context, notice_id)
+    if notice is None or not ok:
+        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        return
+    unconfirmed = await svc.notices.unconfirmed(notice_id)
+    if not unconfirmed:
+        await query.answer(tr(update, context, "notices.remind.all_done"), show_alert=True)
+        return
+    now = utcnow()
+    if not await svc.notices.claim_reminder(notice_id, now, rules.REMIND_INTERVAL_S):
+        last = (notice.last_reminded_at or now).astimezone(svc.settings.tz).strftime("%H:%M")
+        await query.answer(
+            tr(update, context, "notices.remind.too_soon", last=last), show_alert=True
+        )
+        return
+    title = rules.title_of(notice.body)
+    messages, unreachable = rules.reminders(svc.texts, notice_id, title, unconfirmed, now)
+    await svc.outbox.enqueue(messages)
+    await query.answer(
+        tr(update, context, "notices.remind.sent", sent=len(messages), unreachable=unreachable),
+        show_alert=True,
+    )
+
+
+async def stop_pressed(update: Update, context: BanzuContext, notice_id: int) -> None:
+    query = update.callback_query
+    assert query is not None
+    notice, ok = await _visible(update, context, notice_id)
+    if notice is None or not ok:
+        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        return
+    cancelled = await context.svc.outbox.cancel(f"notice:{notice_id}")
+    await query.answer(tr(update, context, "notices.stopped", count=cancelled), show_alert=True)
+
+
+_AFTER = {"ack": ack_pressed, "st": status_pressed, "rm": remind_pressed, "stop": stop_pressed}
+
+
+async def pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    compose = callbacks.decode(query.data, NS, 1, 4)
+    if (
+        compose is not None
+        and compose.parts[0] == "c"
+        and query.message
+        and query.message.chat.type == ChatType.PRIVATE
+    ):
+        await compose_pressed(update, context, compose.parts)
+        return
+    data = callbacks.decode(query.data, NS, 1, 2)
+    notice_id = data.int_part(1) if data else None
+    handler = _AFTER.get(data.parts[0]) if data else None
+    if handler is None or notice_id is None:
+        await _stale(update, context)
+        return
+    await handler(update, context, notice_id)
+
+
+async def group_notice(update: Update, context: BanzuContext) -> None:
+    await reply(update, context, "common.private_only")
+
+
+def register(app: BanzuApp) -> None:
+    svc: Services = app.bot_data.services
+    svc.commands.append(CommandInfo("notice", "notices.cmd", Action.SEND_NOTICE))
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("notice", notice_cmd, private))
+    app.add_handler(CommandHandler("notice", group_notice, ~private))
+    app.add_handler(
+        MessageHandler(private & (filters.PHOTO | filters.Document.ALL), media_step),
+        group=FLOW_GROUP,
+    )
+    app.add_handler(CallbackQueryHandler(pressed, pattern=callbacks.pattern(NS)))
+    svc.flows[FLOW] = text_step
+    svc.outbox.listen("notice", progress_listener(app))

@@ -1,0 +1,342 @@
+"""The one sender that drains the outbox under flood control (see scheduler/outbox.py).
+
+A planner task picks rows whose chat may be written to (its own window has room, no 429 hold,
+no other row of that chat in flight), claims them in one transaction and starts one short task
+per row, up to `max_inflight`; the tasks take their turn in the flood controller's global
+window with `Priority.BULK`, so many requests are in flight at once (a sequential loop would
+waste the budget on round trips) and a freed slot is used at once. Rows that must wait get no
+task: the planner sleeps until the earliest of them may go, or until an enqueue or a finished
+send wakes it. One writer task records results in group commits. Progress listeners are
+called at most every `progress_every` seconds per batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.repos.outbox import Outcome, OutRow
+from bot.repos.people import utcnow
+from scheduler.flood import FloodController, Priority
+from scheduler.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+FETCH = 2000  # rows the planner looks at per read: one per chat, in order
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+class Sender:
+    def __init__(self, outbox: Outbox, bot: Bot, flood: FloodController) -> None:
+        self.outbox = outbox
+        self.repo = outbox.repo
+        self.bot = bot
+        self.flood = flood
+        # Backoff and progress pace follow the controller's (possibly sped-up) windows.
+        self.unit = flood.limits.global_period
+        self.progress_every = 3 * flood.limits.private_period
+        # A process that just started cannot know what its predecessor sent in the last
+        # moment (Telegram still counts it): bulk traffic waits out the global and private
+        # windows first. Replies to people are not held back.
+        lim = flood.limits
+        self.cooldown = max(lim.global_period, lim.private_period) * (1 + lim.margin)
+        self._wake = asyncio.Event()
+        self._results_ready = asyncio.Event()
+        self._progress_ready = asyncio.Event()
+        self._inflight: dict[int, OutRow] = {}  # row id -> row, until its result is committed
+        self._inflight_chats: set[int] = set()
+        self._results: list[tuple[Outcome, OutRow]] = []
+        self._dirty = True
+        self._enqueued = True
+        self._refetch_at: float | None = None
+        self._batches: dict[str, str] = {}  # batch -> purpose, waiting for a progress call
+        self._last_progress: dict[str, float] = {}
+        self._calling = False  # a progress listener is running
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loops: list[asyncio.Task[None]] = []
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        recovered = await self.repo.recover()
+        if recovered:
+            log.warning(
+                "%d outbox row(s) were in flight when the bot stopped; sending them again"
+                " (a message Telegram had already accepted will arrive twice)",
+                recovered,
+            )
+        for batch, purpose in await self._open_batches():
+            self._batches[batch] = purpose
+        self._loops = [
+            asyncio.create_task(self._plan(), name="outbox-planner"),
+            asyncio.create_task(self._write(), name="outbox-writer"),
+            asyncio.create_task(self._progress(), name="outbox-progress"),
+        ]
+        for row_id, chat_id, message_id in await self.repo.pins_due():
+            self._spawn(self._pin(row_id, chat_id, message_id))  # sent, not pinned at the crash
+        self._progress_ready.set()
+
+    async def stop(self) -> None:
+        planner, writer, progress = self._loops
+        planner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await planner
+        if self._tasks:  # let requests in flight finish so their results are kept
+            await asyncio.wait(self._tasks, timeout=self.outbox.send_timeout + 1)
+        for task in self._tasks:
+            task.cancel()
+        if self._results:
+            await self._flush()
+        for task in (writer, progress):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def wake(self) -> None:
+        """New rows: re-read the table at once (they may go before the buffered ones)."""
+        self._enqueued = True
+        self._wake.set()
+
+    def _changed(self) -> None:
+        """Results came in: a chat's next row may now go; re-read when the buffer runs dry."""
+        self._dirty = True
+        self._wake.set()
+
+    def touch(self, batch: str) -> None:
+        purpose = batch.split(":", 1)[0]
+        self._batches[batch] = purpose
+        self._progress_ready.set()
+        self.wake()
+
+    def busy(self) -> bool:
+        return bool(
+            self._inflight or self._results or self._batches or self._tasks or self._calling
+        )
+
+    async def _open_batches(self) -> list[tuple[str, str]]:
+        return [
+            (s.batch, s.purpose)
+            for s in await self.repo.status()
+            if s.batch and s.state in ("pending", "sending")
+        ]
+
+    # ------------------------------------------------------------ planning
+
+    async def _plan(self) -> None:
+        await asyncio.sleep(self.cooldown)
+        loop = asyncio.get_running_loop()
+        buffer: list[OutRow] = []
+        while True:
+            self._wake.clear()
+            if self._refetch_at is not None and loop.time() >= self._refetch_at:
+                self._refetch_at, self._dirty = None, True
+            if self._enqueued or (self._dirty and not self._pickable(buffer)):
+                self._enqueued = self._dirty = False
+                buffer = await self.repo.due(FETCH)
+            picked, wait = self._pick(buffer)
+            if picked:
+                claimed = await self.repo.claim([r.id for r in picked])
+                taken = {r.id for r in picked}
+                buffer = [r for r in buffer if r.id not in taken]
+                for row in picked:
+                    if row.id in claimed:
+                        self._start(row)
+                    else:  # cancelled meanwhile
+                        self._inflight_chats.discard(row.chat_id)
+                continue
+            if self._capacity() > 0:
+                later = await self.repo.next_due_in()
+                if later is not None:
+                    self._refetch_at = loop.time() + later
+                    wait = later if wait is None else min(wait, later)
+            if self._wake.is_set():
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)
+
+    def _pickable(self, buffer: list[OutRow]) -> bool:
+        """Whether the buffer still has a row that could go now (else re-read the table)."""
+        if self._capacity() <= 0:
+            return True  # nothing could go anyway; re-read once there is room
+        now = self.flood._clock()
+        return any(
+            r.chat_id not in self._inflight_chats
+            and self.flood.delay(r.chat_id, now) <= self.flood.delay(None, now)
+            for r in buffer
+        )
+
+    def _capacity(self) -> int:
+        return self.outbox.max_inflight - len(self._inflight)
+
+    def _pick(self, buffer: list[OutRow]) -> tuple[list[OutRow], float | None]:
+        """Rows whose chat may be written to as soon as the global window allows, and how
+        long until the next of the others might. Up to `max_inflight` rows are claimed ahead
+        and wait in the flood controller, so a freed global slot is used at once instead of
+        after a planner round (a claimed row that has not left yet is simply sent after a
+        crash: it was never sent)."""
+        room = self._capacity()
+        if room <= 0:
+            return [], None  # a finished send wakes the planner
+        now = self.flood._clock()
+        shared = self.flood.delay(None, now)  # the global window: every chat waits for it
+        picked: list[OutRow] = []
+        wait: float | None = None
+        for row in buffer:
+            if row.chat_id in self._inflight_chats:
+                continue
+            delay = self.flood.delay(row.chat_id, now)
+            if delay > shared:
+                wait = delay if wait is None else min(wait, delay)
+                continue
+            picked.append(row)
+            self._inflight_chats.add(row.chat_id)
+            if len(picked) >= room:
+                break
+        return picked, wait
+
+    # ------------------------------------------------------------ sending
+
+    def _start(self, row: OutRow) -> None:
+        self._inflight[row.id] = row
+        self._spawn(self._send(row))
+
+    def _spawn(self, coro: Any) -> None:
+        task: asyncio.Task[None] = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send(self, row: OutRow) -> None:
+        attempt = row.attempts + 1
+        try:
+            message = await self._call(row)
+            outcome = Outcome(row.id, "sent", message_id=message.message_id)
+        except RetryAfter as exc:
+            outcome = self._retry(row, f"429 retry after {exc.retry_after}", _seconds(exc))
+        except Forbidden as exc:
+            outcome = Outcome(row.id, "undeliverable", error=f"403 {exc.message}")
+            if row.chat_id > 0:
+                await self.outbox.people.set_private_ok(row.chat_id, False)
+        except ChatMigrated as exc:
+            outcome = Outcome(
+                row.id, "pending", error="migrated", retry_at=utcnow(),
+                chat_id=exc.new_chat_id,
+            )  # fmt: skip
+        except BadRequest as exc:
+            # chat not found, message too long, ...: the same request would fail again.
+            outcome = Outcome(row.id, "undeliverable", error=f"400 {exc.message}")
+        except (NetworkError, TelegramError) as exc:  # 5xx, timeouts, connection errors
+            if attempt >= self.outbox.max_attempts:
+                outcome = Outcome(row.id, "undeliverable", error=f"gave up: {exc}")
+            else:
+                outcome = self._retry(row, str(exc), self.unit * 2 ** (attempt - 1))
+        except Exception as exc:  # a bug must not kill the sender nor leave the row stuck
+            log.exception("outbox row %s failed", row.id)
+            outcome = Outcome(row.id, "undeliverable", error=f"error: {exc!r}"[:500])
+        self._results.append((outcome, row))
+        self._results_ready.set()
+
+    def _retry(self, row: OutRow, error: str, seconds: float) -> Outcome:
+        at = utcnow() + timedelta(seconds=min(seconds, 60 * self.unit))
+        return Outcome(row.id, "pending", error=error[:500], retry_at=at)
+
+    async def _call(self, row: OutRow) -> Message:
+        markup = (
+            InlineKeyboardMarkup.de_json(row.reply_markup, self.bot) if row.reply_markup else None
+        )
+        common: dict[str, Any] = {
+            "parse_mode": ParseMode.HTML,
+            "reply_markup": markup,
+            "read_timeout": self.outbox.send_timeout,
+            "write_timeout": self.outbox.send_timeout,
+            "rate_limit_args": Priority.BULK,
+        }
+        if row.kind == "photo":
+            return await self.bot.send_photo(
+                row.chat_id, row.media or "", caption=row.text or None, **common
+            )
+        if row.kind == "document":
+            return await self.bot.send_document(
+                row.chat_id, row.media or "", caption=row.text or None, **common
+            )
+        return await self.bot.send_message(
+            row.chat_id, row.text, link_preview_options=_NO_PREVIEW, **common
+        )
+
+    async def _pin(self, row_id: int, chat_id: int, message_id: int) -> None:
+        error = None
+        try:
+            await self.bot.pin_chat_message(chat_id, message_id, disable_notification=True)
+        except TelegramError as exc:  # not an admin in that group: the notice stays unpinned
+            error = f"pin: {exc}"
+        await self.repo.mark_pinned(row_id, error)
+
+    # ------------------------------------------------------------ results, progress
+
+    async def _write(self) -> None:
+        while True:
+            await self._results_ready.wait()
+            self._results_ready.clear()
+            await self._flush()
+
+    async def _flush(self) -> None:
+        done, self._results = self._results, []
+        if not done:
+            return
+        await self.repo.record([o for o, _ in done])
+        for outcome, row in done:
+            self._inflight.pop(row.id, None)
+            self._inflight_chats.discard(row.chat_id)
+            if row.batch:
+                self._batches[row.batch] = row.purpose
+            if outcome.state == "sent" and row.pin and outcome.message_id is not None:
+                self._spawn(self._pin(row.id, row.chat_id, outcome.message_id))
+        self._progress_ready.set()
+        self._changed()
+
+    async def _progress(self) -> None:
+        await asyncio.sleep(self.cooldown)
+        loop = asyncio.get_running_loop()
+        while True:
+            self._progress_ready.clear()  # before looking: a touch from now on is not lost
+            timeout: float | None = None
+            now = loop.time()
+            for batch, purpose in list(self._batches.items()):
+                due = self._last_progress.get(batch, -math.inf) + self.progress_every
+                if due > now:
+                    timeout = due - now if timeout is None else min(timeout, due - now)
+                    continue
+                del self._batches[batch]
+                self._last_progress[batch] = now
+                listener = self.outbox.listeners.get(purpose)
+                if listener is not None:
+                    self._calling = True
+                    try:
+                        await listener(batch)
+                    except Exception:
+                        log.exception("outbox progress for %s failed", batch)
+                    finally:
+                        self._calling = False
+            if self._progress_ready.is_set():
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._progress_ready.wait(), timeout)
+
+
+def _seconds(exc: RetryAfter) -> float:
+    value: Any = exc.retry_after
+    return float(value.total_seconds() if hasattr(value, "total_seconds") else value)
