@@ -1,0 +1,611 @@
+"""Study sessions (学习考勤) as the bot runs them: open, post, check in, roll call, leave,
+make-up, close. Rules come from `bot.services.attendance`; SQL from `bot.repos.attendance`.
+
+For other features (the schedules open a session on each study day):
+
+    session = await open_session(svc, team_id, "安全规程", starts_at, ends_at, opened_by=None)
+    posts = await post_session(bot, svc, session)   # the one message with 签到 in the group(s)
+
+`open_session` writes the session and its roster (the team's active members; with
+`team_id=None, unit_id=U` a joint session of the whole unit). `post_session` sends the
+session message to the team's bound group (every bound group of the unit's teams for a joint
+session) and returns the (chat_id, message_id) posted; [] when no group is bound. Sessions
+close by themselves at `ends_at` (`tick`, run by the job queue every 30 s) or when a leader
+closes them from the roll call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot import callbacks
+from bot.auth import Action, Actor, Place, can
+from bot.db import Database
+from bot.repos.attendance import (
+    AttendanceRepo,
+    CheckIn,
+    Record,
+    Session,
+    decide_request,
+)
+from bot.repos.people import Person, utcnow
+from bot.services.attendance import (
+    Counts,
+    Phase,
+    Refusal,
+    Rules,
+    Status,
+    check_change,
+    checkin_status,
+    makeup_allowed,
+    phase,
+    window_for,
+)
+from bot.services.tally import Rendered, Tally
+from bot.settings import Settings
+from bot.texts import Texts
+from bot.textsplit import split_text
+from scheduler.flood import FloodController
+
+if TYPE_CHECKING:
+    from bot.context import Services
+
+NS_SESSION = "att"  # att:v1:<session>:in | leave
+NS_ROLL = "roll"  # roll:v1:<session>:<member> | roll:v1:<session>:close
+NS_LEAVE = "lv"  # lv:v1:<request>:y | n
+NS_MAKEUP = "mk"  # mk:v1:<request>:y | n
+
+EMOJI = {
+    Status.PENDING: "⬜",
+    Status.PRESENT: "✅",
+    Status.LATE: "⏰",
+    Status.ABSENT: "❌",
+    Status.LEAVE: "📝",
+    Status.MAKEUP: "📚",
+}
+
+
+@dataclass
+class AttendanceService:
+    """The one `Services.attendance`: repository, rules, clock (tests move it) and tally."""
+
+    repo: AttendanceRepo
+    tz: ZoneInfo
+    tally: Tally
+    rules: Rules = field(default_factory=Rules)
+    clock: Callable[[], datetime] = utcnow
+
+    @classmethod
+    def create(cls, db: Database, settings: Settings, flood: FloodController) -> AttendanceService:
+        return cls(repo=AttendanceRepo(db), tz=settings.tz, tally=Tally(flood))
+
+    # Sessions by id: read on every press, changed only by closing (in this process).
+    _sessions: dict[int, Session] = field(default_factory=dict)
+
+    async def session(self, session_id: int) -> Session | None:
+        cached = self._sessions.get(session_id)
+        if cached is not None:
+            return cached
+        session = await self.repo.session(session_id)
+        if session is not None and not session.closed:
+            if len(self._sessions) > 10_000:
+                self._sessions.clear()
+            self._sessions[session_id] = session
+        return session
+
+    def forget(self, session_id: int) -> None:
+        self._sessions.pop(session_id, None)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def local(self, moment: datetime, fmt: str = "%H:%M") -> str:
+        return moment.astimezone(self.tz).strftime(fmt)
+
+
+def status_label(texts: Texts, status: Status, lang: str | None = None) -> str:
+    return texts.get(f"attendance.status.{status.value}", lang)
+
+
+# ==================================================================== opening and posting
+
+
+async def open_session(
+    svc: Services,
+    team_id: int | None,
+    topic: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    opened_by: int | None,
+    material: str | None = None,
+    *,
+    unit_id: int | None = None,
+) -> Session:
+    """A new open session with its roster; the check-in window follows `svc.attendance.rules`.
+    Give `team_id`, or `team_id=None` and `unit_id` for a joint session of a unit."""
+    att = svc.attendance
+    if team_id is not None:
+        team = await svc.org.team(team_id)
+        if team is None:
+            raise LookupError(f"no team {team_id}")
+        unit_id = team.unit_id
+    if unit_id is None:
+        raise ValueError("a session needs a team or a unit")
+    if ends_at <= starts_at:
+        raise ValueError("a session must end after it starts")
+    session_id = await att.repo.create_session(
+        unit_id=unit_id,
+        team_id=team_id,
+        topic=topic.strip()[:200] or svc.texts.get("attendance.default_topic"),
+        material=(material or "").strip()[:1000] or None,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        window=window_for(starts_at, att.rules),
+        opened_by=opened_by,
+    )
+    session = await att.repo.session(session_id)
+    assert session is not None
+    return session
+
+
+async def session_chats(svc: Services, session: Session) -> list[int]:
+    if session.team_id is not None:
+        chat = await svc.groups.team_chat(session.team_id)
+        return [chat] if chat is not None else []
+    teams = [t for t in await svc.org.teams() if t.unit_id == session.unit_id]
+    chats = [await svc.groups.team_chat(t.id) for t in teams]
+    return [c for c in chats if c is not None]
+
+
+async def post_session(bot: Bot, svc: Services, session: Session) -> list[tuple[int, int]]:
+    """Send the session message (签到 / 请假 buttons, live tally) to the session's group(s)."""
+    att = svc.attendance
+    rendered = await render(svc, session.id)
+    if rendered is None:
+        return []
+    posts = []
+    for chat_id in await session_chats(svc, session):
+        try:
+            msg = await bot.send_message(
+                chat_id, rendered.text, parse_mode=ParseMode.HTML, reply_markup=rendered.markup
+            )
+        except TelegramError:
+            continue  # the bot was removed from that group; the others still get it
+        await att.repo.add_post(session.id, chat_id, msg.message_id)
+        att.tally.shown(chat_id, msg.message_id, rendered)
+        posts.append((chat_id, msg.message_id))
+    return posts
+
+
+async def render(svc: Services, session_id: int) -> Rendered | None:
+    """The session message as it should look now (the tally calls this before each edit)."""
+    att = svc.attendance
+    session = await att.session(session_id)
+    if session is None:
+        return None
+    counts = await att.repo.counts(session_id)
+    posts = await att.repo.posts(session_id)
+    text = session_text(svc, session, counts, att.now())
+    return Rendered(posts, text, session_markup(svc, session, att.now()))
+
+
+def session_text(svc: Services, s: Session, counts: Counts, now: datetime) -> str:
+    att, t = svc.attendance, svc.texts
+    w = s.window
+    lines = [
+        t.get(
+            "attendance.session.head",
+            topic=s.topic,
+            date=att.local(s.starts_at, "%m-%d"),
+            start=att.local(s.starts_at),
+            end=att.local(s.ends_at),
+        )
+    ]
+    if s.material:
+        lines.append(t.get("attendance.session.material", material=s.material))
+    if s.closed:
+        lines.append(
+            t.get(
+                "attendance.session.closed",
+                total=counts.total,
+                present=counts.present,
+                late=counts.late,
+                leave=counts.leave,
+                absent=counts.absent,
+            )
+        )
+        return "\n".join(lines)
+    lines.append(
+        t.get(
+            "attendance.session.window",
+            opens=att.local(w.opens),
+            late=att.local(w.late_from),
+            closes=att.local(w.closes),
+        )
+    )
+    tally = t.get("attendance.session.tally", n=counts.checked_in, total=counts.total)
+    if counts.leave:
+        tally += t.get("attendance.session.tally_leave", leave=counts.leave)
+    lines.append(tally)
+    if phase(w, now) is Phase.OVER:
+        lines.append(t.get("attendance.session.window_over"))
+    return "\n".join(lines)
+
+
+def session_markup(svc: Services, s: Session, now: datetime) -> InlineKeyboardMarkup | None:
+    if s.closed:
+        return None
+    over = phase(s.window, now) is Phase.OVER
+    key = "attendance.button.over" if over else "attendance.button.check_in"
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    svc.texts.get(key), callback_data=callbacks.encode(NS_SESSION, 1, s.id, "in")
+                ),
+                InlineKeyboardButton(
+                    svc.texts.get("attendance.button.leave"),
+                    callback_data=callbacks.encode(NS_SESSION, 1, s.id, "leave"),
+                ),
+            ]
+        ]
+    )
+
+
+# ==================================================================== check-in
+
+
+class Press(StrEnum):
+    RECORDED = "recorded"
+    ALREADY = "already"
+    ON_LEAVE = "on_leave"
+    NOT_ON_ROSTER = "not_on_roster"
+    NOT_REGISTERED = "not_registered"
+    NO_SESSION = "no_session"
+    CLOSED = "closed"
+    EARLY = "early"
+    OVER = "over"
+
+
+@dataclass(frozen=True)
+class PressResult:
+    outcome: Press
+    status: Status | None = None
+    at: datetime | None = None
+
+
+def on_roster(session: Session, person: Person) -> bool:
+    if session.team_id is not None:
+        return person.team_id == session.team_id
+    return person.unit_id == session.unit_id
+
+
+async def check_in(svc: Services, session_id: int, person: Person | None) -> PressResult:
+    """A press of 签到: judged by the clock now; pressing twice changes nothing."""
+    att = svc.attendance
+    now = att.now()
+    session = await att.session(session_id)
+    if session is None:
+        return PressResult(Press.NO_SESSION)
+    if person is None:
+        return PressResult(Press.NOT_REGISTERED)
+    if not on_roster(session, person):
+        return PressResult(Press.NOT_ON_ROSTER)
+    if session.closed:
+        return PressResult(Press.CLOSED)
+    p = phase(session.window, now)
+    status = checkin_status(p)
+    if status is None:
+        record = await att.repo.record(session_id, person.member_id)
+        if record is not None and record.status in (Status.PRESENT, Status.LATE):
+            return PressResult(Press.ALREADY, record.status, record.checked_in_at)
+        at = session.window.opens if p is Phase.EARLY else session.window.closes
+        return PressResult(Press.EARLY if p is Phase.EARLY else Press.OVER, at=at)
+    result = await att.repo.check_in(session_id, person.member_id, person.team_id, status, now)
+    if result.outcome is CheckIn.RECORDED:
+        att.tally.mark(session_id)
+    return PressResult(Press(result.outcome.value), result.status, result.at)
+
+
+# ==================================================================== closing
+
+
+async def close_session(
+    bot: Bot, svc: Services, session_id: int, actor: int | None
+) -> Session | None:
+    """Close: the not-checked-in become absent; the session message shows the final counts
+    and one summary with the names of the absent goes to the group(s). None if it was closed
+    already (nothing is posted twice)."""
+    att = svc.attendance
+    closed = await att.repo.close(session_id, actor, att.now())
+    att.forget(session_id)  # after the commit: a press meanwhile may have cached it open
+    if not closed:
+        return None
+    session = await att.repo.session(session_id)
+    assert session is not None
+    rendered = await render(svc, session_id)
+    assert rendered is not None
+    summary = await summary_text(svc, session)
+    for chat_id, message_id in rendered.posts:
+        # If someone deleted the message, the summary below still tells the result.
+        with contextlib.suppress(TelegramError):
+            await bot.edit_message_text(
+                rendered.text, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=None
+            )
+        for piece in split_text(summary):
+            try:
+                await bot.send_message(chat_id, piece, parse_mode=ParseMode.HTML)
+            except TelegramError:
+                break
+    att.tally.forget(session_id)
+    return session
+
+
+async def summary_text(svc: Services, session: Session, lang: str | None = None) -> str:
+    att, t = svc.attendance, svc.texts
+    roster = await att.repo.roster(session.id)
+    counts = await att.repo.counts(session.id)
+    lines = [
+        t.get(
+            "attendance.summary.head",
+            lang,
+            topic=session.topic,
+            date=att.local(session.starts_at, "%m-%d"),
+        ),
+        t.get(
+            "attendance.summary.counts",
+            lang,
+            total=counts.total,
+            present=counts.present,
+            late=counts.late,
+            leave=counts.leave,
+            absent=counts.absent,
+        ),
+    ]
+    for status, key in ((Status.ABSENT, "absent"), (Status.LATE, "late"), (Status.LEAVE, "leave")):
+        names = [r.name for r in roster if r.status is status]
+        if names:
+            lines.append(t.get(f"attendance.summary.{key}", lang, names="、".join(names)))
+    if counts.absent == 0 and counts.total:
+        lines.append(t.get("attendance.summary.none_absent", lang))
+    return "\n".join(lines)
+
+
+async def tick(bot: Bot, svc: Services) -> None:
+    """Run by the job queue: close sessions past their end, and show 签到已截止 on sessions
+    whose window just ended. Due-ness comes from the database, so a restart loses nothing."""
+    att = svc.attendance
+    now = att.now()
+    for session_id in await att.repo.due_to_close(now):
+        await close_session(bot, svc, session_id, None)
+    for session_id in await att.repo.window_over(now):
+        att.tally.mark(session_id)  # unchanged text is not sent again
+
+
+# ==================================================================== roll call
+
+
+@dataclass(frozen=True)
+class Change:
+    outcome: Refusal | None  # None: applied
+    moved: bool = False  # someone else changed the record meanwhile
+    record: Record | None = None
+
+
+def may_take_attendance(actor: Actor, session: Session, member_team: int | None = None) -> bool:
+    team = member_team if member_team is not None else session.team_id
+    return can(actor, Action.TAKE_ATTENDANCE, Place(session.unit_id, team))
+
+
+async def change_status(
+    svc: Services,
+    session: Session,
+    member_id: int,
+    new: Status,
+    actor: int,
+    reason: str | None,
+    expect: Status | None = None,
+) -> Change:
+    """A leader's change of one record: checked by the rules, audited, compare-and-set."""
+    att = svc.attendance
+    record = await att.repo.record(session.id, member_id)
+    if record is None:
+        return Change(Refusal.NOT_A_STATUS)
+    if expect is not None and record.status is not expect:
+        return Change(None, moved=True, record=record)
+    refusal = check_change(record.status, new, closed=session.closed, reason=reason)
+    if refusal is not None:
+        return Change(refusal, record=record)
+    ok = await att.repo.set_status(
+        session.id,
+        member_id,
+        old=record.status,
+        new=new,
+        actor=actor,
+        reason=reason,
+        at=att.now(),
+    )
+    if not ok:
+        return Change(None, moved=True, record=record)
+    if not session.closed:
+        att.tally.mark(session.id)
+    return Change(None, record=await att.repo.record(session.id, member_id))
+
+
+def roll_text(svc: Services, session: Session, counts: Counts, lang: str) -> str:
+    att, t = svc.attendance, svc.texts
+    key = "attendance.roll.closed" if session.closed else "attendance.roll.open"
+    return t.get(
+        key,
+        lang,
+        topic=session.topic,
+        date=att.local(session.starts_at, "%m-%d %H:%M"),
+        total=counts.total,
+        present=counts.present,
+        late=counts.late,
+        leave=counts.leave,
+        absent=counts.absent + counts.pending,
+        makeup=counts.makeup,
+    )
+
+
+def roll_markup(
+    svc: Services,
+    session: Session,
+    roster: list[Record],
+    lang: str,
+    shown: dict[int, Status] | None = None,
+) -> InlineKeyboardMarkup:
+    """Two names per row; `shown` overrides a member's status (a change awaiting a reason)."""
+    shown = shown or {}
+    buttons = [
+        InlineKeyboardButton(
+            f"{EMOJI[shown.get(r.member_id, r.status)]} {r.name}",
+            callback_data=callbacks.encode(NS_ROLL, 1, session.id, r.member_id),
+        )
+        for r in roster
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    if not session.closed:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    svc.texts.get("attendance.roll.close_button", lang),
+                    callback_data=callbacks.encode(NS_ROLL, 1, session.id, "close"),
+                )
+            ]
+        )
+    return InlineKeyboardMarkup(rows)
+
+
+# ==================================================================== leave and make-up
+
+
+class Ask(StrEnum):
+    CREATED = "created"
+    NO_SESSION = "no_session"
+    CHECKED_IN = "checked_in"
+    ALREADY_LEAVE = "already_leave"
+    DUPLICATE = "duplicate"
+    NOT_ON_ROSTER = "not_on_roster"
+
+
+@dataclass(frozen=True)
+class AskResult:
+    outcome: Ask
+    session: Session | None = None
+    request_id: int | None = None
+
+
+async def leave_session(svc: Services, person: Person, session_id: int | None) -> Session | None:
+    """The session a leave request is for: the one given, else the team's earliest open one."""
+    att = svc.attendance
+    if session_id is not None:
+        s = await att.repo.session(session_id)
+        return s if s is not None and not s.closed else None
+    sessions = await att.repo.open_sessions(person.team_id, person.unit_id)
+    return sessions[0] if sessions else None
+
+
+async def request_leave(
+    svc: Services, person: Person, reason: str, session_id: int | None = None
+) -> AskResult:
+    att = svc.attendance
+    session = await leave_session(svc, person, session_id)
+    if session is None:
+        return AskResult(Ask.NO_SESSION)
+    if not on_roster(session, person):
+        return AskResult(Ask.NOT_ON_ROSTER, session)
+    record = await att.repo.record(session.id, person.member_id)
+    if record is not None and record.status in (Status.PRESENT, Status.LATE):
+        return AskResult(Ask.CHECKED_IN, session)
+    if record is not None and record.status is Status.LEAVE:
+        return AskResult(Ask.ALREADY_LEAVE, session)
+    if record is None:  # joined the team after the session opened
+        await att.repo.ensure_record(session.id, person.member_id, person.team_id)
+    rid = await att.repo.add_request("leave", session.id, person.member_id, reason, att.now())
+    if rid is None:
+        return AskResult(Ask.DUPLICATE, session)
+    return AskResult(Ask.CREATED, session, rid)
+
+
+async def request_makeup(svc: Services, person: Person, note: str) -> AskResult:
+    """补学: for the latest absence within the allowed days, a request the leader confirms."""
+    att = svc.attendance
+    now = att.now()
+    since = now - timedelta(days=att.rules.makeup_days)
+    for session in await att.repo.absences(person.member_id, since):
+        if not makeup_allowed(session.starts_at, now, att.rules):
+            continue
+        rid = await att.repo.add_request("makeup", session.id, person.member_id, note, now)
+        if rid is None:
+            return AskResult(Ask.DUPLICATE, session)
+        return AskResult(Ask.CREATED, session, rid)
+    return AskResult(Ask.NO_SESSION)
+
+
+class Decided(StrEnum):
+    APPROVED = "approved"
+    REFUSED = "refused"
+    DONE_ALREADY = "done_already"
+    NOT_ALLOWED = "not_allowed"
+    UNCHANGED = "unchanged"  # approved, but the record needed no change (already checked in)
+    GONE = "gone"
+
+
+@dataclass(frozen=True)
+class DecideResult:
+    outcome: Decided
+    session: Session | None = None
+    member: Person | None = None
+    kind: str = ""
+    reason: str = ""
+
+
+async def decide(svc: Services, request_id: int, approve: bool, actor: Actor) -> DecideResult:
+    """A leader approves or refuses a leave / make-up request; approving changes the record
+    (audited, with the request's reason)."""
+    att = svc.attendance
+    req = await att.repo.request(request_id)
+    session = await att.repo.session(req.session_id) if req else None
+    member = await svc.people.by_member(req.member_id) if req else None
+    if req is None or session is None or member is None:
+        return DecideResult(Decided.GONE)
+    base = DecideResult(Decided.GONE, session, member, req.kind, req.reason)
+    if not may_take_attendance(actor, session, member.team_id):
+        return _with(base, Decided.NOT_ALLOWED)
+    if req.status != "pending":
+        return _with(base, Decided.DONE_ALREADY)
+    record = await att.repo.record(session.id, member.member_id)
+    change = None
+    if approve and record is not None:
+        if req.kind == "leave" and record.status in (Status.PENDING, Status.ABSENT):
+            reason = svc.texts.get("attendance.leave.audit_reason", reason=req.reason)
+            change = (record.status, Status.LEAVE, reason)
+        elif req.kind == "makeup" and record.status is Status.ABSENT:
+            reason = svc.texts.get("attendance.makeup.audit_reason", note=req.reason)
+            change = (Status.ABSENT, Status.MAKEUP, reason)
+    done = await decide_request(
+        att.repo, request_id, approve=approve, actor=actor.tg_user_id, at=att.now(), change=change
+    )
+    if not done:
+        return _with(base, Decided.DONE_ALREADY)
+    if change is not None and not session.closed:
+        att.tally.mark(session.id)
+    if not approve:
+        return _with(base, Decided.REFUSED)
+    return _with(base, Decided.APPROVED if change is not None else Decided.UNCHANGED)
+
+
+def _with(r: DecideResult, outcome: Decided) -> DecideResult:
+    return DecideResult(outcome, r.session, r.member, r.kind, r.reason)

@@ -1,0 +1,504 @@
+"""Study sessions in chat: /study, the 签到 / 请假 buttons, /leave, /roll, /makeup, and the
+leader's approve / refuse buttons. Rules and storage live in `bot.services.sessions`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot import callbacks
+from bot.auth import Action, Place, can
+from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
+from bot.repos.attendance import Session
+from bot.repos.conversations import Conversation
+from bot.repos.org import Team
+from bot.repos.people import Person
+from bot.services import sessions as ss
+from bot.services.attendance import Phase, Status, next_roll_status, phase
+from bot.services.sessions import Ask, Decided, Press
+from handlers.common import lang_of, reply, send, tr, who
+
+FLOW_REASON = "att_reason"
+FLOW_LEAVE = "att_leave"
+TICK_SECONDS = 30
+
+
+def _args_text(update: Update) -> str:
+    """What follows the command, keeping line breaks (topic on the first line, material after)."""
+    message = update.effective_message
+    first, _, rest = ((message.text if message else None) or "").partition("\n")
+    return "\n".join(p for p in (first.partition(" ")[2].strip(), rest.strip()) if p)
+
+
+def _label(svc: Services, status: Status, lang: str) -> str:
+    return ss.status_label(svc.texts, status, lang)
+
+
+def _when(svc: Services, moment: datetime | None) -> str:
+    return svc.attendance.local(moment, "%H:%M:%S") if moment else ""
+
+
+# ==================================================================== /study
+
+
+async def _group_team(update: Update, context: BanzuContext) -> Team | None:
+    """The team of the group this update comes from, or None (with a reply saying why)."""
+    chat = update.effective_chat
+    assert chat is not None
+    binding = await context.svc.groups.binding(chat.id)
+    team = await context.svc.org.team(binding.team_id) if binding and binding.active else None
+    if team is None:
+        await reply(update, context, "attendance.study.unbound")
+    return team
+
+
+async def study(update: Update, context: BanzuContext) -> None:
+    svc, chat = context.svc, update.effective_chat
+    assert chat is not None
+    if chat.type == ChatType.PRIVATE:
+        await reply(update, context, "attendance.study.group_only")
+        return
+    team = await _group_team(update, context)
+    ident = await who(update, context)
+    if team is None:
+        return
+    if not can(ident.actor, Action.TAKE_ATTENDANCE, Place(team.unit_id, team.id)):
+        await reply(update, context, "attendance.study.refused")
+        return
+    att, now = svc.attendance, svc.attendance.now()
+    running = [
+        s
+        for s in await att.repo.open_sessions(team.id, team.unit_id)
+        if s.team_id == team.id and phase(s.window, now) is not Phase.OVER
+    ]
+    if running:
+        await reply(update, context, "attendance.study.already", topic=running[0].topic)
+        return
+    topic, _, material = _args_text(update).partition("\n")
+    session = await ss.open_session(
+        svc, team.id, topic, now, now + att.rules.duration, ident.actor.tg_user_id, material
+    )
+    if not await ss.post_session(context.bot, svc, session):
+        await reply(update, context, "attendance.study.unbound")
+
+
+# ==================================================================== 签到 / 请假 buttons
+
+
+_ALERT = {Press.NOT_ON_ROSTER, Press.NOT_REGISTERED, Press.OVER, Press.EARLY}
+
+
+async def session_pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    data = callbacks.decode(query.data, ss.NS_SESSION, 1, 2)
+    session_id = data.int_part(0) if data else None
+    if data is None or session_id is None or data.parts[1] not in ("in", "leave"):
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        return
+    ident = await who(update, context)
+    if data.parts[1] == "leave":
+        await leave_button(update, context, session_id, ident.person)
+        return
+    result = await ss.check_in(context.svc, session_id, ident.person)
+    key = f"attendance.toast.{result.outcome.value}"
+    if result.outcome in (Press.RECORDED, Press.ALREADY) and result.status is Status.LATE:
+        key += "_late"
+    text = tr(update, context, key, time=_when(context.svc, result.at))
+    await query.answer(text, show_alert=result.outcome in _ALERT)
+
+
+async def leave_button(
+    update: Update, context: BanzuContext, session_id: int, person: Person | None
+) -> None:
+    query, svc = update.callback_query, context.svc
+    assert query is not None
+    if person is None:
+        await query.answer(tr(update, context, "attendance.toast.not_registered"), show_alert=True)
+        return
+    user_id = query.from_user.id
+    if not await svc.people.private_ok(user_id):
+        name = context.bot.username or svc.settings.bot_username
+        await query.answer(
+            tr(update, context, "attendance.leave.open_private", bot=name), show_alert=True
+        )
+        return
+    await svc.conversations.set(user_id, user_id, FLOW_LEAVE, "reason", {"session": session_id})
+    await send(context, user_id, tr(update, context, "attendance.leave.ask_reason"))
+    await query.answer(tr(update, context, "attendance.leave.see_private"))
+
+
+# ==================================================================== /leave
+
+
+async def leave(update: Update, context: BanzuContext) -> None:
+    svc, chat = context.svc, update.effective_chat
+    assert chat is not None and update.effective_user is not None
+    ident = await who(update, context)
+    if ident.person is None:
+        await reply(update, context, "common.not_registered")
+        return
+    reason = _args_text(update)
+    if reason:
+        await submit_leave(update, context, ident.person, reason, None)
+    elif chat.type == ChatType.PRIVATE:
+        user_id = update.effective_user.id
+        await svc.conversations.set(user_id, user_id, FLOW_LEAVE, "reason", {"session": None})
+        await reply(update, context, "attendance.leave.ask_reason")
+    else:
+        await reply(update, context, "attendance.leave.need_reason")
+
+
+async def leave_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    assert update.message is not None and update.message.text is not None
+    ident = await who(update, context)
+    await context.svc.conversations.clear(conv.chat_id, conv.user_id)
+    if ident.person is None:
+        await reply(update, context, "common.not_registered")
+        return
+    session_id = conv.data.get("session")
+    reason = update.message.text.strip()
+    await submit_leave(update, context, ident.person, reason, session_id)
+
+
+async def submit_leave(
+    update: Update, context: BanzuContext, person: Person, reason: str, session_id: int | None
+) -> None:
+    svc = context.svc
+    result = await ss.request_leave(svc, person, reason[:300], session_id)
+    session = result.session
+    topic = session.topic if session else ""
+    await reply(update, context, f"attendance.leave.{result.outcome.value}", topic=topic)
+    if result.outcome is Ask.CREATED and session and result.request_id:
+        text = request_text(svc, "leave", person, session, reason[:300], None)
+        await notify_leaders(
+            context, person.team_id, text, decision_markup(svc, ss.NS_LEAVE, result.request_id)
+        )
+
+
+# ==================================================================== /makeup
+
+
+async def makeup(update: Update, context: BanzuContext) -> None:
+    svc = context.svc
+    ident = await who(update, context)
+    if ident.person is None:
+        await reply(update, context, "common.not_registered")
+        return
+    note = _args_text(update)[:300]
+    result = await ss.request_makeup(svc, ident.person, note)
+    s = result.session
+    await reply(
+        update,
+        context,
+        f"attendance.makeup.{result.outcome.value}",
+        days=svc.attendance.rules.makeup_days,
+        topic=s.topic if s else "",
+        date=svc.attendance.local(s.starts_at, "%m-%d") if s else "",
+    )
+    if result.outcome is Ask.CREATED and s and result.request_id:
+        text = request_text(svc, "makeup", ident.person, s, note, None)
+        markup = decision_markup(svc, ss.NS_MAKEUP, result.request_id)
+        await notify_leaders(context, ident.person.team_id, text, markup)
+
+
+# ==================================================================== leader decisions
+
+
+def request_text(
+    svc: Services, kind: str, person: Person, session: Session, reason: str, lang: str | None
+) -> str:
+    return svc.texts.get(
+        f"attendance.{kind}.request",
+        lang,
+        name=person.name,
+        team=person.team_name,
+        topic=session.topic,
+        date=svc.attendance.local(session.starts_at, "%m-%d %H:%M"),
+        reason=reason or svc.texts.get("attendance.no_reason", lang),
+    )
+
+
+def decision_markup(svc: Services, ns: str, request_id: int) -> InlineKeyboardMarkup:
+    kind = "leave" if ns == ss.NS_LEAVE else "makeup"
+    yes, no = (svc.texts.get(f"attendance.{kind}.{k}") for k in ("yes", "no"))
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(yes, callback_data=callbacks.encode(ns, 1, request_id, "y")),
+                InlineKeyboardButton(no, callback_data=callbacks.encode(ns, 1, request_id, "n")),
+            ]
+        ]
+    )
+
+
+async def notify_leaders(
+    context: BanzuContext, team_id: int, text: str, markup: InlineKeyboardMarkup
+) -> None:
+    """Privately to the team's leaders who can be reached; else in the team group."""
+    svc, sent = context.svc, False
+    for user_id in await svc.attendance.repo.leader_user_ids(team_id):
+        if await svc.people.private_ok(user_id):
+            await send(context, user_id, text, markup)
+            sent = True
+    chat = None if sent else await svc.groups.team_chat(team_id)
+    if chat is not None:
+        await send(context, chat, text, markup)
+
+
+async def request_pressed(update: Update, context: BanzuContext) -> None:
+    query, svc = update.callback_query, context.svc
+    assert query is not None and query.message is not None
+    ns = (query.data or "").split(":", 1)[0]
+    data = callbacks.decode(query.data, ns, 1, 2) if ns in (ss.NS_LEAVE, ss.NS_MAKEUP) else None
+    rid = data.int_part(0) if data else None
+    if data is None or rid is None or data.parts[1] not in ("y", "n"):
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        return
+    ident = await who(update, context)
+    result = await ss.decide(svc, rid, data.parts[1] == "y", ident.actor)
+    if result.outcome in (Decided.GONE, Decided.NOT_ALLOWED, Decided.DONE_ALREADY):
+        key = {Decided.GONE: "common.stale_button", Decided.NOT_ALLOWED: "common.no_permission"}
+        await query.answer(
+            tr(update, context, key.get(result.outcome, "attendance.decided")), show_alert=True
+        )
+        return
+    assert result.session is not None and result.member is not None
+    lang = lang_of(update)
+    outcome = tr(
+        update,
+        context,
+        f"attendance.{result.kind}.{result.outcome.value}",
+        by=ident.person.name if ident.person else query.from_user.first_name,
+    )
+    await query.answer(outcome)
+    text = request_text(svc, result.kind, result.member, result.session, result.reason, lang)
+    await _edit(query.message.chat.id, query.message.message_id, context, f"{text}\n{outcome}")
+    user_id = result.member.tg_user_id
+    if user_id is not None and await svc.people.private_ok(user_id):
+        told = f"attendance.{result.kind}.told_{result.outcome.value}"
+        await send(context, user_id, svc.texts.get(told, None, topic=result.session.topic))
+
+
+async def _edit(
+    chat_id: int,
+    message_id: int,
+    context: BanzuContext,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    try:
+        await context.bot.edit_message_text(
+            text, chat_id, message_id, parse_mode="HTML", reply_markup=markup
+        )
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+# ==================================================================== /roll
+
+
+async def roll(update: Update, context: BanzuContext) -> None:
+    svc, chat = context.svc, update.effective_chat
+    assert chat is not None and update.effective_user is not None
+    ident = await who(update, context)
+    if chat.type == ChatType.PRIVATE:
+        team = await svc.org.team(ident.person.team_id) if ident.person else None
+        if team is None:
+            await reply(update, context, "attendance.roll.private_no_team")
+            return
+    elif (team := await _group_team(update, context)) is None:
+        return
+    if not can(ident.actor, Action.TAKE_ATTENDANCE, Place(team.unit_id, team.id)):
+        await reply(update, context, "attendance.roll.refused")
+        return
+    session = await svc.attendance.repo.latest_session(team.id)
+    if session is None:
+        await reply(update, context, "attendance.roll.none")
+        return
+    user_id = update.effective_user.id
+    target = user_id if await svc.people.private_ok(user_id) else chat.id
+    text, markup = await roll_view(svc, session, lang_of(update))
+    await send(context, target, text, markup)
+    if target != chat.id:
+        await reply(update, context, "attendance.roll.sent_private")
+
+
+async def roll_view(
+    svc: Services, session: Session, lang: str, shown: dict[int, Status] | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    roster = await svc.attendance.repo.roster(session.id)
+    counts = await svc.attendance.repo.counts(session.id)
+    return ss.roll_text(svc, session, counts, lang), ss.roll_markup(
+        svc, session, roster, lang, shown
+    )
+
+
+async def roll_pressed(update: Update, context: BanzuContext) -> None:
+    query, svc = update.callback_query, context.svc
+    assert query is not None and query.message is not None
+    data = callbacks.decode(query.data, ss.NS_ROLL, 1, 2)
+    session = await svc.attendance.repo.session(data.int_part(0) or 0) if data else None
+    if data is None or session is None:
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        return
+    ident = await who(update, context)
+    if not ss.may_take_attendance(ident.actor, session):
+        await query.answer(tr(update, context, "common.not_yours"))
+        return
+    if data.parts[1] == "close":
+        closed = await ss.close_session(context.bot, svc, session.id, ident.actor.tg_user_id)
+        await query.answer(
+            tr(update, context, "attendance.roll." + ("closed_now" if closed else "closed_already"))
+        )
+        await refresh_roll(update, context, session.id)
+        return
+    member_id = data.int_part(1)
+    record = await svc.attendance.repo.record(session.id, member_id) if member_id else None
+    if record is None:
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+    elif session.closed:
+        await roll_after_close(update, context, session, record.member_id)
+    else:
+        new = next_roll_status(record.status, closed=False, recorded=record.status)
+        await ss.change_status(
+            svc, session, record.member_id, new, ident.actor.tg_user_id, None, expect=record.status
+        )
+        await query.answer(f"{record.name}：{_label(svc, new, lang_of(update))}")
+        await refresh_roll(update, context, session.id)
+
+
+async def roll_after_close(
+    update: Update, context: BanzuContext, session: Session, member_id: int
+) -> None:
+    """After closing, a press proposes the next status; it is applied only with a reason,
+    asked for privately (a conversation step)."""
+    query, svc, lang = update.callback_query, context.svc, lang_of(update)
+    assert query is not None and query.message is not None
+    user_id = query.from_user.id
+    if not await svc.people.private_ok(user_id):
+        await query.answer(tr(update, context, "attendance.roll.open_private"), show_alert=True)
+        return
+    record = await svc.attendance.repo.record(session.id, member_id)
+    assert record is not None
+    conv = await svc.conversations.get(user_id, user_id)
+    current = record.status
+    if conv and conv.flow == FLOW_REASON and conv.data.get("record") == [session.id, member_id]:
+        current = Status(conv.data["new"])
+    new = next_roll_status(current, closed=True, recorded=record.status)
+    if new is record.status:
+        await svc.conversations.clear(user_id, user_id)
+        await query.answer(tr(update, context, "attendance.roll.unchanged"))
+        await refresh_roll(update, context, session.id)
+        return
+    msg = query.message
+    await svc.conversations.set(
+        user_id,
+        user_id,
+        FLOW_REASON,
+        "reason",
+        {
+            "record": [session.id, member_id],
+            "old": record.status.value,
+            "new": new.value,
+            "roll": [msg.chat.id, msg.message_id],
+        },
+    )
+    old_l, new_l = _label(svc, record.status, lang), _label(svc, new, lang)
+    await send(
+        context,
+        user_id,
+        tr(update, context, "attendance.roll.ask_reason", name=record.name, old=old_l, new=new_l),
+    )
+    await query.answer(tr(update, context, "attendance.roll.reason_needed"))
+    await refresh_roll(update, context, session.id, {member_id: new})
+
+
+async def reason_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    svc, lang = context.svc, lang_of(update)
+    assert update.message is not None and update.message.text is not None
+    reason = update.message.text.strip()
+    if len(reason) < 2:
+        await reply(update, context, "attendance.roll.reason_short")
+        return
+    await svc.conversations.clear(conv.chat_id, conv.user_id)
+    session_id, member_id = conv.data["record"]
+    old, new = Status(conv.data["old"]), Status(conv.data["new"])
+    session = await svc.attendance.repo.session(session_id)
+    ident = await who(update, context)
+    if session is None or not ss.may_take_attendance(ident.actor, session):
+        await reply(update, context, "common.no_permission")
+        return
+    change = await ss.change_status(
+        svc, session, member_id, new, ident.actor.tg_user_id, reason[:300], expect=old
+    )
+    name = change.record.name if change.record else ""
+    if change.moved or change.outcome is not None:
+        key = "moved" if change.moved else change.outcome.value if change.outcome else ""
+        await reply(update, context, f"attendance.roll.refused_{key}", name=name)
+    else:
+        await reply(
+            update,
+            context,
+            "attendance.roll.changed",
+            name=name,
+            old=_label(svc, old, lang),
+            new=_label(svc, new, lang),
+            reason=reason[:300],
+        )
+    chat_id, message_id = conv.data["roll"]
+    text, markup = await roll_view(svc, session, lang)
+    await _edit(chat_id, message_id, context, text, markup)
+
+
+async def refresh_roll(
+    update: Update,
+    context: BanzuContext,
+    session_id: int,
+    shown: dict[int, Status] | None = None,
+) -> None:
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    session = await context.svc.attendance.repo.session(session_id)
+    assert session is not None
+    text, markup = await roll_view(context.svc, session, lang_of(update), shown)
+    await _edit(query.message.chat.id, query.message.message_id, context, text, markup)
+
+
+# ==================================================================== wiring
+
+
+async def tick_job(context: BanzuContext) -> None:
+    await ss.tick(context.bot, context.svc)
+
+
+def register(app: BanzuApp) -> None:
+    svc: Services = app.bot_data.services
+    svc.commands += [
+        CommandInfo(
+            "study", "attendance.cmd.study", Action.TAKE_ATTENDANCE, private=False, group=True
+        ),
+        CommandInfo("roll", "attendance.cmd.roll", Action.TAKE_ATTENDANCE, group=True),
+        CommandInfo("leave", "attendance.cmd.leave", group=True),
+        CommandInfo("makeup", "attendance.cmd.makeup"),
+    ]
+    app.add_handler(CommandHandler("study", study))
+    app.add_handler(CommandHandler("roll", roll))
+    app.add_handler(CommandHandler("leave", leave))
+    app.add_handler(CommandHandler("makeup", makeup))
+    app.add_handler(CallbackQueryHandler(session_pressed, pattern=callbacks.pattern(ss.NS_SESSION)))
+    app.add_handler(CallbackQueryHandler(roll_pressed, pattern=callbacks.pattern(ss.NS_ROLL)))
+    for ns in (ss.NS_LEAVE, ss.NS_MAKEUP):
+        app.add_handler(CallbackQueryHandler(request_pressed, pattern=callbacks.pattern(ns)))
+    svc.flows[FLOW_REASON] = reason_step
+    svc.flows[FLOW_LEAVE] = leave_step
+    svc.attendance.tally.attach(app.bot, lambda session_id: ss.render(svc, session_id))
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            tick_job, interval=TICK_SECONDS, first=TICK_SECONDS, name="attendance-tick"
+        )

@@ -1,0 +1,269 @@
+"""Study sessions end to end through the emulator: /study or a schedule, check-in (on time,
+late, twice, outsider, after the window), leave, roll call, closing, changes after closing,
+make-up."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.services import sessions as ss
+from bot.services.attendance import Refusal, Status
+from tests.botfixtures import Harness
+
+GROUP = -1001000000001
+OTHER_GROUP = -1001000000002
+LEADER, W2, W3, W4 = 100001, 100002, 100003, 100004
+OTHER_WORKER = 100009  # 蒸发二班, but a member of GROUP in Telegram
+STRANGER = 100099  # never registered
+T0 = datetime(2026, 11, 3, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def at(self, minutes: float) -> None:
+        self.now = T0 + timedelta(minutes=minutes)
+
+
+@pytest.fixture
+async def team(harness: Harness) -> Clock:
+    h = harness
+    clock = Clock(T0)
+    h.svc.attendance.clock = clock
+    await h.import_demo_roster()
+    for uid, number in ((LEADER, "10001"), (W2, "10002"), (W3, "10003"), (W4, "10004")):
+        await h.register(uid, number)
+    await h.register(OTHER_WORKER, "10009")
+    h.user(STRANGER, "路人")
+    await h.group(GROUP, "蒸发一班群", [LEADER, W2, W3, W4, OTHER_WORKER, STRANGER])
+    await h.say(GROUP, LEADER, "/bind")
+    return clock
+
+
+async def start(h: Harness, text: str = "/study 安全规程学习\n第三章 皮带机安全") -> dict[str, Any]:
+    await h.say(GROUP, LEADER, text)
+    return h.last_message(GROUP)
+
+
+async def press(h: Harness, user: int, message_id: int, action: str = "in") -> dict[str, Any]:
+    session_id = await h.svc.db.fetchval("SELECT max(id) FROM study_sessions")
+    entries = await h.press(GROUP, user, message_id, data=f"att:v1:{session_id}:{action}")
+    answers = [e for e in entries if e["method"] == "answerCallbackQuery"]
+    assert len(answers) == 1, entries
+    return answers[0]
+
+
+async def shown(h: Harness, message_id: int) -> str:
+    assert await h.svc.attendance.tally.drain()
+    await h.settle()
+    msg = h.emu.message(GROUP, message_id)
+    assert msg is not None
+    return str(msg["text"])
+
+
+async def statuses(h: Harness) -> dict[str, str]:
+    rows = await h.svc.db.fetchall(
+        "SELECT m.employee_no, a.status FROM attendance a JOIN members m ON m.id = a.member_id"
+        " WHERE a.session_id = (SELECT max(id) FROM study_sessions)"
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+def private_buttons(h: Harness, user: int) -> dict[str, Any]:
+    return h.last_message(user)
+
+
+async def press_button(h: Harness, chat: int, user: int, message_id: int, text: str) -> str:
+    entries = await h.press(chat, user, message_id, button_text=text)
+    return next(str(e["text"]) for e in entries if e["method"] == "answerCallbackQuery")
+
+
+def button_text(message: dict[str, Any], contains: str) -> str:
+    for row in message["reply_markup"]["inline_keyboard"]:
+        for b in row:
+            if contains in b["text"]:
+                return str(b["text"])
+    raise AssertionError(f"no button with {contains!r} in {message['reply_markup']}")
+
+
+async def test_whole_session_from_study_to_summary(harness: Harness, team: Clock) -> None:
+    h = harness
+    mark = h.mark()
+    msg = await start(h)
+    assert "安全规程学习" in msg["text"] and "第三章" in msg["text"]
+    assert "已签到 0/7" in msg["text"] and "14:05 后算迟到" in msg["text"]
+    mid = msg["message_id"]
+
+    team.at(1)
+    ok = await press(h, W2, mid)
+    assert "签到成功" in ok["text"] and "14:01:00" in ok["text"]
+    again = await press(h, W2, mid)
+    assert "无需重复" in again["text"]
+    team.at(10)
+    late = await press(h, W3, mid)
+    assert "迟到" in late["text"] and "14:10:00" in late["text"]
+    outsider = await press(h, OTHER_WORKER, mid)
+    assert "不在本班组" in outsider["text"]
+    stranger = await press(h, STRANGER, mid)
+    assert "还没有登记" in stranger["text"]
+    assert "已签到 2/7" in await shown(h, mid)
+    # One group message for the whole session; presses are answered privately.
+    group_sends = [
+        e for e in h.emu.transcript(chat_id=GROUP, after_seq=mark) if e["method"] == "sendMessage"
+    ]
+    assert len(group_sends) == 1
+
+    await h.say(GROUP, LEADER, "/roll")
+    roll = h.last_message(LEADER)
+    assert "点名" in roll["text"]
+    await press_button(h, LEADER, LEADER, roll["message_id"], button_text(roll, "赵振磊"))
+    assert (await statuses(h))["10004"] == "present"
+    toast = await press_button(h, LEADER, LEADER, roll["message_id"], "🔒 结束并公布")
+    assert "已结束" in toast
+    summary = h.last_message(GROUP)["text"]
+    assert "缺勤 4" in summary and "迟到：陈志强" in summary
+    for name in ("刘建国", "孙海波", "周婷", "吴德明"):
+        assert name in summary
+    final = h.emu.message(GROUP, mid)
+    assert final is not None and "已结束" in final["text"] and not final.get("reply_markup")
+    assert await statuses(h) == {
+        "10001": "absent",
+        "10002": "present",
+        "10003": "late",
+        "10004": "present",
+        "10005": "absent",
+        "10006": "absent",
+        "10007": "absent",
+    }
+
+
+async def test_window_rules_and_button_after_window(harness: Harness, team: Clock) -> None:
+    h = harness
+    team.at(-30)  # 13:30, session starts at 14:00
+    start_at = T0
+    session = await ss.open_session(
+        h.svc, 1, "形势任务教育", start_at, start_at + timedelta(hours=1), None
+    )
+    posts = await ss.post_session(h.app.bot, h.svc, session)
+    assert posts and posts[0][0] == GROUP
+    mid = posts[0][1]
+    early = await press(h, W2, mid)
+    assert "还没有开始" in early["text"] and "13:45" in early["text"]
+    team.at(31)
+    over = await press(h, W2, mid)
+    assert "截止" in over["text"]
+    await ss.tick(h.app.bot, h.svc)
+    text = await shown(h, mid)
+    assert "签到已截止" in text
+    assert button_text(h.emu.message(GROUP, mid) or {}, "截止")
+    team.at(61)
+    await ss.tick(h.app.bot, h.svc)  # past the end: closes by itself, once
+    await ss.tick(h.app.bot, h.svc)
+    await h.settle()
+    summaries = [t for t in h.sent(GROUP) if "学习考勤" in t]
+    assert len(summaries) == 1 and "缺勤 7" in summaries[0]
+
+
+async def test_leave_approved_and_refused(harness: Harness, team: Clock) -> None:
+    h = harness
+    msg = await start(h)
+    replies = await h.say(GROUP, W4, "/leave 家中老人住院")
+    assert "等待班组长审批" in replies[0]
+    request = h.last_message(LEADER)
+    assert "赵振磊" in request["text"] and "家中老人住院" in request["text"]
+    assert "已批准" in await press_button(h, LEADER, LEADER, request["message_id"], "✅ 批准")
+    assert (await statuses(h))["10004"] == "leave"
+    assert "已批准" in h.last_message(W4)["text"]
+    # The 请假 button asks for the reason privately.
+    await press(h, W3, msg["message_id"], "leave")
+    assert "请假原因" in h.last_message(W3)["text"]
+    await h.say(W3, W3, "倒班")
+    request = h.last_message(LEADER)
+    assert "陈志强" in request["text"]
+    assert "未批准" in await press_button(h, LEADER, LEADER, request["message_id"], "❌ 不批准")
+    assert (await statuses(h))["10003"] == "pending"
+    assert "没有获批" in h.last_message(W3)["text"]
+    assert "请假 1" in await shown(h, msg["message_id"])
+
+
+async def test_roll_changes_after_close_need_a_reason(harness: Harness, team: Clock) -> None:
+    h = harness
+    msg = await start(h)
+    team.at(1)
+    await press(h, W2, msg["message_id"])
+    await h.say(GROUP, LEADER, "/roll")
+    roll = h.last_message(LEADER)
+    await press_button(h, LEADER, LEADER, roll["message_id"], "🔒 结束并公布")
+    closed_roll = h.emu.message(LEADER, roll["message_id"])
+    assert closed_roll is not None and "已结束" in closed_roll["text"]
+    roll = closed_roll
+
+    # Without a reason nothing changes: the press only proposes, /cancel drops it.
+    await press_button(h, LEADER, LEADER, roll["message_id"], button_text(roll, "陈志强"))
+    assert "修改原因" in h.last_message(LEADER)["text"]
+    await h.say(LEADER, LEADER, "/cancel")
+    assert (await statuses(h))["10003"] == "absent"
+    # The service refuses a silent change outright.
+    session = await h.svc.attendance.repo.latest_session(1)
+    assert session is not None
+    member = await h.svc.people.by_employee_no("10003")
+    assert member is not None
+    change = await ss.change_status(h.svc, session, member.member_id, Status.PRESENT, LEADER, "")
+    assert change.outcome is Refusal.REASON_REQUIRED
+    assert (await statuses(h))["10003"] == "absent"
+
+    # With a reason: applied and audited (who, when, old → new, why).
+    again = h.emu.message(LEADER, roll["message_id"])
+    assert again is not None
+    roll = again
+    await press_button(h, LEADER, LEADER, roll["message_id"], button_text(roll, "陈志强"))
+    assert "“缺勤”改为“请假”" in h.last_message(LEADER)["text"]
+    replies = await h.say(LEADER, LEADER, "x")
+    assert "至少两个字" in replies[0]
+    replies = await h.say(LEADER, LEADER, "事先口头请过假，补录")
+    assert "已修改" in replies[0]
+    assert (await statuses(h))["10003"] == "leave"
+    trail = await h.svc.attendance.repo.audit_trail(session.id)
+    assert [(a.actor, a.old, a.new, a.reason) for a in trail] == [
+        (LEADER, Status.ABSENT, Status.LEAVE, "事先口头请过假，补录")
+    ]
+
+
+async def test_makeup_within_days(harness: Harness, team: Clock) -> None:
+    h = harness
+    await start(h)
+    team.at(90)
+    await ss.tick(h.app.bot, h.svc)  # closes: W4 absent
+    replies = await h.say(W4, W4, "/makeup 已观看学习视频并做了笔记")
+    assert "等待班组长确认" in replies[0]
+    again = await h.say(W4, W4, "/makeup")
+    assert "正在等待" in again[0]
+    request = h.last_message(LEADER)
+    assert "补学确认" in request["text"]
+    await press_button(h, LEADER, LEADER, request["message_id"], "✅ 确认补学")
+    assert (await statuses(h))["10004"] == "makeup"
+    assert "补学" in h.last_message(W4)["text"]
+    # Past the allowed days, an absence can no longer be made up.
+    team.at(60 * 24 * 8)
+    replies = await h.say(W3, W3, "/makeup")
+    assert "7 天内没有" in replies[0]
+
+
+async def test_study_refused_for_workers_and_unbound_groups(harness: Harness, team: Clock) -> None:
+    h = harness
+    replies = await h.say(GROUP, W2, "/study 偷偷开始")
+    assert "只有本班组的班组长" in replies[0]
+    await h.group(OTHER_GROUP, "闲聊群", [LEADER])
+    replies = await h.say(OTHER_GROUP, LEADER, "/study")
+    assert "还没有绑定" in replies[0]
+    await start(h)
+    replies = await h.say(GROUP, LEADER, "/study 又一次")
+    assert "正在进行学习" in replies[0]
+    assert await h.svc.db.fetchval("SELECT count(*) FROM study_sessions") == 1
