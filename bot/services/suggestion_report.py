@@ -1,0 +1,396 @@
+"""Summaries of suggestions (定期汇总和评估): counts by unit, topic and state, adoption rate,
+rewards, most active teams, rising keywords — as text, a PNG chart and an XLSX workbook.
+
+Charts use a CJK font when the machine has one; otherwise (no CJK font installed) their labels
+fall back to English topic and state names and unit numbers (U1, U2…) explained in the text, so
+no label is ever drawn as empty boxes.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.auth import Action, Actor, Reach, reach
+from bot.repos.suggestions import LedgerRow, Suggestion, SuggestionsRepo
+from bot.services.suggestions import DECIDED, REJECTED, STATES
+from bot.tagging.lexicon import load_lexicon
+from bot.texts import Texts
+
+TOP_TEAMS = 5
+TOP_KEYWORDS = 5
+_CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "SimHei",
+    "Source Han Sans SC",
+    "Microsoft YaHei",
+    "AR PL UMing CN",
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which suggestions a report covers: a unit, a team, or everything (both None)."""
+
+    unit_id: int | None = None
+    team_id: int | None = None
+
+    def covers(self, s: Suggestion) -> bool:
+        return (self.unit_id is None or s.unit_id == self.unit_id) and (
+            self.team_id is None or s.team_id == self.team_id
+        )
+
+
+def scope_for(actor: Actor) -> Scope:
+    r = reach(actor, Action.VIEW_REPORT)
+    if r is Reach.ALL:
+        return Scope()
+    if r is Reach.UNIT:
+        return Scope(unit_id=actor.unit_id)
+    return Scope(unit_id=actor.unit_id, team_id=actor.team_id)
+
+
+# ------------------------------------------------------------------ periods
+
+
+def parse_kind(text: str) -> str:
+    t = text.strip().lower()
+    if t in ("quarter", "季", "季度", "本季度"):
+        return "quarter"
+    if t in ("year", "年", "年度", "本年"):
+        return "year"
+    return "month"
+
+
+def _quarter_start(d: datetime) -> datetime:
+    return d.replace(
+        month=(d.month - 1) // 3 * 3 + 1, day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+
+
+def period_bounds(
+    kind: str, now: datetime, tz: ZoneInfo, current: bool
+) -> tuple[datetime, datetime]:
+    """[start, end) of the period containing `now` (current) or the one just before it, in tz."""
+    local = now.astimezone(tz)
+    month0 = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if kind == "year":
+        start = month0.replace(month=1)
+        if not current:
+            start = start.replace(year=start.year - 1)
+        end = start.replace(year=start.year + 1)
+    elif kind == "quarter":
+        start = _quarter_start(local)
+        if not current:
+            start = _quarter_start(start - timedelta(days=1))
+        end = _quarter_start(start + timedelta(days=95))
+    else:
+        start = month0 if current else (month0 - timedelta(days=1)).replace(day=1)
+        end = (start + timedelta(days=32)).replace(day=1)
+    if current:
+        end = min(end, local + timedelta(seconds=1))
+    return start, end
+
+
+def period_key(kind: str, start: datetime, tz: ZoneInfo) -> str:
+    local = start.astimezone(tz)
+    if kind == "quarter":
+        return f"quarter:{local.year}-Q{(local.month - 1) // 3 + 1}"
+    if kind == "year":
+        return f"year:{local.year}"
+    return f"month:{local:%Y-%m}"
+
+
+def due_kinds(now: datetime, tz: ZoneInfo) -> list[str]:
+    """Which finished periods a scheduled run should look at: always the last month, and the
+    last quarter once a quarter has ended (the claim in the database keeps each to one send)."""
+    local = now.astimezone(tz)
+    kinds = ["month"]
+    if local.month in (1, 4, 7, 10):
+        kinds.append("quarter")
+    return kinds
+
+
+# ------------------------------------------------------------------ figures
+
+
+@dataclass
+class Summary:
+    total: int = 0
+    by_unit: Counter[str] = field(default_factory=Counter)
+    by_topic: Counter[str] = field(default_factory=Counter)
+    by_state: Counter[str] = field(default_factory=Counter)
+    by_team: Counter[str] = field(default_factory=Counter)
+    adopted: int = 0
+    decided: int = 0
+    points: int = 0
+    amount_fen: int = 0
+    rewards: int = 0
+    rising: list[tuple[str, int, int]] = field(default_factory=list)  # keyword, now, before
+
+    @property
+    def adoption_rate(self) -> float | None:
+        return self.adopted / self.decided if self.decided else None
+
+
+def summarise(
+    items: list[Suggestion], ledger: list[LedgerRow], before: list[Suggestion]
+) -> Summary:
+    s = Summary(total=len(items))
+    for it in items:
+        s.by_unit[it.unit_name] += 1
+        s.by_team[f"{it.unit_name}·{it.team_name}"] += 1
+        s.by_state[it.state] += 1
+        for t in it.topics:
+            s.by_topic[t] += 1
+    s.adopted = sum(s.by_state[x] for x in DECIDED)
+    s.decided = s.adopted + s.by_state[REJECTED]
+    s.points = sum(r.points for r in ledger)
+    s.amount_fen = sum(r.amount_fen for r in ledger)
+    s.rewards = len(ledger)
+    now_kw = Counter(k for it in items for k in it.keywords)
+    old_kw = Counter(k for it in before for k in it.keywords)
+    rising = [(k, n, old_kw[k]) for k, n in now_kw.items() if n >= 2 and n > old_kw[k]]
+    rising.sort(key=lambda r: (-(r[1] - r[2]), -r[1], r[0]))
+    s.rising = rising[:TOP_KEYWORDS]
+    return s
+
+
+@dataclass(frozen=True)
+class Report:
+    text: str
+    png: bytes
+    xlsx: bytes
+    stem: str
+    empty: bool
+
+
+async def build(
+    repo: SuggestionsRepo,
+    texts: Texts,
+    lang: str,
+    start: datetime,
+    end: datetime,
+    tz: ZoneInfo,
+    scope: Scope | None,
+) -> Report:
+    scope = scope or Scope()
+    items = [s for s in await repo.created_between(start, end) if scope.covers(s)]
+    previous = [
+        s for s in await repo.created_between(start - (end - start), start) if scope.covers(s)
+    ]
+    known = {
+        s.id
+        for s in await repo.created_between(datetime(2000, 1, 1, tzinfo=tz), end)
+        if scope.covers(s)
+    }
+    ledger = [r for r in await repo.ledger_between(start, end) if r.suggestion_id in known]
+    summary = summarise(items, ledger, previous)
+    last_day = (end - timedelta(seconds=1)).astimezone(tz)
+    label = f"{start.astimezone(tz):%Y-%m-%d} – {last_day:%Y-%m-%d}"
+    units = sorted(summary.by_unit)
+    text = render_text(summary, texts, lang, label, units, _cjk_font() is None)
+    return Report(
+        text=text,
+        png=render_png(summary, texts, lang, label, units),
+        xlsx=render_xlsx(summary, items, ledger, texts, lang, label, tz),
+        stem=f"suggestions_{start.astimezone(tz):%Y%m%d}_{last_day:%Y%m%d}",
+        empty=not items and not ledger,
+    )
+
+
+def _topic(texts: Texts, topic: str, lang: str) -> str:
+    return texts.get(f"suggestions.topic.{topic}", lang)
+
+
+def _state(texts: Texts, state: str, lang: str) -> str:
+    return texts.get(f"suggestions.state.{state}", lang)
+
+
+def render_text(
+    s: Summary, texts: Texts, lang: str, label: str, units: list[str], coded_units: bool
+) -> str:
+    g = texts.get
+    rate = "—" if s.adoption_rate is None else f"{s.adoption_rate * 100:.0f}%"
+    lines = [
+        g("suggestions.report.title", lang, period=label),
+        g("suggestions.report.totals", lang, total=s.total, rate=rate),
+    ]
+    lines.append(
+        g(
+            "suggestions.report.rewards",
+            lang,
+            count=s.rewards,
+            points=s.points,
+            amount=f"{s.amount_fen / 100:.2f}",
+        )
+    )
+    if s.by_unit:
+        parts = [
+            f"{(f'U{i + 1} ' if coded_units else '')}{u} {s.by_unit[u]}"
+            for i, u in enumerate(units)
+        ]
+        lines.append(g("suggestions.report.by_unit", lang, items="；".join(parts)))
+    if s.by_topic:
+        parts = [f"{_topic(texts, t, lang)} {n}" for t, n in s.by_topic.most_common()]
+        lines.append(g("suggestions.report.by_topic", lang, items="；".join(parts)))
+    if s.by_state:
+        parts = [f"{_state(texts, st, lang)} {s.by_state[st]}" for st in STATES if s.by_state[st]]
+        lines.append(g("suggestions.report.by_state", lang, items="；".join(parts)))
+    if s.by_team:
+        parts = [f"{t} {n}" for t, n in s.by_team.most_common(TOP_TEAMS)]
+        lines.append(g("suggestions.report.teams", lang, items="；".join(parts)))
+    if s.rising:
+        parts = [f"{k} {before}→{now}" for k, now, before in s.rising]
+        lines.append(g("suggestions.report.rising", lang, items="；".join(parts)))
+    if not s.total:
+        lines.append(g("suggestions.report.none", lang))
+    return "\n".join(lines)
+
+
+def _cjk_font() -> str | None:
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((n for n in _CJK_FONTS if n in names), None)
+
+
+def render_png(s: Summary, texts: Texts, lang: str, label: str, units: list[str]) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    font = _cjk_font()
+    chart_lang = lang if font else "en"
+    topics = load_lexicon().topics
+    panels = [
+        (
+            texts.get("suggestions.report.chart_topic", chart_lang),
+            [_topic(texts, t, chart_lang) for t in topics],
+            [s.by_topic[t] for t in topics],
+        ),
+        (
+            texts.get("suggestions.report.chart_state", chart_lang),
+            [_state(texts, st, chart_lang) for st in STATES],
+            [s.by_state[st] for st in STATES],
+        ),
+        (
+            texts.get("suggestions.report.chart_unit", chart_lang),
+            [u if font else f"U{i + 1}" for i, u in enumerate(units)] or ["—"],
+            [s.by_unit[u] for u in units] or [0],
+        ),
+    ]
+    fig = Figure(figsize=(11, 4.2), dpi=100)
+    if font:
+        matplotlib.rcParams["font.sans-serif"] = [font, "DejaVu Sans"]
+    for i, (title, names, values) in enumerate(panels):
+        ax = fig.add_subplot(1, 3, i + 1)
+        ax.barh(range(len(values)), values, color="#3b7dd8")
+        ax.set_yticks(range(len(names)), names, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_title(title, fontsize=10)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.suptitle(f"{texts.get('suggestions.report.chart_title', chart_lang)} {label}", fontsize=11)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def render_xlsx(
+    s: Summary,
+    items: list[Suggestion],
+    ledger: list[LedgerRow],
+    texts: Texts,
+    lang: str,
+    label: str,
+    tz: ZoneInfo,
+) -> bytes:
+    import xlsxwriter
+
+    g = texts.get
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    bold = book.add_format({"bold": True})
+    sheet = book.add_worksheet(g("suggestions.report.sheet_summary", lang))
+    sheet.write_row(0, 0, [g("suggestions.report.title", lang, period=label)], bold)
+    row = 2
+    rate = "" if s.adoption_rate is None else round(s.adoption_rate, 4)
+    for name, value in (
+        (g("suggestions.report.col_total", lang), s.total),
+        (g("suggestions.report.col_rate", lang), rate),
+        (g("suggestions.report.col_points", lang), s.points),
+        (g("suggestions.report.col_amount", lang), s.amount_fen / 100),
+    ):
+        sheet.write_row(row, 0, [name, value])
+        row += 1
+    blocks: list[tuple[str, list[tuple[str, int]]]] = [
+        (g("suggestions.report.chart_unit", lang), s.by_unit.most_common()),
+        (
+            g("suggestions.report.chart_topic", lang),
+            [(_topic(texts, k, lang), n) for k, n in s.by_topic.most_common()],
+        ),
+        (
+            g("suggestions.report.chart_state", lang),
+            [(_state(texts, k, lang), n) for k, n in s.by_state.most_common()],
+        ),
+    ]
+    for title, counts in blocks:
+        row += 1
+        sheet.write(row, 0, title, bold)
+        row += 1
+        for key, n in counts:
+            sheet.write_row(row, 0, [key, n])
+            row += 1
+    sheet.set_column(0, 0, 24)
+    detail = book.add_worksheet(g("suggestions.report.sheet_items", lang))
+    header = [
+        g(f"suggestions.report.h_{k}", lang)
+        for k in ("id", "date", "unit", "team", "author", "topics", "keywords", "state", "text")
+    ]
+    detail.write_row(0, 0, header, bold)
+    for i, it in enumerate(items, start=1):
+        detail.write_row(
+            i,
+            0,
+            [
+                it.id,
+                it.created_at.astimezone(tz).strftime("%Y-%m-%d"),
+                it.unit_name,
+                it.team_name,
+                g("suggestions.anonymous", lang) if it.anonymous else it.author_name,
+                "、".join(_topic(texts, t, lang) for t in it.topics),
+                "、".join(it.keywords),
+                _state(texts, it.state, lang),
+                it.text,
+            ],
+        )
+    detail.set_column(8, 8, 60)
+    led = book.add_worksheet(g("suggestions.report.sheet_ledger", lang))
+    led.write_row(
+        0,
+        0,
+        [g(f"suggestions.report.h_{k}", lang) for k in ("id", "date", "points", "amount")],
+        bold,
+    )
+    for i, r in enumerate(ledger, start=1):
+        led.write_row(
+            i,
+            0,
+            [
+                r.suggestion_id,
+                r.at.astimezone(tz).strftime("%Y-%m-%d"),
+                r.points,
+                r.amount_fen / 100,
+            ],
+        )
+    book.close()
+    return buf.getvalue()

@@ -1,0 +1,59 @@
+"""The tagging data in `data/tagging/`: topics and their weighted terms, the domain user
+dictionary, stop words and the trimmed main dictionary. Plain files, read once."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.paths import DATA
+
+TAGGING = DATA / "tagging"
+SMALL_DICT = TAGGING / "dict.small.txt"
+OTHER = "其他"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """`topics` in display order (其他 last); `weights[term][topic]` = the term's weight."""
+
+    topics: tuple[str, ...]
+    weights: dict[str, dict[str, float]]
+    chars: dict[str, tuple[str, ...]]  # character -> topics it leans to
+    stopwords: frozenset[str]
+    userdict: Path
+    main_dict: Path
+
+    def terms(self) -> list[str]:
+        return list(self.weights)
+
+
+def load_lexicon(folder: Path = TAGGING) -> Lexicon:
+    raw = tomllib.loads((folder / "lexicon.toml").read_text(encoding="utf-8"))
+    topics = tuple(raw)
+    if OTHER not in topics:
+        raise ValueError(f"lexicon must have the topic {OTHER}")
+    weights: dict[str, dict[str, float]] = {}
+    for topic, table in raw.items():
+        for term, weight in table.items():
+            weights.setdefault(term.lower(), {})[topic] = float(weight)
+    chars: dict[str, tuple[str, ...]] = {}
+    for topic, letters in tomllib.loads(
+        (folder / "chars.toml").read_text(encoding="utf-8")
+    ).items():
+        for ch in letters:
+            chars[ch] = (*chars.get(ch, ()), topic)
+    stop = frozenset(
+        line.strip()
+        for line in (folder / "stopwords.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    return Lexicon(
+        topics=topics,
+        weights=weights,
+        chars=chars,
+        stopwords=stop,
+        userdict=folder / "userdict.txt",
+        main_dict=folder / SMALL_DICT.name,
+    )

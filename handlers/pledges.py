@@ -1,0 +1,358 @@
+"""Pledges in chat: /pledge (the pledge, an optional plan for the year, preview, confirm),
+the pledge part of /mine, and /pledges for leaders: who has and has not, one polite reminder."""
+
+from __future__ import annotations
+
+import random
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot import callbacks
+from bot.auth import Action, Place, can
+from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
+from bot.repos.conversations import Conversation
+from bot.repos.people import Person, utcnow
+from bot.services import pledges as pl
+from bot.textsplit import split_text
+from handlers.common import reply, send, tr, who
+from scheduler.outbox import OutMessage
+
+FLOW = "pledge"
+NS_DRAFT = "pl"  # pl:v1:<nonce>:<action>
+NS_MINE = "plm"  # plm:v1:<member>:<action>
+NS_TEAM = "plt"  # plt:v1:<team>:<action>
+
+
+def _year(svc: Services) -> int:
+    return utcnow().astimezone(svc.settings.tz).year
+
+
+async def notify_member(context: BanzuContext, tg_user_id: int, text: str, key: str) -> None:
+    """A message to someone other than the person acting: through the outbox, once per key."""
+    await context.svc.outbox.enqueue(
+        [OutMessage(tg_user_id, text, purpose="pledge", dedupe_key=key)]
+    )
+
+
+def _button(
+    update: Update, context: BanzuContext, key: str, ns: str, *parts: object
+) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        tr(update, context, key), callback_data=callbacks.encode(ns, 1, *parts)
+    )
+
+
+# ------------------------------------------------------------------ writing
+
+
+async def pledge(update: Update, context: BanzuContext) -> None:
+    ident = await who(update, context)
+    user = update.effective_user
+    assert user is not None
+    if ident.person is None:
+        await reply(update, context, "common.not_registered")
+        return
+    await _begin(update, context, user.id)
+
+
+async def _begin(update: Update, context: BanzuContext, user_id: int) -> None:
+    message = update.effective_message
+    text = ""
+    if message is not None and message.text and message.text.startswith("/"):
+        parts = message.text.split(maxsplit=1)
+        text = parts[1].strip() if len(parts) > 1 else ""
+    data = {"nonce": random.randint(1, 999_999), "pledge": "", "plan": ""}
+    await context.svc.conversations.set(user_id, user_id, FLOW, "pledge", data)
+    if text:
+        await _take(update, context, Conversation(user_id, user_id, FLOW, "pledge", data), text)
+    else:
+        await send(
+            context,
+            user_id,
+            tr(update, context, "pledges.ask_pledge", year=_year(context.svc), limit=pl.MAX_CHARS),
+        )
+
+
+async def step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    assert update.message is not None
+    if conv.step == "preview":
+        await reply(update, context, "pledges.use_buttons")
+        return
+    await _take(update, context, conv, update.message.text or "")
+
+
+async def _take(update: Update, context: BanzuContext, conv: Conversation, text: str) -> None:
+    svc = context.svc
+    problem = pl.check_text(text)
+    if problem is not None:
+        await reply(update, context, f"pledges.{problem}", limit=pl.MAX_CHARS, length=len(text))
+        return
+    if conv.step == "pledge":
+        data = {**conv.data, "pledge": text.strip()}
+        await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "plan", data)
+        markup = InlineKeyboardMarkup(
+            [[_button(update, context, "pledges.btn.skip", NS_DRAFT, data["nonce"], "skip")]]
+        )
+        await reply(update, context, "pledges.ask_plan", markup=markup, limit=pl.MAX_CHARS)
+        return
+    await _preview(update, context, conv, {**conv.data, "plan": text.strip()})
+
+
+async def _preview(
+    update: Update, context: BanzuContext, conv: Conversation, data: dict[str, object]
+) -> None:
+    await context.svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "preview", data)
+    nonce = data["nonce"]
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                _button(update, context, "pledges.btn.confirm", NS_DRAFT, nonce, "ok"),
+                _button(update, context, "pledges.btn.redo", NS_DRAFT, nonce, "redo"),
+                _button(update, context, "pledges.btn.cancel", NS_DRAFT, nonce, "cancel"),
+            ]
+        ]
+    )
+    text = tr(
+        update,
+        context,
+        "pledges.preview",
+        pledge=data["pledge"],
+        plan=data.get("plan") or tr(update, context, "pledges.no_plan"),
+    )
+    await send(context, conv.chat_id, text, markup)
+
+
+async def draft_pressed(update: Update, context: BanzuContext) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    svc = context.svc
+    parsed = callbacks.decode(query.data, NS_DRAFT, 1, 2)
+    conv = await svc.conversations.get(user.id, user.id)
+    if (
+        parsed is None
+        or conv is None
+        or conv.flow != FLOW
+        or parsed.int_part(0) != conv.data.get("nonce")
+    ):
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        return
+    action = parsed.parts[1]
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    if action == "skip" and conv.step == "plan":
+        await _preview(update, context, conv, {**conv.data, "plan": ""})
+    elif action == "redo":
+        await _begin(update, context, user.id)
+    elif action == "cancel":
+        await svc.conversations.clear(user.id, user.id)
+        await reply(update, context, "common.cancelled")
+    elif action == "ok" and conv.step == "preview":
+        await _confirm(update, context, conv)
+
+
+async def _confirm(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    svc, ident = context.svc, await who(update, context)
+    if ident.person is None:
+        await reply(update, context, "common.not_registered")
+        return
+    await svc.conversations.clear(conv.chat_id, conv.user_id)
+    saved = await svc.pledges.save(
+        ident.person, _year(svc), str(conv.data["pledge"]), str(conv.data.get("plan") or "")
+    )
+    await reply(update, context, "pledges.saved", year=saved.year, version=saved.version)
+
+
+# ------------------------------------------------------------------ /mine and history
+
+
+async def pledge_summary(
+    update: Update, context: BanzuContext, person: Person
+) -> tuple[str, InlineKeyboardMarkup]:
+    svc, year = context.svc, _year(context.svc)
+    current = await svc.pledges.repo.current(person.member_id, year)
+    edit = _button(
+        update,
+        context,
+        "pledges.btn.edit" if current else "pledges.btn.write",
+        NS_MINE,
+        person.member_id,
+        "edit",
+    )
+    if current is None:
+        return tr(update, context, "pledges.mine_none", year=year), InlineKeyboardMarkup([[edit]])
+    text = tr(
+        update,
+        context,
+        "pledges.mine",
+        year=year,
+        version=current.version,
+        pledge=current.pledge,
+        plan=current.plan or tr(update, context, "pledges.no_plan"),
+    )
+    buttons = [edit]
+    if current.version > 1:
+        buttons.append(
+            _button(update, context, "pledges.btn.history", NS_MINE, person.member_id, "hist")
+        )
+    return text, InlineKeyboardMarkup([buttons])
+
+
+async def mine_pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    svc, ident = context.svc, await who(update, context)
+    parsed = callbacks.decode(query.data, NS_MINE, 1, 2)
+    if parsed is None or ident.person is None or parsed.int_part(0) != ident.person.member_id:
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        return
+    await query.answer()
+    if parsed.parts[1] == "edit":
+        await _begin(update, context, ident.actor.tg_user_id)
+        return
+    lines = [tr(update, context, "pledges.history_header")]
+    for p in await svc.pledges.repo.history(ident.person.member_id, _year(svc)):
+        when = p.created_at.astimezone(svc.settings.tz).strftime("%Y-%m-%d %H:%M")
+        lines.append(
+            tr(
+                update,
+                context,
+                "pledges.history_line",
+                version=p.version,
+                when=when,
+                pledge=p.pledge,
+            )
+        )
+    for piece in split_text("\n".join(lines)):
+        await send(context, ident.actor.tg_user_id, piece)
+
+
+# ------------------------------------------------------------------ leaders
+
+
+async def team_view(update: Update, context: BanzuContext) -> None:
+    svc, ident = context.svc, await who(update, context)
+    chat = update.effective_chat
+    assert chat is not None
+    if not can(ident.actor, Action.VIEW_PLEDGES):
+        await reply(update, context, "common.no_permission")
+        return
+    teams = [
+        t
+        for t in await svc.org.teams()
+        if can(ident.actor, Action.VIEW_PLEDGES, Place(t.unit_id, t.id))
+    ]
+    if not teams:
+        await reply(update, context, "pledges.no_teams")
+        return
+    year = _year(svc)
+    if len(teams) == 1:
+        text, markup = await _team_detail(
+            update, context, teams[0].id, f"{teams[0].unit_name}·{teams[0].name}", year
+        )
+        await send(context, chat.id, text, markup)
+        return
+    lines, rows = [tr(update, context, "pledges.teams_header", year=year)], []
+    for t in teams:
+        status = await svc.pledges.team_status(svc.people, t.id, year)
+        total = len(status.written) + len(status.missing)
+        lines.append(
+            tr(
+                update,
+                context,
+                "pledges.team_line",
+                unit=t.unit_name,
+                team=t.name,
+                done=len(status.written),
+                total=total,
+            )
+        )
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    f"{t.unit_name}·{t.name}",
+                    callback_data=callbacks.encode(NS_TEAM, 1, t.id, "show"),
+                )
+            ]
+        )
+    await send(context, chat.id, "\n".join(lines), InlineKeyboardMarkup(rows[:50]))
+
+
+async def _team_detail(
+    update: Update, context: BanzuContext, team_id: int, label: str, year: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    svc = context.svc
+    status = await svc.pledges.team_status(svc.people, team_id, year)
+    text = tr(
+        update,
+        context,
+        "pledges.team_detail",
+        team=label,
+        year=year,
+        done=len(status.written),
+        missing=len(status.missing),
+        written="、".join(p.name for p in status.written) or "—",
+        absent="、".join(p.name for p in status.missing) or "—",
+    )
+    if not status.missing:
+        return text, None
+    button = _button(update, context, "pledges.btn.remind", NS_TEAM, team_id, "remind")
+    return text, InlineKeyboardMarkup([[button]])
+
+
+async def team_pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    svc, ident = context.svc, await who(update, context)
+    parsed = callbacks.decode(query.data, NS_TEAM, 1, 2)
+    team = await svc.org.team(parsed.int_part(0) or 0) if parsed else None
+    if parsed is None or team is None or parsed.parts[1] not in ("show", "remind"):
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        return
+    if not can(ident.actor, Action.VIEW_PLEDGES, Place(team.unit_id, team.id)):
+        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        return
+    year = _year(svc)
+    if parsed.parts[1] == "show":
+        await query.answer()
+        text, markup = await _team_detail(
+            update, context, team.id, f"{team.unit_name}·{team.name}", year
+        )
+        await send(context, ident.actor.tg_user_id, text, markup)
+        return
+    now = utcnow()
+    plan = await svc.pledges.remind(svc.people, team.id, year, ident.actor.tg_user_id, now)
+    for person in plan.send:
+        assert person.tg_user_id is not None
+        text = svc.texts.get("pledges.reminder", None, name=person.name, year=year)
+        await notify_member(
+            context, person.tg_user_id, text, f"pledge:remind:{person.member_id}:{now.isoformat()}"
+        )
+    days = svc.pledges.interval.days
+    await query.answer(
+        tr(
+            update,
+            context,
+            "pledges.reminded",
+            sent=len(plan.send),
+            recent=len(plan.recent),
+            unreachable=len(plan.unreachable),
+            days=days,
+        ),
+        show_alert=True,
+    )
+
+
+def register(app: BanzuApp) -> None:
+    svc: Services = app.bot_data.services
+    svc.commands += [
+        CommandInfo("pledge", "pledges.cmd.pledge"),
+        CommandInfo("pledges", "pledges.cmd.pledges", Action.VIEW_PLEDGES),
+    ]
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("pledge", pledge, private))
+    app.add_handler(CommandHandler("pledges", team_view, private))
+    app.add_handler(CallbackQueryHandler(draft_pressed, pattern=callbacks.pattern(NS_DRAFT)))
+    app.add_handler(CallbackQueryHandler(mine_pressed, pattern=callbacks.pattern(NS_MINE)))
+    app.add_handler(CallbackQueryHandler(team_pressed, pattern=callbacks.pattern(NS_TEAM)))
+    svc.flows[FLOW] = step

@@ -1,0 +1,775 @@
+"""Suggestions in chat: /suggest (private, or `/suggest 文本` in the team group), the preview
+with topics, /review with buttons for reviewers, /mine, on-demand and scheduled summaries.
+
+Workflow and permissions live in `bot.services.suggestions`; messages to anyone other than
+the person acting (the submitter told of a step, scheduled summaries) go out through
+`notify_member`, the one place that talks to the outbox.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import callbacks
+from bot.auth import Action, Place, Reach, can, reach
+from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
+from bot.repos.conversations import Conversation
+from bot.repos.people import utcnow
+from bot.repos.suggestions import Suggestion
+from bot.services import suggestion_report as report
+from bot.services import suggestions as sv
+from bot.services.suggestions import Move, TextProblem
+from bot.tagging import OTHER
+from bot.textsplit import split_text
+from handlers.common import lang_of, reply, send, tr, who
+from handlers.pledges import pledge_summary
+from scheduler.flood import Priority
+from scheduler.outbox import OutMessage
+
+FLOW = "suggest"
+FLOW_REASON = "sg_reason"
+FLOW_REWARD = "sg_reward"
+NS_DRAFT = "sgs"  # the submitter's preview: sgs:v1:<nonce>:<action>:<arg>
+NS_REVIEW = "sg"  # a reviewer's card: sg:v1:<id>:<move>:<arg>
+NS_TOPIC = "sgt"  # a reviewer's topic choice: sgt:v1:<id>:<mask>:<index>
+SAVE = 99
+OPEN = 98  # shows the topic buttons without changing anything
+MAX_CARDS = 10
+SUMMARY_JOB = "suggestion_summaries"
+
+
+async def notify_member(context: BanzuContext, tg_user_id: int | None, text: str, key: str) -> None:
+    """Tell someone other than the person acting; through the outbox, once per `key`."""
+    if tg_user_id is None:
+        return
+    message = OutMessage(tg_user_id, text, purpose="suggestion", dedupe_key=key)
+    await context.svc.outbox.enqueue([message])
+
+
+def _after_command(update: Update) -> str:
+    message = update.effective_message
+    text = (message.text if message else None) or ""
+    parts = text.split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+def _topics_text(svc: Services, topics: tuple[str, ...] | list[str], lang: str) -> str:
+    return "、".join(svc.texts.get(f"suggestions.topic.{t}", lang) for t in topics)
+
+
+def _state(svc: Services, state: str, lang: str) -> str:
+    return svc.texts.get(f"suggestions.state.{state}", lang)
+
+
+# ------------------------------------------------------------------ submitting
+
+
+async def suggest(update: Update, context: BanzuContext) -> None:
+    svc, ident = context.svc, await who(update, context)
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    if ident.person is None:
+        await reply(update, context, "common.not_registered")
+        return
+    text = _after_command(update)
+    if chat.type != ChatType.PRIVATE:
+        await _suggest_in_group(update, context, text)
+        return
+    conv = await svc.conversations.get(user.id, user.id)
+    if not text and conv and conv.flow == FLOW and conv.data.get("text"):
+        await _show_preview(update, context, user.id, conv.data)  # a draft from the group
+        return
+    data = {"nonce": random.randint(1, 999_999), "photos": [], "text": ""}
+    await svc.conversations.set(user.id, user.id, FLOW, "text", data)
+    if text:
+        await _take_text(update, context, user.id, data, text)
+    else:
+        await reply(update, context, "suggestions.ask", limit=sv.MAX_CHARS)
+
+
+async def _suggest_in_group(update: Update, context: BanzuContext, text: str) -> None:
+    svc, user = context.svc, update.effective_user
+    assert user is not None
+    problem = sv.check_text(text)
+    if problem is not None:
+        key = "suggestions.group_empty" if problem is TextProblem.EMPTY else "suggestions.too_long"
+        await reply(update, context, key, limit=sv.MAX_CHARS, length=len(text))
+        return
+    data = {"nonce": random.randint(1, 999_999), "photos": [], "text": text}
+    data.update(await _tagged(svc, text))
+    await svc.conversations.set(user.id, user.id, FLOW, "preview", data)
+    if not await svc.people.private_ok(user.id):
+        await reply(update, context, "suggestions.group_open_private", name=user.first_name)
+        return
+    await reply(update, context, "suggestions.group_ack", name=user.first_name)
+    await _show_preview(update, context, user.id, data)
+
+
+async def _tagged(svc: Services, text: str) -> dict[str, list[str]]:
+    result = await svc.suggestions.tag(text)
+    return {
+        "topics": list(result.topics),
+        "auto": list(result.topics),
+        "keywords": list(result.keywords),
+    }
+
+
+async def text_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    assert update.message is not None
+    if conv.step == "preview":
+        await reply(update, context, "suggestions.use_buttons")
+        return
+    await _take_text(update, context, conv.chat_id, conv.data, update.message.text or "")
+
+
+async def _take_text(
+    update: Update, context: BanzuContext, chat_id: int, data: dict[str, object], text: str
+) -> None:
+    problem = sv.check_text(text)
+    if problem is TextProblem.TOO_LONG:
+        await reply(update, context, "suggestions.too_long", limit=sv.MAX_CHARS, length=len(text))
+        return
+    if problem is TextProblem.EMPTY:
+        await reply(update, context, "suggestions.ask", limit=sv.MAX_CHARS)
+        return
+    svc = context.svc
+    data = {**data, "text": text.strip(), **(await _tagged(svc, text))}
+    await svc.conversations.set(chat_id, chat_id, FLOW, "preview", data)
+    await _show_preview(update, context, chat_id, data)
+
+
+async def photo(update: Update, context: BanzuContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None and message.photo
+    svc = context.svc
+    conv = await svc.conversations.get(user.id, user.id)
+    if conv is None or conv.flow != FLOW:
+        await reply(update, context, "suggestions.photo_no_flow")
+        return
+    photos = list(conv.data.get("photos", []))
+    if len(photos) >= sv.MAX_PHOTOS:
+        await reply(update, context, "suggestions.photo_limit", limit=sv.MAX_PHOTOS)
+        return
+    photos.append(message.photo[-1].file_id)
+    data = {**conv.data, "photos": photos}
+    await svc.conversations.set(user.id, user.id, FLOW, conv.step, data)
+    if message.caption:
+        await _take_text(update, context, user.id, data, message.caption)
+    elif conv.step == "preview":
+        await _show_preview(update, context, user.id, data)
+    else:
+        await reply(update, context, "suggestions.photo_need_text", count=len(photos))
+
+
+def _draft_button(
+    update: Update, context: BanzuContext, key: str, nonce: int, action: str
+) -> InlineKeyboardButton:
+    data = callbacks.encode(NS_DRAFT, 1, nonce, action, 0)
+    return InlineKeyboardButton(tr(update, context, key), callback_data=data)
+
+
+def _preview_markup(update: Update, context: BanzuContext, nonce: int) -> InlineKeyboardMarkup:
+    b = _draft_button
+    return InlineKeyboardMarkup(
+        [
+            [
+                b(update, context, "suggestions.btn.submit", nonce, "submit"),
+                b(update, context, "suggestions.btn.anonymous", nonce, "anon"),
+            ],
+            [
+                b(update, context, "suggestions.btn.topics", nonce, "topics"),
+                b(update, context, "suggestions.btn.cancel", nonce, "cancel"),
+            ],
+        ]
+    )
+
+
+def _preview_text(update: Update, context: BanzuContext, data: dict[str, object]) -> str:
+    svc, lang = context.svc, lang_of(update)
+    topics = [str(t) for t in data.get("topics", []) or []]  # type: ignore[attr-defined]
+    keywords = [str(k) for k in data.get("keywords", []) or []]  # type: ignore[attr-defined]
+    return tr(
+        update,
+        context,
+        "suggestions.preview",
+        text=data.get("text", ""),
+        photos=len(data.get("photos", []) or []),  # type: ignore[arg-type]
+        topics=_topics_text(svc, topics, lang),
+        keywords="、".join(keywords) or "—",
+    )
+
+
+async def _show_preview(
+    update: Update, context: BanzuContext, chat_id: int, data: dict[str, object]
+) -> None:
+    markup = _preview_markup(update, context, int(data["nonce"]))  # type: ignore[call-overload]
+    await send(context, chat_id, _preview_text(update, context, data), markup)
+
+
+async def draft_pressed(update: Update, context: BanzuContext) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    svc = context.svc
+    parsed = callbacks.decode(query.data, NS_DRAFT, 1, 3)
+    conv = await svc.conversations.get(user.id, user.id)
+    if (
+        parsed is None
+        or conv is None
+        or conv.flow != FLOW
+        or conv.step != "preview"
+        or parsed.int_part(0) != conv.data.get("nonce")
+    ):
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        return
+    action, arg = parsed.parts[1], parsed.int_part(2) or 0
+    if action in ("submit", "anon"):
+        await _submit(update, context, conv, anonymous=action == "anon")
+    elif action == "cancel":
+        await svc.conversations.clear(user.id, user.id)
+        await query.answer()
+        await query.edit_message_text(tr(update, context, "suggestions.cancelled"))
+    else:
+        await _draft_topics(update, context, conv, action, arg)
+
+
+async def _submit(
+    update: Update, context: BanzuContext, conv: Conversation, anonymous: bool
+) -> None:
+    query, svc, ident = update.callback_query, context.svc, await who(update, context)
+    assert query is not None
+    if ident.person is None:
+        await query.answer(tr(update, context, "common.not_registered"), show_alert=True)
+        return
+    d = conv.data
+    saved = await svc.suggestions.submit(
+        ident.person,
+        str(d["text"]),
+        tuple(d.get("photos", [])),
+        tuple(d.get("topics", [])),
+        anonymous,
+        ident.actor.tg_user_id,
+        (conv.chat_id, conv.user_id),
+    )
+    await svc.conversations.clear(conv.chat_id, conv.user_id)  # the saved draft is gone
+    if saved is None:
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    key = "suggestions.submitted_anonymous" if anonymous else "suggestions.submitted"
+    await reply(
+        update, context, key, id=saved.id, topics=_topics_text(svc, saved.topics, lang_of(update))
+    )
+
+
+async def _draft_topics(
+    update: Update, context: BanzuContext, conv: Conversation, action: str, arg: int
+) -> None:
+    query, svc = update.callback_query, context.svc
+    assert query is not None
+    topics = svc.suggestions.tagger.topics
+    chosen = [str(t) for t in conv.data.get("topics", [])]
+    nonce = int(conv.data["nonce"])
+    if action == "t" and 0 <= arg < len(topics):
+        chosen = _toggle(chosen, topics[arg])
+        if not chosen:
+            await query.answer(tr(update, context, "suggestions.topics_need_one"))
+            return
+        data = {**conv.data, "topics": chosen}
+        await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "preview", data)
+    if action == "back":
+        await query.answer()
+        await query.edit_message_text(
+            _preview_text(update, context, conv.data),
+            parse_mode=ParseMode.HTML,
+            reply_markup=_preview_markup(update, context, nonce),
+        )
+        return
+    rows = _topic_rows(
+        update, context, topics, chosen, lambda i: callbacks.encode(NS_DRAFT, 1, nonce, "t", i)
+    )
+    rows.append([_draft_button(update, context, "suggestions.btn.done", nonce, "back")])
+    await query.answer()
+    await _edit_markup(query, InlineKeyboardMarkup(rows))
+
+
+def _toggle(chosen: list[str], topic: str) -> list[str]:
+    if topic in chosen:
+        return [t for t in chosen if t != topic]
+    if topic == OTHER or OTHER in chosen:
+        return [topic]
+    return [*chosen, topic][-2:]  # one or two topics: a third replaces the older
+
+
+def _topic_rows(
+    update: Update, context: BanzuContext, topics: tuple[str, ...], chosen: list[str], data: object
+) -> list[list[InlineKeyboardButton]]:
+    lang, svc = lang_of(update), context.svc
+    make = data  # callable index -> callback data
+    buttons = [
+        InlineKeyboardButton(
+            ("✓ " if t in chosen else "") + svc.texts.get(f"suggestions.topic.{t}", lang),
+            callback_data=make(i),  # type: ignore[operator]
+        )
+        for i, t in enumerate(topics)
+    ]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+async def _edit_markup(query: object, markup: InlineKeyboardMarkup) -> None:
+    try:
+        await query.edit_message_reply_markup(markup)  # type: ignore[attr-defined]
+    except BadRequest as exc:  # "message is not modified": the same press twice
+        if "not modified" not in str(exc):
+            raise
+
+
+# ------------------------------------------------------------------ reviewing
+
+
+async def review(update: Update, context: BanzuContext) -> None:
+    svc, ident = context.svc, await who(update, context)
+    chat = update.effective_chat
+    assert chat is not None
+    if not can(ident.actor, Action.REVIEW_SUGGESTION):
+        await reply(update, context, "common.no_permission")
+        return
+    unit = (
+        None if reach(ident.actor, Action.REVIEW_SUGGESTION) is Reach.ALL else ident.actor.unit_id
+    )
+    queue = [
+        s
+        for s in await svc.suggestions.repo.queue(unit, sv.QUEUE_STATES)
+        if sv.moves_for(ident.actor, s)
+    ]
+    if not queue:
+        await reply(update, context, "suggestions.review_empty")
+        return
+    await reply(update, context, "suggestions.review_header", count=len(queue))
+    for s in queue[:MAX_CARDS]:
+        text, markup = await _card(update, context, s)
+        await send(context, chat.id, text, markup)
+    if len(queue) > MAX_CARDS:
+        await reply(update, context, "suggestions.review_more", count=len(queue) - MAX_CARDS)
+
+
+async def _card(
+    update: Update, context: BanzuContext, s: Suggestion
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    svc, lang, ident = context.svc, lang_of(update), await who(update, context)
+    similar = await svc.suggestions.similar(s)
+    lines = [
+        tr(
+            update,
+            context,
+            "suggestions.card",
+            id=s.id,
+            state=_state(svc, s.state, lang),
+            unit=s.unit_name,
+            team=s.team_name,
+            author=tr(update, context, "suggestions.anonymous") if s.anonymous else s.author_name,
+            date=s.created_at.astimezone(svc.settings.tz).strftime("%Y-%m-%d"),
+            text=s.text,
+            topics=_topics_text(svc, s.topics, lang),
+            keywords="、".join(s.keywords) or "—",
+            photos=len(s.photos),
+        )
+    ]
+    for m in similar:
+        lines.append(
+            tr(
+                update,
+                context,
+                "suggestions.similar_line",
+                id=m.suggestion.id,
+                score=round(m.score * 100),
+                state=_state(svc, m.suggestion.state, lang),
+                text=_short(m.suggestion.text),
+            )
+        )
+    if s.reason:
+        lines.append(tr(update, context, "suggestions.reason_line", reason=s.reason))
+    buttons = [
+        InlineKeyboardButton(
+            tr(update, context, f"suggestions.btn.{m.value}"),
+            callback_data=callbacks.encode(NS_REVIEW, 1, s.id, m.value, 0),
+        )
+        for m in sv.moves_for(ident.actor, s)
+    ]
+    if sv.may_review(ident.actor, s) and s.state != sv.MERGED:
+        buttons.append(
+            InlineKeyboardButton(
+                tr(update, context, "suggestions.btn.topics"),
+                callback_data=callbacks.encode(NS_TOPIC, 1, s.id, _mask(svc, s.topics), OPEN),
+            )
+        )
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    return "\n".join(lines), (InlineKeyboardMarkup(rows) if rows else None)
+
+
+def _short(text: str, size: int = 30) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def _mask(svc: Services, topics: tuple[str, ...] | list[str]) -> int:
+    order = svc.suggestions.tagger.topics
+    return sum(1 << order.index(t) for t in topics if t in order)
+
+
+async def review_pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    svc, ident = context.svc, await who(update, context)
+    parsed = callbacks.decode(query.data, NS_REVIEW, 1, 3)
+    sid = parsed.int_part(0) if parsed else None
+    s = await svc.suggestions.repo.get(sid) if sid is not None else None
+    if parsed is None or s is None or parsed.parts[1] not in {m.value for m in Move}:
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        return
+    move, arg = Move(parsed.parts[1]), parsed.int_part(2) or 0
+    rule = sv.RULES[move]
+    if not can(ident.actor, rule.action, Place(s.unit_id, s.team_id)):
+        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        return
+    if s.state not in rule.from_states:
+        await query.answer(
+            tr(
+                update,
+                context,
+                "suggestions.state_changed",
+                state=_state(svc, s.state, lang_of(update)),
+            ),
+            show_alert=True,
+        )
+        return
+    if move is Move.REJECT:
+        await _ask(update, context, FLOW_REASON, s, "suggestions.ask_reason")
+    elif move is Move.REWARD:
+        await _ask(update, context, FLOW_REWARD, s, "suggestions.ask_reward")
+    elif move is Move.DUPLICATE:
+        await _duplicate(update, context, s, arg)
+    elif await svc.suggestions.repo.transition(
+        s.id, rule.from_states, rule.to_state, ident.actor.tg_user_id
+    ):
+        await query.answer(tr(update, context, "suggestions.done"))
+        await _after_move(update, context, s.id)
+    else:
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+
+
+async def _ask(update: Update, context: BanzuContext, flow: str, s: Suggestion, key: str) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None and query.message is not None
+    chat_id = query.message.chat.id
+    await context.svc.conversations.set(
+        chat_id, user.id, flow, "text", {"id": s.id, "card": query.message.message_id}
+    )
+    await query.answer()
+    await reply(update, context, key, id=s.id)
+
+
+async def reason_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    assert update.message is not None
+    svc, ident = context.svc, await who(update, context)
+    reason = (update.message.text or "").strip()
+    if not reason or len(reason) > 500:
+        await reply(update, context, "suggestions.ask_reason", id=conv.data["id"])
+        return
+    await svc.conversations.clear(conv.chat_id, conv.user_id)
+    s = await svc.suggestions.repo.get(int(conv.data["id"]))
+    rule = sv.RULES[Move.REJECT]
+    if (
+        s is None
+        or not can(ident.actor, rule.action, Place(s.unit_id, s.team_id))
+        or not await svc.suggestions.repo.transition(
+            s.id, rule.from_states, rule.to_state, ident.actor.tg_user_id, reason=reason
+        )
+    ):
+        await reply(update, context, "suggestions.too_late")
+        return
+    await reply(update, context, "suggestions.done")
+    await _after_move(update, context, s.id)
+
+
+async def reward_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    assert update.message is not None
+    svc, ident = context.svc, await who(update, context)
+    amount = sv.parse_reward(update.message.text or "")
+    if amount is None:
+        await reply(update, context, "suggestions.ask_reward", id=conv.data["id"])
+        return
+    await svc.conversations.clear(conv.chat_id, conv.user_id)
+    s = await svc.suggestions.repo.get(int(conv.data["id"]))
+    rule = sv.RULES[Move.REWARD]
+    if (
+        s is None
+        or not can(ident.actor, rule.action, Place(s.unit_id, s.team_id))
+        or not await svc.suggestions.repo.reward(
+            s.id, amount[0], amount[1], None, ident.actor.tg_user_id, rule.from_states
+        )
+    ):
+        await reply(update, context, "suggestions.too_late")
+        return
+    await reply(update, context, "suggestions.done")
+    await _after_move(update, context, s.id)
+
+
+async def _duplicate(update: Update, context: BanzuContext, s: Suggestion, target: int) -> None:
+    query, svc, ident = update.callback_query, context.svc, await who(update, context)
+    assert query is not None
+    if target == 0:
+        similar = await svc.suggestions.similar(s)
+        if not similar:
+            await query.answer(tr(update, context, "suggestions.no_similar"), show_alert=True)
+            return
+        rows = [
+            [
+                InlineKeyboardButton(
+                    f"#{m.suggestion.id} {_short(m.suggestion.text, 16)}",
+                    callback_data=callbacks.encode(
+                        NS_REVIEW, 1, s.id, Move.DUPLICATE.value, m.suggestion.id
+                    ),
+                )
+            ]
+            for m in similar
+        ]
+        await query.answer()
+        await _edit_markup(query, InlineKeyboardMarkup(rows))
+        return
+    rule = sv.RULES[Move.DUPLICATE]
+    if not await svc.suggestions.repo.merge(s.id, target, rule.from_states, ident.actor.tg_user_id):
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        return
+    await query.answer(tr(update, context, "suggestions.done"))
+    await _after_move(update, context, s.id)
+
+
+async def _after_move(update: Update, context: BanzuContext, sid: int) -> None:
+    """Refresh the reviewer's card and tell the submitter (and anyone credited)."""
+    svc = context.svc
+    s = await svc.suggestions.repo.get(sid)
+    assert s is not None
+    conv_card = update.callback_query.message if update.callback_query else None
+    if conv_card is not None:
+        text, markup = await _card(update, context, s)
+        try:
+            await context.bot.edit_message_text(
+                text,
+                conv_card.chat.id,
+                conv_card.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc):
+                raise
+    await tell_submitter(context, s)
+
+
+async def tell_submitter(context: BanzuContext, s: Suggestion) -> None:
+    svc = context.svc
+    lang = "zh-CN"
+    values: dict[str, object] = {
+        "id": s.id,
+        "text": _short(s.text),
+        "state": _state(svc, s.state, lang),
+    }
+    if s.state == sv.REJECTED:
+        values["reason"] = s.reason or ""
+    if s.state == sv.REWARDED:
+        values["points"], values["amount"] = s.points, f"{s.amount_fen / 100:.2f}"
+    if s.state == sv.MERGED:
+        values["target"] = s.duplicate_of or 0
+    text = svc.texts.get(f"suggestions.notify.{s.state}", lang, **values)
+    key = f"sg:{s.id}:{s.state}"
+    await notify_member(context, s.author_tg, text, f"{key}:{s.author_tg}")
+    for tg in await svc.suggestions.repo.credited_tg(s.id):
+        await notify_member(context, tg, text, f"{key}:{tg}")
+
+
+async def topic_pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    svc, ident = context.svc, await who(update, context)
+    parsed = callbacks.decode(query.data, NS_TOPIC, 1, 3)
+    s = await svc.suggestions.repo.get(parsed.int_part(0) or 0) if parsed else None
+    mask, index = (parsed.int_part(1), parsed.int_part(2)) if parsed else (None, None)
+    if s is None or mask is None or index is None:
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        return
+    if not sv.may_review(ident.actor, s):
+        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        return
+    topics = svc.suggestions.tagger.topics
+    chosen = [t for i, t in enumerate(topics) if mask >> i & 1]
+    if index == SAVE and chosen:
+        await svc.suggestions.correct_topics(s, tuple(chosen), ident.actor.tg_user_id)
+        await query.answer(tr(update, context, "suggestions.done"))
+        await _after_move_card_only(update, context, s.id)
+        return
+    if 0 <= index < len(topics):
+        chosen = _toggle(chosen, topics[index])
+    rows = _topic_rows(
+        update,
+        context,
+        topics,
+        chosen,
+        lambda i: callbacks.encode(NS_TOPIC, 1, s.id, _mask(svc, chosen), i),
+    )
+    rows.append(
+        [
+            InlineKeyboardButton(
+                tr(update, context, "suggestions.btn.done"),
+                callback_data=callbacks.encode(NS_TOPIC, 1, s.id, _mask(svc, chosen), SAVE),
+            )
+        ]
+    )
+    await query.answer()
+    await _edit_markup(query, InlineKeyboardMarkup(rows))
+
+
+async def _after_move_card_only(update: Update, context: BanzuContext, sid: int) -> None:
+    query = update.callback_query
+    s = await context.svc.suggestions.repo.get(sid)
+    assert query is not None and s is not None
+    text, markup = await _card(update, context, s)
+    await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+# ------------------------------------------------------------------ /mine
+
+
+async def mine(update: Update, context: BanzuContext) -> None:
+    svc, ident = context.svc, await who(update, context)
+    chat = update.effective_chat
+    assert chat is not None
+    if ident.person is None:
+        await reply(update, context, "common.not_registered")
+        return
+    pledge_text, pledge_markup = await pledge_summary(update, context, ident.person)
+    await send(context, chat.id, pledge_text, pledge_markup)
+    items = await svc.suggestions.repo.by_member(ident.person.member_id)
+    lang = lang_of(update)
+    lines = [tr(update, context, "suggestions.mine_header", count=len(items))]
+    for s in items:
+        lines.append(
+            tr(
+                update,
+                context,
+                "suggestions.mine_line",
+                id=s.id,
+                state=_state(svc, s.state, lang),
+                topics=_topics_text(svc, s.topics, lang),
+                text=_short(s.text),
+            )
+        )
+        if s.state == sv.REJECTED and s.reason:
+            lines.append(tr(update, context, "suggestions.reason_line", reason=s.reason))
+    if not items:
+        lines = [tr(update, context, "suggestions.mine_none")]
+    for piece in split_text("\n".join(lines)):
+        await send(context, chat.id, piece)
+
+
+# ------------------------------------------------------------------ summaries
+
+
+async def summary_command(update: Update, context: BanzuContext) -> None:
+    svc, ident = context.svc, await who(update, context)
+    chat = update.effective_chat
+    assert chat is not None
+    if not can(ident.actor, Action.VIEW_REPORT):
+        await reply(update, context, "common.no_permission")
+        return
+    now = utcnow()
+    kind = report.parse_kind(_after_command(update))
+    start, end = report.period_bounds(kind, now, svc.settings.tz, current=True)
+    scope = report.scope_for(ident.actor)
+    built = await report.build(
+        svc.suggestions.repo, svc.texts, lang_of(update), start, end, svc.settings.tz, scope
+    )
+    await _send_report(context, chat.id, built, None)
+
+
+async def _send_report(
+    context: BanzuContext, chat_id: int, built: report.Report, priority: Priority | None
+) -> None:
+    # ExtBot[None] types rate_limit_args as None; our limiter takes a Priority.
+    rate: dict[str, Any] = {"rate_limit_args": priority or Priority.INTERACTIVE}
+    for piece in split_text(built.text):
+        await send(context, chat_id, piece, **rate)
+    png = InputFile(built.png, filename=built.stem + ".png")
+    await context.bot.send_photo(chat_id, png, **rate)
+    xlsx = InputFile(built.xlsx, filename=built.stem + ".xlsx")
+    await context.bot.send_document(chat_id, xlsx, **rate)
+
+
+async def summary_job(context: BanzuContext) -> None:
+    """Monthly and quarterly summaries to admins, each period once (recorded before sending)."""
+    svc = context.svc
+    now = utcnow()
+    for kind in report.due_kinds(now, svc.settings.tz):
+        start, end = report.period_bounds(kind, now, svc.settings.tz, current=False)
+        key = report.period_key(kind, start, svc.settings.tz)
+        if not await svc.suggestions.repo.claim_summary(key, now):
+            continue
+        built = await report.build(
+            svc.suggestions.repo,
+            svc.texts,
+            svc.settings.language,
+            start,
+            end,
+            svc.settings.tz,
+            None,
+        )
+        if built.empty:
+            continue  # nothing happened in that period: recorded, not sent
+        for admin in await svc.people.admin_user_ids(svc.settings.admins):
+            if await svc.people.private_ok(admin):
+                # Files cannot go through the outbox (it sends file_ids): direct, as bulk.
+                await _send_report(context, admin, built, Priority.BULK)
+
+
+def register(app: BanzuApp) -> None:
+    svc: Services = app.bot_data.services
+    svc.commands += [
+        CommandInfo("suggest", "suggestions.cmd.suggest", private=True, group=True),
+        CommandInfo("mine", "suggestions.cmd.mine"),
+        CommandInfo("review", "suggestions.cmd.review", Action.REVIEW_SUGGESTION),
+        CommandInfo("suggestion_report", "suggestions.cmd.suggestion_report", Action.VIEW_REPORT),
+    ]
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("suggest", suggest))
+    app.add_handler(CommandHandler("mine", mine, private))
+    app.add_handler(CommandHandler("review", review, private))
+    app.add_handler(CommandHandler("suggestion_report", summary_command, private))
+    app.add_handler(MessageHandler(private & filters.PHOTO, photo))
+    app.add_handler(CallbackQueryHandler(draft_pressed, pattern=callbacks.pattern(NS_DRAFT)))
+    app.add_handler(CallbackQueryHandler(review_pressed, pattern=callbacks.pattern(NS_REVIEW)))
+    app.add_handler(CallbackQueryHandler(topic_pressed, pattern=callbacks.pattern(NS_TOPIC)))
+    svc.flows[FLOW] = text_step
+    svc.flows[FLOW_REASON] = reason_step
+    svc.flows[FLOW_REWARD] = reward_step
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(summary_job, interval=3600, first=60, name=SUMMARY_JOB)
+    _start_tagger_with_polling(app)
+
+
+def _start_tagger_with_polling(app: BanzuApp) -> None:
+    """Load the tagger in the background as soon as the bot runs for real (`run_polling` calls
+    `post_init`); tests, which enter the app with `async with`, load it on first use."""
+    tagger = app.bot_data.services.suggestions.tagger
+    before = app.post_init
+
+    async def post_init(application: BanzuApp) -> None:
+        tagger.start()
+        if before is not None:
+            await before(application)
+
+    app.post_init = post_init

@@ -1,0 +1,84 @@
+"""Summaries: periods and keys, figures, the scheduled job sending each period once, the CLI."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import openpyxl
+
+from bot.repos.people import iso
+from bot.services import suggestion_report as report
+from handlers.suggestions import summary_job
+from tests.botfixtures import ADMIN_ID, Harness
+from tests.test_suggestions_e2e import UNIT_LEADER, WORKER, press_text, setup, submit
+
+TZ = ZoneInfo("Asia/Shanghai")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_periods_and_keys() -> None:
+    now = datetime(2026, 4, 3, 1, 0, tzinfo=UTC)  # 09:00 on 3 April in Shanghai
+    start, end = report.period_bounds("month", now, TZ, current=False)
+    assert (start.month, end.month, start.tzinfo) == (3, 4, TZ)
+    assert report.period_key("month", start, TZ) == "month:2026-03"
+    q_start, q_end = report.period_bounds("quarter", now, TZ, current=False)
+    assert (q_start.month, q_end.month) == (1, 4)
+    assert report.period_key("quarter", q_start, TZ) == "quarter:2026-Q1"
+    assert report.due_kinds(now, TZ) == ["month", "quarter"]
+    assert report.due_kinds(datetime(2026, 5, 3, tzinfo=UTC), TZ) == ["month"]
+    jan = report.period_bounds("month", datetime(2026, 1, 10, tzinfo=UTC), TZ, current=False)
+    assert (jan[0].year, jan[0].month) == (2025, 12)
+    assert report.parse_kind("季度") == "quarter" and report.parse_kind("") == "month"
+
+
+async def test_scheduled_summary_sent_once_per_period(harness: Harness) -> None:
+    h = harness
+    await setup(h, (WORKER, "10003"), (UNIT_LEADER, "10005"))
+    await h.say(ADMIN_ID, ADMIN_ID, "/start")
+    sid = await submit(h, WORKER)
+    await h.say(UNIT_LEADER, UNIT_LEADER, "/review")
+    await press_text(h, UNIT_LEADER, UNIT_LEADER, "采纳")
+    # Move it into last month, as if submitted then.
+    last_month = report.period_bounds("month", datetime.now(UTC), TZ, current=False)[0]
+    await h.svc.db.execute(
+        "UPDATE suggestions SET created_at = ? WHERE id = ?", (iso(last_month), sid)
+    )
+
+    class Ctx:
+        svc = h.svc
+        bot = h.app.bot
+
+    mark = h.mark()
+    await summary_job(Ctx())  # type: ignore[arg-type]
+    await h.settle()
+    sent = h.emu.transcript(chat_id=ADMIN_ID, after_seq=mark)
+    assert [e["method"] for e in sent][:3] == ["sendMessage", "sendPhoto", "sendDocument"]
+    assert "建议 1 条，采纳率 100%" in str(sent[0]["text"])
+    mark = h.mark()
+    await summary_job(Ctx())  # type: ignore[arg-type]
+    await h.settle()
+    assert h.emu.transcript(chat_id=ADMIN_ID, after_seq=mark) == []
+    doc = next(e for e in sent if e["method"] == "sendDocument")
+    message = h.emu.message(ADMIN_ID, int(doc["message_id"]))
+    assert message is not None
+    data = h.emu.file_bytes(message["document"]["file_id"])
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["汇总", "建议明细", "奖励台账"]
+
+
+def test_report_command_writes_three_files(tmp_path: Path) -> None:
+    env = {"BANZU_DB": str(tmp_path / "b.db"), "PATH": ""}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "report", "suggestions", "--from", "2026-01-01",
+         "--to", "2026-01-31", "--out", str(tmp_path / "out")],
+        capture_output=True, cwd=ROOT, env=env, timeout=120, check=True,
+    )  # fmt: skip
+    paths = [Path(p) for p in proc.stdout.decode().split()]
+    assert sorted(p.suffix for p in paths) == [".png", ".txt", ".xlsx"]
+    assert all(p.exists() and p.stat().st_size > 0 for p in paths)
+    assert "没有新建议" in paths[0].read_text(encoding="utf-8")

@@ -1,0 +1,118 @@
+"""The tagger on its own: topics, keywords, similarity, learning from corrections, the
+`banzu tag` command line, and the labelled development set's shape."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.tag_cli import tag_lines
+from bot.tagging import OTHER, Correction, Tagger, load_lexicon
+from bot.tagging.similarity import cosine, vector
+
+DEV_SET = Path(__file__).parent / "data" / "suggestions_dev.jsonl"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    t = Tagger()
+    assert t.wait(30)
+    return t
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("井下电缆外皮磨破了，漏电很危险", "安全"),
+        ("成品盐水分超标，客户退货了", "质量"),
+        ("真空泵密封老漏水，建议换机械密封", "设备"),
+        ("宿舍热水只有两个小时，下夜班没法洗澡", "生活福利"),
+        ("车间白天灯全开着，浪费电", "节能降耗"),
+        ("建议把操作规程做成小视频，方便培训学习", "培训学习"),
+        ("厂区垃圾桶太少，垃圾到处都是", "环境卫生"),
+        ("今天天气不错", OTHER),
+    ],
+)
+def test_topics(tagger: Tagger, text: str, topic: str) -> None:
+    assert tagger.tag(text).topics[0] == topic
+
+
+def test_result_shape(tagger: Tagger) -> None:
+    r = tagger.tag("皮带机托辊不转了，磨得皮带冒烟，建议赶紧换托辊，也要加强巡检防止着火")
+    assert 1 <= len(r.topics) <= 2 and len(r.keywords) <= 5
+    assert "托辊" in r.keywords and "建议" not in r.keywords
+    assert "托辊" in r.tokens and all(t.strip() for t in r.tokens)
+    assert tagger.tag("").topics == (OTHER,)
+
+
+def test_full_width_and_case_are_one_word(tagger: Tagger) -> None:
+    assert tagger.tokens("ＰＬＣ程序") == tagger.tokens("plc程序")
+
+
+def test_similarity_ranks_the_duplicate_first(tagger: Tagger) -> None:
+    a = tagger.tokens("二号皮带机托辊不转，皮带磨得冒烟")
+    earlier = [
+        (1, tagger.tokens("食堂夜班没有热菜")),
+        (2, tagger.tokens("二号皮带机好几个托辊不转了，皮带冒烟")),
+        (3, tagger.tokens("皮带机机尾缺防护栏")),
+    ]
+    found = tagger.similar(a, earlier)
+    assert found and found[0].id == 2 and found[0].score > 0.5
+    assert all(m.id != 1 for m in found)
+    assert cosine(vector([], tagger.idf), vector(a, tagger.idf)) == 0.0
+
+
+def test_corrections_move_later_texts(tagger: Tagger) -> None:
+    fresh = Tagger(tagger.lexicon)
+    text = "硝渣堆在墙根底下，白印子到处都是"
+    before = fresh.tag(text).topics[0]
+    assert before != "管理"
+    fresh.learn(Correction(tuple(fresh.tokens(text)), (before,), ("管理",)))
+    fresh.learn(Correction(tuple(fresh.tokens(text)), (before,), ("管理",)))
+    assert fresh.tag("墙根底下又堆了硝渣").topics[0] == "管理"
+    fresh.learn_all([])
+    assert fresh.tag("墙根底下又堆了硝渣").topics[0] != "管理"
+
+
+def test_tag_lines_prints_json_per_line(tagger: Tagger) -> None:
+    out = io.StringIO()
+    tag_lines(io.StringIO("空压机滤芯堵了没人换\n\n"), out, tagger)
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert rows[0]["topics"] == ["设备"] and "滤芯" in rows[0]["keywords"]
+    assert rows[1] == {"topics": [], "keywords": []}
+
+
+def test_banzu_tag_command() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "tag"],
+        input="食堂菜价又涨了\n".encode(),
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
+    )
+    row = json.loads(proc.stdout.decode().splitlines()[0])
+    assert row["topics"] == ["生活福利"]
+
+
+def test_lexicon_covers_the_ten_topics() -> None:
+    lex = load_lexicon()
+    expected = "安全 质量 设备 工艺技术 节能降耗 管理 生活福利 培训学习 环境卫生 其他"
+    assert lex.topics == tuple(expected.split())
+    assert all(any(t in w for w in lex.weights.values()) for t in lex.topics)
+
+
+def test_dev_set_is_large_balanced_and_split() -> None:
+    rows = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 150
+    assert len({r["text"] for r in rows}) == len(rows)
+    per_topic = Counter(r["topic"] for r in rows)
+    assert set(per_topic) == set(load_lexicon().topics) and min(per_topic.values()) >= 15
+    assert {r["split"] for r in rows} == {"dev", "test", "fresh"}
