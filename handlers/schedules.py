@@ -1,0 +1,577 @@
+"""Schedules in chat: /schedule for admins (list, pause/resume, delete, create in a short
+conversation kept in the database, with a preview of the next times), the 已学 button of a
+pre-shift post, and /preshift for leaders: who has not pressed it, and one-press private
+reminders. Delivery itself is `scheduler.runner`, woken here by the job `schedules.tick`."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot import callbacks
+from bot.auth import Action, can
+from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
+from bot.repos.conversations import Conversation
+from bot.repos.schedules import Purpose, Schedule, Scope
+from bot.services import preshift as ps
+from bot.services.schedules import (
+    ScheduleError,
+    ScheduleSpec,
+    build_spec,
+    create_schedule,
+    describe_occurrence,
+    error_text,
+    load_calendar,
+    next_planned,
+)
+from bot.textsplit import split_text
+from handlers.common import lang_of, reply, send, tr, who
+from scheduler.holidays import HolidayCalendar
+from scheduler.rule_text import RuleSyntaxError
+from scheduler.rules import iter_occurrences
+from scheduler.runner import JOB_NAME, TICK_SECONDS, scope_text
+
+FLOW = "schedule"
+NS = "sch"  # sch:v1:<page|pause|resume|del|delok|new>:<n>
+NS_FLOW = "schf"  # schf:v1:<nonce>:<purpose|skip|save|cancel>:<arg>
+PAGE = 8
+PREVIEW = 5
+PURPOSES = tuple(Purpose)
+
+
+def _btn(text: str, ns: str, *parts: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=callbacks.encode(ns, 1, *parts))
+
+
+async def _admin(update: Update, context: BanzuContext) -> int | None:
+    ident = await who(update, context)
+    if not can(ident.actor, Action.MANAGE_SCHEDULE):
+        return None
+    return ident.actor.tg_user_id
+
+
+# ------------------------------------------------------------------ list, pause, delete
+
+
+async def schedule_cmd(update: Update, context: BanzuContext) -> None:
+    if await _admin(update, context) is None:
+        await reply(update, context, "common.no_permission")
+        return
+    text, markup = await _page(update, context, 0)
+    await reply_html(update, context, text, markup)
+
+
+async def reply_html(
+    update: Update, context: BanzuContext, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    assert update.effective_chat is not None
+    await send(context, update.effective_chat.id, text, markup)
+
+
+async def _page(
+    update: Update, context: BanzuContext, page: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    svc = context.svc
+    items = await svc.schedules.schedules()
+    pages = max(1, math.ceil(len(items) / PAGE))
+    page = min(max(page, 0), pages - 1)
+    new = [_btn(tr(update, context, "schedules.chat.btn_new"), NS, "new", 0)]
+    if not items:
+        return tr(update, context, "schedules.chat.list_empty"), InlineKeyboardMarkup([new])
+    shown = items[page * PAGE : (page + 1) * PAGE]
+    lines = [tr(update, context, "schedules.chat.list_header", count=len(items), page=page + 1,
+                pages=pages)]  # fmt: skip
+    rows = []
+    for s in shown:
+        lines.append(_line(update, context, s))
+        toggle = "resume" if s.paused else "pause"
+        rows.append(
+            [
+                _btn(
+                    tr(update, context, f"schedules.chat.btn_{toggle}", id=s.id), NS, toggle, s.id
+                ),
+                _btn(tr(update, context, "schedules.chat.btn_delete", id=s.id), NS, "del", s.id),
+            ]
+        )
+    nav = []
+    if page > 0:
+        nav.append(_btn(tr(update, context, "schedules.chat.btn_prev"), NS, "page", page - 1))
+    if page < pages - 1:
+        nav.append(_btn(tr(update, context, "schedules.chat.btn_next"), NS, "page", page + 1))
+    return "\n".join(lines), InlineKeyboardMarkup([*rows, nav, new] if nav else [*rows, new])
+
+
+def _line(update: Update, context: BanzuContext, s: Schedule) -> str:
+    lang = lang_of(update)
+    texts = context.svc.texts
+    text = tr(
+        update,
+        context,
+        "schedules.chat.line",
+        id=s.id,
+        state=tr(update, context, "schedules.chat.state_paused") if s.paused else "",
+        purpose=tr(update, context, f"schedules.purpose.{s.purpose.value}"),
+        scope=scope_text(texts, s, lang),
+        rule=s.rule,
+        policy=tr(update, context, f"schedules.policy.{s.holiday_policy}"),
+        leads=_leads(update, context, s.leads),
+    )
+    if s.title:
+        text += " " + tr(update, context, "schedules.chat.line_title", title=s.title)
+    return text
+
+
+def _leads(update: Update, context: BanzuContext, leads: tuple[int, ...]) -> str:
+    out = []
+    for lead in leads:
+        if lead == 0:
+            out.append(tr(update, context, "schedules.chat.lead_zero"))
+            continue
+        days, rest = divmod(lead, 1440)
+        hours, mins = divmod(rest, 60)
+        value = "".join(
+            tr(update, context, f"schedules.chat.{unit}", n=n)
+            for unit, n in (("day", days), ("hour", hours), ("minute", mins))
+            if n
+        )
+        out.append(tr(update, context, "schedules.chat.lead_before", value=value))
+    return "、".join(out)
+
+
+async def admin_pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    parsed = callbacks.decode(query.data, NS, 1, 2)
+    number = parsed.int_part(1) if parsed else None
+    if parsed is None or number is None:
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        return
+    actor = await _admin(update, context)
+    if actor is None:
+        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        return
+    action, page = parsed.parts[0], 0
+    if action == "new":
+        await query.answer()
+        await _begin(update, context, actor)
+        return
+    if action == "page":
+        page = number
+        await query.answer()
+    elif action == "del":
+        await _ask_delete(update, context, number)
+        return
+    else:
+        await query.answer(await _change(update, context, action, number, actor), show_alert=True)
+    text, markup = await _page(update, context, page)
+    await _edit(update, text, markup)
+
+
+async def _change(
+    update: Update, context: BanzuContext, action: str, schedule_id: int, actor: int
+) -> str:
+    repo = context.svc.schedules
+    schedule = await repo.get(schedule_id)
+    if schedule is None or schedule.deleted:
+        return tr(update, context, "schedules.cli.not_found", id=schedule_id)
+    if action == "delok":
+        await repo.delete(schedule_id, actor)
+        return tr(update, context, "schedules.cli.deleted", id=schedule_id)
+    if action not in ("pause", "resume"):
+        return tr(update, context, "common.stale_button")
+    if not await repo.set_paused(schedule_id, action == "pause", actor):
+        return tr(update, context, "schedules.cli.unchanged", id=schedule_id)
+    context.svc.runner.forget(schedule_id)
+    key = "schedules.cli.paused" if action == "pause" else "schedules.cli.resumed"
+    return tr(update, context, key, id=schedule_id)
+
+
+async def _ask_delete(update: Update, context: BanzuContext, schedule_id: int) -> None:
+    query = update.callback_query
+    assert query is not None
+    schedule = await context.svc.schedules.get(schedule_id)
+    if schedule is None or schedule.deleted:
+        await query.answer(tr(update, context, "schedules.cli.not_found", id=schedule_id))
+        return
+    await query.answer()
+    text = tr(
+        update,
+        context,
+        "schedules.chat.confirm_delete",
+        id=schedule_id,
+        purpose=tr(update, context, f"schedules.purpose.{schedule.purpose.value}"),
+        scope=scope_text(context.svc.texts, schedule, lang_of(update)),
+    )
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                _btn(tr(update, context, "schedules.chat.btn_confirm_delete"), NS, "delok",
+                     schedule_id),
+                _btn(tr(update, context, "schedules.chat.btn_cancel"), NS, "page", 0),
+            ]
+        ]
+    )  # fmt: skip
+    await _edit(update, text, markup)
+
+
+async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+# ------------------------------------------------------------------ creating
+
+
+async def _begin(update: Update, context: BanzuContext, user_id: int) -> None:
+    data = {"nonce": random.randint(1, 999_999)}
+    await context.svc.conversations.set(user_id, user_id, FLOW, "purpose", data)
+    rows = [
+        [
+            _btn(
+                tr(update, context, f"schedules.purpose.{p.value}"),
+                NS_FLOW, data["nonce"], "purpose", p.value,
+            )
+        ]
+        for p in PURPOSES
+    ]  # fmt: skip
+    await send(context, user_id, tr(update, context, "schedules.chat.ask_purpose"),
+               InlineKeyboardMarkup(rows))  # fmt: skip
+
+
+async def step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    """The next private text in the creation flow: scope, rule, title or text."""
+    assert update.message is not None
+    if await _admin(update, context) is None:
+        await context.svc.conversations.clear(conv.chat_id, conv.user_id)
+        await reply(update, context, "common.no_permission")
+        return
+    text = (update.message.text or "").strip()
+    if conv.step == "scope":
+        await _take_scope(update, context, conv, text)
+    elif conv.step == "rule":
+        await _take_rule(update, context, conv, text)
+    elif conv.step in ("title", "body"):
+        await _preview(update, context, conv, {**conv.data, conv.step: text})
+    else:
+        await reply(update, context, "schedules.chat.use_buttons")
+
+
+async def _take_scope(update: Update, context: BanzuContext, conv: Conversation, text: str) -> None:
+    svc = context.svc
+    found: dict[str, object] | None = None
+    if text.lower() in ("全体", "all", "everyone", tr(update, context, "schedules.chat.all_word")):
+        found = {"scope": Scope.ALL.value}
+    units = [u for u in await svc.org.units() if u.name == text]
+    if found is None and units:
+        found = {"scope": Scope.UNIT.value, "unit_id": units[0].id}
+    teams = [t for t in await svc.org.teams() if text in (t.name, f"{t.unit_name}{t.name}")]
+    if found is None and len(teams) > 1:
+        await reply(update, context, "schedules.cli.ambiguous_team", name=text, count=len(teams))
+        return
+    if found is None and teams:
+        found = {"scope": Scope.TEAM.value, "team_id": teams[0].id}
+    if found is None:
+        await reply(update, context, "schedules.chat.unknown_scope", name=text)
+        return
+    data = {**conv.data, **found}
+    await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "rule", data)
+    await send(context, conv.chat_id, _rule_help(update, context))
+
+
+def _rule_help(update: Update, context: BanzuContext) -> str:
+    return (
+        tr(update, context, "schedules.chat.ask_rule")
+        + "\n\n"
+        + tr(update, context, "schedules.syntax")
+    )
+
+
+def _spec(
+    context: BanzuContext, data: dict[str, object], now: datetime, cal: HolidayCalendar
+) -> ScheduleSpec:
+    team, unit = data.get("team_id"), data.get("unit_id")
+    return build_spec(
+        scope=Scope(str(data["scope"])),
+        purpose=Purpose(str(data["purpose"])),
+        rule_text=str(data.get("rule") or ""),
+        now=now,
+        tz=context.svc.settings.tz,
+        calendar=cal,
+        team_id=int(str(team)) if team is not None else None,
+        unit_id=int(str(unit)) if unit is not None else None,
+        title=str(data.get("title") or ""),
+        body=str(data["body"]) if data.get("body") else None,
+    )
+
+
+async def _take_rule(update: Update, context: BanzuContext, conv: Conversation, text: str) -> None:
+    svc = context.svc
+    data = {**conv.data, "rule": text}
+    purpose = Purpose(str(data["purpose"]))
+    if purpose is Purpose.CUSTOM:
+        data["body"] = "-"  # checked for real at the next step
+    try:
+        spec = _spec(context, data, svc.runner.now(), await load_calendar(svc.schedules))
+    except (RuleSyntaxError, ScheduleError) as exc:
+        await send(context, conv.chat_id, error_text(svc.texts, exc, lang_of(update)))
+        return
+    data = {**conv.data, "rule": spec.rule_text}
+    if purpose is Purpose.PRESHIFT:
+        await _preview(update, context, conv, data)
+        return
+    nxt = "body" if purpose is Purpose.CUSTOM else "title"
+    await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, nxt, data)
+    markup = None
+    if nxt == "title":
+        skip = _btn(
+            tr(update, context, "schedules.chat.btn_skip"), NS_FLOW, data["nonce"], "skip", 0
+        )
+        markup = InlineKeyboardMarkup([[skip]])
+    await send(context, conv.chat_id, tr(update, context, f"schedules.chat.ask_{nxt}"), markup)
+
+
+async def _preview(
+    update: Update, context: BanzuContext, conv: Conversation, data: dict[str, object]
+) -> None:
+    svc = context.svc
+    now = svc.runner.now()
+    calendar = await load_calendar(svc.schedules)
+    try:
+        spec = _spec(context, data, now, calendar)
+    except (RuleSyntaxError, ScheduleError) as exc:
+        await send(context, conv.chat_id, error_text(svc.texts, exc, lang_of(update)))
+        return
+    await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "confirm", data)
+    lines = [await _describe(update, context, spec)]
+    lang = lang_of(update)
+    occurrences = iter_occurrences(spec.rule, now, svc.settings.tz, calendar, spec.policy)
+    lines.append(tr(update, context, "schedules.chat.preview_next"))
+    for _, occ in zip(range(PREVIEW), occurrences, strict=False):
+        lines.append("· " + describe_occurrence(occ, calendar, svc.texts, lang))
+    nonce = data["nonce"]
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                _btn(tr(update, context, "schedules.chat.btn_save"), NS_FLOW, nonce, "save", 0),
+                _btn(tr(update, context, "schedules.chat.btn_cancel"), NS_FLOW, nonce, "cancel", 0),
+            ]
+        ]
+    )
+    await send(context, conv.chat_id, "\n".join(lines), markup)
+
+
+async def _describe(update: Update, context: BanzuContext, spec: ScheduleSpec) -> str:
+    svc, lang = context.svc, lang_of(update)
+    team = unit = ""
+    if spec.team_id is not None:
+        found = await svc.org.team(spec.team_id)
+        team, unit = (found.name, found.unit_name) if found else ("", "")
+    elif spec.unit_id is not None:
+        unit = next((u.name for u in await svc.org.units() if u.id == spec.unit_id), "")
+    scope = svc.texts.get(f"schedules.scope.{spec.scope.value}", lang, team=team, unit=unit)
+    text = tr(
+        update,
+        context,
+        "schedules.chat.preview",
+        purpose=tr(update, context, f"schedules.purpose.{spec.purpose.value}"),
+        scope=scope,
+        rule=spec.rule_text,
+        policy=tr(update, context, f"schedules.policy.{spec.policy.value}"),
+        leads=_leads(update, context, spec.leads),
+    )
+    if spec.title:
+        text += "\n" + tr(update, context, "schedules.chat.preview_title", title=spec.title)
+    if spec.body:
+        text += "\n" + tr(update, context, "schedules.chat.preview_body", body=spec.body)
+    return text
+
+
+async def flow_pressed(update: Update, context: BanzuContext) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    svc = context.svc
+    parsed = callbacks.decode(query.data, NS_FLOW, 1, 3)
+    conv = await svc.conversations.get(user.id, user.id)
+    if (
+        parsed is None
+        or conv is None
+        or conv.flow != FLOW
+        or (parsed.int_part(0) != conv.data.get("nonce"))
+    ):
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        return
+    if await _admin(update, context) is None:
+        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        return
+    action, arg = parsed.parts[1], parsed.parts[2]
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    if action == "purpose" and conv.step == "purpose" and arg in {p.value for p in PURPOSES}:
+        data = {**conv.data, "purpose": arg}
+        await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "scope", data)
+        await send(context, conv.chat_id, tr(update, context, "schedules.chat.ask_scope"))
+    elif action == "skip" and conv.step == "title":
+        await _preview(update, context, conv, {**conv.data, "title": ""})
+    elif action == "cancel":
+        await svc.conversations.clear(conv.chat_id, conv.user_id)
+        await reply(update, context, "common.cancelled")
+    elif action == "save" and conv.step == "confirm":
+        await _save(update, context, conv)
+    else:
+        await reply(update, context, "schedules.chat.use_buttons")
+
+
+async def _save(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    svc = context.svc
+    now = svc.runner.now()
+    calendar = await load_calendar(svc.schedules)
+    try:
+        spec = _spec(context, conv.data, now, calendar)
+    except (RuleSyntaxError, ScheduleError) as exc:  # e.g. the only time passed meanwhile
+        await send(context, conv.chat_id, error_text(svc.texts, exc, lang_of(update)))
+        return
+    await svc.conversations.clear(conv.chat_id, conv.user_id)
+    schedule_id = await create_schedule(svc.schedules, spec, conv.user_id)
+    first = next_planned(spec.rule, spec.policy, spec.leads, now, svc.settings.tz, calendar)
+    when = f"{first.occurs_at.astimezone(svc.settings.tz):%Y-%m-%d %H:%M}" if first else "-"
+    await reply(update, context, "schedules.chat.saved", id=schedule_id, next=when)
+
+
+# ------------------------------------------------------------------ 已学 and who has not
+
+
+async def preshift_pressed(update: Update, context: BanzuContext) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    svc = context.svc
+    parsed = callbacks.decode(query.data, ps.NS, 1, 3)
+    occ = parsed.int_part(1) if parsed else None
+    team = parsed.int_part(2) if parsed else None
+    if parsed is None or occ is None or team is None or parsed.parts[0] not in ps.ACTIONS:
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        return
+    if parsed.parts[0] == "ack":
+        result = await ps.ack(svc.schedules, await svc.people.by_tg(user.id), occ, team)
+        alert = result not in (ps.Ack.RECORDED, ps.Ack.ALREADY)
+        await query.answer(tr(update, context, f"schedules.preshift.{result.value}"),
+                           show_alert=alert)  # fmt: skip
+        return
+    st = await ps.status(svc.schedules, svc.org, occ, team)
+    ident = await who(update, context)
+    if st is None or not ps.may_see(ident.actor, st.team):
+        key = "gone" if st is None else "leaders_only"
+        await query.answer(tr(update, context, f"schedules.preshift.{key}"), show_alert=True)
+        return
+    if parsed.parts[0] == "nudge":
+        await _nudge(update, context, st)
+        return
+    if not await svc.people.private_ok(user.id):
+        await query.answer(tr(update, context, "schedules.preshift.need_private"), show_alert=True)
+        return
+    await _send_status(update, context, st, user.id)
+    private = query.message is not None and query.message.chat.id == user.id
+    await query.answer(None if private else tr(update, context, "schedules.preshift.sent_private"))
+
+
+async def _send_status(update: Update, context: BanzuContext, st: ps.Status, chat: int) -> None:
+    svc = context.svc
+    occ = await svc.schedules.occurrence(st.occurrence_id)
+    prompt = svc.runner.prompt(st.prompt_id)
+    when = f"{occ.occurs_at.astimezone(svc.settings.tz):%m-%d %H:%M}" if occ else ""
+    text = tr(
+        update,
+        context,
+        "schedules.preshift.status",
+        unit=st.team.unit_name,
+        team=st.team.name,
+        when=when,
+        title=prompt.title if prompt else st.prompt_id,
+        done=st.done,
+        total=st.total,
+        missing=ps.names(st.missing) or tr(update, context, "schedules.preshift.nobody"),
+    )
+    markup = None
+    if st.missing:
+        markup = ps.nudge_markup(svc.texts, lang_of(update), st.occurrence_id, st.team.id)
+    pieces = split_text(text)
+    for i, piece in enumerate(pieces):
+        await send(context, chat, piece, markup if i == len(pieces) - 1 else None)
+
+
+async def _nudge(update: Update, context: BanzuContext, st: ps.Status) -> None:
+    query, svc = update.callback_query, context.svc
+    assert query is not None
+    if not st.missing:
+        await query.answer(tr(update, context, "schedules.preshift.none_to_nudge"))
+        return
+    ids = [m.tg_user_id for m in st.missing if m.tg_user_id is not None]
+    reachable = [uid for uid in ids if await svc.people.private_ok(uid)]
+    prompt = svc.runner.prompt(st.prompt_id)
+    by = query.from_user.id
+    plan = await ps.nudge(svc.schedules, svc.texts, st, prompt, reachable, by)
+    await svc.outbox.enqueue(plan.messages)
+    sent = len(plan.messages) - plan.earlier
+    await query.answer(
+        tr(update, context, "schedules.preshift.nudged", sent=sent, earlier=plan.earlier,
+           unreachable=plan.unreachable),
+        show_alert=True,
+    )  # fmt: skip
+
+
+async def preshift_cmd(update: Update, context: BanzuContext) -> None:
+    svc, ident = context.svc, await who(update, context)
+    if not can(ident.actor, ps.SEE):
+        await reply(update, context, "common.no_permission")
+        return
+    latest = await svc.schedules.latest_posts(svc.runner.now())
+    teams = [t for t in await svc.org.teams() if t.id in latest and ps.may_see(ident.actor, t)]
+    statuses = [await ps.status(svc.schedules, svc.org, latest[t.id][0], t.id) for t in teams]
+    found = [st for st in statuses if st is not None]
+    if not found:
+        await reply(update, context, "schedules.preshift.no_posts")
+        return
+    if len(found) == 1:
+        await _send_status(update, context, found[0], ident.actor.tg_user_id)
+        return
+    lines = [tr(update, context, "schedules.preshift.teams_header")]
+    rows = []
+    for st in found:
+        lines.append(tr(update, context, "schedules.preshift.team_line", unit=st.team.unit_name,
+                        team=st.team.name, done=st.done, total=st.total))  # fmt: skip
+        label = f"{st.team.unit_name}·{st.team.name}"
+        rows.append([_btn(label, ps.NS, "who", st.occurrence_id, st.team.id)])
+    await send(context, ident.actor.tg_user_id, "\n".join(lines), InlineKeyboardMarkup(rows[:50]))
+
+
+# ------------------------------------------------------------------ wiring
+
+
+async def tick_job(context: BanzuContext) -> None:
+    await context.svc.runner.tick(context.svc)
+
+
+def register(app: BanzuApp) -> None:
+    svc: Services = app.bot_data.services
+    svc.commands += [
+        CommandInfo("schedule", "schedules.cmd.schedule", Action.MANAGE_SCHEDULE),
+        CommandInfo("preshift", "schedules.cmd.preshift", ps.SEE),
+    ]
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("schedule", schedule_cmd, private))
+    app.add_handler(CommandHandler("preshift", preshift_cmd, private))
+    app.add_handler(CallbackQueryHandler(admin_pressed, pattern=callbacks.pattern(NS)))
+    app.add_handler(CallbackQueryHandler(flow_pressed, pattern=callbacks.pattern(NS_FLOW)))
+    app.add_handler(CallbackQueryHandler(preshift_pressed, pattern=callbacks.pattern(ps.NS)))
+    svc.flows[FLOW] = step
+    if app.job_queue is not None:  # once at start (a downtime's moments), then every tick
+        app.job_queue.run_repeating(tick_job, interval=TICK_SECONDS, first=0.5, name=JOB_NAME)
