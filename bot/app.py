@@ -64,6 +64,16 @@ class BanzuApplication(Application):  # type: ignore[type-arg]
         await publish_commands(app)
         log.info("bot @%s ready, database %s", self.bot.username, svc.settings.db_path)
 
+    async def start(self) -> None:
+        await super().start()
+        svc = cast(BanzuApp, self).bot_data.services
+        await svc.outbox.start(self.bot, svc.flood)  # drains the outbox while the app runs
+
+    async def stop(self) -> None:
+        await cast(BanzuApp, self).bot_data.services.outbox.stop()
+        await super().stop()
+
     async def shutdown(self) -> None:
+        await cast(BanzuApp, self).bot_data.services.outbox.stop()
         await cast(BanzuApp, self).bot_data.services.db.close()
         await super().shutdown()

@@ -35,6 +35,8 @@ class Action(StrEnum):
     VIEW_REPORT = "view_report"
     TAKE_ATTENDANCE = "take_attendance"
     REVIEW_SUGGESTION = "review_suggestion"
+    REWARD_SUGGESTION = "reward_suggestion"
+    VIEW_PLEDGES = "view_pledges"  # who has / has not written one, and the reminder
     MANAGE_SCHEDULE = "manage_schedule"
     RECEIVE_ALERTS = "receive_alerts"
 
@@ -51,6 +53,8 @@ POLICY: dict[Action, dict[Role, Reach]] = {
     Action.VIEW_REPORT: {_TL: Reach.TEAM, _UL: Reach.UNIT, _AD: Reach.ALL},
     Action.TAKE_ATTENDANCE: {_TL: Reach.TEAM, _UL: Reach.UNIT, _AD: Reach.ALL},
     Action.REVIEW_SUGGESTION: {_UL: Reach.UNIT, _AD: Reach.ALL},
+    Action.REWARD_SUGGESTION: {_AD: Reach.ALL},
+    Action.VIEW_PLEDGES: {_TL: Reach.TEAM, _UL: Reach.UNIT, _AD: Reach.ALL},
     Action.MANAGE_SCHEDULE: {_AD: Reach.ALL},
     Action.RECEIVE_ALERTS: {_AD: Reach.ALL},
 }

@@ -1,4 +1,4 @@
-"""`banzu` command line: run, demo, emulator, org import / invites."""
+"""`banzu` command line: run, demo, emulator, org import / invites, schedule."""
 
 from __future__ import annotations
 
@@ -30,6 +30,20 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--prune", action="store_true", help="deactivate people not in the file")
     inv = org_sub.add_parser("invites", help="print each team's invite link")
     inv.add_argument("--rotate", metavar="TEAM", help="replace a team's code (team name)")
+    out = sub.add_parser("outbox", help="messages waiting to be sent: status, cancel a notice")
+    out_sub = out.add_subparsers(dest="outbox_command", required=True)
+    out_sub.add_parser("status", help="counts by state, per purpose and per notice")
+    cancel = out_sub.add_parser("cancel", help="cancel a notice's messages not yet sent")
+    cancel.add_argument("notice_id", type=int)
+    from bot import schedule_cli
+
+    schedule_cli.add_parser(sub)
+    from bot import report_cli
+
+    report_cli.add_parser(sub)
+    from bot import tag_cli
+
+    tag_cli.add_parsers(sub)  # `banzu tag`, `banzu report suggestions`
     return p
 
 
@@ -52,6 +66,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot import org_cli
 
             return asyncio.run(org_cli.main(settings, args))
+        if args.command == "outbox":
+            from bot import outbox_cli
+
+            return asyncio.run(outbox_cli.main(settings, args))
+        if args.command == "tag":
+            from bot import tag_cli
+
+            return tag_cli.tag_main()
+        if args.command == "report" and args.report_command == "suggestions":
+            from bot import tag_cli
+
+            return asyncio.run(tag_cli.report_main(settings, args))
+        if args.command == "report":
+            from bot import report_cli
+
+            return asyncio.run(report_cli.main(settings, args))
+        if args.command == "schedule":
+            from bot import schedule_cli
+
+            return asyncio.run(schedule_cli.main(settings, args))
     except SettingsError as exc:
         print(f"banzu: {exc}", file=sys.stderr)
         return 2

@@ -13,11 +13,21 @@ from bot.auth import Action
 from bot.db import Database
 from bot.repos.conversations import Conversation, ConversationsRepo
 from bot.repos.groups import GroupsRepo
+from bot.repos.notices import NoticesRepo
 from bot.repos.org import OrgRepo
 from bot.repos.people import PeopleRepo
+from bot.repos.pledges import PledgesRepo
+from bot.repos.schedules import SchedulesRepo
+from bot.repos.suggestions import SuggestionsRepo
+from bot.services.pledges import PledgeService
+from bot.services.sessions import AttendanceService
+from bot.services.suggestions import SuggestionService
 from bot.settings import Settings
+from bot.tagging import Tagger
 from bot.texts import Texts
 from scheduler.flood import FloodController
+from scheduler.outbox import Outbox
+from scheduler.runner import ScheduleRunner
 
 FlowStep = Callable[[Update, "BanzuContext", Conversation], Awaitable[None]]
 
@@ -44,6 +54,13 @@ class Services:
     groups: GroupsRepo
     conversations: ConversationsRepo
     org: OrgRepo
+    attendance: AttendanceService
+    outbox: Outbox
+    notices: NoticesRepo
+    suggestions: SuggestionService
+    pledges: PledgeService
+    schedules: SchedulesRepo
+    runner: ScheduleRunner  # schedule delivery and its clock (tests move it)
     # flow name -> handler of the next private message in that flow; filled by handlers'
     # register(app), so a feature owns its steps and the dispatcher knows none of them.
     flows: dict[str, FlowStep] = field(default_factory=dict)
@@ -63,6 +80,13 @@ class Services:
             groups=GroupsRepo(db),
             conversations=ConversationsRepo(db),
             org=OrgRepo(db),
+            attendance=AttendanceService.create(db, settings, flood),
+            outbox=Outbox(db),
+            notices=NoticesRepo(db),
+            suggestions=SuggestionService(SuggestionsRepo(db), Tagger()),
+            pledges=PledgeService(PledgesRepo(db)),
+            schedules=SchedulesRepo(db),
+            runner=ScheduleRunner(),
         )
 
 

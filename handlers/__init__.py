@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 from bot.context import BanzuApp
-from handlers import commands, errors, fallback, groups, org, start
+from handlers import (
+    attendance,
+    commands,
+    errors,
+    fallback,
+    groups,
+    notices,
+    org,
+    pledges,
+    reports,
+    schedules,
+    start,
+    suggestions,
+)
 
 
 def register_all(app: BanzuApp) -> None:
@@ -11,6 +24,12 @@ def register_all(app: BanzuApp) -> None:
     start.register(app)
     groups.register(app)
     org.register(app)
+    notices.register(app)
+    attendance.register(app)
+    reports.register(app)
+    pledges.register(app)
+    suggestions.register(app)
+    schedules.register(app)
     commands.register(app)
     fallback.register_last(app)  # unknown commands, text, stale buttons
     errors.register(app)

@@ -33,6 +33,10 @@ TABLE = [
     (Role.TEAM_LEADER, Action.MANAGE_SCHEDULE, False, False, False),
     (Role.UNIT_LEADER, Action.BIND_GROUP, True, True, False),
     (Role.UNIT_LEADER, Action.VIEW_REPORT, True, True, False),
+    (Role.UNIT_LEADER, Action.TAKE_ATTENDANCE, True, True, False),
+    (Role.WORKER, Action.TAKE_ATTENDANCE, False, False, False),
+    (Role.ADMIN, Action.TAKE_ATTENDANCE, True, True, True),
+    (Role.ADMIN, Action.VIEW_REPORT, True, True, True),
     (Role.UNIT_LEADER, Action.REVIEW_SUGGESTION, True, True, False),
     (Role.UNIT_LEADER, Action.SEND_NOTICE, True, True, False),
     (Role.UNIT_LEADER, Action.IMPORT_ORG, False, False, False),
@@ -41,6 +45,13 @@ TABLE = [
     (Role.ADMIN, Action.MANAGE_SCHEDULE, True, True, True),
     (Role.ADMIN, Action.REVIEW_SUGGESTION, True, True, True),
     (Role.ADMIN, Action.RECEIVE_ALERTS, True, True, True),
+    (Role.WORKER, Action.VIEW_PLEDGES, False, False, False),
+    (Role.TEAM_LEADER, Action.VIEW_PLEDGES, True, False, False),
+    (Role.UNIT_LEADER, Action.VIEW_PLEDGES, True, True, False),
+    (Role.ADMIN, Action.VIEW_PLEDGES, True, True, True),
+    (Role.WORKER, Action.REWARD_SUGGESTION, False, False, False),
+    (Role.UNIT_LEADER, Action.REWARD_SUGGESTION, False, False, False),
+    (Role.ADMIN, Action.REWARD_SUGGESTION, True, True, True),
 ]
 
 
