@@ -84,7 +84,9 @@ class Tagger:
             lexicon = self._lexicon or load_lexicon()
             tk = jieba.Tokenizer(dictionary=str(lexicon.main_dict))
             tk.initialize()
-            tk.load_userdict(str(lexicon.userdict))
+            # jieba never closes a file it opens from a name (ResourceWarning): hand it ours.
+            with open(lexicon.userdict, "rb") as userdict:
+                tk.load_userdict(userdict)
             for term in lexicon.terms():
                 if len(term) > 1 and not tk.FREQ.get(term):
                     tk.add_word(term, LEXICON_FREQ)
