@@ -20,15 +20,23 @@ import argparse
 import asyncio
 import json
 import math
-import subprocess
-import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import httpx
+from common import (
+    TOKEN,
+    add_group,
+    duplicates,
+    emulator_process,
+    last_sent_at,
+    result,
+    sent_per_chat,
+    stats,
+    transcript,
+)
 
 from bot.app import build_application
 from bot.db import Database
@@ -41,21 +49,9 @@ from bot.services.notices import Content
 from bot.settings import Settings
 from scheduler.flood import FloodController, FloodLimits
 
-TOKEN = "123456:TEST"
 AUTHOR = 900001
 PER_TEAM = 10
 BODY = "关于开展冬季安全生产大检查的通知：请各班组于本周五前完成自查，并将结果报送安全科。"
-
-
-def start_emulator() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "emulator", "--port", "0", "--token", TOKEN],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()  # "listening on http://127.0.0.1:PORT"
-    return proc, line.split()[-1]
 
 
 async def setup_emulator(root: str, users: list[int], groups: list[int], scale: float) -> None:
@@ -67,12 +63,9 @@ async def setup_emulator(root: str, users: list[int], groups: list[int], scale: 
             # A private chat is usable once the person has written to the bot.
             await http.post("/messages", json={"chat_id": uid, "from_id": uid, "text": "你好"})
 
-        async def group(chat: int) -> None:
-            await http.post("/chats", json={"id": chat, "type": "supergroup", "title": f"{chat}"})
-            body = {"chat_id": chat, "user_id": bot["id"], "status": "member"}
-            await http.post("/members", json=body)
-
-        jobs = [person(u) for u in [AUTHOR, *users]] + [group(g) for g in groups]
+        jobs = [person(u) for u in [AUTHOR, *users]] + [
+            add_group(http, g, bot["id"]) for g in groups
+        ]
         for i in range(0, len(jobs), 200):
             await asyncio.gather(*jobs[i : i + 200])
         await http.post("/limits", json={"enforce": True, "scale": scale})
@@ -114,7 +107,7 @@ async def broadcast(root: str, db_path: str, scale: float) -> dict[str, Any]:
         svc = app.bot_data.services
         progress = await app.bot.send_message(AUTHOR, "…")
         await asyncio.sleep(0.5)  # past the sender's start-up pause and the author's window
-        mark = len(await _transcript(root))
+        mark = len(await transcript(root))
         members = await svc.notices.audience()
         plan = rules.plan(members, await svc.notices.team_groups(), "both")
         parts = rules.render(svc.texts, Content("text", BODY), "安全科")
@@ -131,24 +124,16 @@ async def broadcast(root: str, db_path: str, scale: float) -> dict[str, Any]:
         svc.outbox.wake()
         assert await svc.outbox.wait_idle(600), "the outbox did not drain"
         await app.stop()
-    entries = (await _transcript(root))[mark:]
-    notices = [e for e in entries if e["method"] == "sendMessage" and "📢" in str(e["text"])]
-    per_chat = Counter(int(e["chat_id"]) for e in notices)
-    last = max(float(e["at"]) for e in notices)
+    entries = (await transcript(root))[mark:]
+    per_chat = sent_per_chat(entries, "📢")
     return {
         "chats": len(plan.chats),
         "delivered": len(per_chat),
-        "duplicates": sum(n - 1 for n in per_chat.values()),
+        "duplicates": duplicates(per_chat),
         "missing": len(set(plan.chats) - set(per_chat)),
-        "elapsed_s": round(last - start, 3),
+        "elapsed_s": round(last_sent_at(entries, "📢") - start, 3),
         "progress_edits": sum(1 for e in entries if e["method"] == "editMessageText"),
     }
-
-
-async def _transcript(root: str) -> list[dict[str, Any]]:
-    async with httpx.AsyncClient(timeout=60) as http:
-        data: list[dict[str, Any]] = (await http.get(f"{root}/_emu/transcript")).json()
-        return data
 
 
 async def main() -> None:
@@ -159,31 +144,17 @@ async def main() -> None:
     args = p.parse_args()
     users = [1_000_000 + i for i in range(args.private)]
     groups = [-1005000000000 - t for t in range(math.ceil(args.private / PER_TEAM))][: args.groups]
-    proc, root = start_emulator()
-    try:
+    with emulator_process(TOKEN) as root:
         with tempfile.TemporaryDirectory() as tmp:
             db_path = str(Path(tmp) / "bench.db")
             await setup_emulator(root, users, groups, args.scale)
             await seed(db_path, users, groups)
             figures = await broadcast(root, db_path, args.scale)
-        async with httpx.AsyncClient(timeout=30) as http:
-            stats = (await http.get(f"{root}/_emu/stats")).json()
-    finally:
-        proc.terminate()
-        proc.wait(10)
+        emulator_stats = await stats(root)
     n, window = figures["chats"], FloodLimits().scaled(args.scale)
     floor = (math.ceil(n / window.global_count) - 1) * window.global_period
-    out = {
-        "bench": "broadcast",
-        "groups": len(groups),
-        "private": len(users),
-        "scale": args.scale,
-        **figures,
-        "floor_s": round(floor, 3),
-        "ratio": round(figures["elapsed_s"] / floor, 3),
-        "flood_429": stats["flood_429"],
-        "spec_violations": len(stats["spec_violations"]),
-    }
+    params = {"groups": len(groups), "private": len(users), "scale": args.scale}
+    out = result("broadcast", params, figures, floor, emulator_stats)
     print(json.dumps(out, ensure_ascii=False))
 
 

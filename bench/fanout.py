@@ -19,16 +19,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import subprocess
-import sys
 import tempfile
 import time
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+from common import (
+    TOKEN,
+    add_group,
+    duplicates,
+    emulator_process,
+    last_sent_at,
+    result,
+    sent_per_chat,
+    stats,
+    transcript,
+)
 
 from bot.app import build_application
 from bot.db import Database
@@ -38,32 +46,15 @@ from bot.repos.schedules import Purpose, SchedulesRepo, Scope
 from bot.settings import Settings
 from scheduler.flood import FloodController, FloodLimits
 
-TOKEN = "123456:TEST"
 ADMIN = 900001
-
-
-def start_emulator() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "emulator", "--port", "0", "--token", TOKEN],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()  # "listening on http://127.0.0.1:PORT"
-    return proc, line.split()[-1]
 
 
 async def setup_emulator(root: str, groups: list[int]) -> None:
     async with httpx.AsyncClient(base_url=f"{root}/_emu", timeout=30) as http:
         bot = (await http.get(f"{root}/bot{TOKEN}/getMe")).json()["result"]
 
-        async def group(chat: int) -> None:
-            await http.post("/chats", json={"id": chat, "type": "supergroup", "title": f"{chat}"})
-            body = {"chat_id": chat, "user_id": bot["id"], "status": "member"}
-            await http.post("/members", json=body)
-
         for i in range(0, len(groups), 100):
-            await asyncio.gather(*(group(g) for g in groups[i : i + 100]))
+            await asyncio.gather(*(add_group(http, g, bot["id"]) for g in groups[i : i + 100]))
         await http.post("/limits", json={"enforce": True, "scale": 1})
 
 
@@ -99,29 +90,22 @@ async def fanout(root: str, settings: Settings, due: datetime) -> dict[str, Any]
         await app.start()  # the outbox sender and the schedules.tick job
         svc = app.bot_data.services
         await asyncio.sleep(1.5)  # past the sender's start-up pause
-        mark = len(await _transcript(root))
+        mark = len(await transcript(root))
         svc.runner.clock = lambda: due
         start = time.time()
         report = await svc.runner.tick(svc)
         tick_s = time.time() - start
         assert await svc.outbox.wait_idle(300), "the outbox did not drain"
         await app.stop()
-    entries = (await _transcript(root))[mark:]
-    prompts = [e for e in entries if e["method"] == "sendMessage" and "班前学习" in str(e["text"])]
-    per_chat = Counter(int(e["chat_id"]) for e in prompts)
+    entries = (await transcript(root))[mark:]
+    per_chat = sent_per_chat(entries, "班前学习")
     return {
         "handed": report.handed,
         "delivered": len(per_chat),
-        "duplicates": sum(n - 1 for n in per_chat.values()),
+        "duplicates": duplicates(per_chat),
         "tick_s": round(tick_s, 3),
-        "elapsed_s": round(max(float(e["at"]) for e in prompts) - start, 3),
+        "elapsed_s": round(last_sent_at(entries, "班前学习") - start, 3),
     }
-
-
-async def _transcript(root: str) -> list[dict[str, Any]]:
-    async with httpx.AsyncClient(timeout=60) as http:
-        data: list[dict[str, Any]] = (await http.get(f"{root}/_emu/transcript")).json()
-        return data
 
 
 async def main() -> None:
@@ -129,8 +113,7 @@ async def main() -> None:
     p.add_argument("--teams", type=int, default=300)
     args = p.parse_args()
     groups = [-1006000000000 - t for t in range(args.teams)]
-    proc, root = start_emulator()
-    try:
+    with emulator_process(TOKEN) as root:
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(
                 token=TOKEN,
@@ -144,22 +127,10 @@ async def main() -> None:
             await setup_emulator(root, groups)
             await seed(settings, groups, tomorrow.isoformat())
             figures = await fanout(root, settings, due)
-        async with httpx.AsyncClient(timeout=30) as http:
-            stats = (await http.get(f"{root}/_emu/stats")).json()
-    finally:
-        proc.terminate()
-        proc.wait(10)
+        emulator_stats = await stats(root)
     limits = FloodLimits()
     floor = args.teams / limits.global_count * limits.global_period
-    out = {
-        "bench": "fanout",
-        "teams": args.teams,
-        **figures,
-        "floor_s": round(floor, 3),
-        "ratio": round(figures["elapsed_s"] / floor, 3),
-        "flood_429": stats["flood_429"],
-        "spec_violations": len(stats["spec_violations"]),
-    }
+    out = result("fanout", {"teams": args.teams}, figures, floor, emulator_stats)
     print(json.dumps(out, ensure_ascii=False))
 
 

@@ -29,6 +29,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from common import emulator_process
+
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:TEST"
 LIMIT_S = 30.0
@@ -48,21 +50,6 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmHWM")
-
-
-def start_emulator() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "emulator", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    first = proc.stdout.readline().strip()
-    if not first.startswith("listening on "):
-        proc.kill()
-        raise RuntimeError(f"emulator did not start: {first!r}")
-    return proc, first.removeprefix("listening on ")
 
 
 def _get_updates_calls(base: str) -> int:
@@ -150,17 +137,12 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--runs", type=int, default=5)
     args = p.parse_args()
-    emulator, base = start_emulator()
-    try:
-        with tempfile.TemporaryDirectory() as tmpdir:
-            tmp = Path(tmpdir)
-            run_bot(base, tmp)  # warm-up: caches, .pyc files
-            run_naive()
-            bot_runs = [run_bot(base, tmp) for _ in range(args.runs)]
-            naive_runs = [run_naive() for _ in range(args.runs)]
-    finally:
-        emulator.terminate()
-        emulator.wait(10)
+    with emulator_process() as base, tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        run_bot(base, tmp)  # warm-up: caches, .pyc files
+        run_naive()
+        bot_runs = [run_bot(base, tmp) for _ in range(args.runs)]
+        naive_runs = [run_naive() for _ in range(args.runs)]
     bot_ready = statistics.median(r[0] for r in bot_runs)
     bot_rss = statistics.median(r[1] for r in bot_runs)
     naive_ready = statistics.median(r[0] for r in naive_runs)

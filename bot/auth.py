@@ -7,8 +7,10 @@ action lists, per role, how far that role reaches; the widest reach among a pers
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+from typing import Protocol, TypeVar
 
 
 class Role(StrEnum):
@@ -99,3 +101,18 @@ def can(actor: Actor, action: Action, target: Place | None = None) -> bool:
     if r is Reach.TEAM:
         return actor.team_id is not None and target.team_id == actor.team_id
     return target.member_id is not None and target.member_id == actor.member_id
+
+
+class _TeamLike(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def unit_id(self) -> int: ...
+
+
+_T = TypeVar("_T", bound=_TeamLike)
+
+
+def teams_for(actor: Actor, action: Action, teams: Iterable[_T]) -> list[_T]:
+    """The teams among `teams` on which `actor` may do `action`, in their order."""
+    return [t for t in teams if can(actor, action, Place(t.unit_id, t.id))]

@@ -3,24 +3,30 @@
 Chinese labels need a CJK font (Debian: `fonts-noto-cjk` or `fonts-wqy-microhei`). When none
 is installed, the chart uses English titles and short labels (T1, T2… for teams, U1… for
 units) and returns a legend for the text message, so it stays legible instead of showing
-empty boxes.
+empty boxes. The font detection and chart style here serve every chart (attendance
+reports, suggestion summaries).
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING
 
 from bot.services.attendance import rate
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from bot.services.reports import Report
     from bot.texts import Texts
 
 CJK_FAMILIES = (
     "Noto Sans CJK SC",
     "Noto Sans CJK",
+    "Noto Sans SC",
     "Noto Serif CJK SC",
     "Source Han Sans SC",
     "WenQuanYi Micro Hei",
@@ -46,19 +52,34 @@ def cjk_font() -> str | None:
     return next((n for n in sorted(installed) if "CJK" in n or "Hei" in n), None)
 
 
-def attendance_chart(report: Report, texts: Texts) -> tuple[bytes, list[str]]:
-    """Rate per team (per unit when there are many teams) and the trend over months.
-    Returns the PNG and the label legend (empty when Chinese labels could be used)."""
+@contextmanager
+def chart_style(font: str | None) -> Iterator[None]:
+    """Headless matplotlib with `font` (from `cjk_font()`) first in line, for drawing and
+    saving inside the block; matplotlib's global settings are left as they were."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+    families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
+    with matplotlib.rc_context({"font.family": "sans-serif", "font.sans-serif": families}):
+        yield
 
+
+def png_bytes(fig: Figure, dpi: float | None = None) -> bytes:
+    """The figure as PNG, at `dpi` or else the figure's own resolution."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi="figure" if dpi is None else dpi)
+    return buf.getvalue()
+
+
+def attendance_chart(report: Report, texts: Texts) -> tuple[bytes, list[str]]:
+    """Rate per team (per unit when there are many teams) and the trend over months.
+    Returns the PNG and the label legend (empty when Chinese labels could be used)."""
     font = cjk_font()
     lang = "zh-CN" if font else "en"
     names, rates, legend = _bars(report, chinese=font is not None)
-    families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
-    with matplotlib.rc_context({"font.family": "sans-serif", "font.sans-serif": families}):
+    with chart_style(font):
+        from matplotlib import pyplot as plt
+
         fig, (left, right) = plt.subplots(
             1, 2, figsize=(11, 4.8), gridspec_kw={"width_ratios": [3, 2]}
         )
@@ -83,11 +104,10 @@ def attendance_chart(report: Report, texts: Texts) -> tuple[bytes, list[str]]:
             right.set_title(texts.get("attendance.report.chart_trend", lang, n=len(report.trend)))
             right.grid(alpha=0.3)
             fig.tight_layout()
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=110)
+            png = png_bytes(fig, dpi=110)
         finally:
             plt.close(fig)
-    return buf.getvalue(), legend
+    return png, legend
 
 
 def _bars(report: Report, *, chinese: bool) -> tuple[list[str], list[float], list[str]]:

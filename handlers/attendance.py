@@ -13,13 +13,14 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import callbacks
 from bot.auth import Action, Place, can
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
-from bot.repos.attendance import Session
+from bot.repos.attendance import Record, Session
 from bot.repos.conversations import Conversation
 from bot.repos.org import Team
 from bot.repos.people import Person
 from bot.services import sessions as ss
 from bot.services.attendance import Phase, Status, next_roll_status, phase
 from bot.services.sessions import Ask, Decided, Press
+from bot.texts import Html
 from handlers.common import lang_of, reply, send, tr, who
 
 FLOW_REASON = "att_reason"
@@ -369,7 +370,9 @@ async def roll_pressed(update: Update, context: BanzuContext) -> None:
         await ss.change_status(
             svc, session, record.member_id, new, ident.actor.tg_user_id, None, expect=record.status
         )
-        await query.answer(f"{record.name}：{_label(svc, new, lang_of(update))}")
+        # A toast is plain text: nothing in it is escaped for HTML.
+        name, label = Html(record.name), Html(_label(svc, new, lang_of(update)))
+        await query.answer(tr(update, context, "attendance.roll.toast", name=name, status=label))
         await refresh_roll(update, context, session.id)
 
 
@@ -378,32 +381,35 @@ async def roll_after_close(
 ) -> None:
     """After closing, a press proposes the next status; it is applied only with a reason,
     asked for privately (a conversation step)."""
-    query, svc, lang = update.callback_query, context.svc, lang_of(update)
-    assert query is not None and query.message is not None
+    query, svc = update.callback_query, context.svc
+    assert query is not None
     user_id = query.from_user.id
     if not await svc.people.private_ok(user_id):
         await query.answer(tr(update, context, "attendance.roll.open_private"), show_alert=True)
         return
-    record = await svc.attendance.repo.record(session.id, member_id)
-    assert record is not None
-    conv = await svc.conversations.get(user_id, user_id)
-    current = record.status
-    if conv and conv.flow == FLOW_REASON and conv.data.get("record") == [session.id, member_id]:
-        current = Status(conv.data["new"])
-    new = next_roll_status(current, closed=True, recorded=record.status)
+    record, new = await ss.propose_after_close(svc, session.id, member_id, user_id, FLOW_REASON)
     if new is record.status:
         await svc.conversations.clear(user_id, user_id)
         await query.answer(tr(update, context, "attendance.roll.unchanged"))
         await refresh_roll(update, context, session.id)
         return
-    msg = query.message
+    await _ask_reason(update, context, record, new)
+    await query.answer(tr(update, context, "attendance.roll.reason_needed"))
+    await refresh_roll(update, context, session.id, {member_id: new})
+
+
+async def _ask_reason(update: Update, context: BanzuContext, record: Record, new: Status) -> None:
+    """The proposal waits in the leader's conversation until they send the reason privately."""
+    query, svc, lang = update.callback_query, context.svc, lang_of(update)
+    assert query is not None and query.message is not None
+    user_id, msg = query.from_user.id, query.message
     await svc.conversations.set(
         user_id,
         user_id,
         FLOW_REASON,
         "reason",
         {
-            "record": [session.id, member_id],
+            "record": [record.session_id, record.member_id],
             "old": record.status.value,
             "new": new.value,
             "roll": [msg.chat.id, msg.message_id],
@@ -415,8 +421,6 @@ async def roll_after_close(
         user_id,
         tr(update, context, "attendance.roll.ask_reason", name=record.name, old=old_l, new=new_l),
     )
-    await query.answer(tr(update, context, "attendance.roll.reason_needed"))
-    await refresh_roll(update, context, session.id, {member_id: new})
 
 
 async def reason_step(update: Update, context: BanzuContext, conv: Conversation) -> None:

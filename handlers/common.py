@@ -9,6 +9,7 @@ from telegram.constants import ParseMode
 
 from bot.context import BanzuContext
 from bot.services.identity import Identity, identify
+from scheduler.outbox import OutMessage
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -60,6 +61,17 @@ async def who(update: Update, context: BanzuContext) -> Identity:
     if user is None:
         raise ValueError("update without a user")
     return await identify(context.svc.people, context.svc.settings, user.id)
+
+
+async def notify(
+    context: BanzuContext, chat_id: int | None, text: str, *, purpose: str, key: str
+) -> None:
+    """A message to someone other than the person acting: through the outbox (so flood control
+    and retries apply), once per `key`. Nobody to tell (no Telegram account) is a no-op."""
+    if chat_id is None:
+        return
+    message = OutMessage(chat_id, text, purpose=purpose, dedupe_key=key)
+    await context.svc.outbox.enqueue([message])
 
 
 async def alert_admins(context: BanzuContext, key: str, /, **values: object) -> None:

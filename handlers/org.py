@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler, MessageHandler, filters
 
-from bot.auth import Action, Place, can
+from bot.auth import Action, can, teams_for
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.org_import import render_summary
 from bot.repos.org import invite_link
@@ -41,11 +41,7 @@ async def invites(update: Update, context: BanzuContext) -> None:
     if not can(ident.actor, Action.VIEW_INVITES):
         await reply(update, context, "common.no_permission")
         return
-    teams = [
-        t
-        for t in await svc.org.teams()
-        if can(ident.actor, Action.VIEW_INVITES, Place(t.unit_id, t.id))
-    ]
+    teams = teams_for(ident.actor, Action.VIEW_INVITES, await svc.org.teams())
     if not teams:
         await reply(update, context, "org.invites.none")
         return

@@ -9,14 +9,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
-from bot.auth import Action, Place, can
+from bot.auth import Action, Place, can, teams_for
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.repos.conversations import Conversation
+from bot.repos.org import Team
 from bot.repos.people import Person, utcnow
 from bot.services import pledges as pl
 from bot.textsplit import split_text
-from handlers.common import reply, send, tr, who
-from scheduler.outbox import OutMessage
+from handlers.common import notify, reply, send, tr, who
 
 FLOW = "pledge"
 NS_DRAFT = "pl"  # pl:v1:<nonce>:<action>
@@ -26,13 +26,6 @@ NS_TEAM = "plt"  # plt:v1:<team>:<action>
 
 def _year(svc: Services) -> int:
     return utcnow().astimezone(svc.settings.tz).year
-
-
-async def notify_member(context: BanzuContext, tg_user_id: int, text: str, key: str) -> None:
-    """A message to someone other than the person acting: through the outbox, once per key."""
-    await context.svc.outbox.enqueue(
-        [OutMessage(tg_user_id, text, purpose="pledge", dedupe_key=key)]
-    )
 
 
 def _button(
@@ -237,21 +230,24 @@ async def team_view(update: Update, context: BanzuContext) -> None:
     if not can(ident.actor, Action.VIEW_PLEDGES):
         await reply(update, context, "common.no_permission")
         return
-    teams = [
-        t
-        for t in await svc.org.teams()
-        if can(ident.actor, Action.VIEW_PLEDGES, Place(t.unit_id, t.id))
-    ]
+    teams = teams_for(ident.actor, Action.VIEW_PLEDGES, await svc.org.teams())
     if not teams:
         await reply(update, context, "pledges.no_teams")
         return
     year = _year(svc)
     if len(teams) == 1:
-        text, markup = await _team_detail(
-            update, context, teams[0].id, f"{teams[0].unit_name}·{teams[0].name}", year
-        )
-        await send(context, chat.id, text, markup)
-        return
+        label = f"{teams[0].unit_name}·{teams[0].name}"
+        text, markup = await _team_detail(update, context, teams[0].id, label, year)
+    else:
+        text, markup = await _teams_overview(update, context, teams, year)
+    await send(context, chat.id, text, markup)
+
+
+async def _teams_overview(
+    update: Update, context: BanzuContext, teams: list[Team], year: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """One line per team (written / total) and a button to open each."""
+    svc = context.svc
     lines, rows = [tr(update, context, "pledges.teams_header", year=year)], []
     for t in teams:
         status = await svc.pledges.team_status(svc.people, t.id, year)
@@ -275,7 +271,7 @@ async def team_view(update: Update, context: BanzuContext) -> None:
                 )
             ]
         )
-    await send(context, chat.id, "\n".join(lines), InlineKeyboardMarkup(rows[:50]))
+    return "\n".join(lines), InlineKeyboardMarkup(rows[:50])
 
 
 async def _team_detail(
@@ -325,9 +321,8 @@ async def team_pressed(update: Update, context: BanzuContext) -> None:
     for person in plan.send:
         assert person.tg_user_id is not None
         text = svc.texts.get("pledges.reminder", None, name=person.name, year=year)
-        await notify_member(
-            context, person.tg_user_id, text, f"pledge:remind:{person.member_id}:{now.isoformat()}"
-        )
+        key = f"pledge:remind:{person.member_id}:{now.isoformat()}"
+        await notify(context, person.tg_user_id, text, purpose="pledge", key=key)
     days = svc.pledges.interval.days
     await query.answer(
         tr(

@@ -11,7 +11,7 @@ from telegram import InputFile, Update
 from telegram.constants import ChatType
 from telegram.ext import CommandHandler
 
-from bot.auth import Action, Place, Reach, can, reach
+from bot.auth import Action, Reach, can, reach, teams_for
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.services import reports
 from bot.services.identity import Identity
@@ -24,11 +24,7 @@ async def scope_of(svc: Services, ident: Identity, lang: str) -> tuple[list[int]
     t = svc.texts
     if reach(ident.actor, Action.VIEW_REPORT) is Reach.ALL:
         return None, t.get("attendance.report.scope_all", lang)
-    teams = [
-        x
-        for x in await svc.org.teams()
-        if can(ident.actor, Action.VIEW_REPORT, Place(x.unit_id, x.id))
-    ]
+    teams = teams_for(ident.actor, Action.VIEW_REPORT, await svc.org.teams())
     if len(teams) == 1:
         return [teams[0].id], t.get(
             "attendance.report.scope_team", lang, unit=teams[0].unit_name, team=teams[0].name

@@ -7,7 +7,9 @@ from telegram.ext import CommandHandler, filters
 
 from bot.context import BanzuApp, BanzuContext
 from bot.repos.conversations import Conversation
+from bot.repos.people import Person
 from bot.services import registration
+from bot.services.identity import Identity
 from bot.services.registration import Outcome
 from handlers.common import alert_admins, reply, who
 
@@ -19,34 +21,13 @@ async def start(update: Update, context: BanzuContext) -> None:
     ident = await who(update, context)
     code = context.args[0] if context.args else None
     if code is None:
-        if ident.person:
-            p = ident.person
-            await reply(
-                update,
-                context,
-                "start.welcome_back",
-                name=p.name,
-                unit=p.unit_name,
-                team=p.team_name,
-            )
-        elif ident.registered:
-            await reply(update, context, "start.welcome_admin")
-        else:
-            await reply(update, context, "start.welcome_unregistered")
+        await _welcome(update, context, ident)
         return
     team = await svc.org.team_by_invite(code)
     if team is None:
         await reply(update, context, "start.bad_invite")
     elif ident.person:
-        p = ident.person
-        await reply(
-            update,
-            context,
-            "start.already_registered",
-            name=p.name,
-            unit=p.unit_name,
-            team=p.team_name,
-        )
+        await _about(update, context, "start.already_registered", ident.person)
     else:
         assert update.effective_chat and update.effective_user
         await svc.conversations.set(
@@ -57,6 +38,20 @@ async def start(update: Update, context: BanzuContext) -> None:
             {"team_id": team.id, "team": team.name},
         )
         await reply(update, context, "start.ask_employee_no", unit=team.unit_name, team=team.name)
+
+
+async def _welcome(update: Update, context: BanzuContext, ident: Identity) -> None:
+    if ident.person:
+        await _about(update, context, "start.welcome_back", ident.person)
+    elif ident.registered:
+        await reply(update, context, "start.welcome_admin")
+    else:
+        await reply(update, context, "start.welcome_unregistered")
+
+
+async def _about(update: Update, context: BanzuContext, key: str, p: Person) -> None:
+    """The text `key` about a registered person: their name, unit and team."""
+    await reply(update, context, key, name=p.name, unit=p.unit_name, team=p.team_name)
 
 
 async def employee_no_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
@@ -86,23 +81,26 @@ async def employee_no_step(update: Update, context: BanzuContext, conv: Conversa
             await reply(update, context, "start.locked", until=until)
         case Outcome.TAKEN:
             await svc.conversations.clear(conv.chat_id, conv.user_id)
-            await reply(update, context, "start.taken", number=number)
             assert result.person is not None
-            await alert_admins(
-                context,
-                "start.taken_admin",
-                number=number,
-                name=result.person.name,
-                team=result.person.team_name,
-                user=update.effective_user.id,
-            )
+            await _taken(update, context, number, result.person)
         case Outcome.LINKED:
             await svc.conversations.clear(conv.chat_id, conv.user_id)
-            p = result.person
-            assert p is not None
-            await reply(
-                update, context, "start.linked", name=p.name, unit=p.unit_name, team=p.team_name
-            )
+            assert result.person is not None
+            await _about(update, context, "start.linked", result.person)
+
+
+async def _taken(update: Update, context: BanzuContext, number: str, holder: Person) -> None:
+    """Someone else already holds this number: tell the asker, and the admins, who can check."""
+    assert update.effective_user is not None
+    await reply(update, context, "start.taken", number=number)
+    await alert_admins(
+        context,
+        "start.taken_admin",
+        number=number,
+        name=holder.name,
+        team=holder.team_name,
+        user=update.effective_user.id,
+    )
 
 
 async def cancel(update: Update, context: BanzuContext) -> None:

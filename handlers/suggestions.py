@@ -2,8 +2,8 @@
 with topics, /review with buttons for reviewers, /mine, on-demand and scheduled summaries.
 
 Workflow and permissions live in `bot.services.suggestions`; messages to anyone other than
-the person acting (the submitter told of a step, scheduled summaries) go out through
-`notify_member`, the one place that talks to the outbox.
+the person acting (the submitter told of a step) go out through the outbox
+(`handlers.common.notify`); scheduled summaries carry files, so they are sent directly as bulk.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
-from bot.auth import Action, Place, Reach, can, reach
+from bot.auth import Action, Actor, Place, Reach, can, reach
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.repos.conversations import Conversation
 from bot.repos.people import utcnow
@@ -27,10 +27,9 @@ from bot.services import suggestions as sv
 from bot.services.suggestions import Move, TextProblem
 from bot.tagging import OTHER
 from bot.textsplit import split_text
-from handlers.common import lang_of, reply, send, tr, who
+from handlers.common import lang_of, notify, reply, send, tr, who
 from handlers.pledges import pledge_summary
 from scheduler.flood import Priority
-from scheduler.outbox import OutMessage
 
 FLOW = "suggest"
 FLOW_REASON = "sg_reason"
@@ -42,14 +41,6 @@ SAVE = 99
 OPEN = 98  # shows the topic buttons without changing anything
 MAX_CARDS = 10
 SUMMARY_JOB = "suggestion_summaries"
-
-
-async def notify_member(context: BanzuContext, tg_user_id: int | None, text: str, key: str) -> None:
-    """Tell someone other than the person acting; through the outbox, once per `key`."""
-    if tg_user_id is None:
-        return
-    message = OutMessage(tg_user_id, text, purpose="suggestion", dedupe_key=key)
-    await context.svc.outbox.enqueue([message])
 
 
 def _after_command(update: Update) -> str:
@@ -362,7 +353,16 @@ async def review(update: Update, context: BanzuContext) -> None:
 async def _card(
     update: Update, context: BanzuContext, s: Suggestion
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    svc, lang, ident = context.svc, lang_of(update), await who(update, context)
+    ident = await who(update, context)
+    text = await _card_text(update, context, s)
+    buttons = _card_buttons(update, context, s, ident.actor)
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    return text, (InlineKeyboardMarkup(rows) if rows else None)
+
+
+async def _card_text(update: Update, context: BanzuContext, s: Suggestion) -> str:
+    """The suggestion, the similar earlier ones and, once rejected, the reason."""
+    svc, lang = context.svc, lang_of(update)
     similar = await svc.suggestions.similar(s)
     lines = [
         tr(
@@ -395,22 +395,29 @@ async def _card(
         )
     if s.reason:
         lines.append(tr(update, context, "suggestions.reason_line", reason=s.reason))
+    return "\n".join(lines)
+
+
+def _card_buttons(
+    update: Update, context: BanzuContext, s: Suggestion, actor: Actor
+) -> list[InlineKeyboardButton]:
+    """The moves this reviewer may make now, and the topic correction."""
+    svc = context.svc
     buttons = [
         InlineKeyboardButton(
             tr(update, context, f"suggestions.btn.{m.value}"),
             callback_data=callbacks.encode(NS_REVIEW, 1, s.id, m.value, 0),
         )
-        for m in sv.moves_for(ident.actor, s)
+        for m in sv.moves_for(actor, s)
     ]
-    if sv.may_review(ident.actor, s) and s.state != sv.MERGED:
+    if sv.may_review(actor, s) and s.state != sv.MERGED:
         buttons.append(
             InlineKeyboardButton(
                 tr(update, context, "suggestions.btn.topics"),
                 callback_data=callbacks.encode(NS_TOPIC, 1, s.id, _mask(svc, s.topics), OPEN),
             )
         )
-    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    return "\n".join(lines), (InlineKeyboardMarkup(rows) if rows else None)
+    return buttons
 
 
 def _short(text: str, size: int = 30) -> str:
@@ -476,48 +483,40 @@ async def _ask(update: Update, context: BanzuContext, flow: str, s: Suggestion, 
 
 async def reason_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
     assert update.message is not None
-    svc, ident = context.svc, await who(update, context)
     reason = (update.message.text or "").strip()
     if not reason or len(reason) > 500:
         await reply(update, context, "suggestions.ask_reason", id=conv.data["id"])
         return
-    await svc.conversations.clear(conv.chat_id, conv.user_id)
-    s = await svc.suggestions.repo.get(int(conv.data["id"]))
-    rule = sv.RULES[Move.REJECT]
-    if (
-        s is None
-        or not can(ident.actor, rule.action, Place(s.unit_id, s.team_id))
-        or not await svc.suggestions.repo.transition(
-            s.id, rule.from_states, rule.to_state, ident.actor.tg_user_id, reason=reason
-        )
-    ):
-        await reply(update, context, "suggestions.too_late")
-        return
-    await reply(update, context, "suggestions.done")
-    await _after_move(update, context, s.id)
+    await _finish_move(update, context, conv, Move.REJECT, reason=reason)
 
 
 async def reward_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
     assert update.message is not None
-    svc, ident = context.svc, await who(update, context)
     amount = sv.parse_reward(update.message.text or "")
     if amount is None:
         await reply(update, context, "suggestions.ask_reward", id=conv.data["id"])
         return
+    await _finish_move(update, context, conv, Move.REWARD, reward=amount)
+
+
+async def _finish_move(
+    update: Update,
+    context: BanzuContext,
+    conv: Conversation,
+    move: Move,
+    *,
+    reason: str | None = None,
+    reward: tuple[int, int] | None = None,
+) -> None:
+    """The reviewer answered the question a move needed: end the step and make the move."""
+    svc, ident = context.svc, await who(update, context)
     await svc.conversations.clear(conv.chat_id, conv.user_id)
-    s = await svc.suggestions.repo.get(int(conv.data["id"]))
-    rule = sv.RULES[Move.REWARD]
-    if (
-        s is None
-        or not can(ident.actor, rule.action, Place(s.unit_id, s.team_id))
-        or not await svc.suggestions.repo.reward(
-            s.id, amount[0], amount[1], None, ident.actor.tg_user_id, rule.from_states
-        )
-    ):
+    sid = int(conv.data["id"])
+    if not await svc.suggestions.apply(ident.actor, sid, move, reason=reason, reward=reward):
         await reply(update, context, "suggestions.too_late")
         return
     await reply(update, context, "suggestions.done")
-    await _after_move(update, context, s.id)
+    await _after_move(update, context, sid)
 
 
 async def _duplicate(update: Update, context: BanzuContext, s: Suggestion, target: int) -> None:
@@ -588,9 +587,8 @@ async def tell_submitter(context: BanzuContext, s: Suggestion) -> None:
         values["target"] = s.duplicate_of or 0
     text = svc.texts.get(f"suggestions.notify.{s.state}", lang, **values)
     key = f"sg:{s.id}:{s.state}"
-    await notify_member(context, s.author_tg, text, f"{key}:{s.author_tg}")
-    for tg in await svc.suggestions.repo.credited_tg(s.id):
-        await notify_member(context, tg, text, f"{key}:{tg}")
+    for tg in [s.author_tg, *await svc.suggestions.repo.credited_tg(s.id)]:
+        await notify(context, tg, text, purpose="suggestion", key=f"{key}:{tg}")
 
 
 async def topic_pressed(update: Update, context: BanzuContext) -> None:

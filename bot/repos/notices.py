@@ -223,12 +223,9 @@ class NoticesRepo:
     async def claim_reminder(self, notice_id: int, now: datetime, interval_s: float) -> bool:
         """Stamp a reminder unless one was sent less than `interval_s` ago (atomic)."""
         cutoff = iso(datetime.fromtimestamp(now.timestamp() - interval_s, now.tzinfo))
-        async with (
-            self.db.transaction() as tx,
-            tx.execute(
-                "UPDATE notices SET last_reminded_at = ? WHERE id = ?"
-                " AND (last_reminded_at IS NULL OR last_reminded_at <= ?)",
-                (iso(now), notice_id, cutoff),
-            ) as cur,
-        ):
-            return cur.rowcount == 1
+        changed = await self.db.execute_count(
+            "UPDATE notices SET last_reminded_at = ? WHERE id = ?"
+            " AND (last_reminded_at IS NULL OR last_reminded_at <= ?)",
+            (iso(now), notice_id, cutoff),
+        )
+        return changed == 1

@@ -396,15 +396,12 @@ class SchedulesRepo:
 
     async def ack(self, occurrence_id: int, member_id: int, team_id: int) -> bool:
         """Record 已学; False if this member had already pressed it."""
-        async with (
-            self.db.transaction() as tx,
-            tx.execute(
-                "INSERT INTO preshift_acks(occurrence_id, member_id, team_id) VALUES (?, ?, ?)"
-                " ON CONFLICT(occurrence_id, member_id) DO NOTHING",
-                (occurrence_id, member_id, team_id),
-            ) as cur,
-        ):
-            return cur.rowcount == 1
+        added = await self.db.execute_count(
+            "INSERT INTO preshift_acks(occurrence_id, member_id, team_id) VALUES (?, ?, ?)"
+            " ON CONFLICT(occurrence_id, member_id) DO NOTHING",
+            (occurrence_id, member_id, team_id),
+        )
+        return added == 1
 
     async def acked(self, occurrence_id: int, team_id: int) -> set[int]:
         rows = await self.db.fetchall(
@@ -425,15 +422,12 @@ class SchedulesRepo:
 
     async def record_nudge(self, occurrence_id: int, member_id: int, by: int) -> bool:
         """A leader's private reminder; False if this member was already reminded."""
-        async with (
-            self.db.transaction() as tx,
-            tx.execute(
-                "INSERT INTO preshift_nudges(occurrence_id, member_id, nudged_by) VALUES (?, ?, ?)"
-                " ON CONFLICT(occurrence_id, member_id) DO NOTHING",
-                (occurrence_id, member_id, by),
-            ) as cur,
-        ):
-            return cur.rowcount == 1
+        added = await self.db.execute_count(
+            "INSERT INTO preshift_nudges(occurrence_id, member_id, nudged_by) VALUES (?, ?, ?)"
+            " ON CONFLICT(occurrence_id, member_id) DO NOTHING",
+            (occurrence_id, member_id, by),
+        )
+        return added == 1
 
     # ------------------------------------------------------------ own holiday additions
 

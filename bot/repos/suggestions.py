@@ -213,26 +213,10 @@ class SuggestionsRepo:
         reason: str | None = None,
     ) -> bool:
         """Move the suggestion if it is still in one of `from_states` (a stale button is not)."""
-        marks = ",".join("?" * len(from_states))
         async with self.db.transaction() as tx:
-            async with tx.execute(
-                f"SELECT state FROM suggestions WHERE id = ? AND state IN ({marks})",
-                (suggestion_id, *from_states),
-            ) as cur:
-                row = await cur.fetchone()
-            if row is None:
-                return False
-            await tx.execute(
-                "UPDATE suggestions SET state = ?, reason = coalesce(?, reason),"
-                " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?",
-                (to_state, reason, suggestion_id),
+            return await _move(
+                tx, suggestion_id, from_states, to_state, actor, note or reason, reason
             )
-            await tx.execute(
-                "INSERT INTO suggestion_events(suggestion_id, actor, from_state, to_state, note)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (suggestion_id, actor, row[0], to_state, note or reason),
-            )
-            return True
 
     async def merge(
         self, later_id: int, earlier_id: int, from_states: tuple[str, ...], actor: int
@@ -281,29 +265,13 @@ class SuggestionsRepo:
         from_states: tuple[str, ...],
     ) -> bool:
         """Ledger row and state change together, so a reward is never booked twice."""
-        marks = ",".join("?" * len(from_states))
         async with self.db.transaction() as tx:
-            async with tx.execute(
-                f"SELECT state FROM suggestions WHERE id = ? AND state IN ({marks})",
-                (suggestion_id, *from_states),
-            ) as cur:
-                row = await cur.fetchone()
-            if row is None:
+            if not await _move(tx, suggestion_id, from_states, "rewarded", actor, note):
                 return False
             await tx.execute(
                 "INSERT INTO suggestion_rewards(suggestion_id, points, amount_fen, note, given_by)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (suggestion_id, points, amount_fen, note, actor),
-            )
-            await tx.execute(
-                "UPDATE suggestions SET state = 'rewarded',"
-                " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?",
-                (suggestion_id,),
-            )
-            await tx.execute(
-                "INSERT INTO suggestion_events(suggestion_id, actor, from_state, to_state, note)"
-                " VALUES (?, ?, ?, 'rewarded', ?)",
-                (suggestion_id, actor, row[0], note),
             )
             return True
 
@@ -371,11 +339,40 @@ class SuggestionsRepo:
 
     async def claim_summary(self, period_key: str, at: datetime) -> bool:
         """Record that the summary of a period is being sent; False if it already was."""
-        async with (
-            self.db.transaction() as tx,
-            tx.execute(
-                "INSERT OR IGNORE INTO suggestion_summaries(period_key, sent_at) VALUES (?, ?)",
-                (period_key, iso(at)),
-            ) as cur,
-        ):
-            return cur.rowcount == 1
+        added = await self.db.execute_count(
+            "INSERT OR IGNORE INTO suggestion_summaries(period_key, sent_at) VALUES (?, ?)",
+            (period_key, iso(at)),
+        )
+        return added == 1
+
+
+async def _move(
+    tx: aiosqlite.Connection,
+    suggestion_id: int,
+    from_states: tuple[str, ...],
+    to_state: str,
+    actor: int,
+    note: str | None,
+    reason: str | None = None,
+) -> bool:
+    """Inside `tx`: change the state (and the event log) only if it is still one of
+    `from_states`, so a stale button or a second reviewer changes nothing."""
+    marks = ",".join("?" * len(from_states))
+    async with tx.execute(
+        f"SELECT state FROM suggestions WHERE id = ? AND state IN ({marks})",
+        (suggestion_id, *from_states),
+    ) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return False
+    await tx.execute(
+        "UPDATE suggestions SET state = ?, reason = coalesce(?, reason),"
+        " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?",
+        (to_state, reason, suggestion_id),
+    )
+    await tx.execute(
+        "INSERT INTO suggestion_events(suggestion_id, actor, from_state, to_state, note)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (suggestion_id, actor, row[0], to_state, note),
+    )
+    return True

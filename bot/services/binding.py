@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.auth import Action, Place, Reach, can, reach
+from bot.auth import Action, Place, Reach, can, reach, teams_for
 from bot.repos.groups import GroupsRepo
 from bot.repos.org import OrgRepo, Team
 from bot.services.identity import Identity
@@ -51,7 +51,7 @@ async def candidates(
         return BindResult(BindOutcome.NOT_REGISTERED)
     if reach(ident.actor, Action.BIND_GROUP) is Reach.NONE:
         return BindResult(BindOutcome.REFUSED)
-    allowed = [t for t in await org.teams() if can(ident.actor, Action.BIND_GROUP, _place(t))]
+    allowed = teams_for(ident.actor, Action.BIND_GROUP, await org.teams())
     current = await groups.binding(chat_id)
     if current and current.active and wanted is None:
         bound = await org.team(current.team_id)

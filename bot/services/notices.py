@@ -167,7 +167,7 @@ def render(texts: Texts, content: Content, author: str) -> list[tuple[str, str, 
         out.append((content.kind, header, content.media))  # the text follows on its own
     pieces = split_body(body, room)
     for i, piece in enumerate(pieces, 1):
-        mark = f"（{i}/{len(pieces)}）" if len(pieces) > 1 else ""
+        mark = texts.get("notices.msg.part", i=i, n=len(pieces)) if len(pieces) > 1 else ""
         out.append(("text", f"{header}{mark}\n\n{html.escape(piece)}", None))
     return out
 

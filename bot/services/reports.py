@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
@@ -230,8 +231,22 @@ def _headers(texts: Texts) -> dict[str, list[str]]:
     }
 
 
-def _sheet_name(texts: Texts, key: str) -> str:
-    return texts.get(f"attendance.xlsx.{key}", XLSX_LANG)
+def _sheet(
+    wb: xlsxwriter.Workbook,
+    texts: Texts,
+    key: str,
+    headers: list[str],
+    bold: object,
+    widths: list[tuple[int, int, int]],
+) -> Any:
+    """A sheet whose bold header row stays in view; `widths` are (first, last, width) column
+    ranges, set before any row is written (the workbook streams rows: constant_memory)."""
+    ws = wb.add_worksheet(texts.get(f"attendance.xlsx.{key}", XLSX_LANG))
+    ws.freeze_panes(1, 0)
+    for first, last, width in widths:
+        ws.set_column(first, last, width)
+    ws.write_row(0, 0, headers, bold)
+    return ws
 
 
 def _summary_sheet(
@@ -242,11 +257,7 @@ def _summary_sheet(
     percent: object,
     texts: Texts,
 ) -> None:
-    ws = wb.add_worksheet(_sheet_name(texts, "summary"))
-    ws.freeze_panes(1, 0)
-    ws.set_column(0, 1, 14)
-    ws.set_column(2, len(headers) - 1, 10)
-    ws.write_row(0, 0, headers, bold)
+    ws = _sheet(wb, texts, "summary", headers, bold, [(0, 1, 14), (2, len(headers) - 1, 10)])
     row = 1
     for r in report.teams:
         values = [
@@ -289,10 +300,7 @@ def _write_rate(ws: object, row: int, col: int, value: float | None, fmt: object
 def _people_sheet(
     wb: xlsxwriter.Workbook, report: Report, headers: list[str], bold: object, texts: Texts
 ) -> None:
-    ws = wb.add_worksheet(_sheet_name(texts, "people"))
-    ws.freeze_panes(1, 0)
-    ws.set_column(0, 3, 12)
-    ws.write_row(0, 0, headers, bold)
+    ws = _sheet(wb, texts, "people", headers, bold, [(0, 3, 12)])
     for i, p in enumerate(report.people, start=1):
         values = (p.unit, p.team, p.employee_no, p.name, p.absent, p.late, p.leave, p.makeup)
         ws.write_row(i, 0, values)
@@ -305,11 +313,7 @@ def _detail_sheet(
     bold: object,
     texts: Texts,
 ) -> int:
-    ws = wb.add_worksheet(_sheet_name(texts, "detail"))
-    ws.freeze_panes(1, 0)
-    ws.set_column(0, 1, 12)
-    ws.set_column(6, 6, 24)
-    ws.write_row(0, 0, headers, bold)
+    ws = _sheet(wb, texts, "detail", headers, bold, [(0, 1, 12), (6, 6, 24)])
     write = ws.write_row
     n = 0
     for n, row in enumerate(rows, start=1):

@@ -48,6 +48,7 @@ from bot.services.attendance import (
     check_change,
     checkin_status,
     makeup_allowed,
+    next_roll_status,
     phase,
     window_for,
 )
@@ -440,6 +441,22 @@ async def change_status(
     if not session.closed:
         att.tally.mark(session.id)
     return Change(None, record=await att.repo.record(session.id, member_id))
+
+
+async def propose_after_close(
+    svc: Services, session_id: int, member_id: int, user_id: int, flow: str
+) -> tuple[Record, Status]:
+    """After closing, each press on a person proposes the next status, going on from the
+    proposal still pending in the leader's `flow` conversation; nothing is applied until the
+    leader gives a reason. The proposal equals the record's status when the presses came back
+    round to it."""
+    record = await svc.attendance.repo.record(session_id, member_id)
+    assert record is not None
+    conv = await svc.conversations.get(user_id, user_id)
+    current = record.status
+    if conv and conv.flow == flow and conv.data.get("record") == [session_id, member_id]:
+        current = Status(conv.data["new"])
+    return record, next_roll_status(current, closed=True, recorded=record.status)
 
 
 def roll_text(svc: Services, session: Session, counts: Counts, lang: str) -> str:

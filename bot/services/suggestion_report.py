@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.auth import Action, Actor, Reach, reach
+from bot.charts import chart_style, cjk_font, png_bytes
 from bot.repos.suggestions import LedgerRow, Suggestion, SuggestionsRepo
 from bot.services.suggestions import DECIDED, REJECTED, STATES
 from bot.tagging.lexicon import load_lexicon
@@ -22,16 +23,6 @@ from bot.texts import Texts
 
 TOP_TEAMS = 5
 TOP_KEYWORDS = 5
-_CJK_FONTS = (
-    "Noto Sans CJK SC",
-    "Noto Sans SC",
-    "WenQuanYi Micro Hei",
-    "WenQuanYi Zen Hei",
-    "SimHei",
-    "Source Han Sans SC",
-    "Microsoft YaHei",
-    "AR PL UMing CN",
-)
 
 
 @dataclass(frozen=True)
@@ -195,7 +186,7 @@ async def build(
     last_day = (end - timedelta(seconds=1)).astimezone(tz)
     label = f"{start.astimezone(tz):%Y-%m-%d} – {last_day:%Y-%m-%d}"
     units = sorted(summary.by_unit)
-    text = render_text(summary, texts, lang, label, units, _cjk_font() is None)
+    text = render_text(summary, texts, lang, label, units, cjk_font() is None)
     return Report(
         text=text,
         png=render_png(summary, texts, lang, label, units),
@@ -254,21 +245,8 @@ def render_text(
     return "\n".join(lines)
 
 
-def _cjk_font() -> str | None:
-    from matplotlib import font_manager
-
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((n for n in _CJK_FONTS if n in names), None)
-
-
 def render_png(s: Summary, texts: Texts, lang: str, label: str, units: list[str]) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
-    font = _cjk_font()
+    font = cjk_font()
     chart_lang = lang if font else "en"
     topics = load_lexicon().topics
     panels = [
@@ -288,21 +266,22 @@ def render_png(s: Summary, texts: Texts, lang: str, label: str, units: list[str]
             [s.by_unit[u] for u in units] or [0],
         ),
     ]
-    fig = Figure(figsize=(11, 4.2), dpi=100)
-    if font:
-        matplotlib.rcParams["font.sans-serif"] = [font, "DejaVu Sans"]
-    for i, (title, names, values) in enumerate(panels):
-        ax = fig.add_subplot(1, 3, i + 1)
-        ax.barh(range(len(values)), values, color="#3b7dd8")
-        ax.set_yticks(range(len(names)), names, fontsize=8)
-        ax.invert_yaxis()
-        ax.set_title(title, fontsize=10)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.suptitle(f"{texts.get('suggestions.report.chart_title', chart_lang)} {label}", fontsize=11)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    with chart_style(font):
+        from matplotlib.figure import Figure
+        from matplotlib.ticker import MaxNLocator
+
+        fig = Figure(figsize=(11, 4.2), dpi=100)
+        for i, (title, names, values) in enumerate(panels):
+            ax = fig.add_subplot(1, 3, i + 1)
+            ax.barh(range(len(values)), values, color="#3b7dd8")
+            ax.set_yticks(range(len(names)), names, fontsize=8)
+            ax.invert_yaxis()
+            ax.set_title(title, fontsize=10)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        title = texts.get("suggestions.report.chart_title", chart_lang)
+        fig.suptitle(f"{title} {label}", fontsize=11)
+        fig.tight_layout()
+        return png_bytes(fig)
 
 
 def render_xlsx(

@@ -145,6 +145,34 @@ class SuggestionService:
         )
         return await self.repo.create(new, actor, conversation)
 
+    async def apply(
+        self,
+        actor: Actor,
+        suggestion_id: int,
+        move: Move,
+        *,
+        reason: str | None = None,
+        reward: tuple[int, int] | None = None,
+    ) -> bool:
+        """A reviewer's move (with its reason, or its reward in points and fen), made only if
+        they may make it there and the suggestion still stands where the move starts: another
+        reviewer may have been first. A merge needs its target: `repo.merge`."""
+        if move is Move.DUPLICATE:
+            raise ValueError("a merge needs its target")
+        s = await self.repo.get(suggestion_id)
+        rule = RULES[move]
+        if s is None or not can(actor, rule.action, Place(s.unit_id, s.team_id)):
+            return False
+        if move is Move.REWARD:
+            assert reward is not None
+            points, fen = reward
+            return await self.repo.reward(
+                s.id, points, fen, None, actor.tg_user_id, rule.from_states
+            )
+        return await self.repo.transition(
+            s.id, rule.from_states, rule.to_state, actor.tg_user_id, reason=reason
+        )
+
     async def similar(self, s: Suggestion) -> list[Similar]:
         await self.tagger.wait_ready()
         earlier = await self.repo.earlier_tokens(before_id=s.id)
