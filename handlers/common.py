@@ -46,13 +46,10 @@ async def send(
     markup: InlineKeyboardMarkup | None = None,
     **kwargs: Any,
 ) -> Message:
+    if "http" in text:  # a preview of an invite link or a document link only clutters the chat
+        kwargs.setdefault("link_preview_options", NO_PREVIEW)
     return await context.bot.send_message(
-        chat_id,
-        text,
-        parse_mode=ParseMode.HTML,
-        reply_markup=markup,
-        link_preview_options=NO_PREVIEW,
-        **kwargs,
+        chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, **kwargs
     )
 
 

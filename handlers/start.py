@@ -84,7 +84,7 @@ async def employee_no_step(update: Update, context: BanzuContext, conv: Conversa
             assert result.person is not None
             await _taken(update, context, number, result.person)
         case Outcome.LINKED:
-            await svc.conversations.clear(conv.chat_id, conv.user_id)
+            svc.conversations.drop_cached(conv.chat_id, conv.user_id)  # ended by the link
             assert result.person is not None
             await _about(update, context, "start.linked", result.person)
 

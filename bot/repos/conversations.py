@@ -42,6 +42,8 @@ class ConversationsRepo:
         }
 
     async def _cache(self) -> dict[tuple[int, int], Conversation]:
+        if self._live is not None:
+            return self._live
         # Loaded once; the lock keeps two first callers from both loading, the later load
         # overwriting a conversation the other one had just started.
         async with self._loading:
@@ -65,6 +67,12 @@ class ConversationsRepo:
             (chat_id, user_id, flow, step, json.dumps(data, ensure_ascii=False)),
         )
         live[(chat_id, user_id)] = Conversation(chat_id, user_id, flow, step, dict(data))
+
+    def drop_cached(self, chat_id: int, user_id: int) -> None:
+        """Another repository ended this conversation inside its own transaction (so that the
+        work and the end of the conversation commit together): forget the copy."""
+        if self._live is not None:
+            self._live.pop((chat_id, user_id), None)
 
     async def clear(self, chat_id: int, user_id: int) -> bool:
         live = await self._cache()

@@ -149,8 +149,10 @@ class PeopleRepo:
         return [Person.from_row(r) for r in rows]
 
     async def link(self, member_id: int, user_id: int, employee_no: str, team_id: int) -> bool:
-        """Link an account to a roster member, with its audit record, in one transaction;
-        False if either is already linked elsewhere."""
+        """Link an account to a roster member, with its audit record, and end the registration
+        conversation (in the private chat, whose id is the user's), in one transaction; False
+        if either is already linked elsewhere. The caller drops its cached copy of the
+        conversation (ConversationsRepo.drop_cached)."""
         now = iso(utcnow())
         detail = json.dumps({"team_id": team_id})
 
@@ -168,6 +170,9 @@ class PeopleRepo:
             if cur.rowcount != 1:
                 return False
             conn.execute("DELETE FROM registration_attempts WHERE user_id = ?", (user_id,))
+            conn.execute(
+                "DELETE FROM conversations WHERE chat_id = ? AND user_id = ?", (user_id, user_id)
+            )
             conn.execute(
                 "INSERT INTO audit_log(actor, action, subject, detail)"
                 " VALUES (?, 'registration.linked', ?, ?)",
