@@ -3,6 +3,7 @@ dictionary, stop words and the trimmed main dictionary. Plain files, read once."
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from bot.paths import DATA
 
 TAGGING = DATA / "tagging"
 SMALL_DICT = TAGGING / "dict.small.txt"
+EXAMPLES = TAGGING / "examples.jsonl"
 OTHER = "其他"
 
 
@@ -57,3 +59,9 @@ def load_lexicon(folder: Path = TAGGING) -> Lexicon:
         userdict=folder / "userdict.txt",
         main_dict=folder / SMALL_DICT.name,
     )
+
+
+def load_examples(path: Path = EXAMPLES) -> list[tuple[str, str]]:
+    """Labelled suggestions shipped with the bot, as (text, topic): the tagger learns from them."""
+    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line)
+    return [(str(r["text"]), str(r["topic"])) for r in rows]

@@ -1,10 +1,16 @@
 """The topic tagger: jieba with a trimmed main dictionary, the domain user dictionary and the
 topic lexicon; no jieba.analyse (its IDF table alone is most of jieba's memory).
 
+A topic's score blends two opinions: the lexicon's (weighted terms, sure about the words it
+lists, blind to the rest) and a Naive Bayes model over characters and their bigrams, trained on
+the lexicon's terms and the labelled examples in `data/tagging/examples.jsonl` (bayes.py), which
+generalises to words nobody listed. Reviewers' topic corrections do both: they add per-term
+weight to the corrected topic and become new training examples, so tagging improves without
+retraining by hand.
+
 Loading runs in a background thread, started as the bot starts, so polling begins at once and
 the first suggestion does not pay for it. Keyword weights come from the dictionary's own word
-frequencies (a rare word says more), so no separate IDF table is needed. Reviewers' topic
-corrections add per-term weight to the corrected topic, so tagging improves without retraining.
+frequencies (a rare word says more), so no separate IDF table is needed.
 """
 
 from __future__ import annotations
@@ -20,19 +26,28 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.tagging.lexicon import OTHER, Lexicon, load_lexicon
+from bot.tagging.bayes import NaiveBayes, features
+from bot.tagging.lexicon import OTHER, Lexicon, load_examples, load_lexicon
 from bot.tagging.similarity import Match, most_similar
 
 log = logging.getLogger(__name__)
 
 MAX_TOPICS = 2
 MAX_KEYWORDS = 5
-MIN_SCORE = 1.0  # below this, nothing in the text points anywhere: 其他
+MIN_SCORE = 1.5  # lexicon evidence 其他 starts with: a text must point somewhere to leave it
 SECOND_RATIO = 0.75  # a second topic needs this share of the first one's score
+# Blending (chosen by cross-validation on the shipped examples, see bench/tagging.py): both
+# opinions become probabilities, the lexicon's via a softmax of its scores.
+LEXICON_SHARE = 0.5
+LEXICON_TEMPERATURE = 1.0
+BAYES_TEMPERATURE = 10.0
 PART_WEIGHT = 0.5  # a lexicon term found inside a longer token counts half
 CHAR_WEIGHT = 0.5  # a known character inside a word the lexicon does not know
 LEXICON_FREQ = 2000  # jieba frequency given to lexicon terms the dictionary lacks
 CORRECTION_STEP = 0.6  # weight one reviewer's correction adds per term
+# A corrected suggestion counts as this many shipped examples: it is a real suggestion of this
+# very site, labelled by its own reviewer, where the shipped ones only imitate such texts.
+CORRECTION_EXAMPLE_WEIGHT = 3.0
 BOOST_LIMIT = 3.0
 OOV_IDF = 9.0  # words the dictionary does not know (jieba's HMM made them): fairly rare
 
@@ -53,8 +68,16 @@ class Correction:
 
 
 class Tagger:
-    def __init__(self, lexicon: Lexicon | None = None) -> None:
+    def __init__(
+        self, lexicon: Lexicon | None = None, examples: Sequence[tuple[str, str]] | None = None
+    ) -> None:
+        """`examples` (text, topic) to learn from; by default the shipped ones."""
         self._lexicon = lexicon
+        self._examples = examples
+        # features of the training examples and their weights: lexicon terms, then suggestions
+        self._base: list[tuple[Counter[str], str, float]] = []
+        self._bayes: NaiveBayes | None = None
+        self._corrections: list[Correction] = []
         self._tokenizer: Any = None
         self._total = 1.0
         self._ready = threading.Event()
@@ -93,6 +116,8 @@ class Tagger:
             self._lexicon = lexicon
             self._total = float(tk.total)
             self._tokenizer = tk
+            examples = self._examples if self._examples is not None else load_examples()
+            self._train(examples)
             self.load_seconds = time.perf_counter() - began
             log.info("tagging ready in %.2f s", self.load_seconds)
         except BaseException as exc:  # reported to every caller instead of hanging them
@@ -134,7 +159,11 @@ class Tagger:
     def tokens(self, text: str) -> list[str]:
         """Content tokens of `text`: no punctuation, no stop words, lexicon single chars kept."""
         self.wait()
-        lex = self.lexicon
+        return self._tokens(text)
+
+    def _tokens(self, text: str) -> list[str]:
+        lex = self._lexicon
+        assert lex is not None
         out = []
         for tok in self._tokenizer.lcut(normalize(text)):
             tok = tok.strip()
@@ -179,18 +208,34 @@ class Tagger:
             found[topic] = found.get(topic, 0.0) + w
         return found
 
+    def blend(
+        self,
+        tokens: Sequence[str],
+        *,
+        share: float = LEXICON_SHARE,
+        lexicon_temperature: float = LEXICON_TEMPERATURE,
+        bayes_temperature: float = BAYES_TEMPERATURE,
+    ) -> dict[str, float]:
+        """Each topic's probability: the lexicon's and the learned model's opinions blended."""
+        lex_scores = self.scores(tokens)
+        lex_scores[OTHER] = lex_scores.get(OTHER, 0.0) + MIN_SCORE
+        top = max(lex_scores.values())
+        exp = {t: math.exp((v - top) / lexicon_temperature) for t, v in lex_scores.items()}
+        total = sum(exp.values())
+        assert self._bayes is not None
+        learned = self._bayes.posterior(features(tokens), bayes_temperature)
+        return {t: share * exp[t] / total + (1 - share) * learned[t] for t in lex_scores}
+
     def choose(self, scores: dict[str, float]) -> tuple[str, ...]:
         order = {t: i for i, t in enumerate(self.lexicon.topics)}
-        ranked = sorted((t for t in scores if t != OTHER), key=lambda t: (-scores[t], order[t]))
-        if not ranked or scores[ranked[0]] < MIN_SCORE:
+        ranked = sorted(scores, key=lambda t: (-scores[t], order[t]))
+        if not ranked or ranked[0] == OTHER:
             return (OTHER,)
         best = scores[ranked[0]]
         chosen = [ranked[0]]
         for t in ranked[1:MAX_TOPICS]:
-            if scores[t] >= MIN_SCORE and scores[t] >= SECOND_RATIO * best:
+            if t != OTHER and scores[t] >= SECOND_RATIO * best:
                 chosen.append(t)
-        if scores.get(OTHER, 0.0) > best:
-            return (OTHER,)
         return tuple(chosen)
 
     def keywords(self, tokens: Sequence[str]) -> tuple[str, ...]:
@@ -208,7 +253,7 @@ class Tagger:
 
     def tag(self, text: str) -> TagResult:
         toks = self.tokens(text)
-        scores = self.scores(toks)
+        scores = self.blend(toks)
         return TagResult(self.choose(scores), self.keywords(toks), tuple(toks), scores)
 
     async def atag(self, text: str) -> TagResult:
@@ -226,8 +271,47 @@ class Tagger:
 
     # ------------------------------------------------------------------ corrections
 
+    def train(self, examples: Iterable[tuple[str, str]]) -> None:
+        """Learn from these (text, topic) examples instead of the current ones; corrections
+        learnt so far are kept."""
+        self.wait()
+        self._train(examples)
+
+    def _train(self, examples: Iterable[tuple[str, str]]) -> None:
+        lex = self._lexicon
+        assert lex is not None
+        # A term of weight 3 counts as much as one suggestion per weight point (cross-validated).
+        self._base = [
+            (features([term]), topic, weight)
+            for term, table in lex.weights.items()
+            for topic, weight in table.items()
+            if weight > 0
+        ]
+        self._base += [(features(self._tokens(text)), topic, 1.0) for text, topic in examples]
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        assert self._lexicon is not None
+        bayes = NaiveBayes(self._lexicon.topics)
+        for feats, topic, weight in self._base:
+            bayes.add(feats, topic, weight)
+        self._bayes = bayes
+        for c in self._corrections:
+            self._add_example(c)
+
+    def _add_example(self, correction: Correction) -> None:
+        """A corrected text is one more example, shared between its new topics."""
+        assert self._bayes is not None
+        feats = features(correction.tokens)
+        for topic in correction.new:
+            self._bayes.add(feats, topic, CORRECTION_EXAMPLE_WEIGHT / len(correction.new))
+
     def learn(self, correction: Correction) -> None:
-        """A reviewer moved a text from `old` to `new` topics: its terms lean to `new`."""
+        """A reviewer moved a text from `old` to `new` topics: its terms lean to `new`, and the
+        text becomes a training example of `new`."""
+        self.wait()
+        self._corrections.append(correction)
+        self._add_example(correction)
         added = [t for t in correction.new if t not in correction.old and t != OTHER]
         removed = [t for t in correction.old if t not in correction.new and t != OTHER]
         for tok in set(correction.tokens):
@@ -238,7 +322,11 @@ class Tagger:
                 table[topic] = max(-BOOST_LIMIT, table.get(topic, 0.0) - CORRECTION_STEP / 2)
 
     def learn_all(self, corrections: Iterable[Correction]) -> None:
+        """Replace everything learnt from corrections with these."""
+        self.wait()
         self.boosts = {}
+        self._corrections = []
+        self._rebuild()
         for c in corrections:
             self.learn(c)
 
