@@ -41,6 +41,9 @@ FETCH = 2000  # rows the planner looks at per read: one per chat, in order
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
+PRIVATE_BURST = 3
+
+
 class Sender:
     def __init__(self, outbox: Outbox, bot: Bot, flood: FloodController) -> None:
         self.outbox = outbox
@@ -52,9 +55,14 @@ class Sender:
         self.progress_every = 3 * flood.limits.private_period
         # A process that just started cannot know what its predecessor sent in the last
         # moment (Telegram still counts it): bulk traffic waits out the global and private
-        # windows first. Replies to people are not held back.
+        # windows first. Replies to people are not held back. Telegram lets a private chat
+        # have a short burst (a few messages within a few seconds), so "the private window"
+        # is three of our one-per-period slots: a predecessor killed right after a burst to
+        # one chat must not push a fresh process into a 429 there.
         lim = flood.limits
-        self.cooldown = max(lim.global_period, lim.private_period) * (1 + lim.margin)
+        self.cooldown = max(lim.global_period, PRIVATE_BURST * lim.private_period) * (
+            1 + lim.margin
+        )
         self._wake = asyncio.Event()
         self._results_ready = asyncio.Event()
         self._progress_ready = asyncio.Event()
