@@ -71,9 +71,10 @@ async def notify(
     await context.svc.outbox.enqueue([message])
 
 
-async def alert_admins(context: BanzuContext, key: str, /, **values: object) -> None:
-    """A one-line notice to every admin who can be reached privately."""
+async def alert_admins(context: BanzuContext, key: str, /, *, once: str, **values: object) -> None:
+    """A one-line notice to every admin who can be reached privately, through the outbox;
+    `once` names the event, so the same event is never announced twice."""
     svc = context.svc
-    for admin in await svc.people.admin_user_ids(svc.settings.admins):
-        if await svc.people.private_ok(admin):
-            await send(context, admin, svc.texts.get(key, **values))
+    text = svc.texts.get(key, **values)
+    for admin in await svc.people.reachable_admins(svc.settings.admins):
+        await notify(context, admin, text, purpose="alert", key=f"alert:{once}:{admin}")

@@ -39,10 +39,14 @@ async def _alert(context: BanzuContext, update: object, error: BaseException | N
     update_id = update.update_id if isinstance(update, Update) else "-"
     try:
         await alert_admins(
-            context, "common.admin_error", update_id=update_id, error=f"{kind}: {error}"[:300]
+            context,
+            "common.admin_error",
+            once=f"error:{kind}:{update_id}",
+            update_id=update_id,
+            error=f"{kind}: {error}"[:300],
         )
-    except TelegramError:
-        log.warning("could not alert admins")
+    except Exception:  # the error handler must not fail too (the database may be the cause)
+        log.exception("could not alert admins")
 
 
 def _describe(update: object) -> str:

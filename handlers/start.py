@@ -96,6 +96,7 @@ async def _taken(update: Update, context: BanzuContext, number: str, holder: Per
     await alert_admins(
         context,
         "start.taken_admin",
+        once=f"taken:{holder.employee_no}:{update.effective_user.id}:{update.update_id}",
         number=number,
         name=holder.name,
         team=holder.team_name,

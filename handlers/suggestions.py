@@ -728,10 +728,9 @@ async def summary_job(context: BanzuContext) -> None:
         )
         if built.empty:
             continue  # nothing happened in that period: recorded, not sent
-        for admin in await svc.people.admin_user_ids(svc.settings.admins):
-            if await svc.people.private_ok(admin):
-                # Files cannot go through the outbox (it sends file_ids): direct, as bulk.
-                await _send_report(context, admin, built, Priority.BULK)
+        for admin in await svc.people.reachable_admins(svc.settings.admins):
+            # Files cannot go through the outbox (it sends file_ids): direct, as bulk.
+            await _send_report(context, admin, built, Priority.BULK)
 
 
 def register(app: BanzuApp) -> None:

@@ -255,8 +255,7 @@ class ScheduleRunner:
     # ------------------------------------------------------------ 3. report
 
     async def _admins(self, svc: Services) -> list[int]:
-        ids = await svc.people.admin_user_ids(svc.settings.admins)
-        return [a for a in ids if await svc.people.private_ok(a)]
+        return await svc.people.reachable_admins(svc.settings.admins)
 
     async def _report_missed(self, svc: Services) -> int:
         missed = await svc.schedules.missed_unreported()

@@ -13,7 +13,7 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.context import BanzuApp, Services
-from bot.demo import settle
+from bot.demo import settle_all
 from bot.emulator import Emulator, EmulatorRequest
 from bot.org_import import read_roster, validate
 from bot.paths import DEMO
@@ -38,7 +38,8 @@ class Harness:
         return self.app.bot_data.services
 
     async def settle(self) -> None:
-        assert await settle(self.emu, self.app), "bot did not go idle"
+        """Until the bot has handled everything, including what it handed to the outbox."""
+        assert await settle_all(self.emu, self.app), "bot did not go idle"
 
     def mark(self) -> int:
         entries = self.emu.transcript()

@@ -191,6 +191,17 @@ class PeopleRepo:
         )
         return sorted(configured | {r[0] for r in rows})
 
+    async def reachable_admins(self, configured: frozenset[int]) -> list[int]:
+        """Admins the bot may write to privately (they wrote to it and did not block it)."""
+        admins = await self.admin_user_ids(configured)
+        if not admins:
+            return []
+        marks = ",".join("?" * len(admins))
+        rows = await self.db.fetchall(
+            f"SELECT user_id FROM tg_users WHERE private_ok = 1 AND user_id IN ({marks})", admins
+        )
+        return sorted(r[0] for r in rows)
+
     async def attempts(self, user_id: int) -> Attempts:
         row = await self.db.fetchone(
             "SELECT failures, locked_until FROM registration_attempts WHERE user_id = ?",
