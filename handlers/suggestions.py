@@ -247,7 +247,7 @@ async def _submit(
         ident.actor.tg_user_id,
         (conv.chat_id, conv.user_id),
     )
-    await svc.conversations.clear(conv.chat_id, conv.user_id)  # the saved draft is gone
+    svc.conversations.drop_cached(conv.chat_id, conv.user_id)  # ended with the save
     if saved is None:
         await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
         return

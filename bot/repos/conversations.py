@@ -15,6 +15,11 @@ from typing import Any
 
 from bot.db import Database
 
+# Ends a conversation inside another repository's transaction, when the end must commit
+# together with the work it finishes (a registration, a saved suggestion); that caller then
+# calls ConversationsRepo.drop_cached. Parameters: (chat_id, user_id).
+END_CONVERSATION_SQL = "DELETE FROM conversations WHERE chat_id = ? AND user_id = ?"
+
 
 @dataclass(frozen=True)
 class Conversation:
@@ -78,8 +83,6 @@ class ConversationsRepo:
         live = await self._cache()
         if (chat_id, user_id) not in live:
             return False
-        await self.db.execute(
-            "DELETE FROM conversations WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
-        )
+        await self.db.execute(END_CONVERSATION_SQL, (chat_id, user_id))
         del live[(chat_id, user_id)]
         return True

@@ -12,6 +12,7 @@ import aiosqlite
 
 from bot.auth import Role
 from bot.db import Database
+from bot.repos.conversations import END_CONVERSATION_SQL
 
 _PERSON_SQL = """
 SELECT m.id, m.employee_no, m.name, m.team_id, t.name AS team_name, t.unit_id,
@@ -170,9 +171,7 @@ class PeopleRepo:
             if cur.rowcount != 1:
                 return False
             conn.execute("DELETE FROM registration_attempts WHERE user_id = ?", (user_id,))
-            conn.execute(
-                "DELETE FROM conversations WHERE chat_id = ? AND user_id = ?", (user_id, user_id)
-            )
+            conn.execute(END_CONVERSATION_SQL, (user_id, user_id))
             conn.execute(
                 "INSERT INTO audit_log(actor, action, subject, detail)"
                 " VALUES (?, 'registration.linked', ?, ?)",

@@ -10,6 +10,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.db import Database
+from bot.repos.conversations import END_CONVERSATION_SQL
 from bot.repos.people import iso, parse_iso
 
 _SELECT = """
@@ -122,9 +123,7 @@ class SuggestionsRepo:
         """Save the suggestion and end the author's conversation in one transaction; None if
         that conversation is already gone (a second press of 提交), so nothing is saved twice."""
         async with self.db.transaction() as tx:
-            async with tx.execute(
-                "DELETE FROM conversations WHERE chat_id = ? AND user_id = ?", conversation
-            ) as cur:
+            async with tx.execute(END_CONVERSATION_SQL, conversation) as cur:
                 if cur.rowcount == 0:
                     return None
             async with tx.execute(
