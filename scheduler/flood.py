@@ -144,7 +144,6 @@ class FloodController(BaseRateLimiter[int]):
         self._interactive_waiting = 0
         self._no_interactive = asyncio.Event()
         self._no_interactive.set()
-        self.retries_after_429 = 0
 
     def _make(self, count: int, period: float) -> Window:
         return Window(count, period, period * self.limits.margin)
@@ -154,11 +153,6 @@ class FloodController(BaseRateLimiter[int]):
 
     async def shutdown(self) -> None:
         return None
-
-    def set_limits(self, limits: FloodLimits) -> None:
-        self.limits = limits
-        self._global = self._make(limits.global_count, limits.global_period)
-        self._chats.clear()
 
     def _window(self, kind: str, key: int | str) -> Window:
         window = self._chats.get(key)
@@ -259,7 +253,6 @@ class FloodController(BaseRateLimiter[int]):
                 seconds = exc.retry_after
                 wait = seconds.total_seconds() if hasattr(seconds, "total_seconds") else seconds
                 self.block(chat_id, float(wait))
-                self.retries_after_429 += 1
                 log.warning("429 for chat %s: holding it %.1fs", chat_id, wait)
                 if attempt == self._max_retries:
                     raise
