@@ -20,6 +20,7 @@ from bot import callbacks
 from bot.auth import Action, Actor, Place, Reach, can, reach
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.repos.conversations import Conversation
+from bot.repos.outbox import OutMessage
 from bot.repos.people import utcnow
 from bot.repos.suggestions import Suggestion
 from bot.services import suggestion_report as report
@@ -39,6 +40,7 @@ NS_REVIEW = "sg"  # a reviewer's card: sg:v1:<id>:<move>:<arg>
 NS_TOPIC = "sgt"  # a reviewer's topic choice: sgt:v1:<id>:<mask>:<index>
 SAVE = 99
 OPEN = 98  # shows the topic buttons without changing anything
+OPEN_CARD = "open"  # sg:v1:<id>:open:0 — a reviewer's notice asks for the card
 MAX_CARDS = 10
 SUMMARY_JOB = "suggestion_summaries"
 
@@ -257,6 +259,7 @@ async def _submit(
     await reply(
         update, context, key, id=saved.id, topics=_topics_text(svc, saved.topics, lang_of(update))
     )
+    await tell_reviewers(context, saved)
 
 
 async def _draft_topics(
@@ -436,6 +439,9 @@ async def review_pressed(update: Update, context: BanzuContext) -> None:
     parsed = callbacks.decode(query.data, NS_REVIEW, 1, 3)
     sid = parsed.int_part(0) if parsed else None
     s = await svc.suggestions.repo.get(sid) if sid is not None else None
+    if parsed is not None and s is not None and parsed.parts[1] == OPEN_CARD:
+        await _open_card(update, context, s)
+        return
     if parsed is None or s is None or parsed.parts[1] not in {m.value for m in Move}:
         await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
         return
@@ -468,6 +474,18 @@ async def review_pressed(update: Update, context: BanzuContext) -> None:
         await _after_move(update, context, s.id)
     else:
         await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+
+
+async def _open_card(update: Update, context: BanzuContext, s: Suggestion) -> None:
+    """The card of one suggestion, from the button of a new-suggestion notice."""
+    query, ident = update.callback_query, await who(update, context)
+    assert query is not None and query.message is not None
+    if not sv.may_review(ident.actor, s):
+        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        return
+    await query.answer()
+    text, markup = await _card(update, context, s)
+    await send(context, query.message.chat.id, text, markup)
 
 
 async def _ask(update: Update, context: BanzuContext, flow: str, s: Suggestion, key: str) -> None:
@@ -589,6 +607,41 @@ async def tell_submitter(context: BanzuContext, s: Suggestion) -> None:
     key = f"sg:{s.id}:{s.state}"
     for tg in [s.author_tg, *await svc.suggestions.repo.credited_tg(s.id)]:
         await notify(context, tg, text, purpose="suggestion", key=f"{key}:{tg}")
+
+
+async def tell_reviewers(context: BanzuContext, s: Suggestion) -> None:
+    """A new suggestion goes to its unit's leaders at once, with a button to its card; when the
+    unit has no leader the bot can write to, to the admins, so no suggestion waits unseen."""
+    svc, lang = context.svc, "zh-CN"
+    reviewers = await svc.people.reachable_unit_leaders(s.unit_id)
+    if not reviewers:
+        reviewers = await svc.people.reachable_admins(svc.settings.admins)
+    text = svc.texts.get(
+        "suggestions.notify.new_for_reviewer",
+        lang,
+        id=s.id,
+        unit=s.unit_name,
+        team=s.team_name,
+        topics=_topics_text(svc, s.topics, lang),
+        text=_short(s.text, 120),
+    )
+    button = InlineKeyboardButton(
+        svc.texts.get("suggestions.btn.open", lang),
+        callback_data=callbacks.encode(NS_REVIEW, 1, s.id, OPEN_CARD, 0),
+    )
+    markup = InlineKeyboardMarkup([[button]]).to_dict()
+    await svc.outbox.enqueue(
+        [
+            OutMessage(
+                tg,
+                text,
+                purpose="suggestion",
+                dedupe_key=f"sg:{s.id}:new:{tg}",
+                reply_markup=markup,
+            )
+            for tg in reviewers
+        ]
+    )
 
 
 async def topic_pressed(update: Update, context: BanzuContext) -> None:

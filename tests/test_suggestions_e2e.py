@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
 from bot.emulator import UploadedFile
 from tests.botfixtures import ADMIN_ID, Harness, build_test_app, start_polling
 
@@ -233,6 +235,44 @@ async def test_workflow_every_step_tells_the_submitter(harness: Harness) -> None
         r[0] for r in await h.svc.db.fetchall("SELECT to_state FROM suggestion_events ORDER BY id")
     ]
     assert states == ["submitted", "under_review", "adopted", "implemented", "rewarded"]
+
+
+async def test_new_suggestion_reaches_its_unit_leader_with_a_card_button(
+    harness: Harness,
+) -> None:
+    h = harness
+    await setup(h, (WORKER, "10003"), (UNIT_LEADER, "10005"), (FAR_UNIT_LEADER, "10018"))
+    await h.say(ADMIN_ID, ADMIN_ID, "/help")  # the admin can be written to, yet is not told
+    mark = h.mark()
+    sid = await submit(h, WORKER, anonymous=True)
+    await settle_all(h)
+    told = h.sent(UNIT_LEADER, mark)
+    assert len(told) == 1 and f"新的合理化建议 #{sid}" in told[0] and "话题：安全" in told[0]
+    assert "陈志强" not in told[0]  # anonymous: the notice names the team only
+    assert h.sent(FAR_UNIT_LEADER, mark) == [] and h.sent(ADMIN_ID, mark) == []
+    # Its button opens the card with the moves; a far unit leader pressing it is refused.
+    notice = last_with_buttons(h, UNIT_LEADER)
+    await h.press(UNIT_LEADER, UNIT_LEADER, int(notice["message_id"]), button_text="查看并处理")
+    card = last_with_buttons(h, UNIT_LEADER)
+    assert f"#{sid}" in str(card["text"]) and "受理" in [b[0] for b in buttons(card)]
+    data = buttons(notice)[0][1]
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data=data)]])
+    forged = await h.app.bot.send_message(FAR_UNIT_LEADER, "x", reply_markup=keyboard)
+    refused = await h.press(FAR_UNIT_LEADER, FAR_UNIT_LEADER, forged.message_id, data=data)
+    assert alerts(refused) == ["你没有权限进行这个操作。"]
+
+
+async def test_new_suggestion_goes_to_admins_when_the_unit_has_no_reviewer(
+    harness: Harness,
+) -> None:
+    h = harness
+    await setup(h, (WORKER, "10003"))
+    await h.say(ADMIN_ID, ADMIN_ID, "/help")
+    mark = h.mark()
+    sid = await submit(h, WORKER)
+    await settle_all(h)
+    told = h.sent(ADMIN_ID, mark)
+    assert len(told) == 1 and f"#{sid}" in told[0] and "陈志强" not in told[0]
 
 
 async def test_reject_needs_reason_and_stale_button(harness: Harness) -> None:

@@ -201,6 +201,18 @@ class PeopleRepo:
         )
         return sorted(r[0] for r in rows)
 
+    async def reachable_unit_leaders(self, unit_id: int) -> list[int]:
+        """The unit's leaders the bot may write to privately."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT m.tg_user_id FROM members m"
+            " JOIN member_roles r ON r.member_id = m.id AND r.role = 'unit_leader'"
+            " JOIN teams t ON t.id = m.team_id"
+            " JOIN tg_users u ON u.user_id = m.tg_user_id AND u.private_ok = 1"
+            " WHERE t.unit_id = ? AND m.active = 1",
+            (unit_id,),
+        )
+        return sorted(r[0] for r in rows)
+
     async def attempts(self, user_id: int) -> Attempts:
         row = await self.db.fetchone(
             "SELECT failures, locked_until FROM registration_attempts WHERE user_id = ?",
