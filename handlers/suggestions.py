@@ -3,7 +3,7 @@ with topics, /review with buttons for reviewers, /mine, on-demand and scheduled 
 
 Workflow and permissions live in `bot.services.suggestions`; messages to anyone other than
 the person acting (the submitter told of a step) go out through the outbox
-(`handlers.common.notify`); scheduled summaries carry files, so they are sent directly as bulk.
+(`handlers.common.notify`), scheduled summaries with their files too.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from bot import callbacks
 from bot.auth import Action, Actor, Place, Reach, can, reach
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.repos.conversations import Conversation
-from bot.repos.outbox import OutMessage
+from bot.repos.outbox import OutFile, OutMessage
 from bot.repos.people import utcnow
 from bot.repos.suggestions import Suggestion
 from bot.services import suggestion_report as report
@@ -762,13 +762,14 @@ async def _send_report(
 
 
 async def summary_job(context: BanzuContext) -> None:
-    """Monthly and quarterly summaries to admins, each period once (recorded before sending)."""
+    """Monthly and quarterly summaries to admins, each period once: the period is recorded and
+    its messages (text, PNG, XLSX) handed to the outbox in one transaction."""
     svc = context.svc
     now = utcnow()
     for kind in report.due_kinds(now, svc.settings.tz):
         start, end = report.period_bounds(kind, now, svc.settings.tz, current=False)
         key = report.period_key(kind, start, svc.settings.tz)
-        if not await svc.suggestions.repo.claim_summary(key, now):
+        if await svc.suggestions.repo.summary_sent(key):
             continue
         built = await report.build(
             svc.suggestions.repo,
@@ -779,11 +780,25 @@ async def summary_job(context: BanzuContext) -> None:
             svc.settings.tz,
             None,
         )
-        if built.empty:
-            continue  # nothing happened in that period: recorded, not sent
-        for admin in await svc.people.reachable_admins(svc.settings.admins):
-            # Files cannot go through the outbox (it sends file_ids): direct, as bulk.
-            await _send_report(context, admin, built, Priority.BULK)
+        admins = [] if built.empty else await svc.people.reachable_admins(svc.settings.admins)
+        # An empty period is recorded, not sent.
+        if await svc.suggestions.repo.claim_summary(key, now, _summary_rows(built, key, admins)):
+            svc.outbox.wake()
+
+
+def _summary_rows(built: report.Report, key: str, admins: list[int]) -> list[OutMessage]:
+    png = OutFile(built.stem + ".png", built.png)
+    xlsx = OutFile(built.stem + ".xlsx", built.xlsx)
+    rows = []
+    for admin in admins:
+        base = f"sgsum:{key}:{admin}"
+        rows += [
+            OutMessage(admin, piece, purpose="summary", dedupe_key=f"{base}:text:{n}")
+            for n, piece in enumerate(split_text(built.text))
+        ]
+        rows.append(OutMessage(admin, "", "summary", f"{base}:png", kind="photo", file=png))
+        rows.append(OutMessage(admin, "", "summary", f"{base}:xlsx", kind="document", file=xlsx))
+    return rows
 
 
 def register(app: BanzuApp) -> None:

@@ -14,7 +14,9 @@ Using it (any feature)
     # inside `svc.db.write(fn)`: OutboxRepo.enqueue_sync(conn, messages), then svc.outbox.wake()
 
 - `text` is HTML (escape what people typed); `kind` "photo"/"document" sends `media` (a
-  Telegram file_id) with `text` as the caption; `pin` pins it in a group once sent.
+  Telegram file_id) or `file` (an `OutFile` of bytes, stored with the row; enqueue such rows
+  with `enqueue` or `enqueue_sync`, not in a caller's `tx`) with `text` as the caption;
+  `pin` pins it in a group once sent.
 - `dedupe_key` is unique for all time: enqueueing a key again is a no-op, so a caller that is
   unsure whether its enqueue committed may simply do it again.
 - `batch` groups rows for progress, cancel and status ("notice:12"); `svc.outbox.listen(purpose,
@@ -68,7 +70,7 @@ from typing import TYPE_CHECKING
 import aiosqlite
 
 from bot.db import Database
-from bot.repos.outbox import OutboxRepo, Outcome, OutMessage, OutRow, StatusLine
+from bot.repos.outbox import OutboxRepo, Outcome, OutFile, OutMessage, OutRow, StatusLine
 from bot.repos.people import PeopleRepo
 
 if TYPE_CHECKING:
@@ -77,7 +79,7 @@ if TYPE_CHECKING:
     from scheduler.flood import FloodController
     from scheduler.sender import Sender
 
-__all__ = ["Listener", "OutMessage", "OutRow", "Outbox", "Outcome", "StatusLine"]
+__all__ = ["Listener", "OutFile", "OutMessage", "OutRow", "Outbox", "Outcome", "StatusLine"]
 
 Listener = Callable[[str], Awaitable[None]]
 

@@ -19,7 +19,7 @@ import math
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import Bot, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -68,6 +68,7 @@ class Sender:
         self._progress_ready = asyncio.Event()
         self._inflight: dict[int, OutRow] = {}  # row id -> row, until its result is committed
         self._inflight_chats: set[int] = set()
+        self._file_locks: dict[int, asyncio.Lock] = {}  # file_ref -> one upload at a time
         self._results: list[tuple[Outcome, OutRow]] = []
         self._dirty = True
         self._enqueued = True
@@ -273,17 +274,35 @@ class Sender:
             "write_timeout": self.outbox.send_timeout,
             "rate_limit_args": Priority.BULK,
         }
-        if row.kind == "photo":
-            return await self.bot.send_photo(
-                row.chat_id, row.media or "", caption=row.text or None, **common
-            )
-        if row.kind == "document":
-            return await self.bot.send_document(
-                row.chat_id, row.media or "", caption=row.text or None, **common
-            )
+        if row.kind in ("photo", "document"):
+            return await self._send_media(row, common)
         return await self.bot.send_message(
             row.chat_id, row.text, link_preview_options=_NO_PREVIEW, **common
         )
+
+    async def _send_media(self, row: OutRow, common: dict[str, Any]) -> Message:
+        if row.file_ref is None:
+            return await self._media_call(row, row.media or "", common)
+        # Rows sharing a file go one at a time until the first upload has given its file_id:
+        # later recipients get the id, not the bytes again.
+        lock = self._file_locks.setdefault(row.file_ref, asyncio.Lock())
+        async with lock:
+            name, stored = await self.repo.file_for_upload(row.file_ref)
+            if isinstance(stored, bytes):
+                sent = await self._media_call(row, InputFile(stored, filename=name), common)
+                found = sent.photo[-1] if sent.photo else sent.document
+                if found is not None:
+                    await self.repo.remember_file_id(row.file_ref, found.file_id)
+                return sent
+        return await self._media_call(row, stored, common)
+
+    async def _media_call(
+        self, row: OutRow, media: str | InputFile, common: dict[str, Any]
+    ) -> Message:
+        caption = row.text or None
+        if row.kind == "photo":
+            return await self.bot.send_photo(row.chat_id, media, caption=caption, **common)
+        return await self.bot.send_document(row.chat_id, media, caption=caption, **common)
 
     async def _pin(self, row_id: int, chat_id: int, message_id: int) -> None:
         error = None
@@ -305,7 +324,7 @@ class Sender:
         done, self._results = self._results, []
         if not done:
             return
-        await self.repo.record([o for o, _ in done])
+        await self.repo.record([o for o, _ in done], files=any(r.file_ref for _, r in done))
         for outcome, row in done:
             self._inflight.pop(row.id, None)
             self._inflight_chats.discard(row.chat_id)

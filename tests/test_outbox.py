@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.repos.outbox import OutMessage
+from bot.repos.outbox import OutFile, OutMessage
 from tests.botfixtures import Harness
 
 GROUPS = [-1002000000000 - i for i in range(6)]
@@ -143,3 +143,24 @@ async def test_interactive_reply_overtakes_a_broadcast(harness: Harness) -> None
     reply_seq = next(e["seq"] for e in later if e["chat_id"] == asker)
     bulk = [e["seq"] for e in later if e["chat_id"] in USERS]
     assert reply_seq < bulk[len(bulk) // 4], "the reply waited behind the broadcast"
+
+
+async def test_files_are_uploaded_once_then_sent_by_file_id_and_dropped(harness: Harness) -> None:
+    h = harness
+    started(h, USERS[:3])
+    png = OutFile("chart.png", b"\x89PNG\r\n\x1a\n" + bytes(64))
+    rows = [OutMessage(chat, "", "test", f"f:{chat}", kind="photo", file=png) for chat in USERS[:3]]
+    assert await h.svc.outbox.enqueue(rows) == 3
+    assert await h.svc.outbox.enqueue(rows) == 0  # known keys: no second copy of the bytes
+    assert await h.svc.db.fetchval("SELECT count(*) FROM outbox_files") == 1
+    await drain(h)
+    photos = [e for e in h.emu.transcript() if e["method"] == "sendPhoto"]
+    assert sorted(int(e["chat_id"]) for e in photos) == USERS[:3]
+    ids = {
+        h.emu.message(int(e["chat_id"]), int(e["message_id"]))["photo"][-1]["file_id"]  # type: ignore[index]
+        for e in photos
+    }
+    assert len(ids) == 1  # one upload; the others reused Telegram's file_id
+    stored = await h.svc.db.fetchone("SELECT data, file_id FROM outbox_files")
+    assert stored is not None and stored["data"] is None and stored["file_id"] in ids
+    assert h.emu.file_bytes(ids.pop()) == png.data

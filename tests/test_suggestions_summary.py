@@ -59,10 +59,14 @@ async def test_scheduled_summary_sent_once_per_period(harness: Harness) -> None:
     sent = h.emu.transcript(chat_id=ADMIN_ID, after_seq=mark)
     assert [e["method"] for e in sent][:3] == ["sendMessage", "sendPhoto", "sendDocument"]
     assert "建议 1 条，采纳率 100%" in str(sent[0]["text"])
+    # Recorded with its rows in one transaction: the files travel in the outbox (a restart
+    # still has them); a second run adds nothing.
+    assert await h.svc.db.fetchval("SELECT count(*) FROM outbox WHERE purpose = 'summary'") == 3
     mark = h.mark()
     await summary_job(Ctx())  # type: ignore[arg-type]
     await h.settle()
     assert h.emu.transcript(chat_id=ADMIN_ID, after_seq=mark) == []
+    assert await h.svc.db.fetchval("SELECT count(*) FROM outbox WHERE purpose = 'summary'") == 3
     doc = next(e for e in sent if e["method"] == "sendDocument")
     message = h.emu.message(ADMIN_ID, int(doc["message_id"]))
     assert message is not None

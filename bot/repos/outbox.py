@@ -21,13 +21,28 @@ STATES = ("pending", "sending", "sent", "undeliverable", "cancelled")
 
 _INSERT = (
     "INSERT INTO outbox(dedupe_key, purpose, batch, chat_id, kind, text, media, reply_markup,"
-    " pin, priority, not_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " pin, priority, not_before, file_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT(dedupe_key) DO NOTHING"
 )
 _ROW = (
-    "SELECT id, chat_id, purpose, batch, kind, text, media, reply_markup, pin, attempts"
-    " FROM outbox o"
+    "SELECT id, chat_id, purpose, batch, kind, text, media, reply_markup, pin, attempts,"
+    " file_ref FROM outbox o"
 )
+# Bytes nobody needs any more: every row that sends the file is finished.
+_DROP_DONE_FILES = (
+    "UPDATE outbox_files SET data = NULL WHERE data IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.file_ref = outbox_files.id"
+    " AND o.state IN ('pending', 'sending'))"
+)
+
+
+@dataclass(frozen=True, eq=False)
+class OutFile:
+    """Bytes to upload with a photo or document row (a report's PNG or XLSX). Rows that share
+    one OutFile object share one stored copy and, after the first upload, its file_id."""
+
+    name: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -46,8 +61,9 @@ class OutMessage:
     pin: bool = False
     priority: int = 0  # higher goes first
     not_before: datetime | None = None
+    file: OutFile | None = None  # instead of `media`, for kind photo / document
 
-    def params(self, now: str) -> tuple[Any, ...]:
+    def params(self, now: str, file_ref: int | None = None) -> tuple[Any, ...]:
         markup = json.dumps(self.reply_markup, ensure_ascii=False) if self.reply_markup else None
         at = iso(self.not_before) if self.not_before else now
         return (
@@ -62,6 +78,7 @@ class OutMessage:
             int(self.pin),
             self.priority,
             at,
+            file_ref,
         )
 
 
@@ -77,13 +94,14 @@ class OutRow:
     reply_markup: dict[str, Any] | None
     pin: bool
     attempts: int
+    file_ref: int | None = None
 
     @classmethod
     def from_row(cls, r: aiosqlite.Row) -> OutRow:
         markup = json.loads(r["reply_markup"]) if r["reply_markup"] else None
         return cls(
             r["id"], r["chat_id"], r["purpose"], r["batch"], r["kind"], r["text"], r["media"],
-            markup, bool(r["pin"]), r["attempts"],
+            markup, bool(r["pin"]), r["attempts"], r["file_ref"],
         )  # fmt: skip
 
 
@@ -117,7 +135,12 @@ class OutboxRepo:
         self, messages: Sequence[OutMessage], tx: aiosqlite.Connection | None = None
     ) -> int:
         """Insert the messages (in `tx` if given, else in a transaction of their own);
-        returns how many were new (a known dedupe_key is skipped)."""
+        returns how many were new (a known dedupe_key is skipped). Messages with files go
+        through `Database.write` (or `enqueue_sync`), not a caller's `tx`."""
+        if any(m.file is not None for m in messages):
+            if tx is not None:
+                raise ValueError("files are enqueued with enqueue_sync inside Database.write")
+            return await self.db.write(lambda conn: self.enqueue_sync(conn, messages))
         now = iso(utcnow())
         rows = [m.params(now) for m in messages]
         if tx is not None:
@@ -129,9 +152,42 @@ class OutboxRepo:
     def enqueue_sync(conn: sqlite3.Connection, messages: Sequence[OutMessage]) -> int:
         """The same inside a `Database.write(fn)` transaction (plain sqlite3)."""
         now = iso(utcnow())
+        refs: dict[int, int] = {}
+        for m in messages:
+            if m.file is not None and id(m.file) not in refs:
+                cur = conn.execute(
+                    "INSERT INTO outbox_files(name, data) VALUES (?, ?)", (m.file.name, m.file.data)
+                )
+                assert cur.lastrowid is not None
+                refs[id(m.file)] = cur.lastrowid
         before = conn.total_changes
-        conn.executemany(_INSERT, [m.params(now) for m in messages])
-        return conn.total_changes - before
+        conn.executemany(
+            _INSERT, [m.params(now, refs[id(m.file)] if m.file else None) for m in messages]
+        )
+        added = conn.total_changes - before
+        if refs:  # every row was known already: its copy of the bytes is not needed
+            marks = ",".join("?" * len(refs))
+            conn.execute(
+                f"DELETE FROM outbox_files WHERE id IN ({marks}) AND NOT EXISTS"
+                " (SELECT 1 FROM outbox o WHERE o.file_ref = outbox_files.id)",
+                list(refs.values()),
+            )
+        return added
+
+    async def file_for_upload(self, file_ref: int) -> tuple[str, str | bytes]:
+        """(name, Telegram file_id) once uploaded, else (name, the bytes)."""
+        row = await self.db.fetchone(
+            "SELECT name, data, file_id FROM outbox_files WHERE id = ?", (file_ref,)
+        )
+        if row is None or (row["file_id"] is None and row["data"] is None):
+            raise LookupError(f"outbox file {file_ref} is gone")
+        return row["name"], row["file_id"] or bytes(row["data"])
+
+    async def remember_file_id(self, file_ref: int, file_id: str) -> None:
+        await self.db.execute(
+            "UPDATE outbox_files SET file_id = ? WHERE id = ? AND file_id IS NULL",
+            (file_id, file_ref),
+        )
 
     # ------------------------------------------------------------ the sender's side
 
@@ -183,8 +239,9 @@ class OutboxRepo:
         ):
             return {int(r[0]) for r in await cur.fetchall()}
 
-    async def record(self, outcomes: Sequence[Outcome]) -> None:
-        """The results of sends, in one transaction (only rows still in `sending`)."""
+    async def record(self, outcomes: Sequence[Outcome], files: bool = False) -> None:
+        """The results of sends, in one transaction (only rows still in `sending`); `files`:
+        some of the rows carried stored bytes, which may now be dropped."""
         now = iso(utcnow())
         async with self.db.transaction() as tx:
             for o in outcomes:
@@ -201,6 +258,8 @@ class OutboxRepo:
                         " WHERE id = ? AND state = 'sending'",
                         (o.state, o.message_id, o.error, now, o.row_id),
                     )
+            if files:
+                await tx.execute(_DROP_DONE_FILES)
 
     async def pins_due(self) -> list[tuple[int, int, int]]:
         """(row id, chat, message id) of sent rows asked to be pinned and not pinned yet."""
@@ -228,7 +287,9 @@ class OutboxRepo:
                 (iso(utcnow()), batch),
             ) as cur,
         ):
-            return cur.rowcount
+            cancelled = cur.rowcount
+            await tx.execute(_DROP_DONE_FILES)
+            return cancelled
 
     async def batch_counts(self, batch: str) -> dict[str, int]:
         rows = await self.db.fetchall(

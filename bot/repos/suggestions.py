@@ -4,6 +4,8 @@ ledger, topic corrections and the record of scheduled summaries."""
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +13,7 @@ import aiosqlite
 
 from bot.db import Database
 from bot.repos.conversations import END_CONVERSATION_SQL
+from bot.repos.outbox import OutboxRepo, OutMessage
 from bot.repos.people import iso, parse_iso
 
 _SELECT = """
@@ -336,13 +339,30 @@ class SuggestionsRepo:
         )
         return [LedgerRow(r[0], r[1], r[2], r[3], r[4], parse_iso(r[5])) for r in rows]
 
-    async def claim_summary(self, period_key: str, at: datetime) -> bool:
-        """Record that the summary of a period is being sent; False if it already was."""
-        added = await self.db.execute_count(
-            "INSERT OR IGNORE INTO suggestion_summaries(period_key, sent_at) VALUES (?, ?)",
-            (period_key, iso(at)),
+    async def summary_sent(self, period_key: str) -> bool:
+        return bool(
+            await self.db.fetchval(
+                "SELECT 1 FROM suggestion_summaries WHERE period_key = ?", (period_key,)
+            )
         )
-        return added == 1
+
+    async def claim_summary(
+        self, period_key: str, at: datetime, messages: Sequence[OutMessage] = ()
+    ) -> bool:
+        """Record that the summary of a period is sent and hand its messages to the outbox, in
+        one transaction: a restart neither repeats nor loses it. False if it already was."""
+
+        def claim(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO suggestion_summaries(period_key, sent_at) VALUES (?, ?)",
+                (period_key, iso(at)),
+            )
+            if cur.rowcount != 1:
+                return False
+            OutboxRepo.enqueue_sync(conn, messages)
+            return True
+
+        return await self.db.write(claim)
 
 
 async def _move(
