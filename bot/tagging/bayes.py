@@ -16,7 +16,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-ALPHA = 0.1  # additive smoothing; small, as most features are seen only a few times
+ALPHA = 0.05  # additive smoothing; small, as most features are seen only a few times
 
 
 def features(tokens: Sequence[str]) -> Counter[str]:

@@ -26,6 +26,8 @@ class Lexicon:
     stopwords: frozenset[str]
     userdict: Path
     main_dict: Path
+    source: Path  # lexicon.toml
+    stopwords_file: Path
 
     def terms(self) -> list[str]:
         return list(self.weights)
@@ -58,6 +60,8 @@ def load_lexicon(folder: Path = TAGGING) -> Lexicon:
         stopwords=stop,
         userdict=folder / "userdict.txt",
         main_dict=folder / SMALL_DICT.name,
+        source=folder / "lexicon.toml",
+        stopwords_file=folder / "stopwords.txt",
     )
 
 
