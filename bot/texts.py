@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,10 @@ class Texts:
         if template is None:
             raise KeyError(f"missing text key: {key}")
         return template.format(**{k: esc(v) for k, v in values.items()}) if values else template
+
+    def join(self, items: Iterable[object], lang: str | None = None, /, kind: str = "list") -> str:
+        """Items joined with the language's separator: "list" (、 / ", ") or "group" (； / "; ")."""
+        return self.get(f"common.sep.{kind}", lang).join(str(i) for i in items)
 
     def has(self, key: str) -> bool:
         return key in self.catalog[self.default]

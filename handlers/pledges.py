@@ -16,7 +16,7 @@ from bot.repos.org import Team
 from bot.repos.people import Person, utcnow
 from bot.services import pledges as pl
 from bot.textsplit import split_text
-from handlers.common import notify, reply, send, tr, who
+from handlers.common import lang_of, notify, reply, send, tr, who
 
 FLOW = "pledge"
 NS_DRAFT = "pl"  # pl:v1:<nonce>:<action>
@@ -277,7 +277,7 @@ async def _teams_overview(
 async def _team_detail(
     update: Update, context: BanzuContext, team_id: int, label: str, year: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    svc = context.svc
+    svc, lang = context.svc, lang_of(update)
     status = await svc.pledges.team_status(svc.people, team_id, year)
     text = tr(
         update,
@@ -287,8 +287,8 @@ async def _team_detail(
         year=year,
         done=len(status.written),
         missing=len(status.missing),
-        written="、".join(p.name for p in status.written) or "—",
-        absent="、".join(p.name for p in status.missing) or "—",
+        written=svc.texts.join((p.name for p in status.written), lang) or "—",
+        absent=svc.texts.join((p.name for p in status.missing), lang) or "—",
     )
     if not status.missing:
         return text, None

@@ -140,7 +140,7 @@ def _leads(update: Update, context: BanzuContext, leads: tuple[int, ...]) -> str
             if n
         )
         out.append(tr(update, context, "schedules.chat.lead_before", value=value))
-    return "、".join(out)
+    return context.svc.texts.join(out, lang_of(update))
 
 
 async def admin_pressed(update: Update, context: BanzuContext) -> None:
@@ -498,7 +498,8 @@ async def _send_status(update: Update, context: BanzuContext, st: ps.Status, cha
         title=prompt.title if prompt else st.prompt_id,
         done=st.done,
         total=st.total,
-        missing=ps.names(st.missing) or tr(update, context, "schedules.preshift.nobody"),
+        missing=context.svc.texts.join((m.name for m in st.missing), lang_of(update))
+        or tr(update, context, "schedules.preshift.nobody"),
     )
     markup = None
     if st.missing:

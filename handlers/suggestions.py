@@ -53,7 +53,7 @@ def _after_command(update: Update) -> str:
 
 
 def _topics_text(svc: Services, topics: tuple[str, ...] | list[str], lang: str) -> str:
-    return "、".join(svc.texts.get(f"suggestions.topic.{t}", lang) for t in topics)
+    return svc.texts.join((svc.texts.get(f"suggestions.topic.{t}", lang) for t in topics), lang)
 
 
 def _state(svc: Services, state: str, lang: str) -> str:
@@ -194,7 +194,7 @@ def _preview_text(update: Update, context: BanzuContext, data: dict[str, object]
         text=data.get("text", ""),
         photos=len(data.get("photos", []) or []),  # type: ignore[arg-type]
         topics=_topics_text(svc, topics, lang),
-        keywords="、".join(keywords) or "—",
+        keywords=svc.texts.join(keywords, lang) or "—",
     )
 
 
@@ -380,7 +380,7 @@ async def _card_text(update: Update, context: BanzuContext, s: Suggestion) -> st
             date=s.created_at.astimezone(svc.settings.tz).strftime("%Y-%m-%d"),
             text=s.text,
             topics=_topics_text(svc, s.topics, lang),
-            keywords="、".join(s.keywords) or "—",
+            keywords=svc.texts.join(s.keywords, lang) or "—",
             photos=len(s.photos),
         )
     ]

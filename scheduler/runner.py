@@ -302,7 +302,7 @@ class ScheduleRunner:
         if not admins or not names:
             return
         text = svc.texts.get(
-            "schedules.msg.unbound_report", count=len(names), teams="、".join(names[:50])
+            "schedules.msg.unbound_report", count=len(names), teams=svc.texts.join(names[:50])
         )
         day = now.astimezone(svc.settings.tz).date().isoformat()
         await svc.outbox.enqueue(

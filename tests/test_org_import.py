@@ -428,3 +428,11 @@ def test_render_summary(texts: Texts) -> None:
     rejected = ImportResult(errors=[RowError(3, "empty_team", "team")])
     assert render_summary(rejected, texts, "zh-CN").splitlines()[1] == "第 3 行：班组为空"
     assert "编码" in render_summary(ImportResult(file_error=FileError("encoding")), texts)
+
+
+def test_lists_are_joined_with_the_language_separator(texts: Texts) -> None:
+    assert texts.join(["张三", "李四"], "zh-CN") == "张三、李四"
+    assert texts.join(["Zhang", "Li"], "en") == "Zhang, Li"
+    assert texts.join(["安全 3", "质量 1"], "zh-CN", kind="group") == "安全 3；质量 1"
+    assert texts.join(["a 3", "b 1"], "en", kind="group") == "a 3; b 1"
+    assert texts.join([], "en") == ""

@@ -158,7 +158,3 @@ async def nudge(
             )
         )
     return plan
-
-
-def names(people: Sequence[MemberRef], sep: str = "、") -> str:
-    return sep.join(p.name for p in people)

@@ -186,13 +186,20 @@ def report_text(report: Report, texts: Texts, lang: str, legend: list[str] | Non
         lines.append(texts.get("attendance.report.more_teams", lang, n=len(ordered) - TEXT_TEAMS))
     absent = [p for p in report.people if p.absent][:TEXT_PEOPLE]
     if absent:
-        names = "、".join(
-            texts.get("attendance.report.person", lang, name=p.name, team=p.team, n=p.absent)
-            for p in absent
+        names = texts.join(
+            (
+                texts.get("attendance.report.person", lang, name=p.name, team=p.team, n=p.absent)
+                for p in absent
+            ),
+            lang,
         )
         lines.append(texts.get("attendance.report.absentees", lang, names=names))
     if legend:
-        lines.append(texts.get("attendance.report.legend", lang, legend="；".join(legend)))
+        lines.append(
+            texts.get(
+                "attendance.report.legend", lang, legend=texts.join(legend, lang, kind="group")
+            )
+        )
     return "\n".join(lines)
 
 

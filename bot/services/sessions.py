@@ -376,7 +376,7 @@ async def summary_text(svc: Services, session: Session, lang: str | None = None)
     for status, key in ((Status.ABSENT, "absent"), (Status.LATE, "late"), (Status.LEAVE, "leave")):
         names = [r.name for r in roster if r.status is status]
         if names:
-            lines.append(t.get(f"attendance.summary.{key}", lang, names="、".join(names)))
+            lines.append(t.get(f"attendance.summary.{key}", lang, names=t.join(names, lang)))
     if counts.absent == 0 and counts.total:
         lines.append(t.get("attendance.summary.none_absent", lang))
     return "\n".join(lines)

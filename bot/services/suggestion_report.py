@@ -227,19 +227,29 @@ def render_text(
             f"{(f'U{i + 1} ' if coded_units else '')}{u} {s.by_unit[u]}"
             for i, u in enumerate(units)
         ]
-        lines.append(g("suggestions.report.by_unit", lang, items="；".join(parts)))
+        lines.append(
+            g("suggestions.report.by_unit", lang, items=texts.join(parts, lang, kind="group"))
+        )
     if s.by_topic:
         parts = [f"{_topic(texts, t, lang)} {n}" for t, n in s.by_topic.most_common()]
-        lines.append(g("suggestions.report.by_topic", lang, items="；".join(parts)))
+        lines.append(
+            g("suggestions.report.by_topic", lang, items=texts.join(parts, lang, kind="group"))
+        )
     if s.by_state:
         parts = [f"{_state(texts, st, lang)} {s.by_state[st]}" for st in STATES if s.by_state[st]]
-        lines.append(g("suggestions.report.by_state", lang, items="；".join(parts)))
+        lines.append(
+            g("suggestions.report.by_state", lang, items=texts.join(parts, lang, kind="group"))
+        )
     if s.by_team:
         parts = [f"{t} {n}" for t, n in s.by_team.most_common(TOP_TEAMS)]
-        lines.append(g("suggestions.report.teams", lang, items="；".join(parts)))
+        lines.append(
+            g("suggestions.report.teams", lang, items=texts.join(parts, lang, kind="group"))
+        )
     if s.rising:
         parts = [f"{k} {before}→{now}" for k, now, before in s.rising]
-        lines.append(g("suggestions.report.rising", lang, items="；".join(parts)))
+        lines.append(
+            g("suggestions.report.rising", lang, items=texts.join(parts, lang, kind="group"))
+        )
     if not s.total:
         lines.append(g("suggestions.report.none", lang))
     return "\n".join(lines)
@@ -346,8 +356,8 @@ def render_xlsx(
                 it.unit_name,
                 it.team_name,
                 g("suggestions.anonymous", lang) if it.anonymous else it.author_name,
-                "、".join(_topic(texts, t, lang) for t in it.topics),
-                "、".join(it.keywords),
+                texts.join((_topic(texts, t, lang) for t in it.topics), lang),
+                texts.join(it.keywords, lang),
                 _state(texts, it.state, lang),
                 it.text,
             ],
