@@ -4,6 +4,7 @@ corrections, /mine, the summary, and a restart in the middle of /suggest."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -342,6 +343,17 @@ async def test_duplicate_merged_and_later_author_credited(harness: Harness) -> N
     assert "已合并" in "\n".join(h.sent(OTHER_WORKER, mark))
     mine = await h.say(OTHER_WORKER, OTHER_WORKER, "/mine")
     assert f"#{first}" in mine[-1] and f"#{second}" in mine[-1]
+    # Rewarded later: the ledger names both people the reward is for.
+    repo = h.svc.suggestions.repo
+    assert await repo.transition(first, ("submitted",), "adopted", ADMIN_ID)
+    assert await repo.transition(first, ("adopted",), "implemented", ADMIN_ID)
+    assert await repo.reward(first, 10, 5000, None, ADMIN_ID, ("implemented",))
+    ledger = await repo.ledger_between(
+        datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+    )
+    assert [(r.suggestion_id, r.team_name, r.people) for r in ledger] == [
+        (first, "蒸发一班", ("陈志强", "赵振磊"))
+    ]
 
 
 async def test_reviewer_topic_correction_is_learnt(harness: Harness) -> None:

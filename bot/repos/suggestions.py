@@ -103,6 +103,11 @@ class LedgerRow:
     note: str | None
     given_by: int
     at: datetime
+    unit_name: str = ""
+    team_name: str = ""
+    # Who the reward is for: the author, then those credited through merged duplicates;
+    # None for a name that was submitted anonymously.
+    people: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -333,11 +338,26 @@ class SuggestionsRepo:
 
     async def ledger_between(self, start: datetime, end: datetime) -> list[LedgerRow]:
         rows = await self.db.fetchall(
-            "SELECT suggestion_id, points, amount_fen, note, given_by, at FROM suggestion_rewards"
-            " WHERE at >= ? AND at < ? ORDER BY id",
+            "SELECT r.suggestion_id, r.points, r.amount_fen, r.note, r.given_by, r.at,"
+            " u.name AS unit_name, t.name AS team_name,"
+            " CASE WHEN s.anonymous THEN NULL ELSE m.name END AS author,"
+            " (SELECT json_group_array(CASE WHEN v.anonymous THEN NULL ELSE cm.name END)"
+            "  FROM suggestion_credits c JOIN members cm ON cm.id = c.member_id"
+            "  LEFT JOIN suggestions v ON v.id = c.via_id"
+            "  WHERE c.suggestion_id = r.suggestion_id) AS credited"
+            " FROM suggestion_rewards r JOIN suggestions s ON s.id = r.suggestion_id"
+            " JOIN members m ON m.id = s.author_member_id"
+            " JOIN teams t ON t.id = s.team_id JOIN units u ON u.id = s.unit_id"
+            " WHERE r.at >= ? AND r.at < ? ORDER BY r.id",
             (iso(start), iso(end)),
         )
-        return [LedgerRow(r[0], r[1], r[2], r[3], r[4], parse_iso(r[5])) for r in rows]
+        return [
+            LedgerRow(
+                r[0], r[1], r[2], r[3], r[4], parse_iso(r[5]), r["unit_name"], r["team_name"],
+                (r["author"], *json.loads(r["credited"] or "[]")),
+            )
+            for r in rows
+        ]  # fmt: skip
 
     async def summary_sent(self, period_key: str) -> bool:
         return bool(

@@ -367,9 +367,14 @@ def render_xlsx(
     led.write_row(
         0,
         0,
-        [g(f"suggestions.report.h_{k}", lang) for k in ("id", "date", "points", "amount")],
+        [
+            g(f"suggestions.report.h_{k}", lang)
+            for k in ("id", "date", "unit", "team", "people", "points", "amount")
+        ],
         bold,
     )
+    led.set_column(4, 4, 30)
+    anonymous = g("suggestions.anonymous", lang)
     for i, r in enumerate(ledger, start=1):
         led.write_row(
             i,
@@ -377,6 +382,9 @@ def render_xlsx(
             [
                 r.suggestion_id,
                 r.at.astimezone(tz).strftime("%Y-%m-%d"),
+                r.unit_name,
+                r.team_name,
+                texts.join((name or anonymous for name in r.people), lang),
                 r.points,
                 r.amount_fen / 100,
             ],
