@@ -61,13 +61,20 @@ async def who(update: Update, context: BanzuContext) -> Identity:
 
 
 async def notify(
-    context: BanzuContext, chat_id: int | None, text: str, *, purpose: str, key: str
+    context: BanzuContext,
+    chat_id: int | None,
+    text: str,
+    *,
+    purpose: str,
+    key: str,
+    markup: InlineKeyboardMarkup | None = None,
 ) -> None:
     """A message to someone other than the person acting: through the outbox (so flood control
     and retries apply), once per `key`. Nobody to tell (no Telegram account) is a no-op."""
     if chat_id is None:
         return
-    message = OutMessage(chat_id, text, purpose=purpose, dedupe_key=key)
+    reply_markup = markup.to_dict() if markup else None
+    message = OutMessage(chat_id, text, purpose=purpose, dedupe_key=key, reply_markup=reply_markup)
     await context.svc.outbox.enqueue([message])
 
 

@@ -591,7 +591,7 @@ async def _after_move(update: Update, context: BanzuContext, sid: int) -> None:
 
 async def tell_submitter(context: BanzuContext, s: Suggestion) -> None:
     svc = context.svc
-    lang = "zh-CN"
+    lang = svc.settings.language
     values: dict[str, object] = {
         "id": s.id,
         "text": _short(s.text),
@@ -612,7 +612,8 @@ async def tell_submitter(context: BanzuContext, s: Suggestion) -> None:
 async def tell_reviewers(context: BanzuContext, s: Suggestion) -> None:
     """A new suggestion goes to its unit's leaders at once, with a button to its card; when the
     unit has no leader the bot can write to, to the admins, so no suggestion waits unseen."""
-    svc, lang = context.svc, "zh-CN"
+    svc = context.svc
+    lang = svc.settings.language  # the reviewer is not the one acting: the site's language
     reviewers = await svc.people.reachable_unit_leaders(s.unit_id)
     if not reviewers:
         reviewers = await svc.people.reachable_admins(svc.settings.admins)
@@ -629,19 +630,11 @@ async def tell_reviewers(context: BanzuContext, s: Suggestion) -> None:
         svc.texts.get("suggestions.btn.open", lang),
         callback_data=callbacks.encode(NS_REVIEW, 1, s.id, OPEN_CARD, 0),
     )
-    markup = InlineKeyboardMarkup([[button]]).to_dict()
-    await svc.outbox.enqueue(
-        [
-            OutMessage(
-                tg,
-                text,
-                purpose="suggestion",
-                dedupe_key=f"sg:{s.id}:new:{tg}",
-                reply_markup=markup,
-            )
-            for tg in reviewers
-        ]
-    )
+    markup = InlineKeyboardMarkup([[button]])
+    for tg in reviewers:
+        await notify(
+            context, tg, text, purpose="suggestion", key=f"sg:{s.id}:new:{tg}", markup=markup
+        )
 
 
 async def topic_pressed(update: Update, context: BanzuContext) -> None:
