@@ -231,3 +231,19 @@ async def _expect(emu: Emulator, body: Body, query: dict[str, str]) -> Any:
 @route("GET", "stats")
 async def _stats(emu: Emulator, body: Body, query: dict[str, str]) -> Any:
     return emu.stats()
+
+
+@route("GET", "clock")
+async def _clock_get(emu: Emulator, body: Body, query: dict[str, str]) -> Any:
+    return {"now": emu.now(), "offset": emu.clock_offset}
+
+
+@route("POST", "clock")
+async def _clock(emu: Emulator, body: Body, query: dict[str, str]) -> Any:
+    """Move Telegram's time: ``{"advance": seconds}`` or ``{"now": unix_time}`` (forward only)."""
+    if "now" in body:
+        target = float(_field(body, "now", (int, float)))
+        emu.advance_clock(target - emu.now())
+    else:
+        emu.advance_clock(float(_field(body, "advance", (int, float))))
+    return {"now": emu.now(), "offset": emu.clock_offset}

@@ -32,7 +32,9 @@ class Emulator:
     """An offline Telegram for one bot: Bot API calls in, updates and answers out.
 
     All state lives on the instance. ``clock`` gives Telegram's time (message dates, flood
-    windows) so tests can drive it; idleness (``wait_idle``) uses the real monotonic clock.
+    windows, the 15 s callback and 48 h delete windows) so tests can drive it; on top of it
+    ``advance_clock`` (``POST /_emu/clock``) moves the emulated time forward, which also works
+    over HTTP. Idleness (``wait_idle``) uses the real monotonic clock.
     """
 
     def __init__(
@@ -53,6 +55,7 @@ class Emulator:
         self.clock = clock
         self.privacy_mode = privacy_mode
         self.spec = spec or load_spec()
+        self.clock_offset = 0.0
         self.reset()
 
     # ================================================================== Bot API
@@ -106,7 +109,7 @@ class Emulator:
             result = await call_method(st, handler, call)
         except ApiError as exc:
             if exc.violation:
-                self._violation(name, "bad_request", exc.description, params)
+                self._violation(name, exc.rule or "bad_request", exc.description, params)
             return exc.code, exc.body()
         try:
             self.spec.check(spec_method.returns, result, f"result of {name}")
@@ -152,7 +155,8 @@ class Emulator:
         """Empty Telegram: no users, chats, updates, stats, faults; default flood limits."""
         old = getattr(self, "state", None)
         bot = User(self.bot_id, self.bot_name, username=self.bot_username, is_bot=True)
-        self.state = State(self.spec, bot, self.clock, self.privacy_mode)
+        self.clock_offset = 0.0
+        self.state = State(self.spec, bot, self.now, self.privacy_mode)
         if old is not None:
             for waiter in old.waiters:  # release long polls on the old world
                 if not waiter.done():
@@ -162,6 +166,17 @@ class Emulator:
         self._expected_violations = 0
         self._busy = 0
         self._last_activity = monotonic()
+
+    def now(self) -> float:
+        """Telegram's time: the injected clock plus every ``advance_clock``."""
+        return self.clock() + self.clock_offset
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the emulated time forward (never back: Telegram's dates only grow); new now."""
+        if not seconds >= 0:
+            raise ControlError("seconds must be a number >= 0: the clock never goes back")
+        self.clock_offset += seconds
+        return self.now()
 
     def add_user(
         self,
@@ -274,6 +289,7 @@ class Emulator:
             "pending_updates": self.state.pending(),
             "faults_injected": s.faults,
             "emulator_bugs": list(s.bugs),
+            "callback_answers_late": s.late_answers,
         }
 
     def expect_429(self, n: int = 1) -> None:

@@ -10,7 +10,8 @@ class ApiError(Exception):
 
     ``violation`` marks errors that can only come from a bug in the calling bot (the request
     breaks the published spec), as opposed to errors a correct bot must expect at run time
-    (message not found, blocked by the user, flood limits ...).
+    (message not found, blocked by the user, flood limits ...). ``rule`` names the rule of
+    ``bot/emulator/README.md`` that refused the call; it becomes the violation's ``kind``.
     """
 
     def __init__(
@@ -20,8 +21,10 @@ class ApiError(Exception):
         *,
         retry_after: int | None = None,
         violation: bool = False,
+        rule: str | None = None,
     ) -> None:
         super().__init__(description)
+        self.rule = rule
         self.code = code
         self.description = description
         self.retry_after = retry_after
@@ -38,12 +41,19 @@ class ApiError(Exception):
         return body
 
 
-def bad_request(detail: str, *, violation: bool = False) -> ApiError:
-    return ApiError(400, f"Bad Request: {detail}", violation=violation)
+def bad_request(detail: str, *, violation: bool = False, rule: str | None = None) -> ApiError:
+    return ApiError(
+        400, f"Bad Request: {detail}", violation=violation or rule is not None, rule=rule
+    )
 
 
-def forbidden(detail: str) -> ApiError:
-    return ApiError(403, f"Forbidden: {detail}")
+def forbidden(detail: str, *, rule: str | None = None) -> ApiError:
+    return ApiError(403, f"Forbidden: {detail}", violation=rule is not None, rule=rule)
+
+
+def refuse(detail: str, rule: str) -> ApiError:
+    """A 400 Telegram sends for a rule a correct bot keeps: counted as a spec violation."""
+    return bad_request(detail, rule=rule)
 
 
 class ControlError(Exception):

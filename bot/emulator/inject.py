@@ -7,7 +7,7 @@ from typing import Any
 
 from .errors import ControlError
 from .methods import member_json
-from .state import JSON, Chat, State, User
+from .state import JSON, CallbackQuery, Chat, State, User
 from .wire import UploadedFile
 
 ACTIVE = ("creator", "administrator", "member", "restricted")
@@ -261,7 +261,7 @@ def press(
         "chat_instance": str(abs(chat_id) * 7919 % 10**12),
         "data": callback_data,
     }
-    st.callbacks[query_id] = False
+    st.callbacks[query_id] = CallbackQuery(st.clock())
     return {"update_id": st.push_update("callback_query", query), "callback_query_id": query_id}
 
 

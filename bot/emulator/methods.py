@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import bad_request
+from .errors import bad_request, refuse
 from .state import JSON, Chat, Message, Poll, State, StoredFile, default_object
 from .wire import UploadedFile
 
@@ -22,6 +22,12 @@ NOT_MODIFIED = (
     "the same as a current content and reply markup of the message"
 )
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
+# Telegram's servers drop a callback query's answer slot about 15 s after the press; the
+# answer then fails with QUERY_ID_INVALID, which the Bot API server words as QUERY_TOO_OLD.
+CALLBACK_ANSWER_SECONDS = 15.0
+# MessagesManager::can_delete_channel_message / can_revoke_message: bots can't delete (for
+# everyone) messages older than 2 days.
+BOT_DELETE_SECONDS = 2 * 86400
 
 
 @dataclass(slots=True)
@@ -98,6 +104,8 @@ def send(st: State, call: Call, chat: Chat, content: JSON, text: str | None = No
     if markup is not None:
         content["reply_markup"] = markup
     msg = st.add_message(chat, st.bot, content, reply_to=reply_to)
+    other = call.params.get("reply_markup")
+    msg.reply_keyboard = isinstance(other, dict) and "inline_keyboard" not in other
     st.record(call.method, chat.id, msg.message_id, call.params, text=text, reply_markup=markup)
     return msg.data
 
@@ -115,6 +123,10 @@ def editable(st: State, call: Call, what: str = "edit") -> tuple[Chat, Message]:
         raise bad_request(f"message to {what} not found")
     if not msg.by_bot:
         raise bad_request(f"message can't be {'edited' if what == 'edit' else what + 'ed'}")
+    if msg.reply_keyboard:
+        # MessagesManager::can_edit_message: a message sent with a reply keyboard (or one
+        # that removed it) is never editable. Bots' own messages have no edit time limit.
+        raise refuse("message can't be edited", "edit_reply_keyboard_message")
     return chat, msg
 
 
@@ -486,20 +498,34 @@ def delete_messages(st: State, call: Call) -> bool:
 
 
 def delete_one(st: State, chat: Chat, message_id: int) -> None:
+    """MessagesManager::delete_messages for a bot: can_delete_message, then can_revoke_message."""
     msg = chat.messages.get(message_id)
     if msg is None:
         raise bad_request("message to delete not found")
-    if not msg.by_bot and not st.bot_is_admin(chat):
-        raise bad_request("message can't be deleted")
+    too_old = st.clock() >= msg.data["date"] + BOT_DELETE_SECONDS
+    if chat.type == "supergroup":  # can_delete_channel_message
+        if too_old:
+            raise refuse("message can't be deleted", "delete_after_48h")
+        if not msg.by_bot and not st.bot_is_admin(chat):
+            raise bad_request("message can't be deleted")
+    else:  # basic groups and private chats: can_revoke_message
+        if too_old:
+            raise refuse("message can't be deleted for everyone", "delete_after_48h")
+        if chat.type == "group" and not msg.by_bot and not st.bot_is_admin(chat):
+            raise bad_request("message can't be deleted for everyone")
     del chat.messages[message_id]
 
 
 @method("answerCallbackQuery")
 def answer_callback_query(st: State, call: Call) -> bool:
-    query_id = call.params["callback_query_id"]
-    if st.callbacks.get(query_id, True):
+    query = st.callbacks.get(call.params["callback_query_id"])
+    if query is None or query.answered:
         raise bad_request(QUERY_TOO_OLD)
-    st.callbacks[query_id] = True
+    if st.clock() - query.pressed_at > CALLBACK_ANSWER_SECONDS:
+        st.stats.late_answers += 1
+        query.answered = True
+        raise refuse(QUERY_TOO_OLD, "callback_answer_after_15s")
+    query.answered = True
     st.record(call.method, None, None, call.params, text=call.params.get("text"))
     return True
 

@@ -50,6 +50,7 @@ class Message:
     message_id: int
     by_bot: bool
     data: JSON  # the Message object as Telegram would return it now
+    reply_keyboard: bool = False  # sent with a reply keyboard / remove / force reply
 
 
 @dataclass(slots=True)
@@ -89,6 +90,13 @@ class Stats:
     faults: int = 0
     violations: list[JSON] = field(default_factory=list)
     bugs: list[str] = field(default_factory=list)
+    late_answers: int = 0  # answerCallbackQuery calls after CALLBACK_ANSWER_SECONDS
+
+
+@dataclass(slots=True)
+class CallbackQuery:
+    pressed_at: float  # on the emulated clock
+    answered: bool = False
 
 
 class State:
@@ -107,7 +115,7 @@ class State:
         self.chats: dict[int, Chat] = {}
         self.polls: dict[str, Poll] = {}
         self.files: dict[str, StoredFile] = {}
-        self.callbacks: dict[str, bool] = {}  # callback query id -> answered
+        self.callbacks: dict[str, CallbackQuery] = {}
         self.commands: dict[tuple[str, str], list[JSON]] = {}
         self.transcript: list[JSON] = []
         self.updates: list[JSON] = []

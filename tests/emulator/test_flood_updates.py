@@ -195,6 +195,7 @@ async def test_reset_empties_everything(world: Emulator, api: Api) -> None:
         "pending_updates": 0,
         "faults_injected": 0,
         "emulator_bugs": [],
+        "callback_answers_late": 0,
     }
     assert world.transcript() == [] and world.state.chats == {}
     assert world.state.flood.enforce

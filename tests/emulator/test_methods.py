@@ -249,7 +249,7 @@ async def test_edit_delete_and_message_state(world: Emulator, api: Api) -> None:
     _, body = await api("editMessageText", chat_id=GROUP, message_id=user_msg, text="x")
     assert body["description"] == "Bad Request: message can't be edited"
     _, body = await api("deleteMessage", chat_id=GROUP, message_id=user_msg)
-    assert body["description"] == "Bad Request: message can't be deleted"
+    assert body["description"] == "Bad Request: message can't be deleted for everyone"
     assert (await api("deleteMessage", chat_id=GROUP, message_id=mid))[0] == 200
     assert world.message(GROUP, mid) is None
     _, body = await api("deleteMessage", chat_id=GROUP, message_id=mid)
