@@ -1,0 +1,1 @@
+"""Texts and keyboards, built from data/texts, used by handlers and jobs alike."""
