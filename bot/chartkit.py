@@ -92,6 +92,7 @@ def bar_chart(
     limit: float | None = None,
     horizontal: bool = False,
     color: str = BLUE,
+    empty: str = "—",
 ) -> BarContainer:
     """Bars with their values written on them and the value axis labelled with its unit.
     A value of None draws no bar but still shows "—" (a team with nothing to count)."""
@@ -113,5 +114,5 @@ def bar_chart(
         ax.set_ylabel(value_label)
         top = max([h for h in heights if h] or [1.0])
         ax.set_ylim(0, (limit or top) * 1.15)
-    label_bars(ax, bars, values, fmt)
+    label_bars(ax, bars, values, fmt, empty=empty)
     return bars

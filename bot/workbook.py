@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from io import BytesIO
 from pathlib import Path
 from typing import Any, Literal
@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 import xlsxwriter
 
-Kind = Literal["text", "int", "number", "money", "percent", "date", "datetime"]
+Kind = Literal["text", "int", "number", "money", "percent", "date", "datetime", "time"]
 
 OPTIONS = {
     "strings_to_formulas": False,
@@ -41,11 +41,15 @@ _NUM_FORMATS: dict[str, str] = {
     "percent": "0.0%",
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm",
+    "time": "hh:mm",
 }
-_MIN_WIDTH = {"date": 11.0, "datetime": 17.0, "percent": 8.0, "money": 10.0}
+_MIN_WIDTH = {"date": 11.0, "datetime": 17.0, "time": 6.0, "percent": 8.0, "money": 10.0}
 _MAX_WIDTH = 60.0
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 TITLE_ROW, SCOPE_ROW, HEADER_ROW = 0, 1, 2
+# Column widths follow the first rows only: measuring every cell of a 200,000-row detail
+# sheet would cost more than writing it.
+FIT_ROWS = 500
 
 
 @dataclass(frozen=True)
@@ -81,8 +85,9 @@ class Sheet:
         if len(values) > len(self.columns):
             raise ValueError(f"{len(values)} values for {len(self.columns)} columns")
         r = self._next
+        fit = r <= HEADER_ROW + FIT_ROWS
         for c, (col, value) in enumerate(zip(self.columns, values, strict=False)):
-            self._cell(r, c, col, value, bold)
+            self._cell(r, c, col, value, bold, fit)
         self._next += 1
         self._data_end = r
         return r
@@ -98,7 +103,7 @@ class Sheet:
         self._ws.write_string(self._next, 0, text, self._book.fmt("note"))
         self._next += 1
 
-    def _cell(self, r: int, c: int, col: Col, value: object, bold: bool) -> None:
+    def _cell(self, r: int, c: int, col: Col, value: object, bold: bool, fit: bool) -> None:
         ws, book = self._ws, self._book
         if value is None:
             ws.write_blank(r, c, None, book.fmt(col.kind, bold))
@@ -106,10 +111,13 @@ class Sheet:
         if isinstance(value, str) or col.kind == "text":
             text = str(value)
             ws.write_string(r, c, text, book.fmt("text", bold))
-            self._fit(c, text_width(text))
+            if fit:
+                self._fit(c, text_width(text))
             return
-        if col.kind in ("date", "datetime"):
-            if isinstance(value, datetime):
+        if col.kind in ("date", "datetime", "time"):
+            if isinstance(value, time):
+                ws.write_datetime(r, c, value, book.fmt(col.kind, bold))
+            elif isinstance(value, datetime):
                 when = value.astimezone(book.tz) if value.tzinfo else value
                 ws.write_datetime(r, c, when.replace(tzinfo=None), book.fmt(col.kind, bold))
             elif isinstance(value, date):
@@ -120,7 +128,8 @@ class Sheet:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise TypeError(f"column {col.header!r} wants a number, got {value!r}")
         ws.write_number(r, c, value, book.fmt(col.kind, bold))
-        self._fit(c, text_width(f"{value:,}") + (2 if col.kind == "percent" else 0))
+        if fit:
+            self._fit(c, text_width(f"{value:,}") + (2 if col.kind == "percent" else 0))
 
     def _fit(self, c: int, width: float) -> None:
         if width > self._widths[c]:
