@@ -15,7 +15,13 @@ import pytest
 from bot.tag_cli import tag_lines
 from bot.tagging import OTHER, Correction, Tagger, load_lexicon
 from bot.tagging.compiled import load_tokens
-from bot.tagging.lexicon import load_examples
+from bot.tagging.lexicon import (
+    REAL_DEV,
+    REAL_HELD_OUT,
+    load_examples,
+    load_real,
+    load_real_examples,
+)
 from bot.tagging.similarity import cosine, vector
 
 DEV_SET = Path(__file__).parent / "data" / "suggestions_dev.jsonl"
@@ -166,6 +172,47 @@ def test_precut_examples_are_current() -> None:
     `python -m bot.tagging.cut_examples`); a stale file would only be ignored, and slower."""
     lex = load_lexicon()
     cached = load_tokens(lex)
-    assert set(cached) == {text for text, _ in load_examples()}, "stale: run cut_examples"
-    fresh = Tagger(lex, examples=[])
+    wanted = {text for text, _ in [*load_examples(), *load_real_examples()]}
+    assert set(cached) == wanted, "stale: run cut_examples"
+    fresh = Tagger(lex, examples=[], real=[])
     assert all(cached[text] == fresh.tokens(text) for text in cached)
+
+
+def _bigrams(text: str) -> set[str]:
+    letters = "".join(c for c in text if c.isalnum())
+    return {letters[i : i + 2] for i in range(len(letters) - 1)}
+
+
+def test_real_sets_are_cited_labelled_and_split_by_source() -> None:
+    """Every real suggestion names its source and has topics of the rules; no source is on
+    both sides of the split, and the tagger learns from the dev side only."""
+    topics = set(load_lexicon().topics)
+    dev, held = load_real(REAL_DEV), load_real(REAL_HELD_OUT)
+    assert len(dev) >= 100 and len(held) >= 50
+    for row in (*dev, *held):
+        assert row["source"] and row["title"] and row["text"]
+        labels = row["topics"]
+        assert isinstance(labels, list) and 1 <= len(labels) <= 2 and set(labels) <= topics
+    assert not {r["source"] for r in dev} & {r["source"] for r in held}
+    learnt = {text for text, _ in load_real_examples()}
+    assert learnt == {str(r["text"]) for r in dev}
+    assert not learnt & {str(r["text"]) for r in held}
+
+
+def test_no_training_text_is_a_near_copy_of_a_held_out_one() -> None:
+    training = [text for text, _ in [*load_examples(), *load_real_examples()]]
+    grams = [_bigrams(t) for t in training]
+    for row in load_real(REAL_HELD_OUT):
+        held = _bigrams(str(row["text"]))
+        closest = max(len(held & g) / len(held | g) for g in grams)
+        assert closest < 0.5, row["text"]
+
+
+def test_real_examples_are_learnt(tagger: Tagger) -> None:
+    """A published suggestion the written examples mislead on, taught by the real dev set: a
+    tagger without the real examples files it elsewhere."""
+    text = "磅房辐射探测仪改造"
+    assert tagger.tag(text).topics[0] == "设备"
+    written_only = Tagger(real=[])
+    written_only.wait()
+    assert written_only.tag(text).topics[0] != "设备"

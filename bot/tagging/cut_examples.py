@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from bot.tagging.compiled import TOKENS_FILE, tokenization_key
-from bot.tagging.lexicon import load_examples
+from bot.tagging.lexicon import load_examples, load_real_examples
 from bot.tagging.tagger import Tagger
 
 
@@ -24,8 +24,8 @@ def render(tokens: dict[str, list[str]], key: str) -> str:
 
 
 def main() -> int:
-    tagger = Tagger(examples=[])
-    tokens = {text: tagger.tokens(text) for text, _ in load_examples()}
+    tagger = Tagger(examples=[], real=[])
+    tokens = {text: tagger.tokens(text) for text, _ in [*load_examples(), *load_real_examples()]}
     TOKENS_FILE.write_text(render(tokens, tokenization_key(tagger.lexicon)), encoding="utf-8")
     print(f"{len(tokens)} examples cut into {TOKENS_FILE.name}")
     return 0

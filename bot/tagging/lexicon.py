@@ -13,6 +13,10 @@ from bot.paths import DATA
 TAGGING = DATA / "tagging"
 SMALL_DICT = TAGGING / "dict.small.txt"
 EXAMPLES = TAGGING / "examples.jsonl"
+# Real suggestions published by enterprises, each with its source. Only the dev set is learnt
+# from; `held_out.jsonl` is read by bench/tagging.py alone, to measure.
+REAL_DEV = TAGGING / "real" / "dev.jsonl"
+REAL_HELD_OUT = TAGGING / "real" / "held_out.jsonl"
 OTHER = "其他"
 
 
@@ -69,3 +73,18 @@ def load_examples(path: Path = EXAMPLES) -> list[tuple[str, str]]:
     """Labelled suggestions shipped with the bot, as (text, topic): the tagger learns from them."""
     rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line)
     return [(str(r["text"]), str(r["topic"])) for r in rows]
+
+
+def load_real(path: Path) -> list[dict[str, object]]:
+    """Real suggestions: {"text", "topics" (first = the main one), "source", "title"}."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def load_real_examples(path: Path = REAL_DEV) -> list[tuple[str, str]]:
+    """The real dev suggestions as (text, main topic), for the tagger to learn from."""
+    out = []
+    for row in load_real(path):
+        topics = row["topics"]
+        assert isinstance(topics, list) and topics
+        out.append((str(row["text"]), str(topics[0])))
+    return out

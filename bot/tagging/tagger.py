@@ -3,7 +3,8 @@ topic lexicon; no jieba.analyse (its IDF table alone is most of jieba's memory).
 
 A topic's score blends two opinions: the lexicon's (weighted terms, sure about the words it
 lists, blind to the rest) and a Naive Bayes model over characters and their bigrams, trained on
-the lexicon's terms and the labelled examples in `data/tagging/examples.jsonl` (bayes.py), which
+the lexicon's terms, the labelled examples in `data/tagging/examples.jsonl` (written for the
+purpose) and the real published suggestions of `data/tagging/real/dev.jsonl` (bayes.py), which
 generalises to words nobody listed. Reviewers' topic corrections do both: they add per-term
 weight to the corrected topic and become new training examples, so tagging improves without
 retraining by hand.
@@ -28,7 +29,7 @@ from typing import Any
 
 from bot.tagging.bayes import NaiveBayes, features
 from bot.tagging.compiled import load_tokens
-from bot.tagging.lexicon import OTHER, Lexicon, load_examples, load_lexicon
+from bot.tagging.lexicon import OTHER, Lexicon, load_examples, load_lexicon, load_real_examples
 from bot.tagging.similarity import Match, most_similar
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ CONFIDENCE_FLOOR = 0.3
 # thousand examples in several writers' styles the learned opinion earns the larger share.
 LEXICON_SHARE = 0.3
 LEXICON_TEMPERATURE = 1.0
-BAYES_TEMPERATURE = 3.5
+BAYES_TEMPERATURE = 0.1  # complement NB scores of unit-length texts are small (bayes.py)
 PART_WEIGHT = 0.5  # a lexicon term found inside a longer token counts half
 CHAR_WEIGHT = 0.5  # a known character inside a word the lexicon does not know
 LEXICON_FREQ = 2000  # jieba frequency given to lexicon terms the dictionary lacks
@@ -53,6 +54,11 @@ CORRECTION_STEP = 0.6  # weight one reviewer's correction adds per term
 # A corrected suggestion counts as this many shipped examples: it is a real suggestion of this
 # very site, labelled by its own reviewer, where the shipped ones only imitate such texts.
 CORRECTION_EXAMPLE_WEIGHT = 3.0
+# Real published suggestions count like reviewed ones; the written examples count half: they
+# taught the tagger their writers' wording (leave-one-source-out over the real dev set: 0.5
+# beats 1.0 and 0.25, 3 beats 1 and 6).
+REAL_EXAMPLE_WEIGHT = 3.0
+WRITTEN_EXAMPLE_WEIGHT = 0.5
 BOOST_LIMIT = 3.0
 OOV_IDF = 9.0  # words the dictionary does not know (jieba's HMM made them): fairly rare
 
@@ -74,11 +80,16 @@ class Correction:
 
 class Tagger:
     def __init__(
-        self, lexicon: Lexicon | None = None, examples: Sequence[tuple[str, str]] | None = None
+        self,
+        lexicon: Lexicon | None = None,
+        examples: Sequence[tuple[str, str]] | None = None,
+        real: Sequence[tuple[str, str]] | None = None,
     ) -> None:
-        """`examples` (text, topic) to learn from; by default the shipped ones."""
+        """`examples` (text, topic) written for the purpose and `real` (text, topic) published
+        suggestions to learn from; by default the shipped ones (`real`: the dev set only)."""
         self._lexicon = lexicon
         self._examples = examples
+        self._real = real
         # features of the training examples and their weights: lexicon terms, then suggestions
         self._base: list[tuple[Counter[str], str, float]] = []
         self._bayes: NaiveBayes | None = None
@@ -124,6 +135,8 @@ class Tagger:
             self._tokenizer = tk
             self._precut = load_tokens(lexicon)
             examples = self._examples if self._examples is not None else load_examples()
+            if self._real is None:
+                self._real = load_real_examples()
             self._train(examples)
             self.load_seconds = time.perf_counter() - began
             log.info("tagging ready in %.2f s", self.load_seconds)
@@ -278,10 +291,16 @@ class Tagger:
 
     # ------------------------------------------------------------------ corrections
 
-    def train(self, examples: Iterable[tuple[str, str]]) -> None:
-        """Learn from these (text, topic) examples instead of the current ones; corrections
-        learnt so far are kept."""
+    def train(
+        self,
+        examples: Iterable[tuple[str, str]],
+        real: Sequence[tuple[str, str]] | None = None,
+    ) -> None:
+        """Learn from these written (text, topic) examples (and these real ones, if given)
+        instead of the current ones; corrections learnt so far are kept."""
         self.wait()
+        if real is not None:
+            self._real = real
         self._train(examples)
 
     def _train(self, examples: Iterable[tuple[str, str]]) -> None:
@@ -296,8 +315,12 @@ class Tagger:
         ]
         cut = self._precut
         self._base += [
-            (features(cut[text] if text in cut else self._tokens(text)), topic, 1.0)
-            for text, topic in examples
+            (features(cut[text] if text in cut else self._tokens(text)), topic, weight)
+            for pairs, weight in (
+                (examples, WRITTEN_EXAMPLE_WEIGHT),
+                (self._real or (), REAL_EXAMPLE_WEIGHT),
+            )
+            for text, topic in pairs
         ]
         self._rebuild()
 
