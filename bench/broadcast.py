@@ -40,6 +40,7 @@ from common import (
 
 from bot.app import build_application
 from bot.db import Database
+from bot.delivery.flood import FloodController, FloodLimits
 from bot.repos.groups import GroupsRepo
 from bot.repos.notices import NoticeDraft
 from bot.repos.org import OrgRepo
@@ -47,7 +48,6 @@ from bot.repos.people import PeopleRepo
 from bot.services import notices as rules
 from bot.services.notices import Content
 from bot.settings import Settings
-from scheduler.flood import FloodController, FloodLimits
 
 AUTHOR = 900001
 PER_TEAM = 10

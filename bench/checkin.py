@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.db import Database  # noqa: E402
-from bot.org_import import RosterRow  # noqa: E402
+from bot.domain.org_import import RosterRow  # noqa: E402
 from bot.repos.groups import GroupsRepo  # noqa: E402
 from bot.repos.org import OrgRepo  # noqa: E402
 from bot.repos.people import PeopleRepo  # noqa: E402

@@ -40,11 +40,11 @@ from common import (
 
 from bot.app import build_application
 from bot.db import Database
+from bot.delivery.flood import FloodController, FloodLimits
 from bot.repos.groups import GroupsRepo
 from bot.repos.org import OrgRepo
 from bot.repos.schedules import Purpose, SchedulesRepo, Scope
 from bot.settings import Settings
-from scheduler.flood import FloodController, FloodLimits
 
 ADMIN = 900001
 

@@ -23,12 +23,12 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.app import build_application
+from bot.cli.demo import settle
 from bot.context import BanzuApp
-from bot.demo import settle
+from bot.delivery.flood import FloodController, FloodLimits
 from bot.emulator import Emulator, EmulatorRequest
 from bot.emulator.inproc import IN_PROCESS_BASE_URL
 from bot.settings import Settings
-from scheduler.flood import FloodController, FloodLimits
 
 TEAMS, PER_TEAM = 10, 30
 ROUNDS = 5

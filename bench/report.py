@@ -36,11 +36,11 @@ import xlsxwriter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.clock import iso  # noqa: E402
 from bot.db import Database  # noqa: E402
-from bot.org_import import RosterRow  # noqa: E402
+from bot.domain.org_import import RosterRow  # noqa: E402
 from bot.repos.attendance import AttendanceRepo, ReportQueries, open_readonly  # noqa: E402
 from bot.repos.org import OrgRepo  # noqa: E402
-from bot.repos.people import iso  # noqa: E402
 from bot.services import reports  # noqa: E402
 from bot.texts import Texts  # noqa: E402
 

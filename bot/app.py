@@ -9,11 +9,11 @@ from telegram.ext import Application, ContextTypes
 from telegram.request import BaseRequest
 
 from bot.context import AppData, BanzuApp, BanzuContext, Services
+from bot.delivery.flood import FloodController
 from bot.settings import Settings
 from bot.updates import KeyedUpdateProcessor
 from handlers import register_all
 from handlers.commands import publish_commands
-from scheduler.flood import FloodController
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
-from bot.auth import Action
 from bot.db import Database
+from bot.delivery.flood import FloodController
+from bot.delivery.outbox import Outbox
+from bot.domain.auth import Action
 from bot.repos.conversations import Conversation, ConversationsRepo
 from bot.repos.groups import GroupsRepo
 from bot.repos.notices import NoticesRepo
@@ -25,8 +27,6 @@ from bot.services.suggestions import SuggestionService
 from bot.settings import Settings
 from bot.tagging import Tagger
 from bot.texts import Texts
-from scheduler.flood import FloodController
-from scheduler.outbox import Outbox
 from scheduler.runner import ScheduleRunner
 
 FlowStep = Callable[[Update, "BanzuContext", Conversation], Awaitable[None]]

@@ -11,14 +11,14 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
-from bot.auth import Action, Place, can
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
+from bot.domain.attendance import Phase, Status, next_roll_status, phase
+from bot.domain.auth import Action, Place, can
 from bot.repos.attendance import Record, Session
 from bot.repos.conversations import Conversation
 from bot.repos.org import Team
 from bot.repos.people import Person
 from bot.services import sessions as ss
-from bot.services.attendance import Phase, Status, next_roll_status, phase
 from bot.services.sessions import Ask, Decided, Press
 from bot.texts import Html
 from handlers.common import lang_of, reply, send, tr, who

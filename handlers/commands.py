@@ -10,8 +10,8 @@ from telegram import (
 )
 from telegram.ext import CommandHandler
 
-from bot.auth import Action, can
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
+from bot.domain.auth import Action, can
 from handlers.common import send, tr, who
 
 

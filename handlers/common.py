@@ -8,8 +8,8 @@ from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
 
 from bot.context import BanzuContext
+from bot.delivery.outbox import OutMessage
 from bot.services.identity import Identity, identify
-from scheduler.outbox import OutMessage
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 

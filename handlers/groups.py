@@ -7,8 +7,8 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from bot import callbacks
-from bot.auth import Action
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
+from bot.domain.auth import Action
 from bot.services import binding
 from bot.services.binding import BindOutcome, BindResult
 from handlers.common import reply, send, tr, who

@@ -20,19 +20,19 @@ from telegram.ext import (
 )
 
 from bot import callbacks
-from bot.auth import Action, Reach, reach
+from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
+from bot.delivery.flood import Priority
+from bot.domain.auth import Action, Reach, reach
+from bot.domain.textsplit import split_text
 from bot.repos.conversations import Conversation
 from bot.repos.notices import Notice, NoticeDraft
-from bot.repos.people import utcnow
 from bot.services import notices as rules
 from bot.services.identity import Identity
 from bot.services.notices import NS, Audience, Content, TooLong
 from bot.texts import Texts
-from bot.textsplit import split_text
 from handlers.common import NO_PREVIEW, lang_of, reply, send, tr, who
 from handlers.fallback import FLOW_GROUP
-from scheduler.flood import Priority
 
 FLOW = "notice"
 # Progress edits are bulk traffic: they use what interactive replies leave of the budget

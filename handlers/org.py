@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler, MessageHandler, filters
 
-from bot.auth import Action, can, teams_for
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
-from bot.org_import import render_summary
+from bot.domain.auth import Action, can, teams_for
+from bot.domain.org_import import render_summary
+from bot.domain.textsplit import split_text
 from bot.repos.org import invite_link
-from bot.textsplit import split_text
 from handlers.common import lang_of, reply, send, who
 
 MAX_MB = 5

@@ -9,13 +9,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
-from bot.auth import Action, Place, can, teams_for
+from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
+from bot.domain.auth import Action, Place, can, teams_for
+from bot.domain.textsplit import split_text
 from bot.repos.conversations import Conversation
 from bot.repos.org import Team
-from bot.repos.people import Person, utcnow
+from bot.repos.people import Person
 from bot.services import pledges as pl
-from bot.textsplit import split_text
 from handlers.common import lang_of, notify, reply, send, tr, who
 
 FLOW = "pledge"

@@ -11,11 +11,11 @@ from telegram import InputFile, Update
 from telegram.constants import ChatType
 from telegram.ext import CommandHandler
 
-from bot.auth import Action, Reach, can, reach, teams_for
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
+from bot.domain.auth import Action, Reach, can, reach, teams_for
+from bot.domain.textsplit import split_text
 from bot.services import reports
 from bot.services.identity import Identity
-from bot.textsplit import split_text
 from handlers.common import lang_of, reply, send, who
 
 

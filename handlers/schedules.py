@@ -14,8 +14,9 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
-from bot.auth import Action, can
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
+from bot.domain.auth import Action, can
+from bot.domain.textsplit import split_text
 from bot.repos.conversations import Conversation
 from bot.repos.schedules import Purpose, Schedule, Scope
 from bot.services import preshift as ps
@@ -29,7 +30,6 @@ from bot.services.schedules import (
     load_calendar,
     next_planned,
 )
-from bot.textsplit import split_text
 from handlers.common import lang_of, reply, send, tr, who
 from scheduler.holidays import HolidayCalendar
 from scheduler.rule_text import RuleSyntaxError

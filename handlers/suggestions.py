@@ -17,20 +17,20 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
-from bot.auth import Action, Actor, Place, Reach, can, reach
+from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
+from bot.delivery.flood import Priority
+from bot.domain.auth import Action, Actor, Place, Reach, can, reach
+from bot.domain.textsplit import split_text
 from bot.repos.conversations import Conversation
 from bot.repos.outbox import OutFile, OutMessage
-from bot.repos.people import utcnow
 from bot.repos.suggestions import Suggestion
 from bot.services import suggestion_report as report
 from bot.services import suggestions as sv
 from bot.services.suggestions import Move, TextProblem
 from bot.tagging import OTHER
-from bot.textsplit import split_text
 from handlers.common import lang_of, notify, reply, send, tr, who
 from handlers.pledges import pledge_summary
-from scheduler.flood import Priority
 
 FLOW = "suggest"
 FLOW_REASON = "sg_reason"

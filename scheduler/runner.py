@@ -16,7 +16,7 @@ PTB's JobQueue only wakes us (`schedules.tick`, every `TICK_SECONDS`, and once a
 
 Restart safety: a moment is a row before anything is sent. A crash before (2) commits leaves
 it 'due' and the next tick hands it over (or, past its grace, reports it); a crash after
-leaves outbox rows that the sender delivers once (see scheduler/outbox.py). Running (2) twice
+leaves outbox rows that the sender delivers once (see bot/delivery/outbox.py). Running (2) twice
 for one moment cannot duplicate anything: `mark_sent` moves a row out of 'due' once, the
 outbox keys are unique, and a team's pre-shift item is fixed by its first `record_post`.
 
@@ -41,9 +41,9 @@ from typing import TYPE_CHECKING
 
 import aiosqlite
 
+from bot.clock import utcnow
 from bot.repos.org import Team
 from bot.repos.outbox import OutMessage
-from bot.repos.people import utcnow
 from bot.repos.schedules import OccurrenceRow, Purpose, Schedule, Scope
 from bot.services import preshift
 from bot.services.prompts import Prompt, load_prompts, next_prompt

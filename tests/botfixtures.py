@@ -12,13 +12,13 @@ import pytest
 from telegram import Update
 
 from bot.app import build_application
+from bot.cli.demo import settle_all
 from bot.context import BanzuApp, Services
-from bot.demo import settle_all
+from bot.delivery.flood import FloodController, FloodLimits
+from bot.domain.org_import import read_roster, validate
 from bot.emulator import Emulator, EmulatorRequest
-from bot.org_import import read_roster, validate
 from bot.paths import DEMO
 from bot.settings import Settings
-from scheduler.flood import FloodController, FloodLimits
 
 ADMIN_ID = 900001
 # Tests run the real flood limits 20x faster on both sides: the limits are still enforced

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from bot.domain.attendance import Refusal, Status
 from bot.services import sessions as ss
-from bot.services.attendance import Refusal, Status
 from tests.botfixtures import Harness
 
 GROUP = -1001000000001

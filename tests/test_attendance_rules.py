@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services.attendance import (
+from bot.delivery.flood import FloodController, FloodLimits
+from bot.delivery.tally import Rendered, Tally
+from bot.domain.attendance import (
     Phase,
     Refusal,
     Rules,
@@ -25,8 +27,6 @@ from bot.services.attendance import (
     window_for,
 )
 from bot.services.reports import Month, parse_month
-from bot.services.tally import Rendered, Tally
-from scheduler.flood import FloodController, FloodLimits
 
 START = datetime(2026, 11, 3, 6, 0, tzinfo=UTC)
 

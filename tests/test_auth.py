@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.auth import Action, Actor, Place, Reach, Role, can, reach
+from bot.domain.auth import Action, Actor, Place, Reach, Role, can, reach
 
 OWN = Place(unit_id=1, team_id=10)
 SAME_UNIT = Place(unit_id=1, team_id=11)

@@ -6,7 +6,7 @@ acted on them. Once every answered request is recorded, the bot is killed with S
 held requests are dropped (their client is gone), the bot is started again, and the transcript
 must show every recipient chat exactly once. The residual case the design cannot close (a
 request Telegram accepted but whose answer was never recorded) is documented in
-scheduler/outbox.py and pinned in tests/test_outbox.py.
+bot/delivery/outbox.py and pinned in tests/test_outbox.py.
 """
 
 from __future__ import annotations

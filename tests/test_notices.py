@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot import callbacks
-from bot.auth import Actor, Role
+from bot.domain.auth import Actor, Role
 from bot.services import notices as rules
 from bot.services.notices import Audience, Content, TooLong
 from tests.botfixtures import ADMIN_ID, Harness

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from bot.org_import import (
+from bot.domain.org_import import (
     FileError,
     ImportResult,
     ImportSummary,
@@ -335,7 +335,7 @@ def test_header_far_down_is_not_found() -> None:
 
 
 def test_too_many_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.org_import.MAX_ROWS", 3)
+    monkeypatch.setattr("bot.domain.org_import.MAX_ROWS", 3)
     text = "单位,班组,工号,姓名,角色\n" + "".join(f"一分场,一班,{i},甲,\n" for i in range(4))
     with pytest.raises(RosterFileError) as caught:
         read_roster(text.encode(), "r.csv")

@@ -111,7 +111,7 @@ async def test_cancel_while_draining_stops_the_rest(harness: Harness) -> None:
 
 
 async def test_restart_resends_rows_caught_in_flight(harness: Harness) -> None:
-    """The residual window of scheduler/outbox.py, pinned: a row claimed (`sending`) whose
+    """The residual window of bot/delivery/outbox.py, pinned: a row claimed (`sending`) whose
     request never arrived is sent once after a restart; one Telegram accepted but whose result
     was never recorded is sent again — counted as recovered, never lost."""
     h = harness

@@ -12,8 +12,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from bot import report_cli
-from bot.repos.people import iso
+from bot.cli import report as report_cli
+from bot.clock import iso
 from tests.botfixtures import ADMIN_ID, Harness
 
 LEADER, UNIT_LEADER, OTHER_LEADER, WORKER = 100001, 100005, 100008, 100003
@@ -144,9 +144,9 @@ async def test_cli_writes_the_same_workbook(harness: Harness, tmp_path: Path) ->
     out = tmp_path / "考勤.xlsx"
     chart = tmp_path / "c.png"
     args = argparse.Namespace(month="2026-11", unit="一分场", out=out, chart=chart)
-    assert await report_cli.main(harness.svc.settings, args) == 0
+    assert await report_cli.attendance_main(harness.svc.settings, args) == 0
     summary = sheet_rows(out.read_bytes(), "汇总")
     assert {r[1] for r in summary[1:-1]} == {"蒸发一班", "蒸发二班"}
     assert chart.read_bytes()[:4] == b"\x89PNG"
     bad = argparse.Namespace(month="2026-13", unit=None, out=out, chart=None)
-    assert await report_cli.main(harness.svc.settings, bad) == 2
+    assert await report_cli.attendance_main(harness.svc.settings, bad) == 2

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 
-from bot.repos.people import iso
+from bot.clock import iso
 from bot.services import suggestion_report as report
 from handlers.suggestions import summary_job
 from tests.botfixtures import ADMIN_ID, Harness

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.tag_cli import tag_lines
+from bot.cli.tag import tag_lines
 from bot.tagging import OTHER, Correction, Tagger, load_lexicon
 from bot.tagging.compiled import load_tokens
 from bot.tagging.lexicon import (

@@ -11,12 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import callbacks
+from bot.delivery.flood import FloodController, FloodLimits, Window, chat_kind
+from bot.domain.textsplit import split_text
 from bot.logs import RedactToken
 from bot.services.registration import normalize_employee_no
 from bot.settings import SettingsError, load_settings
 from bot.texts import Texts
-from bot.textsplit import split_text
-from scheduler.flood import FloodController, FloodLimits, Window, chat_kind
 
 
 def test_callback_roundtrip() -> None:
@@ -149,7 +149,7 @@ async def test_bulk_yields_to_interactive() -> None:
     order: list[str] = []
 
     async def send(name: str, chat: int, bulk: bool) -> None:
-        from scheduler.flood import Priority
+        from bot.delivery.flood import Priority
 
         await fc.acquire(chat, Priority.BULK if bulk else Priority.INTERACTIVE)
         order.append(name)

@@ -1,1 +1,1 @@
-"""Pure rules: no I/O, no database, no Telegram."""
+"""Pure rules: no I/O, no Telegram, no database. Plain functions and values."""

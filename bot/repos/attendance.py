@@ -16,9 +16,9 @@ from enum import StrEnum
 
 import aiosqlite
 
+from bot.clock import iso, parse_iso
 from bot.db import Database
-from bot.repos.people import iso, parse_iso
-from bot.services.attendance import Counts, Status, Window
+from bot.domain.attendance import Counts, Status, Window
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from typing import Any
 
 import aiosqlite
 
+from bot.clock import iso, parse_iso, utcnow
 from bot.db import Database
 from bot.repos.outbox import OutboxRepo, OutMessage
-from bot.repos.people import iso, parse_iso, utcnow
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, replace
 import aiosqlite
 
 from bot.db import Database
-from bot.org_import import (
+from bot.domain.org_import import (
     ImportResult,
     ImportSummary,
     RosterFileError,

@@ -1,6 +1,6 @@
 """SQL for the outbox: messages waiting to be delivered, and what became of each.
 
-The state machine and why it delivers each row once are explained in `scheduler/outbox.py`.
+The state machine and why it delivers each row once are explained in `bot/delivery/outbox.py`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.clock import iso, parse_iso, utcnow
 from bot.db import Database
-from bot.repos.people import iso, parse_iso, utcnow
 
 STATES = ("pending", "sending", "sent", "undeliverable", "cancelled")
 

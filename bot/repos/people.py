@@ -6,12 +6,13 @@ import json
 import sqlite3
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.auth import Role
+from bot.clock import iso, parse_iso, utcnow
 from bot.db import Database
+from bot.domain.auth import Role
 from bot.repos.conversations import END_CONVERSATION_SQL
 
 _PERSON_SQL = """
@@ -21,18 +22,6 @@ SELECT m.id, m.employee_no, m.name, m.team_id, t.name AS team_name, t.unit_id,
        (SELECT group_concat(tag, ',') FROM member_tags g WHERE g.member_id = m.id) AS tags
 FROM members m JOIN teams t ON t.id = m.team_id JOIN units u ON u.id = t.unit_id
 """
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 @dataclass(frozen=True)

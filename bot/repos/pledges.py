@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
+from bot.clock import iso, parse_iso
 from bot.db import Database
-from bot.repos.people import iso, parse_iso
 
 
 @dataclass(frozen=True)

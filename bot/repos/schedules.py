@@ -22,8 +22,8 @@ from enum import StrEnum
 
 import aiosqlite
 
+from bot.clock import iso, parse_iso, utcnow
 from bot.db import Database
-from bot.repos.people import iso, parse_iso, utcnow
 
 __all__ = [
     "CLI_ACTOR",

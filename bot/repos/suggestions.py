@@ -11,10 +11,10 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.clock import iso, parse_iso
 from bot.db import Database
 from bot.repos.conversations import END_CONVERSATION_SQL
 from bot.repos.outbox import OutboxRepo, OutMessage
-from bot.repos.people import iso, parse_iso
 
 _SELECT = """
 SELECT s.*, m.name AS author_name, m.tg_user_id AS author_tg, t.name AS team_name,

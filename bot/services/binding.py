@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.auth import Action, Place, Reach, can, reach, teams_for
+from bot.domain.auth import Action, Place, Reach, can, reach, teams_for
 from bot.repos.groups import GroupsRepo
 from bot.repos.org import OrgRepo, Team
 from bot.services.identity import Identity

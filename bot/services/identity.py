@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.auth import Actor, Role
+from bot.domain.auth import Actor, Role
 from bot.repos.people import PeopleRepo, Person
 from bot.settings import Settings
 

@@ -1,7 +1,7 @@
 """Notices (通知公告): who may send to whom, who gets it where, how it is cut and tracked.
 
 Plain rules, testable without a bot: the handlers ask, these answer, the repos store.
-Delivery goes through the outbox (scheduler/outbox.py), batch "notice:<id>".
+Delivery goes through the outbox (bot/delivery/outbox.py), batch "notice:<id>".
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.auth import Action, Actor, Place, Reach, Role, can, reach
+from bot.domain.auth import Action, Actor, Place, Reach, Role, can, reach
+from bot.domain.textsplit import split_text
 from bot.repos.notices import Member, Recipient, StatusRow
 from bot.repos.outbox import OutMessage
 from bot.texts import Texts
-from bot.textsplit import split_text
 
 NS = "ntc"
 TEXT_LIMIT = 4096  # Telegram: characters of a message after entity parsing (UTF-16 units)

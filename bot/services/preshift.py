@@ -19,7 +19,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.auth import Action, Actor, Place, can
+from bot.domain.auth import Action, Actor, Place, can
 from bot.repos.org import OrgRepo, Team
 from bot.repos.outbox import OutMessage
 from bot.repos.people import Person

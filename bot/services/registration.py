@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.repos.people import PeopleRepo, Person, utcnow
+from bot.clock import utcnow
+from bot.repos.people import PeopleRepo, Person
 from bot.settings import Settings
 
 _EMPLOYEE_NO = re.compile(r"^[A-Za-z0-9-]{1,32}$")

@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 
 import xlsxwriter
 
+from bot.domain.attendance import Status, rate
 from bot.repos.attendance import PersonRow, ReportQueries, TeamRow
-from bot.services.attendance import Status, rate
 from bot.texts import Texts
 
 log = logging.getLogger(__name__)
@@ -378,7 +378,7 @@ def build_files(
     workdir: Path,
 ) -> Files:
     """Text, chart and workbook for the bot (call in a worker thread)."""
-    from bot import charts  # matplotlib is heavy: only when a report is asked for
+    from bot.views import charts  # matplotlib is heavy: only when a report is asked for
 
     conn = _connect(db_path)
     try:

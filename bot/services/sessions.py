@@ -1,5 +1,5 @@
 """Study sessions (学习考勤) as the bot runs them: open, post, check in, roll call, leave,
-make-up, close. Rules come from `bot.services.attendance`; SQL from `bot.repos.attendance`.
+make-up, close. Rules come from `bot.domain.attendance`; SQL from `bot.repos.attendance`.
 
 For other features (the schedules open a session on each study day):
 
@@ -29,17 +29,11 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot import callbacks
-from bot.auth import Action, Actor, Place, can
+from bot.clock import utcnow
 from bot.db import Database
-from bot.repos.attendance import (
-    AttendanceRepo,
-    CheckIn,
-    Record,
-    Session,
-    decide_request,
-)
-from bot.repos.people import Person, utcnow
-from bot.services.attendance import (
+from bot.delivery.flood import FloodController
+from bot.delivery.tally import Rendered, Tally
+from bot.domain.attendance import (
     Counts,
     Phase,
     Refusal,
@@ -52,11 +46,18 @@ from bot.services.attendance import (
     phase,
     window_for,
 )
-from bot.services.tally import Rendered, Tally
+from bot.domain.auth import Action, Actor, Place, can
+from bot.domain.textsplit import split_text
+from bot.repos.attendance import (
+    AttendanceRepo,
+    CheckIn,
+    Record,
+    Session,
+    decide_request,
+)
+from bot.repos.people import Person
 from bot.settings import Settings
 from bot.texts import Texts
-from bot.textsplit import split_text
-from scheduler.flood import FloodController
 
 if TYPE_CHECKING:
     from bot.context import Services

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.auth import Action, Actor, Reach, reach
-from bot.charts import chart_style, cjk_font, png_bytes
+from bot.domain.auth import Action, Actor, Reach, reach
 from bot.repos.suggestions import LedgerRow, Suggestion, SuggestionsRepo
 from bot.services.suggestions import DECIDED, REJECTED, STATES
 from bot.tagging.lexicon import load_lexicon
 from bot.texts import Texts
+from bot.views.charts import chart_style, cjk_font, png_bytes
 
 TOP_TEAMS = 5
 TOP_KEYWORDS = 5

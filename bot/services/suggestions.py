@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.auth import Action, Actor, Place, can
+from bot.domain.auth import Action, Actor, Place, can
 from bot.repos.people import Person
 from bot.repos.suggestions import NewSuggestion, Suggestion, SuggestionsRepo
 from bot.tagging import Correction, Tagger, TagResult

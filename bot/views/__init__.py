@@ -1,1 +1,1 @@
-"""Texts and keyboards, built from data/texts, used by handlers and jobs alike."""
+"""What users see: texts, keyboards, charts, workbooks, used by handlers and jobs alike."""

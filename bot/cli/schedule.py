@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import html
 import re
 import sys
 from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 
+from bot.cli.common import Subparsers, plain
 from bot.db import Database
 from bot.repos.org import OrgRepo
 from bot.repos.schedules import CLI_ACTOR, Purpose, Schedule, SchedulesRepo, Scope
@@ -42,7 +42,7 @@ _PURPOSES = {
 MAX_PREVIEW = 366
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(sub: Subparsers) -> None:
     sched = sub.add_parser("schedule", help="schedules: preview a rule, add, list, pause, delete")
     cmd = sched.add_subparsers(dest="schedule_command", required=True)
     cmd.add_parser("syntax", help="print the rule syntax")
@@ -86,7 +86,7 @@ async def main(settings: Settings, args: argparse.Namespace) -> int:
     texts = Texts(default=settings.language)
     command = args.schedule_command
     if command == "syntax":
-        print(_plain(texts.get("schedules.syntax")))
+        print(plain(texts.get("schedules.syntax")))
         return 0
     if command == "preview" and not await asyncio.to_thread(Path(settings.db_path).exists):
         return _preview(settings, texts, args, HolidayCalendar())
@@ -126,7 +126,7 @@ def _preview(
         if len(occurrences) >= count:
             break
     print(
-        _plain(
+        plain(
             texts.get(
                 "schedules.preview.header",
                 rule=format_rule(rule),
@@ -138,14 +138,14 @@ def _preview(
         )
     )
     if not occurrences:
-        print(_plain(texts.get("schedules.preview.none")))
+        print(plain(texts.get("schedules.preview.none")))
         return 0
     for occ in occurrences:
-        print(_plain(describe_occurrence(occ, calendar, texts)))
+        print(plain(describe_occurrence(occ, calendar, texts)))
     unknown = sorted({o.day.year for o in occurrences if not calendar.known(o.day.year)})
     if unknown:
         years = ", ".join(str(y) for y in unknown)
-        print(_plain(texts.get("schedules.preview.unknown_year", years=years)))
+        print(plain(texts.get("schedules.preview.unknown_year", years=years)))
     return 0
 
 
@@ -194,7 +194,7 @@ async def _add(
     first = next_planned(spec.rule, spec.policy, spec.leads, now, settings.tz, calendar)
     when = f"{first.occurs_at.astimezone(settings.tz):%Y-%m-%d %H:%M}" if first else "-"
     print(
-        _plain(
+        plain(
             texts.get(
                 "schedules.cli.added",
                 id=schedule_id,
@@ -212,12 +212,12 @@ async def _add(
 async def _list(texts: Texts, repo: SchedulesRepo, deleted: bool) -> int:
     schedules = await repo.schedules(include_deleted=deleted)
     if not schedules:
-        print(_plain(texts.get("schedules.cli.none")))
+        print(plain(texts.get("schedules.cli.none")))
         return 0
     for s in schedules:
         state = "deleted_state" if s.deleted else "paused_state" if s.paused else "active"
         print(
-            _plain(
+            plain(
                 texts.get(
                     "schedules.cli.list_line",
                     id=s.id,
@@ -240,14 +240,14 @@ async def _change(texts: Texts, repo: SchedulesRepo, command: str, schedule_id: 
         return _fail(texts.get("schedules.cli.not_found", id=schedule_id))
     if command == "rm":
         await repo.delete(schedule_id, CLI_ACTOR)
-        print(_plain(texts.get("schedules.cli.deleted", id=schedule_id)))
+        print(plain(texts.get("schedules.cli.deleted", id=schedule_id)))
         return 0
     pause = command == "pause"
     if not await repo.set_paused(schedule_id, pause, CLI_ACTOR):
-        print(_plain(texts.get("schedules.cli.unchanged", id=schedule_id)))
+        print(plain(texts.get("schedules.cli.unchanged", id=schedule_id)))
         return 0
     print(
-        _plain(
+        plain(
             texts.get("schedules.cli.paused" if pause else "schedules.cli.resumed", id=schedule_id)
         )
     )
@@ -258,12 +258,10 @@ async def _holiday(texts: Texts, repo: SchedulesRepo, args: argparse.Namespace) 
     if args.holiday_command == "list":
         overrides = await repo.holiday_overrides()
         if not overrides:
-            print(_plain(texts.get("schedules.cli.holiday_none")))
+            print(plain(texts.get("schedules.cli.holiday_none")))
         for o in overrides:
             kind = texts.get(f"schedules.cli.kind_{o.kind}")
-            print(
-                _plain(texts.get("schedules.cli.holiday_line", day=o.day, kind=kind, note=o.note))
-            )
+            print(plain(texts.get("schedules.cli.holiday_line", day=o.day, kind=kind, note=o.note)))
         return 0
     try:
         day = date.fromisoformat(args.day)
@@ -272,12 +270,12 @@ async def _holiday(texts: Texts, repo: SchedulesRepo, args: argparse.Namespace) 
     if args.holiday_command == "rm":
         if not await repo.remove_holiday_override(day, None):
             return _fail(texts.get("schedules.cli.holiday_not_found", day=day))
-        print(_plain(texts.get("schedules.cli.holiday_removed", day=day)))
+        print(plain(texts.get("schedules.cli.holiday_removed", day=day)))
         return 0
     kind = "workday" if args.workday else "holiday"
     await repo.set_holiday_override(day, kind, args.note, None)
     print(
-        _plain(
+        plain(
             texts.get(
                 "schedules.cli.holiday_set", day=day, kind=texts.get(f"schedules.cli.kind_{kind}")
             )
@@ -309,10 +307,5 @@ def _scope_text(texts: Texts, schedule: Schedule) -> str:
 
 
 def _fail(message: str) -> int:
-    print(f"banzu: {_plain(message)}", file=sys.stderr)
+    print(f"banzu: {plain(message)}", file=sys.stderr)
     return 1
-
-
-def _plain(text: str) -> str:
-    """Chat texts are HTML; a terminal wants them without tags and entities."""
-    return html.unescape(re.sub(r"</?[a-z][^>]*>", "", text))

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING
 
-from bot.services.attendance import rate
+from bot.domain.attendance import rate
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

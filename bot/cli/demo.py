@@ -25,17 +25,17 @@ from typing import Any
 from telegram import Update
 
 from bot.app import build_application
+from bot.clock import utcnow
 from bot.context import BanzuApp, Services
+from bot.delivery.flood import FloodController, FloodLimits
+from bot.domain.org_import import RosterRow, read_roster, validate
 from bot.emulator import Emulator
 from bot.emulator.server import start_server
 from bot.logs import setup_logging
-from bot.org_import import RosterRow, read_roster, validate
 from bot.paths import DEMO
-from bot.repos.people import utcnow
 from bot.services.schedules import load_calendar, plan_schedule
 from bot.settings import Settings
 from bot.texts import Texts
-from scheduler.flood import FloodController, FloodLimits
 
 ADMIN_ID = 900001
 USER_BASE = 100000  # the roster's n-th person (0-based) is Telegram user USER_BASE + n

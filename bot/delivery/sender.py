@@ -1,4 +1,4 @@
-"""The one sender that drains the outbox under flood control (see scheduler/outbox.py).
+"""The one sender that drains the outbox under flood control (see bot/delivery/outbox.py).
 
 A planner task picks rows whose chat may be written to (its own window has room, no 429 hold,
 no other row of that chat in flight), claims them in one transaction and starts one short task
@@ -30,10 +30,10 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot.clock import utcnow
+from bot.delivery.flood import FloodController, Priority
+from bot.delivery.outbox import Outbox
 from bot.repos.outbox import Outcome, OutRow
-from bot.repos.people import utcnow
-from scheduler.flood import FloodController, Priority
-from scheduler.outbox import Outbox
 
 log = logging.getLogger(__name__)
 

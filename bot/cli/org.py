@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import html
-import re
 import sys
+from pathlib import Path
 
+from bot.cli.common import Subparsers, plain
 from bot.db import Database
-from bot.org_import import render_summary
+from bot.domain.org_import import render_summary
 from bot.repos.org import OrgRepo, invite_link
 from bot.settings import Settings
 from bot.texts import Texts
+
+
+def add_parser(sub: Subparsers) -> None:
+    org = sub.add_parser("org", help="organisation: import rosters, invite links")
+    org_sub = org.add_subparsers(dest="org_command", required=True)
+    imp = org_sub.add_parser("import", help="import units, teams and people from CSV or XLSX")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+    imp.add_argument("--prune", action="store_true", help="deactivate people not in the file")
+    inv = org_sub.add_parser("invites", help="print each team's invite link")
+    inv.add_argument("--rotate", metavar="TEAM", help="replace a team's code (team name)")
 
 
 async def main(settings: Settings, args: argparse.Namespace) -> int:
@@ -34,7 +45,7 @@ async def _import(org: OrgRepo, texts: Texts, args: argparse.Namespace) -> int:
         print(f"banzu: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
     result = await org.import_file(data, args.file.name, prune=args.prune, dry_run=args.dry_run)
-    print(_plain(render_summary(result, texts)))
+    print(plain(render_summary(result, texts)))
     return 0 if result.ok else 1
 
 
@@ -50,7 +61,7 @@ async def _invites(org: OrgRepo, texts: Texts, settings: Settings, rotate: str |
         code = await org.rotate_invite(team.id)
         link = invite_link(settings.bot_username, code)
         print(
-            _plain(texts.get("org.invites.rotated", unit=team.unit_name, team=team.name, link=link))
+            plain(texts.get("org.invites.rotated", unit=team.unit_name, team=team.name, link=link))
         )
         return 0
     invites = await org.list_invites()
@@ -60,8 +71,3 @@ async def _invites(org: OrgRepo, texts: Texts, settings: Settings, rotate: str |
     for inv in invites:
         print(f"{inv.unit_name}\t{inv.team_name}\t{invite_link(settings.bot_username, inv.code)}")
     return 0
-
-
-def _plain(text: str) -> str:
-    """Chat texts are HTML; a terminal wants them without tags and entities."""
-    return html.unescape(re.sub(r"</?[a-z][^>]*>", "", text))

@@ -30,7 +30,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
-from scheduler.flood import FloodController, Priority
+from bot.delivery.flood import FloodController, Priority
 
 log = logging.getLogger(__name__)
 

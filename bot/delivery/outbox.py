@@ -2,7 +2,7 @@
 
 Using it (any feature)
 ----------------------
-    from scheduler.outbox import OutMessage
+    from bot.delivery.outbox import OutMessage
 
     await svc.outbox.enqueue([
         OutMessage(chat_id, html_text, purpose="reminder", dedupe_key=f"att:{sid}:{member}",
@@ -24,7 +24,7 @@ Using it (any feature)
   and once more when the batch has drained, e.g. to edit a progress message.
 - `svc.outbox.cancel(batch)` stops a broadcast: its pending rows become `cancelled`.
 
-Delivery: one sender (`scheduler/sender.py`) drains the table under the flood controller's
+Delivery: one sender (`bot/delivery/sender.py`) drains the table under the flood controller's
 sliding windows (global, per group, per private chat) with `Priority.BULK`, so replies to a
 person's own action (INTERACTIVE, same controller, same budget) always go first. 429 holds only
 that chat for `retry_after`; 5xx, timeouts and network errors retry with bounded backoff; 403
@@ -76,8 +76,8 @@ from bot.repos.people import PeopleRepo
 if TYPE_CHECKING:
     from telegram import Bot
 
-    from scheduler.flood import FloodController
-    from scheduler.sender import Sender
+    from bot.delivery.flood import FloodController
+    from bot.delivery.sender import Sender
 
 __all__ = ["Listener", "OutFile", "OutMessage", "OutRow", "Outbox", "Outcome", "StatusLine"]
 
@@ -125,7 +125,7 @@ class Outbox:
     # ------------------------------------------------------------ lifecycle
 
     async def start(self, bot: Bot, flood: FloodController) -> None:
-        from scheduler.sender import Sender
+        from bot.delivery.sender import Sender
 
         if self._sender is None:
             self._sender = Sender(self, bot, flood)

@@ -9,9 +9,18 @@ from __future__ import annotations
 import argparse
 from collections import defaultdict
 
+from bot.cli.common import Subparsers
 from bot.db import Database
 from bot.repos.outbox import STATES, OutboxRepo
 from bot.settings import Settings
+
+
+def add_parser(sub: Subparsers) -> None:
+    out = sub.add_parser("outbox", help="messages waiting to be sent: status, cancel a notice")
+    out_sub = out.add_subparsers(dest="outbox_command", required=True)
+    out_sub.add_parser("status", help="counts by state, per purpose and per notice")
+    cancel = out_sub.add_parser("cancel", help="cancel a notice's messages not yet sent")
+    cancel.add_argument("notice_id", type=int)
 
 
 async def main(settings: Settings, args: argparse.Namespace) -> int:

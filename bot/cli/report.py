@@ -1,0 +1,117 @@
+"""`banzu report attendance --month 2026-11 [--unit U] --out FILE.xlsx [--chart FILE.png]`:
+the same attendance workbook the bot sends with /report, from the command line; and
+`banzu report suggestions --from --to --out` (text, PNG and XLSX files)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.cli.common import Subparsers, plain
+from bot.db import Database
+from bot.repos.attendance import ReportQueries, open_readonly
+from bot.repos.suggestions import SuggestionsRepo
+from bot.services import reports, suggestion_report
+from bot.settings import Settings
+from bot.texts import Texts
+
+
+def add_parser(sub: Subparsers) -> None:
+    rep = sub.add_parser("report", help="reports: attendance workbook and chart, suggestions")
+    rep_sub = rep.add_subparsers(dest="report_command", required=True)
+    att = rep_sub.add_parser("attendance", help="monthly attendance XLSX (汇总, 缺勤统计, 明细)")
+    att.add_argument("--month", required=True, help="YYYY-MM, in the bot's time zone")
+    att.add_argument("--unit", help="only this unit (name or id)")
+    att.add_argument("--out", required=True, type=Path, help="the .xlsx file to write")
+    att.add_argument("--chart", type=Path, help="also write the PNG chart here")
+    sug = rep_sub.add_parser("suggestions", help="suggestions summary: text, PNG chart, XLSX")
+    sug.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD")
+    sug.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD")
+    sug.add_argument("--out", type=Path, required=True, help="folder, or a .xlsx file name")
+    sug.add_argument("--lang", default=None, help="zh-CN (default) or en")
+
+
+async def main(settings: Settings, args: argparse.Namespace) -> int:
+    if args.report_command == "suggestions":
+        return await suggestions_main(settings, args)
+    return await attendance_main(settings, args)
+
+
+async def attendance_main(settings: Settings, args: argparse.Namespace) -> int:
+    month = reports.parse_month(args.month)
+    if month is None:
+        print(f"banzu: --month must look like 2026-11, not {args.month!r}", file=sys.stderr)
+        return 2
+    db = Database(settings.db_path)
+    await db.open()  # applies migrations, so an older database can be reported on
+    await db.close()
+    texts = Texts(default=settings.language)
+    conn = open_readonly(settings.db_path)
+    try:
+        q = ReportQueries(conn)
+        team_ids = None
+        scope = texts.get("attendance.report.scope_all")
+        if args.unit:
+            team_ids = q.teams_in_unit(args.unit)
+            if team_ids is None:
+                print(f"banzu: no unit {args.unit!r}", file=sys.stderr)
+                return 2
+            scope = args.unit
+        report = reports.build(q, month, team_ids, settings.tz, scope)
+        rows = reports.write_xlsx(q, report, team_ids, settings.tz, texts, args.out)
+        legend: list[str] = []
+        if args.chart and not report.empty:
+            from bot.views import charts
+
+            png, legend = charts.attendance_chart(report, texts)
+            args.chart.write_bytes(png)
+    finally:
+        conn.close()
+    print(plain(reports.report_text(report, texts, settings.language, legend)))
+    print(f"{args.out}: {len(report.teams)} teams, {rows} detail rows")
+    return 0
+
+
+async def suggestions_main(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        first, last = date.fromisoformat(args.date_from), date.fromisoformat(args.date_to)
+    except ValueError:
+        print("banzu: --from and --to must be dates like 2026-01-31", file=sys.stderr)
+        return 2
+    if last < first:
+        print("banzu: --to is before --from", file=sys.stderr)
+        return 2
+    tz = settings.tz
+    start = datetime.combine(first, time(), tz)
+    end = datetime.combine(last + timedelta(days=1), time(), tz)
+    db = Database(settings.db_path)
+    await db.open()
+    try:
+        texts = Texts(default=settings.language)
+        lang = args.lang or settings.language
+        built = await suggestion_report.build(
+            SuggestionsRepo(db), texts, lang, start, end, tz, None
+        )
+    finally:
+        await db.close()
+    for path in await asyncio.to_thread(_write, args.out, built):
+        print(path)
+    return 0
+
+
+def _write(out: Path, built: Any) -> list[Path]:
+    if out.suffix.lower() == ".xlsx":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        xlsx = out
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        xlsx = out / f"{built.stem}.xlsx"
+    png, txt = xlsx.with_suffix(".png"), xlsx.with_suffix(".txt")
+    xlsx.write_bytes(built.xlsx)
+    png.write_bytes(built.png)
+    txt.write_text(plain(built.text) + "\n", encoding="utf-8")
+    return [txt, png, xlsx]

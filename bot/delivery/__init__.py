@@ -1,0 +1,1 @@
+"""Outgoing traffic: the outbox, the one flood-controlled sender, live tally messages."""
