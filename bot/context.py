@@ -19,9 +19,11 @@ from bot.repos.notices import NoticesRepo
 from bot.repos.org import OrgRepo
 from bot.repos.people import PeopleRepo
 from bot.repos.pledges import PledgesRepo
+from bot.repos.quiz import QuizRepo
 from bot.repos.schedules import SchedulesRepo
 from bot.repos.suggestions import SuggestionsRepo
 from bot.services.pledges import PledgeService
+from bot.services.quiz import QuizService
 from bot.services.sessions import AttendanceService
 from bot.services.suggestions import SuggestionService
 from bot.settings import Settings
@@ -61,6 +63,7 @@ class Services:
     pledges: PledgeService
     schedules: SchedulesRepo
     runner: ScheduleRunner  # schedule delivery and its clock (tests move it)
+    quiz: QuizService
     # flow name -> handler of the next private message in that flow; filled by handlers'
     # register(app), so a feature owns its steps and the dispatcher knows none of them.
     flows: dict[str, FlowStep] = field(default_factory=dict)
@@ -71,22 +74,29 @@ class Services:
     @classmethod
     def create(cls, settings: Settings, flood: FloodController) -> Services:
         db = Database(settings.db_path)
+        texts = Texts(default=settings.language)
+        people = PeopleRepo(db)
+        outbox = Outbox(db)
+        runner = ScheduleRunner()
         return cls(
             settings=settings,
             db=db,
-            texts=Texts(default=settings.language),
+            texts=texts,
             flood=flood,
-            people=PeopleRepo(db),
+            people=people,
             groups=GroupsRepo(db),
             conversations=ConversationsRepo(db),
             org=OrgRepo(db),
             attendance=AttendanceService.create(db, settings, flood),
-            outbox=Outbox(db),
+            outbox=outbox,
             notices=NoticesRepo(db),
             suggestions=SuggestionService(SuggestionsRepo(db), Tagger()),
             pledges=PledgeService(PledgesRepo(db)),
             schedules=SchedulesRepo(db),
-            runner=ScheduleRunner(),
+            runner=runner,
+            quiz=QuizService(
+                db, QuizRepo(db), people, outbox, texts, settings.tz, clock=lambda: runner.clock()
+            ),
         )
 
 

@@ -12,6 +12,7 @@ from handlers import (
     notices,
     org,
     pledges,
+    quiz,
     reports,
     schedules,
     start,
@@ -30,6 +31,7 @@ def register_all(app: BanzuApp) -> None:
     pledges.register(app)
     suggestions.register(app)
     schedules.register(app)
+    quiz.register(app)
     commands.register(app)
     fallback.register_last(app)  # unknown commands, text, stale buttons
     errors.register(app)

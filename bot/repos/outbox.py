@@ -21,12 +21,12 @@ STATES = ("pending", "sending", "sent", "undeliverable", "cancelled")
 
 _INSERT = (
     "INSERT INTO outbox(dedupe_key, purpose, batch, chat_id, kind, text, media, reply_markup,"
-    " pin, priority, not_before, file_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " pin, priority, not_before, file_ref, poll) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT(dedupe_key) DO NOTHING"
 )
 _ROW = (
     "SELECT id, chat_id, purpose, batch, kind, text, media, reply_markup, pin, attempts,"
-    " file_ref FROM outbox o"
+    " file_ref, poll FROM outbox o"
 )
 # Bytes nobody needs any more: every row that sends the file is finished.
 _DROP_DONE_FILES = (
@@ -62,6 +62,9 @@ class OutMessage:
     priority: int = 0  # higher goes first
     not_before: datetime | None = None
     file: OutFile | None = None  # instead of `media`, for kind photo / document
+    # A quiz poll: sendPoll's parameters (question, options, type, ...); `text` is the question
+    # again, for logs and status. Sent with sendPoll; the poll's id is kept with the result.
+    poll: dict[str, Any] | None = None
 
     def params(self, now: str, file_ref: int | None = None) -> tuple[Any, ...]:
         markup = json.dumps(self.reply_markup, ensure_ascii=False) if self.reply_markup else None
@@ -79,6 +82,7 @@ class OutMessage:
             self.priority,
             at,
             file_ref,
+            json.dumps(self.poll, ensure_ascii=False) if self.poll else None,
         )
 
 
@@ -95,13 +99,15 @@ class OutRow:
     pin: bool
     attempts: int
     file_ref: int | None = None
+    poll: dict[str, Any] | None = None
 
     @classmethod
     def from_row(cls, r: aiosqlite.Row) -> OutRow:
         markup = json.loads(r["reply_markup"]) if r["reply_markup"] else None
+        poll = json.loads(r["poll"]) if r["poll"] else None
         return cls(
             r["id"], r["chat_id"], r["purpose"], r["batch"], r["kind"], r["text"], r["media"],
-            markup, bool(r["pin"]), r["attempts"], r["file_ref"],
+            markup, bool(r["pin"]), r["attempts"], r["file_ref"], poll,
         )  # fmt: skip
 
 
@@ -115,6 +121,7 @@ class Outcome:
     error: str | None = None
     retry_at: datetime | None = None
     chat_id: int | None = None  # a group that migrated to a supergroup gets its new id
+    poll_id: str | None = None  # Telegram's id of a poll this row sent
 
 
 @dataclass(frozen=True)
@@ -254,9 +261,9 @@ class OutboxRepo:
                     )
                 else:
                     await tx.execute(
-                        "UPDATE outbox SET state = ?, message_id = ?, error = ?, done_at = ?"
-                        " WHERE id = ? AND state = 'sending'",
-                        (o.state, o.message_id, o.error, now, o.row_id),
+                        "UPDATE outbox SET state = ?, message_id = ?, error = ?, done_at = ?,"
+                        " poll_id = coalesce(?, poll_id) WHERE id = ? AND state = 'sending'",
+                        (o.state, o.message_id, o.error, now, o.poll_id, o.row_id),
                     )
             if files:
                 await tx.execute(_DROP_DONE_FILES)

@@ -1,0 +1,623 @@
+"""Knowledge quizzes (知识征答) as use cases: import a bank, start rounds, take poll answers,
+move private rounds on, fire the daily question, standings, 错题本, reminders.
+
+Every poll and every message to a group or to another person is an outbox row, committed in
+the same transaction as the state that wants it (a round and its first polls; an answer and
+the next question of a challenge). The round's questions are drawn and stored when it starts,
+so a restart sends the same questions and picks up a private exam where it was: the tick
+(`QuizService.tick`, woken by the JobQueue) settles questions whose timer ran out and sends
+what comes next. Poll answers are kept once per person and poll; a late or repeated answer
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from bot.auth import Action, Actor, Place, can
+from bot.db import Database
+from bot.domain import quiz as rules
+from bot.domain.quiz import Mode
+from bot.domain.quiz_bank import BankFileError, RowError, load_bank, parse_file
+from bot.paths import DATA
+from bot.repos.outbox import OutMessage
+from bot.repos.people import PeopleRepo, Person, utcnow
+from bot.repos.quiz import (
+    ImportCounts,
+    Mistake,
+    PersonScore,
+    PollRef,
+    QuizRepo,
+    Round,
+    item_key,
+)
+from bot.texts import Texts
+from bot.views import quiz as views
+from scheduler.outbox import Outbox
+
+QUIZ_BANK = DATA / "quiz"
+LEAD = Action.TAKE_ATTENDANCE  # who runs a team's study runs its quizzes: leaders, admins
+MANAGE = Action.MANAGE_SCHEDULE  # the bank, the daily plan and site settings: admins
+DEFAULT_CAP = 10
+DAILY_OPEN = 600  # a daily question stays open 10 minutes
+GROUP_OPEN = 60
+PRIVATE_OPEN = 30
+EXAM_SIZE = 10
+SESSION_SIZE = 3
+CHALLENGE_MAX = 30
+DAILY_GRACE = timedelta(hours=3)  # a daily question missed while down is sent this late
+PRIORITY_NEXT = 5  # the next question of a private round answers the person's own action
+PRIORITY_GROUP = 1
+
+
+class Refusal(StrEnum):
+    NOT_REGISTERED = "not_registered"
+    NO_PERMISSION = "no_permission"
+    NOT_BOUND = "not_bound"
+    NO_QUESTIONS = "no_questions"
+    BUSY = "busy"  # a private round is already running
+    NO_ROUND = "no_round"
+
+
+@dataclass(frozen=True)
+class Started:
+    round_id: int
+    size: int
+    mode: Mode
+
+
+@dataclass(frozen=True)
+class Refused:
+    reason: Refusal
+
+
+class AnswerState(StrEnum):
+    COUNTED = "counted"
+    LATE = "late"
+    REPEATED = "repeated"
+    RETRACTED = "retracted"
+    OUTSIDER = "outsider"
+    PENDING = "pending"  # the poll is not known yet; settled when the sender records it
+
+
+@dataclass(frozen=True)
+class Answered:
+    state: AnswerState
+    correct: bool | None = None
+    points: int = 0
+    capped: bool = False
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    counts: ImportCounts | None = None
+    errors: list[RowError] = field(default_factory=list)
+    file_error: BankFileError | None = None
+    rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.counts is not None
+
+
+@dataclass
+class TickReport:
+    daily_rounds: int = 0
+    timed_out: int = 0
+    finished: int = 0
+    resolved: int = 0
+
+
+@dataclass(frozen=True)
+class TeamStatus:
+    round: Round
+    answered: list[Person]
+    missing: list[Person]
+    reminded: int = 0
+
+
+@dataclass(frozen=True)
+class Reminded:
+    sent: int
+    already: int
+    unreachable: int
+
+
+@dataclass(frozen=True)
+class Board:
+    first_day: str
+    last_day: str
+    teams: list[rules.TeamScore]
+    people: list[PersonScore] | None  # None: the site does not rank individuals
+    me: PersonScore | None
+
+
+class QuizService:
+    def __init__(
+        self,
+        db: Database,
+        repo: QuizRepo,
+        people: PeopleRepo,
+        outbox: Outbox,
+        texts: Texts,
+        tz: ZoneInfo,
+        clock: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+        bank_folder: Path = QUIZ_BANK,
+    ) -> None:
+        self.db = db
+        self.repo = repo
+        self.people = people
+        self.outbox = outbox
+        self.texts = texts
+        self.tz = tz
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.bank_folder = bank_folder
+        self._seeded = False
+
+    def day_of(self, moment: datetime) -> str:
+        return moment.astimezone(self.tz).date().isoformat()
+
+    def month_days(self, month: str | None = None) -> tuple[str, str]:
+        """First and last day of 'YYYY-MM' (default: this month, site time)."""
+        if month is None:
+            today = self.clock().astimezone(self.tz).date()
+            first = today.replace(day=1)
+        else:
+            first = date.fromisoformat(month + "-01")
+        nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return first.isoformat(), (nxt - timedelta(days=1)).isoformat()
+
+    async def daily_cap(self) -> int:
+        value = await self.repo.setting("daily_cap")
+        return int(value) if value and value.isdigit() else DEFAULT_CAP
+
+    async def individual_ranking(self) -> bool:
+        return (await self.repo.setting("individual_ranking")) == "1"
+
+    # ------------------------------------------------------------ the bank
+
+    async def import_file(
+        self, actor: Actor | None, data: bytes, filename: str
+    ) -> ImportOutcome | Refused:
+        """A bank file, all or nothing; `actor` None = the command line (the operator)."""
+        if actor is not None and not can(actor, MANAGE):
+            return Refused(Refusal.NO_PERMISSION)
+        await self.ensure_bank()
+        try:
+            parsed = parse_file(data, filename)
+        except BankFileError as exc:
+            return ImportOutcome(file_error=exc)
+        if not parsed.ok:
+            return ImportOutcome(errors=parsed.errors, rows=len(parsed.items))
+        who = actor.tg_user_id if actor else None
+        counts = await self.repo.upsert_items(parsed.items, filename, who)
+        return ImportOutcome(counts=counts, rows=len(parsed.items))
+
+    async def ensure_bank(self) -> None:
+        """The starter bank (data/quiz) goes in once, into an empty bank, the first time the
+        bank is used; an admin's own bank and edits are never overwritten by a restart."""
+        if self._seeded:
+            return
+        if await self.repo.bank_size() == 0:
+            await self.repo.upsert_items(load_bank(self.bank_folder), "data/quiz", None)
+        self._seeded = True
+
+    async def topics(self) -> dict[str, int]:
+        await self.ensure_bank()
+        return await self.repo.topics()
+
+    async def topic_of(self, arg: str) -> str | Literal[False] | None:
+        """The topic a menu button stands for: None = all topics, False = a stale button."""
+        if arg in ("exam", "challenge"):
+            return None
+        if arg == "review":
+            return views.REVIEW
+        topics = list(await self.topics())
+        if arg.isdigit() and int(arg) < len(topics):
+            return topics[int(arg)]
+        return False
+
+    # ------------------------------------------------------------ starting rounds
+
+    async def may_quiz_group(self, actor: Actor, chat_id: int) -> Refused | None:
+        place = await self.repo.team_of_chat(chat_id)
+        if place is None:
+            return Refused(Refusal.NOT_BOUND)
+        if not can(actor, LEAD, Place(place[1], place[0])):
+            return Refused(Refusal.NO_PERMISSION)
+        return None
+
+    async def start_group(
+        self, actor: Actor, chat_id: int, mode: Mode, topic: str | None = None,
+        size: int | None = None,
+    ) -> Started | Refused:  # fmt: skip
+        """A leader starts a quiz in their team's group: all polls at once, each with a timer."""
+        refused = await self.may_quiz_group(actor, chat_id)
+        if refused is not None:
+            return refused
+        place = await self.repo.team_of_chat(chat_id)
+        assert place is not None
+        team_id = place[0]
+        await self.ensure_bank()
+        n = size or {Mode.DAILY: 1, Mode.SESSION: SESSION_SIZE}.get(mode, EXAM_SIZE)
+        period = DAILY_OPEN if mode is Mode.DAILY else GROUP_OPEN * (1 if n == 1 else 2)
+        now = self.clock()
+        async with self.db.transaction() as tx:
+            started = await self._open_group(
+                tx, mode, chat_id, team_id, actor.tg_user_id, topic, n, period, now, key=None
+            )
+        self.outbox.wake()
+        return started
+
+    async def _open_group(
+        self, tx: aiosqlite.Connection, mode: Mode, chat_id: int, team_id: int,
+        started_by: int | None, topic: str | None, n: int, period: int, now: datetime,
+        key: str | None,
+    ) -> Started | Refused:  # fmt: skip
+        ids = rules.draw(
+            await self.repo.candidates(), await self.repo.used_counts(chat_id), n, self.rng, topic
+        )
+        if not ids:
+            return Refused(Refusal.NO_QUESTIONS)
+        round_id = await self.repo.insert_round(
+            tx, mode=mode, chat_id=chat_id, team_id=team_id, member_id=None,
+            started_by=started_by, topic=topic, question_ids=ids, open_period=period,
+            sequential=False, local_day=self.day_of(now), key=key, now=now,
+        )  # fmt: skip
+        if round_id is None:
+            return Refused(Refusal.BUSY)
+        questions = await self.repo.questions(ids)
+        lang = self.texts.default
+        messages = [
+            OutMessage(
+                chat_id, questions[q].item.stem, purpose="quiz", dedupe_key=item_key(round_id, i),
+                batch=f"quiz:{round_id}", priority=PRIORITY_GROUP,
+                poll=views.poll_params(
+                    self.texts, lang, questions[q].item, mode, i, len(ids), period
+                ),
+            )
+            for i, q in enumerate(ids)
+        ]  # fmt: skip
+        await self.outbox.enqueue(messages, tx=tx)
+        return Started(round_id, len(ids), mode)
+
+    async def start_private(
+        self, person: Person | None, mode: Mode, topic: str | None = None, size: int = EXAM_SIZE
+    ) -> Started | Refused:
+        """An exam, a challenge or a review of the 错题本, one question at a time, privately."""
+        if person is None or person.tg_user_id is None:
+            return Refused(Refusal.NOT_REGISTERED)
+        if await self.repo.running_private(person.member_id) is not None:
+            return Refused(Refusal.BUSY)
+        await self.ensure_bank()
+        chat = person.tg_user_id
+        used = await self.repo.used_counts(chat)
+        if mode is Mode.CHALLENGE:
+            ids = rules.draw(await self.repo.candidates(), used, CHALLENGE_MAX, self.rng, topic)
+        elif topic == views.REVIEW:
+            ids = (await self.repo.mistake_ids(person.member_id))[:size]
+            self.rng.shuffle(ids)
+        else:
+            ids = rules.draw(await self.repo.candidates(), used, size, self.rng, topic)
+        if not ids:
+            return Refused(Refusal.NO_QUESTIONS)
+        now = self.clock()
+        async with self.db.transaction() as tx:
+            round_id = await self.repo.insert_round(
+                tx, mode=mode, chat_id=chat, team_id=person.team_id, member_id=person.member_id,
+                started_by=chat, topic=topic, question_ids=ids, open_period=PRIVATE_OPEN,
+                sequential=True, local_day=self.day_of(now), now=now,
+            )  # fmt: skip
+            assert round_id is not None
+            rnd = await self.repo.round_in(tx, round_id)
+            await self._send_item(tx, rnd, 0, ids[0])
+        self.outbox.wake()
+        return Started(round_id, len(ids), mode)
+
+    async def _send_item(
+        self, tx: aiosqlite.Connection, rnd: Round, position: int, question_id: int
+    ) -> None:
+        question = (await self.repo.questions([question_id]))[question_id]
+        lang = self.texts.default
+        params = views.poll_params(
+            self.texts, lang, question.item, rnd.mode, position, rnd.size, rnd.open_period
+        )
+        await self.outbox.enqueue(
+            [
+                OutMessage(
+                    rnd.chat_id, question.item.stem, purpose="quiz",
+                    dedupe_key=item_key(rnd.id, position), batch=f"quiz:{rnd.id}",
+                    priority=PRIORITY_NEXT, poll=params,
+                )
+            ],
+            tx=tx,
+        )  # fmt: skip
+
+    # ------------------------------------------------------------ answers
+
+    async def answer(
+        self, poll_id: str, tg_user_id: int, option_ids: Sequence[int], at: datetime | None = None
+    ) -> Answered:
+        at = at or self.clock()
+        if not option_ids:
+            return Answered(AnswerState.RETRACTED)  # quizzes cannot be revoted; nothing to undo
+        async with self.db.transaction() as tx:
+            if not await self.repo.add_answer(tx, poll_id, tg_user_id, option_ids, at):
+                return Answered(AnswerState.REPEATED)
+            ref = await self.repo.poll_ref(poll_id)
+            if ref is None or ref.sent_at is None:
+                return Answered(AnswerState.PENDING)
+            outcome = await self._settle(tx, ref, poll_id, tg_user_id, option_ids, at)
+        self.outbox.wake()
+        return outcome
+
+    async def _settle(
+        self,
+        tx: aiosqlite.Connection,
+        ref: PollRef,
+        poll_id: str,
+        tg_user_id: int,
+        option_ids: Sequence[int],
+        at: datetime,
+    ) -> Answered:
+        person = await self.people.by_tg(tg_user_id)
+        if person is not None and not person.active:
+            person = None
+        rnd = ref.round
+        assert ref.sent_at is not None
+        late = (
+            rules.is_late(at, ref.sent_at, rnd.open_period)
+            or rnd.state != "running"
+            or (rnd.sequential and (ref.position != rnd.position or rnd.member_id is None))
+        )
+        if rnd.sequential and person is not None and person.member_id != rnd.member_id:
+            person = None  # someone else's private round cannot be answered; defensive
+        correct = rules.is_correct(option_ids, ref.question.item.answer)
+        day = self.day_of(at)
+        if person is None or late:
+            state = AnswerState.OUTSIDER if person is None else AnswerState.LATE
+            await self.repo.settle_answer(
+                tx, poll_id, tg_user_id, state=state.value, ref=ref,
+                member_id=person.member_id if person else None,
+                team_id=person.team_id if person else None, correct=correct, points=0,
+                local_day=day,
+            )  # fmt: skip
+            return Answered(state, correct)
+        base = rules.points_for(ref.question.item.difficulty) if correct else 0
+        earned = await self.repo.earned_on(tx, person.member_id, day)
+        points = rules.award(base, earned, await self.daily_cap()) if correct else 0
+        await self.repo.settle_answer(
+            tx, poll_id, tg_user_id, state="counted", ref=ref, member_id=person.member_id,
+            team_id=person.team_id, correct=correct, points=points, local_day=day,
+        )  # fmt: skip
+        if rnd.sequential:
+            await self._step(tx, rnd, ref.position, correct)
+        return Answered(AnswerState.COUNTED, correct, points, capped=correct and points < base)
+
+    async def _step(
+        self, tx: aiosqlite.Connection, rnd: Round, position: int, correct: bool | None
+    ) -> None:
+        """A private round's question is settled (answered, or its timer ran out): the next
+        question goes out, or the round ends with its result."""
+        if not await self.repo.settle(tx, rnd.id, position):
+            return
+        step = rules.next_step(rnd.mode, position, rnd.size, correct)
+        if not step.finish:
+            await self.repo.advance(tx, rnd.id, step.next_position)
+            question_id = await self.repo.item_question(tx, rnd.id, step.next_position)
+            await self._send_item(tx, rnd, step.next_position, question_id)
+            return
+        await self._finish(tx, rnd, timed_out=correct is None)
+
+    async def _finish(self, tx: aiosqlite.Connection, rnd: Round, timed_out: bool = False) -> None:
+        if not await self.repo.finish(tx, rnd.id, self.clock()):
+            return
+        people, answers, correct, points = await self.repo.round_totals(rnd.id, tx)
+        lang = self.texts.default
+        if rnd.sequential:
+            text = views.private_result(
+                self.texts, lang, rnd, answers=answers, correct=correct, points=points,
+                timed_out=timed_out,
+            )  # fmt: skip
+        else:
+            members = 0 if rnd.team_id is None else await self.repo.team_size(rnd.team_id, tx)
+            text = views.group_result(
+                self.texts, lang, rnd, people=people, members=members, answers=answers,
+                correct=correct,
+            )  # fmt: skip
+        await self.outbox.enqueue(
+            [
+                OutMessage(
+                    rnd.chat_id, text, purpose="quiz", dedupe_key=f"quiz:{rnd.id}:result",
+                    priority=PRIORITY_NEXT if rnd.sequential else PRIORITY_GROUP,
+                )
+            ],
+            tx=tx,
+        )  # fmt: skip
+
+    async def cancel_private(self, person: Person | None) -> bool:
+        if person is None:
+            return False
+        rnd = await self.repo.running_private(person.member_id)
+        if rnd is None:
+            return False
+        async with self.db.transaction() as tx:
+            return await self.repo.finish(tx, rnd.id, self.clock(), state="cancelled")
+
+    async def plan_daily(
+        self, at_time: str, team_id: int | None = None, topic: str | None = None,
+        open_period: int = DAILY_OPEN, by: int | None = None,
+    ) -> int:  # fmt: skip
+        """每日一题 at HH:MM (site time) to every bound team group, or to one team's."""
+        hh, _, mm = at_time.partition(":")
+        if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60 and len(mm) == 2):
+            raise ValueError(f"not a time of day (HH:MM): {at_time!r}")
+        period = rules.clamp_open_period(open_period)
+        return await self.repo.add_plan(
+            team_id, f"{int(hh):02d}:{mm}", topic, period, by, self.clock()
+        )
+
+    # ------------------------------------------------------------ the tick
+
+    async def tick(self, now: datetime | None = None) -> TickReport:
+        """Daily questions due, private questions whose timer ran out, group rounds whose
+        polls have all closed, answers that came before their poll was recorded."""
+        now = now or self.clock()
+        await self.ensure_bank()
+        report = TickReport()
+        report.resolved = await self.resolve_raw()
+        report.daily_rounds = await self._daily(now)
+        for rnd in await self.repo.running():
+            items = await self.repo.items(rnd.id)
+            if rnd.sequential:
+                current = next((i for i in items if i.position == rnd.position), None)
+                if current is None:
+                    continue
+                gone = current.state in ("undeliverable", "cancelled")
+                if gone or (
+                    current.sent_at is not None
+                    and rules.expired(current.sent_at, rnd.open_period, now)
+                ):
+                    async with self.db.transaction() as tx:
+                        if gone:
+                            await self.repo.finish(tx, rnd.id, now, state="cancelled")
+                        else:
+                            await self._step(
+                                tx, await self.repo.round_in(tx, rnd.id), rnd.position, None
+                            )
+                    report.timed_out += 1
+            elif all(
+                i.state in ("undeliverable", "cancelled")
+                or (i.sent_at is not None and rules.expired(i.sent_at, rnd.open_period, now))
+                for i in items
+            ):
+                async with self.db.transaction() as tx:
+                    await self._finish(tx, rnd)
+                report.finished += 1
+        if report.timed_out or report.finished or report.daily_rounds:
+            self.outbox.wake()
+        return report
+
+    async def resolve_raw(self) -> int:
+        """Settle answers that arrived before the sender had recorded their poll's id."""
+        resolved = 0
+        for poll_id, user, options, at in await self.repo.raw_answers():
+            ref = await self.repo.poll_ref(poll_id)
+            if ref is None or ref.sent_at is None:
+                continue
+            async with self.db.transaction() as tx:
+                await self._settle(tx, ref, poll_id, user, options, at)
+            resolved += 1
+        return resolved
+
+    async def _daily(self, now: datetime) -> int:
+        plans = await self.repo.plans()
+        if not plans:
+            return 0
+        local = now.astimezone(self.tz)
+        groups = await self.repo.team_groups()
+        made = 0
+        for plan in plans:
+            hh, mm = (int(x) for x in plan.at_time.split(":"))
+            moment = datetime.combine(local.date(), time(hh, mm), self.tz)
+            if not moment <= local < moment + DAILY_GRACE:
+                continue
+            if moment.astimezone(now.tzinfo) < plan.created_at - timedelta(minutes=1):
+                continue  # planned after today's moment: the first question comes tomorrow
+            day = local.date().isoformat()
+            teams = [plan.team_id] if plan.team_id is not None else sorted(groups)
+            for team_id in teams:
+                chat = groups.get(team_id)
+                if chat is None:
+                    continue
+                async with self.db.transaction() as tx:
+                    started = await self._open_group(
+                        tx, Mode.DAILY, chat, team_id, None, plan.topic, 1, plan.open_period,
+                        now, key=f"daily:{plan.id}:{day}:{team_id}",
+                    )  # fmt: skip
+                if isinstance(started, Started):
+                    made += 1
+        return made
+
+    # ------------------------------------------------------------ leaders
+
+    async def team_status(self, actor: Actor) -> TeamStatus | Refused:
+        """The leader's team's latest group round: who answered, who has not."""
+        team_id, unit_id = actor.team_id, actor.unit_id
+        if team_id is None or not can(actor, LEAD, Place(unit_id, team_id)):
+            return Refused(Refusal.NO_PERMISSION)
+        rounds = await self.repo.recent_rounds(team_id, limit=1)
+        if not rounds:
+            return Refused(Refusal.NO_ROUND)
+        rnd = rounds[0]
+        done = await self.repo.answered(rnd.id)
+        members = await self.people.team_members(team_id)
+        answered = [m for m in members if m.member_id in done]
+        missing = [m for m in members if m.member_id not in done]
+        return TeamStatus(rnd, answered, missing)
+
+    async def remind(self, actor: Actor, round_id: int) -> Reminded | Refused:
+        """One private reminder per member who has not answered the round, ever."""
+        rnd = await self.repo.round(round_id)
+        if rnd is None or rnd.team_id is None:
+            return Refused(Refusal.NO_ROUND)
+        unit_id = await self.repo.unit_of(rnd.team_id)
+        if unit_id is None or not can(actor, LEAD, Place(unit_id, rnd.team_id)):
+            return Refused(Refusal.NO_PERMISSION)
+        done = await self.repo.answered(rnd.id)
+        missing = [
+            m for m in await self.people.team_members(rnd.team_id) if m.member_id not in done
+        ]
+        reachable = [
+            m for m in missing if m.tg_user_id and await self.people.private_ok(m.tg_user_id)
+        ]
+        now = self.clock()
+        lang = self.texts.default
+        async with self.db.transaction() as tx:
+            fresh = set(
+                await self.repo.remind_once(tx, rnd.id, [m.member_id for m in reachable], now)
+            )
+            messages = [
+                OutMessage(
+                    m.tg_user_id, views.reminder(self.texts, lang, m.name, rnd), purpose="quiz",
+                    dedupe_key=f"quiz:{rnd.id}:remind:{m.member_id}",
+                    reply_markup=views.reminder_markup(self.texts, lang).to_dict(),
+                )
+                for m in reachable
+                if m.member_id in fresh and m.tg_user_id is not None
+            ]  # fmt: skip
+            await self.outbox.enqueue(messages, tx=tx)
+        return Reminded(
+            len(messages), len(reachable) - len(messages), len(missing) - len(reachable)
+        )
+
+    # ------------------------------------------------------------ standings
+
+    async def board(self, person: Person | None, month: str | None = None) -> Board:
+        first, last = self.month_days(month)
+        teams = rules.rank_teams(await self.repo.team_scores(first, last))
+        everyone = await self.repo.person_scores(first, last)
+        me = next((p for p in everyone if person and p.member_id == person.member_id), None)
+        people = everyone if await self.individual_ranking() else None
+        return Board(first, last, teams, people, me)
+
+    async def today(self, person: Person) -> tuple[int, int]:
+        """(points today, daily cap)."""
+        day = self.day_of(self.clock())
+        async with self.db.transaction() as tx:
+            earned = await self.repo.earned_on(tx, person.member_id, day)
+        return earned, await self.daily_cap()
+
+    async def mistakes(self, person: Person, limit: int = 10) -> list[Mistake]:
+        return await self.repo.mistakes(person.member_id, limit)

@@ -1,0 +1,280 @@
+"""Knowledge quizzes in chat: /quiz (private: exams, challenge, 错题本, leaderboard; in a team
+group: a leader starts a quiz), /quizrank, /mistakes, poll answers, and bank files from admins.
+
+Each handler parses the update, calls `svc.quiz` and renders a view. Polls and messages to a
+group go through the outbox (the service enqueues them); what is sent here answers the
+person's own action, in their private chat, or as a toast on the button they pressed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.ext import (
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    PollAnswerHandler,
+    filters,
+)
+
+from bot import callbacks
+from bot.auth import can
+from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
+from bot.domain.quiz import Mode
+from bot.domain.quiz_bank import looks_like_bank
+from bot.services import quiz as qs
+from bot.textsplit import split_text
+from bot.views import quiz as views
+from handlers.common import lang_of, reply, send, tr, who
+
+JOB = "quiz.tick"
+TICK_SECONDS = 5.0
+MAX_MB = 5
+DOC_GROUP = -1  # before the roster import: a bank file stops here, any other file passes on
+_GROUP_MODES = {"daily": Mode.DAILY, "session": Mode.SESSION, "exam": Mode.EXAM}
+
+
+async def quiz_command(update: Update, context: BanzuContext) -> None:
+    chat, svc, lang = update.effective_chat, context.svc, lang_of(update)
+    assert chat is not None
+    ident = await who(update, context)
+    if chat.type != ChatType.PRIVATE:
+        refused = await svc.quiz.may_quiz_group(ident.actor, chat.id)
+        if refused is not None:
+            await reply(update, context, f"quiz.refused.{refused.reason.value}")
+            return
+        text, markup = views.group_menu(svc.texts, lang)
+    elif ident.person is None:
+        await reply(update, context, "quiz.refused.not_registered")
+        return
+    else:
+        topics = await svc.quiz.topics()
+        text, markup = views.private_menu(svc.texts, lang, topics, can(ident.actor, qs.LEAD))
+    await send(context, chat.id, text, markup)
+
+
+async def rank_command(update: Update, context: BanzuContext) -> None:
+    ident, chat = await who(update, context), update.effective_chat
+    assert chat is not None
+    if not ident.registered:
+        await reply(update, context, "quiz.refused.not_registered")
+        return
+    await send(context, chat.id, await _board_text(update, context))
+
+
+async def mistakes_command(update: Update, context: BanzuContext) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    text, markup = await _mistakes(update, context)
+    pieces = split_text(text)
+    for i, piece in enumerate(pieces):
+        await send(context, chat.id, piece, markup if i == len(pieces) - 1 else None)
+
+
+async def _board_text(update: Update, context: BanzuContext) -> str:
+    ident, svc = await who(update, context), context.svc
+    b = await svc.quiz.board(ident.person)
+    return views.board(svc.texts, lang_of(update), b.teams, b.people, b.me, b.first_day, b.last_day)
+
+
+async def _mistakes(
+    update: Update, context: BanzuContext
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    if ident.person is None:
+        return tr(update, context, "quiz.refused.not_registered"), None
+    items = await svc.quiz.mistakes(ident.person)
+    earned, cap = await svc.quiz.today(ident.person)
+    text = (
+        views.mistakes(svc.texts, lang, items) + "\n\n" + views.today(svc.texts, lang, earned, cap)
+    )
+    return text, views.mistakes_markup(svc.texts, lang) if items else None
+
+
+# ------------------------------------------------------------------ buttons
+
+Action = Callable[[Update, BanzuContext, str], Awaitable[None]]
+
+
+async def pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    parsed = callbacks.decode(query.data, views.NS, 1, 2) or callbacks.decode(
+        query.data, views.NS, 1, 1
+    )
+    action = _ACTIONS.get(parsed.parts[0]) if parsed else None
+    if parsed is None or action is None:
+        await _toast(update, context, "common.stale_button")
+        return
+    await action(update, context, parsed.parts[1] if len(parsed.parts) > 1 else "")
+
+
+async def _toast(update: Update, context: BanzuContext, key: str, /, **values: object) -> None:
+    assert update.callback_query is not None
+    await update.callback_query.answer(tr(update, context, key, **values), show_alert=True)
+
+
+async def _go(update: Update, context: BanzuContext, arg: str) -> None:
+    """go:exam | go:challenge | go:review | topic:<n>: a private round, one question at a time."""
+    ident, svc = await who(update, context), context.svc
+    topic = await svc.quiz.topic_of(arg)
+    if topic is False:
+        await _toast(update, context, "common.stale_button")
+        return
+    mode = Mode.CHALLENGE if arg == "challenge" else Mode.EXAM
+    outcome = await svc.quiz.start_private(ident.person, mode, topic or None)
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    if isinstance(outcome, qs.Refused):
+        busy = outcome.reason is qs.Refusal.BUSY
+        markup = views.abandon_markup(svc.texts, lang_of(update)) if busy else None
+        await reply(update, context, f"quiz.refused.{outcome.reason.value}", markup=markup)
+        return
+    mode_name = views.mode_name(svc.texts, lang_of(update), outcome.mode)
+    await reply(update, context, "quiz.started.private", mode=mode_name, size=outcome.size)
+
+
+async def _group(update: Update, context: BanzuContext, arg: str) -> None:
+    ident, svc, chat = await who(update, context), context.svc, update.effective_chat
+    assert chat is not None
+    if arg not in _GROUP_MODES:
+        await _toast(update, context, "common.stale_button")
+        return
+    outcome = await svc.quiz.start_group(ident.actor, chat.id, _GROUP_MODES[arg])
+    if isinstance(outcome, qs.Refused):
+        await _toast(update, context, f"quiz.refused.{outcome.reason.value}")
+        return
+    mode_name = views.mode_name(svc.texts, lang_of(update), outcome.mode)
+    await _toast(update, context, "quiz.started.group", mode=mode_name, size=outcome.size)
+
+
+async def _status(update: Update, context: BanzuContext, arg: str) -> None:
+    ident, svc = await who(update, context), context.svc
+    outcome = await svc.quiz.team_status(ident.actor)
+    if isinstance(outcome, qs.Refused):
+        await _toast(update, context, f"quiz.refused.{outcome.reason.value}")
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    names = ([p.name for p in outcome.answered], [p.name for p in outcome.missing])
+    text, markup = views.status(svc.texts, lang_of(update), outcome.round, *names)
+    await reply_text(update, context, text, markup)
+
+
+async def _remind(update: Update, context: BanzuContext, arg: str) -> None:
+    ident, svc = await who(update, context), context.svc
+    outcome = await svc.quiz.remind(ident.actor, int(arg)) if arg.isdigit() else None
+    if outcome is None:
+        await _toast(update, context, "common.stale_button")
+    elif isinstance(outcome, qs.Refused):
+        await _toast(update, context, f"quiz.refused.{outcome.reason.value}")
+    else:
+        sent, already, unreachable = outcome.sent, outcome.already, outcome.unreachable
+        await _toast(update, context, "quiz.remind.done", sent=sent, already=already,
+                     unreachable=unreachable)  # fmt: skip
+
+
+async def _show(update: Update, context: BanzuContext, arg: str) -> None:
+    """board | mistakes, shown in the private chat."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    if arg == "board":
+        await reply_text(update, context, await _board_text(update, context), None)
+    else:
+        text, markup = await _mistakes(update, context)
+        await reply_text(update, context, text, markup)
+
+
+async def _abandon(update: Update, context: BanzuContext, arg: str) -> None:
+    ident = await who(update, context)
+    done = await context.svc.quiz.cancel_private(ident.person)
+    await _toast(update, context, "quiz.cancelled" if done else "common.nothing_to_cancel")
+
+
+async def reply_text(
+    update: Update, context: BanzuContext, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    pieces = split_text(text)
+    for i, piece in enumerate(pieces):
+        last = i == len(pieces) - 1
+        await send(context, chat.id, piece, markup if last else None)
+
+
+_ACTIONS: dict[str, Action] = {
+    "go": _go,
+    "topic": _go,
+    "group": _group,
+    "status": _status,
+    "remind": _remind,
+    "show": _show,
+    "abandon": _abandon,
+}
+
+
+# ------------------------------------------------------------------ answers and files
+
+
+async def poll_answer(update: Update, context: BanzuContext) -> None:
+    answer = update.poll_answer
+    if answer is None or answer.user is None:
+        return  # an anonymous voter: our quizzes are not anonymous, so not ours
+    await context.svc.quiz.answer(answer.poll_id, answer.user.id, list(answer.option_ids))
+
+
+async def bank_document(update: Update, context: BanzuContext) -> None:
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    doc, svc = message.document, context.svc
+    name = doc.file_name or "bank"
+    if (doc.file_size or 0) > MAX_MB * 1024 * 1024:
+        if "题库" in name or "quiz" in name.lower():
+            await reply(update, context, "quiz.import.too_big", limit=MAX_MB)
+            raise ApplicationHandlerStop
+        return
+    data = bytes(await (await doc.get_file()).download_as_bytearray())
+    if not looks_like_bank(data, name):
+        return  # a roster or another file: the next handler's
+    ident = await who(update, context)
+    outcome = await svc.quiz.import_file(ident.actor, data, name)
+    if isinstance(outcome, qs.Refused):
+        await reply(update, context, "quiz.import.admins_only")
+    else:
+        text = views.import_summary(
+            svc.texts, lang_of(update), counts=outcome.counts, errors=outcome.errors,
+            file_error=outcome.file_error,
+        )  # fmt: skip
+        await reply_text(update, context, text, None)
+    raise ApplicationHandlerStop
+
+
+async def tick_job(context: BanzuContext) -> None:
+    await context.svc.quiz.tick()
+
+
+def register(app: BanzuApp) -> None:
+    svc: Services = app.bot_data.services
+    svc.commands += [
+        CommandInfo("quiz", "quiz.cmd.quiz", group=True),
+        CommandInfo("quizrank", "quiz.cmd.quizrank"),
+        CommandInfo("mistakes", "quiz.cmd.mistakes"),
+    ]
+    app.add_handler(CommandHandler("quiz", quiz_command))
+    app.add_handler(CommandHandler("quizrank", rank_command))
+    app.add_handler(CommandHandler("mistakes", mistakes_command, filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(pressed, pattern=callbacks.pattern(views.NS)))
+    app.add_handler(PollAnswerHandler(poll_answer))
+    private_docs = filters.ChatType.PRIVATE & filters.Document.ALL
+    app.add_handler(MessageHandler(private_docs, bank_document), group=DOC_GROUP)
+
+    async def resolve(batch: str) -> None:  # a poll was recorded: answers that beat it count
+        await svc.quiz.resolve_raw()
+
+    svc.outbox.listen("quiz", resolve)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(tick_job, interval=TICK_SECONDS, first=1.0, name=JOB)
