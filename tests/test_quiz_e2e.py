@@ -389,3 +389,48 @@ async def test_leaderboard_ranks_teams_and_names_people_only_if_enabled(
     await h.svc.quiz.repo.set_setting("individual_ranking", "1")
     board = (await h.say(W4, W4, "/quizrank"))[0]
     assert "个人积分" in board and "王秀兰" in board
+
+
+async def test_monthly_report_puts_most_missed_questions_first(
+    harness: Harness, team: Clock, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from bot import quiz_cli
+    from bot.cli import _parser
+
+    h = harness
+    await h.svc.db.execute(
+        "UPDATE members SET name = '=HYPERLINK(\"x\")' WHERE employee_no = '10004'"
+    )
+    h.svc.people.forget()
+    await h.say(GROUP, LEADER, "/quiz")
+    mark = h.mark()
+    await press_button(h, GROUP, LEADER, "学习测验")
+    await h.settle()
+    first, second, _ = polls(h, GROUP, mark)
+    for user in (W2, W3, W4):
+        await answer(h, first, user, wrong(first))
+        await answer(h, second, user, right(second) if user != W4 else wrong(second))
+    month = h.svc.quiz.day_of(team.now)[:7]
+    out, png = tmp_path / "quiz.xlsx", tmp_path / "quiz.png"
+    args = _parser().parse_args(
+        ["report", "quiz", "--month", month, "--out", str(out), "--chart", str(png)]
+    )
+    assert await quiz_cli.main(h.svc.settings, args) == 0
+    assert png.read_bytes().startswith(b"\x89PNG")
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["班组", "个人", "题目"]
+    questions = list(wb["题目"].iter_rows(min_row=2, values_only=True))
+    assert questions[0][2] == first["question"].removeprefix("【学习测验 1/3】").removesuffix(
+        "（多选）"
+    )
+    assert questions[0][3:5] == (3, 3) and questions[1][3:5] == (3, 1)
+    people = wb["个人"]
+    names = [c for c in people.iter_rows(min_row=2, values_only=True)]
+    cell = next(
+        c for row in people.iter_rows(min_row=2) for c in row if c.value == '=HYPERLINK("x")'
+    )
+    assert cell.data_type == "s" and names  # a name that looks like a formula stays text
+    teams = list(wb["班组"].iter_rows(min_row=2, values_only=True))
+    assert teams[0][1] == "一分场蒸发一班" and teams[0][3] == 3

@@ -312,6 +312,15 @@ class QuizRepo:
         value = await self.db.fetchval("SELECT unit_id FROM teams WHERE id = ?", (team_id,))
         return None if value is None else int(value)
 
+    async def team_by_name(self, name: str) -> int | None:
+        """A team by its name, or by unit and name run together ("一分场蒸发一班")."""
+        value = await self.db.fetchval(
+            "SELECT t.id FROM teams t JOIN units u ON u.id = t.unit_id"
+            " WHERE t.name = ? OR u.name || t.name = ? ORDER BY t.id LIMIT 1",
+            (name, name),
+        )
+        return None if value is None else int(value)
+
     async def team_of_chat(self, chat_id: int) -> tuple[int, int] | None:
         """(team, unit) of the team a group chat is bound to."""
         row = await self.db.fetchone(
