@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot handlers scheduler bench tests
 
-BENCHES := emulator pipeline broadcast fanout checkin report tagging startup tabular
+BENCHES := emulator pipeline broadcast fanout checkin report tagging startup tabular quiz
 
 bench: $(STAMP)
 	for b in $(BENCHES); do $(BIN)/python bench/$$b.py || exit 1; done

@@ -260,6 +260,19 @@ class QuizService:
         self.outbox.wake()
         return started
 
+    async def after_session(self, session_id: int, team_id: int, chat_id: int) -> bool:
+        """A study session closed: its team group gets a short quiz on what was studied
+        (once per session and group, whatever retries or restarts happen)."""
+        await self.ensure_bank()
+        now = self.clock()
+        async with self.db.transaction() as tx:
+            started = await self._open_group(
+                tx, Mode.SESSION, chat_id, team_id, None, None, SESSION_SIZE, 2 * GROUP_OPEN,
+                now, key=f"session:{session_id}:{chat_id}",
+            )  # fmt: skip
+        self.outbox.wake()
+        return isinstance(started, Started)
+
     async def _open_group(
         self, tx: aiosqlite.Connection, mode: Mode, chat_id: int, team_id: int,
         started_by: int | None, topic: str | None, n: int, period: int, now: datetime,
