@@ -144,9 +144,11 @@ async def _report(svc: QuizService, settings: Settings, args: argparse.Namespace
         print(f"banzu: --month must look like 2026-11, not {args.month!r}", file=sys.stderr)
         return 2
     report = await quiz_report.build(svc.repo, first, last)
-    args.out.write_bytes(quiz_report.workbook(report, svc.texts, settings.language))
+    scope = svc.texts.get("quiz.report.scope_all", settings.language)
+    data = quiz_report.workbook(report, svc.texts, settings.language, settings.tz, scope)
+    args.out.write_bytes(data)
     if args.chart is not None:
-        args.chart.write_bytes(quiz_report.chart(report, svc.texts))
+        args.chart.write_bytes(quiz_report.chart(report, svc.texts, settings.language))
     print(_plain(quiz_report.summary(report, svc.texts, settings.language)))
     print(f"{args.out}: {len(report.teams)} teams, {len(report.people)} people,"
           f" {len(report.questions)} questions")  # fmt: skip

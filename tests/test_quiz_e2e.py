@@ -333,7 +333,7 @@ async def test_admin_imports_a_bank_by_file_and_workers_cannot(
     assert "第 3 行：题干为空" in rejected[0] and "第 4 行：答案不对" in rejected[0]
     assert await h.svc.db.fetchval("SELECT count(*) FROM quiz_questions") == 47 + 2 + 12
     broken = await send_file(h, ADMIN_ID, "题库.xlsx", b"PK\x03\x04 not really")
-    assert "打不开" in broken[0] and "题库格式" in broken[0]
+    assert "不是有效的 Excel" in broken[0] and "题库格式" in broken[0]
     # A roster is still the roster import's: the bank handler lets it pass.
     roster = "单位,班组,工号,姓名,角色\n蒸发车间,蒸发一班,10099,新人,职工\n".encode()
     replies = await send_file(h, ADMIN_ID, "roster.csv", roster)
@@ -421,7 +421,7 @@ async def test_monthly_report_puts_most_missed_questions_first(
     assert png.read_bytes().startswith(b"\x89PNG")
     wb = load_workbook(out)
     assert wb.sheetnames == ["班组", "个人", "题目"]
-    questions = list(wb["题目"].iter_rows(min_row=2, values_only=True))
+    questions = list(wb["题目"].iter_rows(min_row=4, values_only=True))
     assert questions[0][2] == first["question"].removeprefix("【学习测验 1/3】").removesuffix(
         "（多选）"
     )
@@ -432,5 +432,5 @@ async def test_monthly_report_puts_most_missed_questions_first(
         c for row in people.iter_rows(min_row=2) for c in row if c.value == '=HYPERLINK("x")'
     )
     assert cell.data_type == "s" and names  # a name that looks like a formula stays text
-    teams = list(wb["班组"].iter_rows(min_row=2, values_only=True))
+    teams = list(wb["班组"].iter_rows(min_row=4, values_only=True))
     assert teams[0][1] == "一分场蒸发一班" and teams[0][3] == 3

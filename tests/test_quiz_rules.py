@@ -170,13 +170,14 @@ def test_bad_rows_reject_the_whole_file_with_row_numbers() -> None:
     ("data", "name", "code"),
     [
         (b"", "x.csv", "empty"),
-        (b"\xd0\xcf\x11\xe0old", "x.xls", "xls"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1old", "x.xls", "xls"),
         (b"PK\x03\x04broken", "x.xlsx", "bad_xlsx"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00", "x.png", "binary"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "x.png", "not_a_table"),
         ("单位,班组,工号,姓名\n一车间,甲班,1,张三".encode(), "roster.csv", "no_header"),
     ],
 )
 def test_unreadable_files_say_why(data: bytes, name: str, code: str) -> None:
     with pytest.raises(BankFileError) as info:
         parse_file(data, name)
-    assert info.value.code == code
+    found = info.value.table.code if info.value.table is not None else info.value.code
+    assert found == code

@@ -2,23 +2,18 @@
 training departments keep (题干 / 选项A–D / 答案 / 解析 / 分类 / 难度), checked row by row.
 
 Pure: bytes in, items or row errors out. A file is taken whole or not at all, so every bad row
-is reported at once with the row number Excel shows (header = row 1). CSV may be UTF-8 (with or
-without BOM), GBK/GB18030 (Excel on Chinese Windows) or UTF-16; XLSX is read from its first
-sheet. Limits keep a hostile or mistaken file from costing memory: size, rows, cell length.
+is reported at once with the row number Excel shows (header = row 1). The file is read by the
+shared bounded reader (`bot.domain.tabular`: CSV in UTF-8, GBK or UTF-16, XLSX streamed, hard
+limits on size, rows, cells and time), with cells allowed to span lines.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import re
 import tomllib
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from bot.domain.quiz import (
     JUDGE_OPTIONS,
@@ -29,14 +24,13 @@ from bot.domain.quiz import (
     parse_answer,
     parse_difficulty,
 )
+from bot.domain.tabular import Limits, TableError, read_table
+from bot.domain.text import is_blank, visible
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_CELL = 2000
 HEADER_SEARCH_ROWS = 5
-_ZIP = b"PK\x03\x04"
-_OLE = b"\xd0\xcf\x11\xe0"
-_BINARY = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 _HEADERS: dict[str, tuple[str, ...]] = {
     "stem": ("题干", "题目", "试题", "题目内容", "question", "stem"),
@@ -62,13 +56,17 @@ _JUDGE_WORDS = (("对", "错"), ("√", "×"), ("正确", "错误"))
 
 
 class BankFileError(ValueError):
-    """The file cannot be read as a question bank at all: `code` is one of empty, too_large,
-    xls, bad_xlsx, encoding, binary, no_header, too_many_rows; `columns` the missing ones."""
+    """The file cannot be read as a question bank at all: `code` "table" (the bounded reader
+    refused it: `table` says why), "no_header" (`columns` the missing ones) or
+    "too_many_rows"."""
 
-    def __init__(self, code: str, columns: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, code: str, columns: tuple[str, ...] = (), table: TableError | None = None
+    ) -> None:
         super().__init__(code, *columns)
         self.code = code
         self.columns = columns
+        self.table = table
 
 
 @dataclass(frozen=True)
@@ -127,74 +125,30 @@ def load_bank(folder: Path) -> list[Item]:
 
 # ------------------------------------------------------------------ spreadsheets
 
+LIMITS = Limits(
+    max_bytes=MAX_BYTES,
+    max_rows=MAX_ROWS + HEADER_SEARCH_ROWS,
+    max_columns=32,
+    max_cells=(MAX_ROWS + HEADER_SEARCH_ROWS) * 32,
+    max_cell_chars=MAX_CELL,
+    max_seconds=10.0,
+    multiline_cells=True,  # a question or an explanation may span lines
+)
 
-def read_table(data: bytes, filename: str) -> list[list[str]]:
-    """The file's rows as text cells (bounded); raises BankFileError."""
-    if not data.strip():
-        raise BankFileError("empty")
-    if len(data) > MAX_BYTES:
-        raise BankFileError("too_large")
-    name = filename.lower()
-    if data.startswith(_ZIP) or name.endswith((".xlsx", ".xlsm")):
-        return _xlsx(data)
-    if data.startswith(_OLE) or name.endswith(".xls"):
-        raise BankFileError("xls")
-    text = _decode(data)
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    delimiter = max(",\t;", key=first.count)
-    rows: list[list[str]] = []
-    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-        rows.append([_cell(v) for v in row])
-        if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-            raise BankFileError("too_many_rows")
-    return rows
+TableRows = Sequence[tuple[int, Sequence[str]]]  # (row number as Excel shows it, cells)
 
 
-def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise BankFileError("encoding") from exc
-    if _BINARY.search(data):
-        raise BankFileError("binary")
-    for encoding in ("utf-8-sig", "gb18030"):  # GB18030 ⊇ GBK, what Excel writes in China
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise BankFileError("encoding")
-
-
-def _xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook  # slow to import; only imports need it
-
+def read_rows(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
+    """The file's rows through the shared bounded reader; raises BankFileError."""
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # a damaged archive fails with many exception types
-        raise BankFileError("bad_xlsx") from exc
-    try:
-        if not wb.worksheets:
-            raise BankFileError("empty")
-        rows: list[list[str]] = []
-        for values in wb.worksheets[0].iter_rows(values_only=True):
-            rows.append([_cell(v) for v in values[: 3 * len(_HEADERS)]])
-            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-                raise BankFileError("too_many_rows")
-        return rows
-    except (zipfile.BadZipFile, KeyError, SyntaxError) as exc:
-        raise BankFileError("bad_xlsx") from exc
-    finally:
-        wb.close()
+        table = read_table(data, filename, LIMITS)
+    except TableError as exc:
+        raise BankFileError("table", table=exc) from exc
+    return [(r.number, [_cell(c) for c in r.cells]) for r in table.rows]
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    return text[: MAX_CELL + 1].strip().strip("\ufeff\u200b")
+def _cell(value: str) -> str:
+    return visible(value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _header(row: Sequence[str]) -> dict[str, int]:
@@ -207,10 +161,10 @@ def _header(row: Sequence[str]) -> dict[str, int]:
     return out
 
 
-def find_header(rows: Sequence[Sequence[str]]) -> tuple[int, dict[str, int]]:
+def find_header(rows: TableRows) -> tuple[int, dict[str, int]]:
     """(index of the header row, column → cell index); a title row above it is allowed."""
     best: tuple[int, dict[str, int]] = (0, {})
-    for number, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+    for number, (_, row) in enumerate(rows[:HEADER_SEARCH_ROWS]):
         found = _header(row)
         if len(found) > len(best[1]):
             best = (number, found)
@@ -228,13 +182,13 @@ def looks_like_bank(data: bytes, filename: str) -> bool:
     if "题库" in filename or "quiz" in name or "试题" in filename:
         return True
     try:
-        find_header(read_table(data, filename))
+        find_header(read_rows(data, filename))
     except BankFileError:
         return False
     return True
 
 
-def parse_rows(rows: Sequence[Sequence[str]]) -> Parsed:
+def parse_rows(rows: TableRows) -> Parsed:
     """Items of a bank spreadsheet, or every row's problems (nothing is taken then)."""
     start, cols = find_header(rows)
     items: list[Item] = []
@@ -245,12 +199,10 @@ def parse_rows(rows: Sequence[Sequence[str]]) -> Parsed:
         index = cols.get(column)
         return row[index] if index is not None and index < len(row) else ""
 
-    for offset, row in enumerate(rows[start + 1 :], start=start + 2):
-        if not any(c.strip() for c in row):
+    for offset, row in rows[start + 1 :]:
+        if all(is_blank(c) for c in row):
             continue
         problems: list[str] = []
-        if any(len(c) > MAX_CELL for c in row):
-            problems.append("cell_long")
         options = [get(row, f"option_{c}") for c in LETTERS]
         while options and not options[-1]:
             options.pop()
@@ -303,7 +255,7 @@ def parse_rows(rows: Sequence[Sequence[str]]) -> Parsed:
 
 
 def parse_file(data: bytes, filename: str) -> Parsed:
-    return parse_rows(read_table(data, filename))
+    return parse_rows(read_rows(data, filename))
 
 
 def rows_of(items: Sequence[Item]) -> Iterator[list[str]]:

@@ -1,23 +1,24 @@
 """The monthly quiz report: a workbook per team, person and question (the most-missed
 questions first: they are what the next study day should cover) and a PNG chart.
 
-Every text cell is written as a string (`write_string`), so nothing from a roster or a bank
-file ever becomes a formula or a link in Excel.
+Written with the shared `bot.workbook` (text cells are always text: nothing from a roster or a
+bank file ever becomes a formula or a link) and `bot.chartkit` (the shipped CJK font).
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
-import xlsxwriter
-
+from bot import chartkit
 from bot.domain.quiz import TeamScore, rank_teams
 from bot.repos.quiz import PersonScore, QuestionStat, QuizRepo
 from bot.texts import Texts
 from bot.views.quiz import answer_letters
+from bot.workbook import Col, Kind, Workbook, to_bytes
 
 TOP_MISSED = 10
+MAX_BARS = 40
 
 
 @dataclass(frozen=True)
@@ -40,84 +41,71 @@ async def build(repo: QuizRepo, first_day: str, last_day: str) -> QuizReport:
     return QuizReport(first_day, last_day, teams, people, questions)
 
 
-def workbook(report: QuizReport, texts: Texts, lang: str) -> bytes:
-    out = io.BytesIO()
-    wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False,
-                                   "strings_to_urls": False})  # fmt: skip
-    bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    pct = wb.add_format({"num_format": "0.0%"})
-    one = wb.add_format({"num_format": "0.0"})
+def workbook(report: QuizReport, texts: Texts, lang: str, tz: ZoneInfo, scope: str) -> bytes:
+    """班组 (ranked), 个人 and 题目 (most missed first) sheets; text cells are always text."""
 
-    def sheet(key: str, widths: list[int]) -> tuple[object, list[str]]:
-        ws = wb.add_worksheet(texts.get(f"quiz.report.sheet.{key}", lang))
-        headers = texts.get(f"quiz.report.headers.{key}", lang).split(",")
-        ws.freeze_panes(1, 0)
-        for col, width in enumerate(widths):
-            ws.set_column(col, col, width)
-        for col, h in enumerate(headers):
-            ws.write_string(0, col, h, bold)
-        return ws, headers
+    def headers(key: str) -> list[str]:
+        return texts.get(f"quiz.report.headers.{key}", lang).split(",")
 
-    ws, _ = sheet("teams", [6, 24, 8, 8, 10, 8, 10, 8, 10])
-    for row, t in enumerate(report.teams, start=1):
-        ws.write_number(row, 0, row)  # type: ignore[attr-defined]
-        ws.write_string(row, 1, t.name)  # type: ignore[attr-defined]
-        for col, value in enumerate((t.members, t.participants), start=2):
-            ws.write_number(row, col, value)  # type: ignore[attr-defined]
-        ws.write_number(row, 4, t.participation, pct)  # type: ignore[attr-defined]
-        ws.write_number(row, 5, t.points)  # type: ignore[attr-defined]
-        ws.write_number(row, 6, t.per_member, one)  # type: ignore[attr-defined]
-        ws.write_number(row, 7, t.answers)  # type: ignore[attr-defined]
-        ws.write_number(row, 8, t.accuracy, pct)  # type: ignore[attr-defined]
-    ws, _ = sheet("people", [14, 24, 8, 8, 8, 10])
-    for row, p in enumerate(report.people, start=1):
-        ws.write_string(row, 0, p.name)  # type: ignore[attr-defined]
-        ws.write_string(row, 1, p.team_name)  # type: ignore[attr-defined]
-        ws.write_number(row, 2, p.points)  # type: ignore[attr-defined]
-        ws.write_number(row, 3, p.answers)  # type: ignore[attr-defined]
-        ws.write_number(row, 4, p.correct)  # type: ignore[attr-defined]
-        ws.write_number(row, 5, p.correct / p.answers if p.answers else 0, pct)  # type: ignore[attr-defined]
-    ws, _ = sheet("questions", [10, 10, 60, 8, 8, 10, 8, 40])
-    for row, s in enumerate(report.questions, start=1):
-        it = s.question.item
-        ws.write_string(row, 0, it.code)  # type: ignore[attr-defined]
-        ws.write_string(row, 1, it.topic)  # type: ignore[attr-defined]
-        ws.write_string(row, 2, it.stem)  # type: ignore[attr-defined]
-        ws.write_number(row, 3, s.answers)  # type: ignore[attr-defined]
-        ws.write_number(row, 4, s.wrong)  # type: ignore[attr-defined]
-        ws.write_number(row, 5, s.wrong_rate, pct)  # type: ignore[attr-defined]
-        ws.write_string(row, 6, answer_letters(it, it.answer))  # type: ignore[attr-defined]
-        ws.write_string(row, 7, it.explanation)  # type: ignore[attr-defined]
-    wb.close()
-    return out.getvalue()
+    def build(book: Workbook) -> None:
+        period = texts.get("quiz.report.period", lang, first=report.first_day, last=report.last_day)
+        where = f"{scope} · {period}"
+        kinds: dict[str, list[Kind]] = {
+            "teams": ["int", "text", "int", "int", "percent", "int", "number", "int", "percent"],
+            "people": ["text", "text", "int", "int", "int", "percent"],
+            "questions": ["text", "text", "text", "int", "int", "percent", "text", "text"],
+        }
+        sheets = {
+            key: book.sheet(
+                texts.get(f"quiz.report.sheet.{key}", lang),
+                title=texts.get(f"quiz.report.title.{key}", lang),
+                scope=where,
+                columns=[Col(h, k) for h, k in zip(headers(key), kinds[key], strict=True)],
+            )
+            for key in kinds
+        }
+        for n, t in enumerate(report.teams, start=1):
+            per = round(t.per_member, 2)
+            sheets["teams"].row(
+                [n, t.name, t.members, t.participants, t.participation, t.points, per,
+                 t.answers, t.accuracy]
+            )  # fmt: skip
+        for p in report.people:
+            rate = p.correct / p.answers if p.answers else None
+            sheets["people"].row([p.name, p.team_name, p.points, p.answers, p.correct, rate])
+        for st in report.questions:
+            it = st.question.item
+            sheets["questions"].row([it.code, it.topic, it.stem, st.answers, st.wrong,
+                                     st.wrong_rate, answer_letters(it, it.answer),
+                                     it.explanation])  # fmt: skip
+
+    return to_bytes(build, tz=tz)
 
 
-def chart(report: QuizReport, texts: Texts) -> bytes:
+def chart(report: QuizReport, texts: Texts, lang: str) -> bytes:
     """Participation per team (left) and the most-missed questions' wrong rates (right)."""
-    from bot import charts
-
-    font = charts.cjk_font()
-    lang = "zh-CN" if font else "en"
-    teams = [t for t in report.teams if t.members][: charts.MAX_BARS]
+    teams = [t for t in report.teams if t.members][:MAX_BARS]
     missed = report.questions[:TOP_MISSED]
-    with charts.chart_style(font):
+    with chartkit.chart_style():
         from matplotlib import pyplot as plt
 
-        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.8))
+        fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5))
         try:
-            names = [t.name if font else f"T{i}" for i, t in enumerate(teams, start=1)]
-            left.bar(range(len(teams)), [100 * t.participation for t in teams], color="#2F75B5")
-            left.set_xticks(list(range(len(teams))), names, rotation=60, fontsize=7)
-            left.set_ylim(0, 105)
+            chartkit.bar_chart(
+                left, [t.name for t in teams], [t.participation * 100 for t in teams],
+                fmt=lambda v: f"{v:.0f}%", limit=100,
+                value_label=chartkit.with_unit(texts.get("quiz.report.chart_rate", lang), "%"),
+            )  # fmt: skip
             left.set_title(texts.get("quiz.report.chart_teams", lang))
-            labels = [s.question.item.code for s in missed]
-            right.barh(range(len(missed)), [100 * s.wrong_rate for s in missed], color="#C00000")
-            right.set_yticks(list(range(len(missed))), labels, fontsize=7)
-            right.invert_yaxis()
-            right.set_xlim(0, 100)
+            chartkit.bar_chart(
+                right, [s.question.item.code for s in missed],
+                [s.wrong_rate * 100 for s in missed], fmt=lambda v: f"{v:.0f}%", limit=100,
+                horizontal=True, color=chartkit.RED,
+                value_label=chartkit.with_unit(texts.get("quiz.report.chart_wrong", lang), "%"),
+            )  # fmt: skip
             right.set_title(texts.get("quiz.report.chart_missed", lang))
             fig.tight_layout()
-            return charts.png_bytes(fig, dpi=110)
+            return chartkit.png_bytes(fig, dpi=110)
         finally:
             plt.close(fig)
 

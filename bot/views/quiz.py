@@ -14,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.domain.quiz import LETTERS, STEM_MAX, Item, Kind, Mode, TeamScore
+from bot.views.files import table_error
 
 if TYPE_CHECKING:
     from bot.domain.quiz_bank import BankFileError, RowError
@@ -237,6 +238,10 @@ def import_summary(
     texts: Texts, lang: str, *, counts: ImportCounts | None, errors: Sequence[RowError],
     file_error: BankFileError | None,
 ) -> str:  # fmt: skip
+    if file_error is not None and file_error.table is not None:
+        return (
+            table_error(file_error.table, texts, lang) + "\n" + texts.get("quiz.import.shape", lang)
+        )
     if file_error is not None:
         text = texts.get(f"quiz.import.file.{file_error.code}", lang)
         if file_error.columns:
