@@ -160,7 +160,11 @@ async def _status(update: Update, context: BanzuContext, arg: str) -> None:
         return
     assert update.callback_query is not None
     await update.callback_query.answer()
-    names = ([p.name for p in outcome.answered], [p.name for p in outcome.missing])
+    names = (
+        [p.name for p in outcome.answered],
+        [p.name for p in outcome.missing],
+        [p.name for p in outcome.idle_this_month],
+    )
     text, markup = views.status(svc.texts, lang_of(update), outcome.round, *names)
     await reply_text(update, context, text, markup)
 

@@ -359,6 +359,7 @@ async def test_daily_question_goes_to_every_bound_group_once(harness: Harness, t
     await press_button(h, LEADER, LEADER, "👀 本班组答题情况")
     status = h.sent(LEADER)[-1]
     assert "已答（1）：王秀兰" in status and "未答（6）" in status
+    assert "本月一题都还没答的（6）" in status
     mark = h.mark()
     first = await press_button(h, LEADER, LEADER, "📨 提醒未答的人")
     await h.settle()

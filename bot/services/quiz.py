@@ -122,7 +122,7 @@ class TeamStatus:
     round: Round
     answered: list[Person]
     missing: list[Person]
-    reminded: int = 0
+    idle_this_month: list[Person]  # no answer at all this month, in any quiz
 
 
 @dataclass(frozen=True)
@@ -578,7 +578,10 @@ class QuizService:
         members = await self.people.team_members(team_id)
         answered = [m for m in members if m.member_id in done]
         missing = [m for m in members if m.member_id not in done]
-        return TeamStatus(rnd, answered, missing)
+        first, last = self.month_days()
+        took_part = await self.repo.took_part(team_id, first, last)
+        idle = [m for m in members if m.member_id not in took_part]
+        return TeamStatus(rnd, answered, missing, idle)
 
     async def remind(self, actor: Actor, round_id: int) -> Reminded | Refused:
         """One private reminder per member who has not answered the round, ever."""

@@ -218,13 +218,17 @@ def today(texts: Texts, lang: str, earned: int, cap: int) -> str:
 
 
 def status(
-    texts: Texts, lang: str, rnd: Round, answered: Sequence[str], missing: Sequence[str]
-) -> tuple[str, InlineKeyboardMarkup | None]:
+    texts: Texts, lang: str, rnd: Round, answered: Sequence[str], missing: Sequence[str],
+    idle: Sequence[str],
+) -> tuple[str, InlineKeyboardMarkup | None]:  # fmt: skip
     text = texts.get(
         "quiz.status.text", lang, mode=mode_name(texts, lang, rnd.mode), day=rnd.local_day,
         done=len(answered), missing_count=len(missing),
         answered=texts.join(answered, lang) or "-", missing=texts.join(missing, lang) or "-",
     )  # fmt: skip
+    text += "\n" + texts.get(
+        "quiz.status.idle", lang, count=len(idle), names=texts.join(idle, lang) or "-"
+    )
     if not missing:
         return text, None
     markup = InlineKeyboardMarkup([[button(texts, lang, "quiz.btn.remind", "remind", rnd.id)]])
