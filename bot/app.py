@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import cast
 
+from telegram import Update
+from telegram.constants import UpdateType
 from telegram.ext import Application, ContextTypes
 from telegram.request import BaseRequest
 
@@ -16,6 +18,10 @@ from handlers import register_all
 from handlers.commands import publish_commands
 
 log = logging.getLogger(__name__)
+
+# Every update type except the state of polls: the quizzes need the answers (poll_answer), not
+# Telegram's running tally, which would arrive once more for every answer.
+ALLOWED_UPDATES = [t for t in Update.ALL_TYPES if t != UpdateType.POLL]
 
 
 def build_application(

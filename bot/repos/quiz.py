@@ -394,17 +394,30 @@ class QuizRepo:
     # ------------------------------------------------------------ answers
 
     async def poll_ref(self, poll_id: str) -> PollRef | None:
+        """One read: the poll's round, position, question and send time (an answer's hot path)."""
         row = await self.db.fetchone(
-            "SELECT i.round_id, i.position, i.question_id, o.done_at FROM outbox o"
-            " JOIN quiz_items i ON i.outbox_key = o.dedupe_key WHERE o.poll_id = ?",
+            "SELECT r.id, r.mode, r.chat_id, r.team_id, r.member_id, r.topic, r.size,"
+            " r.open_period, r.sequential, r.state, r.position, r.local_day, r.created_at,"
+            " i.position AS item_position, o.done_at, q.id AS qid, q.code, q.kind, q.stem,"
+            " q.options, q.answer, q.explanation, q.topic AS qtopic, q.difficulty, q.source"
+            " FROM outbox o JOIN quiz_items i ON i.outbox_key = o.dedupe_key"
+            " JOIN quiz_rounds r ON r.id = i.round_id JOIN quiz_questions q ON q.id = i.question_id"
+            " WHERE o.poll_id = ?",
             (poll_id,),
         )
         if row is None:
             return None
-        rnd, question = await self.round(row[0]), await self.question(row[2])
-        if rnd is None or question is None:
-            return None
-        return PollRef(rnd, row[1], question, parse_iso(row[3]) if row[3] else None)
+        question = Question(
+            row["qid"],
+            Item(
+                code=row["code"], kind=Kind(row["kind"]), stem=row["stem"],
+                options=tuple(json.loads(row["options"])), answer=tuple(json.loads(row["answer"])),
+                explanation=row["explanation"], topic=row["qtopic"], difficulty=row["difficulty"],
+                source=row["source"],
+            ),
+        )  # fmt: skip
+        sent = parse_iso(row["done_at"]) if row["done_at"] else None
+        return PollRef(Round.from_row(row), row["item_position"], question, sent)
 
     async def add_answer(
         self,
