@@ -119,13 +119,14 @@ async def _toast(update: Update, context: BanzuContext, key: str, /, **values: o
 
 
 async def _go(update: Update, context: BanzuContext, arg: str) -> None:
-    """go:exam | go:challenge | go:review | topic:<n>: a private round, one question at a time."""
+    """go:daily | go:exam | go:challenge | go:review | topic:<n>: a private round, one
+    question at a time."""
     ident, svc = await who(update, context), context.svc
     topic = await svc.quiz.topic_of(arg)
     if topic is False:
         await _toast(update, context, "common.stale_button")
         return
-    mode = Mode.CHALLENGE if arg == "challenge" else Mode.EXAM
+    mode = {"challenge": Mode.CHALLENGE, "daily": Mode.DAILY}.get(arg, Mode.EXAM)
     outcome = await svc.quiz.start_private(ident.person, mode, topic or None)
     assert update.callback_query is not None
     await update.callback_query.answer()

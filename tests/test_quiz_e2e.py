@@ -187,6 +187,18 @@ async def test_private_exam_goes_question_by_question_and_times_out(
     assert "错题本（最近 4 题" in book[0] and "正确答案" in book[0] and "解析" in book[0]
 
 
+async def test_private_daily_question(harness: Harness, team: Clock) -> None:
+    h = harness
+    await h.say(W4, W4, "/quiz")
+    mark = h.mark()
+    await press_button(h, W4, W4, "☀️ 每日一题")
+    p = polls(h, W4, mark)[-1]
+    assert p["params"]["question"].startswith("【每日一题】")
+    await answer(h, p, W4, right(p))
+    assert any("每日一题：答对了，得" in t for t in h.sent(W4, mark))
+    assert len(polls(h, W4, mark)) == 1
+
+
 async def test_challenge_ends_at_the_first_wrong_answer(harness: Harness, team: Clock) -> None:
     h = harness
     await h.say(W3, W3, "/quiz")

@@ -219,7 +219,7 @@ class QuizService:
 
     async def topic_of(self, arg: str) -> str | Literal[False] | None:
         """The topic a menu button stands for: None = all topics, False = a stale button."""
-        if arg in ("exam", "challenge"):
+        if arg in ("exam", "challenge", "daily"):
             return None
         if arg == "review":
             return views.REVIEW
@@ -316,7 +316,9 @@ class QuizService:
         await self.ensure_bank()
         chat = person.tg_user_id
         used = await self.repo.used_counts(chat)
-        if mode is Mode.CHALLENGE:
+        if mode is Mode.DAILY:
+            ids = rules.draw(await self.repo.candidates(), used, 1, self.rng, topic)
+        elif mode is Mode.CHALLENGE:
             ids = rules.draw(await self.repo.candidates(), used, CHALLENGE_MAX, self.rng, topic)
         elif topic == views.REVIEW:
             ids = (await self.repo.mistake_ids(person.member_id))[:size]

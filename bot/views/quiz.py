@@ -79,6 +79,9 @@ def private_result(
     if rnd.mode is Mode.CHALLENGE:
         key = "quiz.result.challenge_all" if correct >= rnd.size else "quiz.result.challenge"
         text = texts.get(key, lang, streak=correct, points=points)
+    elif rnd.mode is Mode.DAILY:
+        key = "quiz.result.daily_right" if correct else "quiz.result.daily_wrong"
+        text = texts.get(key, lang, points=points)
     else:
         text = texts.get(
             "quiz.result.exam", lang, correct=correct, size=rnd.size, points=points,
@@ -119,6 +122,7 @@ def private_menu(
     texts: Texts, lang: str, topics: dict[str, int], leader: bool
 ) -> tuple[str, InlineKeyboardMarkup]:
     rows = [
+        [button(texts, lang, "quiz.btn.daily_one", "go", "daily")],
         [button(texts, lang, "quiz.btn.exam", "go", "exam")],
         [button(texts, lang, "quiz.btn.challenge", "go", "challenge")],
     ]
