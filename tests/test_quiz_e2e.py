@@ -387,6 +387,8 @@ async def test_leaderboard_ranks_teams_and_names_people_only_if_enabled(
     harness: Harness, team: Clock
 ) -> None:
     h = harness
+    await h.svc.quiz.ensure_bank()
+    await h.svc.db.execute("UPDATE quiz_questions SET difficulty = 2")  # 1 point each
     await h.say(GROUP, LEADER, "/quiz")
     mark = h.mark()
     await press_button(h, GROUP, LEADER, "每日一题")
@@ -447,3 +449,30 @@ async def test_monthly_report_puts_most_missed_questions_first(
     assert cell.data_type == "s" and names  # a name that looks like a formula stays text
     teams = list(wb["班组"].iter_rows(min_row=4, values_only=True))
     assert teams[0][1] == "一分场蒸发一班" and teams[0][3] == 3
+
+
+async def test_an_answer_that_beats_its_poll_record_is_kept_and_counted_later(
+    harness: Harness, team: Clock
+) -> None:
+    h = harness
+    await h.say(GROUP, LEADER, "/quiz")
+    mark = h.mark()
+    await press_button(h, GROUP, LEADER, "每日一题")
+    await h.settle()
+    p = polls(h, GROUP, mark)[0]
+    # As if the sender had not yet committed the poll's id when the answer came in.
+    await h.svc.db.execute("UPDATE outbox SET poll_id = NULL WHERE poll_id = ?", (p["id"],))
+    early = await h.svc.quiz.answer(p["id"], W2, right(p))
+    assert early.state.value == "pending"
+    assert await h.svc.quiz.resolve_raw() == 0  # still unknown: kept, not dropped
+    await h.svc.db.execute(
+        "UPDATE outbox SET poll_id = ? WHERE dedupe_key = (SELECT outbox_key FROM quiz_items)",
+        (p["id"],),
+    )
+    assert await h.svc.quiz.resolve_raw() == 1
+    row = await h.svc.db.fetchone(
+        "SELECT a.state, a.correct, a.points, q.difficulty FROM quiz_answers a"
+        " JOIN quiz_questions q ON q.id = a.question_id"
+    )
+    assert row is not None and tuple(row[:2]) == ("counted", 1)
+    assert row[2] == (2 if row[3] == 3 else 1)
