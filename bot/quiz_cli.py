@@ -37,6 +37,7 @@ def add_parsers(sub: Any) -> None:
     cfg = q_sub.add_parser("config", help="daily points cap, individual ranking")
     cfg.add_argument("--daily-cap", type=int)
     cfg.add_argument("--individual-ranking", choices=("on", "off"))
+    cfg.add_argument("--session-quiz", choices=("on", "off"), help="a quiz after each session")
     report = sub.choices["report"]
     action = next(a for a in report._actions if isinstance(a, argparse._SubParsersAction))
     rq = action.add_parser("quiz", help="monthly quiz XLSX (班组, 个人, 题目) and chart")
@@ -128,12 +129,15 @@ async def _config(svc: QuizService, args: argparse.Namespace) -> int:
             print("banzu: --daily-cap must be 1..1000", file=sys.stderr)
             return 2
         await svc.repo.set_setting("daily_cap", str(args.daily_cap))
+    if args.session_quiz is not None:
+        await svc.repo.set_setting("session_quiz", "1" if args.session_quiz == "on" else "0")
     if args.individual_ranking is not None:
         await svc.repo.set_setting(
             "individual_ranking", "1" if args.individual_ranking == "on" else "0"
         )
-    print(f"daily_cap={await svc.daily_cap()} individual_ranking="
-          f"{'on' if await svc.individual_ranking() else 'off'}")  # fmt: skip
+    session = "off" if (await svc.repo.setting("session_quiz")) == "0" else "on"
+    ranking = "on" if await svc.individual_ranking() else "off"
+    print(f"daily_cap={await svc.daily_cap()} individual_ranking={ranking} session_quiz={session}")
     return 0
 
 

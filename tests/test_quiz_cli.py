@@ -61,5 +61,7 @@ def test_daily_plan_and_settings(env: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(["quiz", "daily", "--stop", "1"]) == 1
     capsys.readouterr()
     assert main(["quiz", "config", "--daily-cap", "5", "--individual-ranking", "on"]) == 0
-    assert "daily_cap=5 individual_ranking=on" in capsys.readouterr().out
+    assert "daily_cap=5 individual_ranking=on session_quiz=on" in capsys.readouterr().out
+    assert main(["quiz", "config", "--session-quiz", "off"]) == 0
+    assert "session_quiz=off" in capsys.readouterr().out
     assert main(["report", "quiz", "--month", "2026-13", "--out", str(env.parent / "x.xlsx")]) == 2

@@ -476,3 +476,19 @@ async def test_an_answer_that_beats_its_poll_record_is_kept_and_counted_later(
     )
     assert row is not None and tuple(row[:2]) == ("counted", 1)
     assert row[2] == (2 if row[3] == 3 else 1)
+
+
+async def test_closing_a_study_session_sends_its_quiz_once(harness: Harness, team: Clock) -> None:
+    from bot.services import sessions as ss
+
+    h = harness
+    now = utcnow()
+    session = await ss.open_session(h.svc, 1, "安全规程", now, now + timedelta(hours=1), None)
+    assert await ss.post_session(h.app.bot, h.svc, session)
+    mark = h.mark()
+    await ss.close_session(h.app.bot, h.svc, session.id, None)
+    await ss.close_session(h.app.bot, h.svc, session.id, None)  # closed already: nothing again
+    assert await h.svc.quiz.after_session(session.id, GROUP) is False  # and a retry adds nothing
+    await h.settle()
+    sent = polls(h, GROUP, mark)
+    assert len(sent) == 3 and all(p["params"]["question"].startswith("【学习测验") for p in sent)

@@ -260,14 +260,20 @@ class QuizService:
         self.outbox.wake()
         return started
 
-    async def after_session(self, session_id: int, team_id: int, chat_id: int) -> bool:
-        """A study session closed: its team group gets a short quiz on what was studied
-        (once per session and group, whatever retries or restarts happen)."""
+    async def after_session(self, session_id: int, chat_id: int) -> bool:
+        """A study session closed: its team group gets a short quiz (学习测验) on the bank, once
+        per session and group whatever retries or restarts happen; off with the site setting
+        session_quiz = 0."""
+        if (await self.repo.setting("session_quiz")) == "0":
+            return False
+        place = await self.repo.team_of_chat(chat_id)
+        if place is None:
+            return False
         await self.ensure_bank()
         now = self.clock()
         async with self.db.transaction() as tx:
             started = await self._open_group(
-                tx, Mode.SESSION, chat_id, team_id, None, None, SESSION_SIZE, 2 * GROUP_OPEN,
+                tx, Mode.SESSION, chat_id, place[0], None, None, SESSION_SIZE, 2 * GROUP_OPEN,
                 now, key=f"session:{session_id}:{chat_id}",
             )  # fmt: skip
         self.outbox.wake()

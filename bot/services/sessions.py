@@ -349,6 +349,7 @@ async def close_session(
                 await bot.send_message(chat_id, piece, parse_mode=ParseMode.HTML)
             except TelegramError:
                 break
+        await svc.quiz.after_session(session_id, chat_id)  # 学习测验 on what was studied
     att.tally.forget(session_id)
     return session
 
