@@ -59,12 +59,13 @@ from checkin import (  # noqa: E402
     user_id,
 )
 
+from bot.clock import iso, parse_iso, utcnow  # noqa: E402
 from bot.db import Database  # noqa: E402
-from bot.repos.people import PeopleRepo, iso, parse_iso, utcnow  # noqa: E402
+from bot.delivery.outbox import Outbox  # noqa: E402
+from bot.repos.people import PeopleRepo  # noqa: E402
 from bot.repos.quiz import QuizRepo  # noqa: E402
 from bot.services.quiz import QuizService  # noqa: E402
 from bot.texts import Texts  # noqa: E402
-from scheduler.outbox import Outbox  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -22,12 +22,12 @@ from telegram.ext import (
 )
 
 from bot import callbacks
-from bot.auth import can
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
+from bot.domain.auth import can
 from bot.domain.quiz import Mode
 from bot.domain.quiz_bank import looks_like_bank
+from bot.domain.textsplit import split_text
 from bot.services import quiz as qs
-from bot.textsplit import split_text
 from bot.views import quiz as views
 from handlers.common import lang_of, reply, send, tr, who
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from bot.clock import utcnow
 from bot.domain.quiz import LATE_GRACE
-from bot.repos.people import utcnow
 from tests.botfixtures import ADMIN_ID, Harness, build_test_app, start_polling
 
 GROUP = -1001000000001
@@ -411,8 +411,8 @@ async def test_monthly_report_puts_most_missed_questions_first(
 ) -> None:
     from openpyxl import load_workbook
 
-    from bot import quiz_cli
     from bot.cli import _parser
+    from bot.cli import quiz as quiz_cli
 
     h = harness
     await h.svc.db.execute(

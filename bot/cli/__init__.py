@@ -1,8 +1,8 @@
 """`banzu` command line: one module per command group, each adding its own subparser.
 
 `run` and `demo` start the bot; `emulator` is only the Bot API emulator; `org`, `outbox`,
-`schedule`, `report` and `tag` work on the database (or standard input) through the same
-services the bot uses.
+`schedule`, `report`, `quiz` and `tag` work on the database (or standard input) through the
+same services the bot uses.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from bot.cli import org, outbox, report, schedule, tag
+from bot.cli import org, outbox, quiz, report, schedule, tag
 from bot.settings import Settings, SettingsError, load_settings
 
 
@@ -32,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     schedule.add_parser(sub)
     report.add_parser(sub)
     tag.add_parser(sub)
+    quiz.add_parser(sub)  # `banzu quiz ...` and `banzu report quiz`
     return p
 
 
@@ -56,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(org.main(settings, args))
         if args.command == "outbox":
             return asyncio.run(outbox.main(settings, args))
+        if args.command == "quiz" or (args.command == "report" and args.report_command == "quiz"):
+            return asyncio.run(quiz.main(settings, args))
         if args.command == "report":
             return asyncio.run(report.main(settings, args))
         if args.command == "schedule":
@@ -69,13 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(settings: Settings) -> int:
-    from telegram import Update
-
-    from bot.app import build_application
+    from bot.app import ALLOWED_UPDATES, build_application
     from bot.logs import setup_logging
 
     settings.require_token()
     setup_logging(settings.log_level, settings.token)
     app = build_application(settings)
-    app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
     return 0

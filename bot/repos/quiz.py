@@ -14,9 +14,9 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.clock import iso, parse_iso
 from bot.db import Database
 from bot.domain.quiz import Candidate, Item, Kind, Mode, TeamScore
-from bot.repos.people import iso, parse_iso
 
 _QUESTION = (
     "SELECT id, code, kind, stem, options, answer, explanation, topic, difficulty, source"

@@ -23,14 +23,16 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from bot.auth import Action, Actor, Place, can
+from bot.clock import utcnow
 from bot.db import Database
+from bot.delivery.outbox import Outbox
 from bot.domain import quiz as rules
+from bot.domain.auth import Action, Actor, Place, can
 from bot.domain.quiz import Mode
 from bot.domain.quiz_bank import BankFileError, RowError, load_bank, parse_file
 from bot.paths import DATA
 from bot.repos.outbox import OutMessage
-from bot.repos.people import PeopleRepo, Person, utcnow
+from bot.repos.people import PeopleRepo, Person
 from bot.repos.quiz import (
     ImportCounts,
     Mistake,
@@ -42,7 +44,6 @@ from bot.repos.quiz import (
 )
 from bot.texts import Texts
 from bot.views import quiz as views
-from scheduler.outbox import Outbox
 
 QUIZ_BANK = DATA / "quiz"
 LEAD = Action.TAKE_ATTENDANCE  # who runs a team's study runs its quizzes: leaders, admins

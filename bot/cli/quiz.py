@@ -7,9 +7,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
+from bot.cli.common import Subparsers, plain
 from bot.db import Database
+from bot.delivery.outbox import Outbox
 from bot.domain.quiz_bank import BankFileError, parse_file
 from bot.repos.people import PeopleRepo
 from bot.repos.quiz import QuizRepo
@@ -18,10 +19,9 @@ from bot.services.quiz import QuizService, Refused
 from bot.settings import Settings
 from bot.texts import Texts
 from bot.views import quiz as views
-from scheduler.outbox import Outbox
 
 
-def add_parsers(sub: Any) -> None:
+def add_parser(sub: Subparsers) -> None:
     quiz = sub.add_parser("quiz", help="knowledge quizzes: import a bank, daily question, settings")
     q_sub = quiz.add_subparsers(dest="quiz_command", required=True)
     imp = q_sub.add_parser("import", help="import questions from XLSX or CSV (all or nothing)")
@@ -77,11 +77,11 @@ async def _import(svc: QuizService, settings: Settings, args: argparse.Namespace
         try:
             parsed = parse_file(data, args.file.name)
         except BankFileError as exc:
-            print(_plain(views.import_summary(texts, lang, counts=None, errors=[],
+            print(plain(views.import_summary(texts, lang, counts=None, errors=[],
                                               file_error=exc)), file=sys.stderr)  # fmt: skip
             return 1
         if parsed.errors:
-            print(_plain(views.import_summary(texts, lang, counts=None, errors=parsed.errors,
+            print(plain(views.import_summary(texts, lang, counts=None, errors=parsed.errors,
                                               file_error=None)), file=sys.stderr)  # fmt: skip
             return 1
         print(f"{args.file}: {len(parsed.items)} questions OK (dry run, nothing written)")
@@ -91,7 +91,7 @@ async def _import(svc: QuizService, settings: Settings, args: argparse.Namespace
         return 2
     text = views.import_summary(texts, lang, counts=outcome.counts, errors=outcome.errors,
                                 file_error=outcome.file_error)  # fmt: skip
-    print(_plain(text), file=sys.stdout if outcome.ok else sys.stderr)
+    print(plain(text), file=sys.stdout if outcome.ok else sys.stderr)
     return 0 if outcome.ok else 1
 
 
@@ -100,7 +100,7 @@ async def _daily(svc: QuizService, args: argparse.Namespace) -> int:
         if not await svc.repo.stop_plan(args.stop):
             print(f"banzu: no active daily plan #{args.stop}", file=sys.stderr)
             return 1
-        print(_plain(svc.texts.get("quiz.plan.stopped", id=args.stop)))
+        print(plain(svc.texts.get("quiz.plan.stopped", id=args.stop)))
         return 0
     if args.list or not args.at:
         for p in await svc.repo.plans():
@@ -119,7 +119,7 @@ async def _daily(svc: QuizService, args: argparse.Namespace) -> int:
         print(f"banzu: {exc}", file=sys.stderr)
         return 2
     scope = args.team or svc.texts.get("quiz.plan.all")
-    print(_plain(svc.texts.get("quiz.plan.added", at=args.at, scope=scope, id=plan)))
+    print(plain(svc.texts.get("quiz.plan.added", at=args.at, scope=scope, id=plan)))
     return 0
 
 
@@ -153,14 +153,7 @@ async def _report(svc: QuizService, settings: Settings, args: argparse.Namespace
     args.out.write_bytes(data)
     if args.chart is not None:
         args.chart.write_bytes(quiz_report.chart(report, svc.texts, settings.language))
-    print(_plain(quiz_report.summary(report, svc.texts, settings.language)))
+    print(plain(quiz_report.summary(report, svc.texts, settings.language)))
     print(f"{args.out}: {len(report.teams)} teams, {len(report.people)} people,"
           f" {len(report.questions)} questions")  # fmt: skip
     return 0
-
-
-def _plain(text: str) -> str:
-    import html
-    import re
-
-    return html.unescape(re.sub(r"</?[a-z][^>]*>", "", text))
