@@ -8,11 +8,11 @@ Telegram's "can't parse entities" wording.
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Any
 
 from .errors import ApiError
+from .links import LinkError, check_link, checked_link, is_user_link
 
 Entity = dict[str, Any]
 
@@ -35,10 +35,11 @@ _HTML_TAGS = {
     "blockquote": "blockquote",
     "tg-time": "date_time",
 }
-_ENTITY_RE = re.compile(r"&(#[0-9]{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
-_KNOWN_NAMED = {"lt", "gt", "amp", "quot", "apos", "nbsp"}
-_NAME_RE = re.compile(r"[a-zA-Z0-9-]*")
-_ATTR_RE = re.compile(r"""\s*([a-zA-Z-]+)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
+_SPACE = frozenset(b" \t\r\n\0\v\f")  # td::is_space: NUL counts, so the end stops every scan
+_ATTR_STOP = frozenset(b" \t\r\n\0\v\f=>/\"'")
+_NAME_TOKEN = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
+# Client::get_formatted_text: the raw text (markup included) may not exceed 32 KiB.
+MAX_RAW_TEXT_BYTES = 1 << 15
 
 
 def utf16_len(text: str) -> int:
@@ -52,110 +53,319 @@ def _fail(detail: str) -> ApiError:
 def parse_text(
     text: str, parse_mode: str | None, entities: list[Entity] | None = None
 ) -> tuple[str, list[Entity]]:
-    """The visible text and its entities; raises ApiError(400) for malformed markup."""
-    if not parse_mode:
-        return text, list(entities or [])
-    mode = parse_mode.lower()
+    """The visible text and its entities; raises ApiError(400) for malformed markup.
+
+    ``Client::get_formatted_text``: raw text over 32 KiB is refused before parsing; an
+    unknown parse mode is refused; "none" means plain text; explicit entities are checked.
+    """
+    if len(text.encode()) > MAX_RAW_TEXT_BYTES:
+        raise ApiError(400, "Bad Request: text is too long")
+    mode = (parse_mode or "").lower()
+    if not text or not mode or mode == "none":
+        return text, check_entities(entities or [])
     if mode == "html":
         return parse_html(text)
     if mode == "markdownv2":
         return _Markdown(text, v2=True).parse()
     if mode == "markdown":
         return _Markdown(text, v2=False).parse()
-    raise ApiError(400, f"Bad Request: unsupported parse_mode {parse_mode!r}")
+    raise ApiError(400, "Bad Request: unsupported parse_mode")
+
+
+def _decode_entity(b: bytes, pos: int) -> tuple[int, int]:
+    """``decode_html_entity``: (code point or 0, position after it)."""
+    end = pos + 1
+    code = 0
+    if b[pos + 1 : pos + 2] == b"#":
+        end += 1
+        if b[pos + 2 : pos + 3] == b"x":
+            end += 1
+            while b[end : end + 1] and chr(b[end]) in "0123456789abcdefABCDEF":
+                code = code * 16 + int(chr(b[end]), 16)
+                end += 1
+        else:
+            while b[end : end + 1].isdigit():
+                code = code * 10 + b[end] - 48
+                end += 1
+        if code == 0 or code >= 0x10FFFF or end - pos >= 10:
+            return 0, pos
+    else:
+        while b[end : end + 1].isalpha():
+            end += 1
+        code = {b"lt": 60, b"gt": 62, b"amp": 38, b"quot": 34}.get(b[pos + 1 : end], 0)
+        if code == 0:
+            return 0, pos
+    return code, end + 1 if b[end : end + 1] == b";" else end
 
 
 def parse_html(text: str) -> tuple[str, list[Entity]]:
-    out: list[str] = []
-    pos16 = 0  # UTF-16 length of ``out``
-    stack: list[tuple[str, int, Entity]] = []
+    """A port of ``parse_html`` (td/telegram/MessageEntity.cpp), byte offsets included."""
+    b = text.encode() + b"\0"
+    size = len(b) - 1
+    out = bytearray()
+    pos16 = 0
+    stack: list[tuple[str, str, int, int, int]] = []  # tag, argument, unix, utf16 start, out pos
     entities: list[Entity] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "&":
-            m = _ENTITY_RE.match(text, i)
-            if m and (m.group(1).startswith("#") or m.group(1).lower() in _KNOWN_NAMED):
-                decoded = html.unescape(m.group(0))
-                out.append(decoded)
-                pos16 += utf16_len(decoded)
-                i = m.end()
+    i = 0
+    while i < size:
+        c = b[i]
+        if c == 38:  # &
+            code, after = _decode_entity(b, i)
+            if code:
+                ch = chr(code) if not 0xD800 <= code <= 0xDFFF else "\ufffd"
+                out += ch.encode()
+                pos16 += 1 + (code > 0xFFFF)
+                i = after
                 continue
-        elif ch == "<":
-            offset = len(text[:i].encode())
-            if text.startswith("</", i):
-                i = _html_end_tag(text, i, offset, stack, entities, pos16)
-            else:
-                i = _html_start_tag(text, i, offset, stack, pos16)
+        if c != 60:  # <
+            if c & 0xC0 != 0x80:
+                pos16 += 1 + (c >= 0xF0)
+            out.append(c)
+            i += 1
             continue
-        out.append(ch)
-        pos16 += 2 if ord(ch) > 0xFFFF else 1
+        begin = i
         i += 1
+        if b[i] != 47:  # start tag
+            while b[i] not in _SPACE and b[i] != 62:
+                i += 1
+            if b[i] == 0:
+                raise _fail(f"Unclosed start tag at byte offset {begin}")
+            tag = b[begin + 1 : i].decode(errors="replace").lower()
+            if tag not in _HTML_TAGS:
+                raise _fail(f'Unsupported start tag "{tag}" at byte offset {begin}')
+            argument, unix = "", 0
+            while b[i] != 62:
+                while b[i] != 0 and b[i] in _SPACE:
+                    i += 1
+                if b[i] == 62:
+                    break
+                name_start = i
+                while b[i] not in _ATTR_STOP:
+                    i += 1
+                attr = b[name_start:i].decode(errors="replace")
+                if not attr:
+                    raise _fail(f'Empty attribute name in the tag "{tag}" at byte offset {begin}')
+                while b[i] != 0 and b[i] in _SPACE:
+                    i += 1
+                if b[i] != 61:  # no "=": a bare attribute
+                    if b[i] == 0:
+                        raise _fail(f'Unclosed start tag "{tag}" at byte offset {begin}')
+                    if tag == "blockquote" and attr == "expandable":
+                        argument = "1"
+                    continue
+                i += 1
+                while b[i] != 0 and b[i] in _SPACE:
+                    i += 1
+                if b[i] == 0:
+                    raise _fail(f'Unclosed start tag "{tag}" at byte offset {begin}')
+                if b[i] not in (34, 39):  # an unquoted name token: letters, digits, '.', '-'
+                    token_start = i
+                    while b[i] in _NAME_TOKEN:
+                        i += 1
+                    value = b[token_start:i].decode().lower()
+                    if b[i] not in _SPACE and b[i] != 62:
+                        raise _fail(f"Unexpected end of name token at byte offset {token_start}")
+                else:
+                    quote = b[i]
+                    i += 1
+                    raw = bytearray()
+                    while b[i] != quote and b[i] != 0:
+                        if b[i] == 38:
+                            code, after = _decode_entity(b, i)
+                            if code:
+                                raw += chr(code).encode(errors="replace")
+                                i = after
+                                continue
+                        raw.append(b[i])
+                        i += 1
+                    if b[i] == quote:
+                        i += 1
+                    value = raw.decode(errors="replace")
+                if b[i] == 0:
+                    raise _fail(f"Unclosed start tag at byte offset {begin}")
+                if tag == "a" and attr == "href":
+                    argument = value
+                elif tag == "code" and attr == "class" and value.startswith("language-"):
+                    argument = value[9:]
+                elif tag == "span" and attr == "class" and value.startswith("tg-"):
+                    argument = value[3:]
+                elif tag == "tg-emoji" and attr == "emoji-id":
+                    argument = value
+                elif tag == "blockquote" and attr == "expandable":
+                    argument = "1"
+                elif tag == "tg-time" and attr == "unix":
+                    unix = int(value) if re.fullmatch(r"-?\d+", value) else 0
+                elif tag == "tg-time" and attr == "format":
+                    argument = value
+            if tag == "span" and argument != "spoiler":
+                raise _fail(f'Tag "span" must have class "tg-spoiler" at byte offset {begin}')
+            stack.append((tag, argument, unix, pos16, len(out)))
+            i += 1
+            continue
+        # end tag
+        if not stack:
+            raise _fail(f"Unexpected end tag at byte offset {begin}")
+        while b[i] not in _SPACE and b[i] != 62:
+            i += 1
+        end_name = b[begin + 2 : i].decode(errors="replace").lower()
+        while b[i] != 0 and b[i] in _SPACE:
+            i += 1
+        if b[i] != 62:
+            raise _fail(f"Unclosed end tag at byte offset {begin}")
+        i += 1
+        tag, argument, unix, start16, out_start = stack.pop()
+        if end_name and end_name != tag:  # "</>" closes whatever is open
+            raise _fail(
+                f'Unmatched end tag at byte offset {begin}, expected "</{tag}>", '
+                f'found "</{end_name}>"'
+            )
+        if pos16 > start16:
+            _html_entity(
+                entities, tag, argument, unix, start16, pos16 - start16, bytes(out[out_start:])
+            )
     if stack:
         raise _fail(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
     entities.sort(key=lambda e: (e["offset"], -e["length"]))
-    return "".join(out), entities
+    return out.decode(errors="replace"), entities
 
 
-def _html_start_tag(
-    text: str, i: int, offset: int, stack: list[tuple[str, int, Entity]], pos16: int
-) -> int:
-    m = _NAME_RE.match(text, i + 1)
-    assert m is not None
-    name = m.group(0).lower()
-    if not name:
-        raise _fail(f"Unexpected end of name token at byte offset {offset}")
-    if name not in _HTML_TAGS:
-        raise _fail(f'Unsupported start tag "{name}" at byte offset {offset}')
-    end = text.find(">", m.end())
-    if end < 0:
-        raise _fail(f"Unclosed start tag at byte offset {offset}")
-    attrs = {
-        a.group(1).lower(): (a.group(2) or "").strip("\"'")
-        for a in _ATTR_RE.finditer(text, m.end(), end)
-        if a.group(1)
-    }
-    entity: Entity = {"type": _HTML_TAGS[name]}
-    if name == "a":
-        entity["url"] = html.unescape(attrs.get("href", ""))
-    elif name == "span" and attrs.get("class") != "tg-spoiler":
-        raise _fail(f'Tag "span" must have class "tg-spoiler" at byte offset {offset}')
-    elif name == "tg-emoji":
-        entity["custom_emoji_id"] = attrs.get("emoji-id", "")
-    elif name == "tg-time":
-        entity["unix_time"] = int(attrs.get("unix", "0") or 0)
-    elif name == "blockquote" and "expandable" in attrs:
-        entity["type"] = "expandable_blockquote"
-    stack.append((name, pos16, entity))
-    return end + 1
-
-
-def _html_end_tag(
-    text: str,
-    i: int,
-    offset: int,
-    stack: list[tuple[str, int, Entity]],
+def _html_entity(
     entities: list[Entity],
-    pos16: int,
-) -> int:
-    end = text.find(">", i)
-    if end < 0:
-        raise _fail(f"Unclosed end tag at byte offset {offset}")
-    name = text[i + 2 : end].strip().lower()
-    if not stack:
-        raise _fail(f"Unexpected end tag at byte offset {offset}")
-    open_name, start16, entity = stack.pop()
-    if name != open_name:
-        raise _fail(
-            f'Unmatched end tag at byte offset {offset}, expected "</{open_name}>", '
-            f'found "</{name}>"'
+    tag: str,
+    argument: str,
+    unix: int,
+    offset: int,
+    length: int,
+    inner: bytes,
+) -> None:
+    last = entities[-1] if entities else None
+    same = last is not None and last["offset"] == offset and last["length"] == length
+    if tag == "a":
+        url = argument or inner.decode(errors="replace")
+        checked = url if is_user_link(url) else checked_link(url)
+        if checked:  # an <a> whose href is not a link is plain text, not an error
+            entities.append(
+                {"type": "text_link", "offset": offset, "length": length, "url": checked}
+            )
+    elif tag == "tg-emoji":
+        if not argument.isdigit() or int(argument) == 0:
+            raise _fail("Invalid custom emoji identifier specified")
+        entities.append(
+            {
+                "type": "custom_emoji",
+                "offset": offset,
+                "length": length,
+                "custom_emoji_id": argument,
+            }
         )
-    # <pre><code class="language-x"> is a single "pre" entity in Telegram.
-    inside_pre = name == "code" and bool(stack) and stack[-1][0] == "pre"
-    if pos16 > start16 and not inside_pre:
-        entity["offset"], entity["length"] = start16, pos16 - start16
-        entities.append(entity)
-    return end + 1
+    elif tag == "tg-time":
+        if unix > 0:
+            entities.append(
+                {"type": "date_time", "offset": offset, "length": length, "unix_time": unix}
+            )
+    elif tag == "pre":
+        if same and last is not None and last["type"] == "code" and last.get("language"):
+            last["type"] = "pre"
+        else:
+            entities.append({"type": "pre", "offset": offset, "length": length})
+    elif tag == "code":
+        if same and last is not None and last["type"] == "pre" and argument:
+            last["language"] = argument
+        elif same and last is not None and last["type"] == "pre":
+            pass  # <pre><code> is one pre entity
+        else:
+            entity: Entity = {"type": "code", "offset": offset, "length": length}
+            if argument:
+                entity["language"] = argument
+            entities.append(entity)
+    elif tag == "blockquote":
+        kind = "expandable_blockquote" if argument else "blockquote"
+        entities.append({"type": kind, "offset": offset, "length": length})
+    else:
+        entities.append({"type": _HTML_TAGS[tag], "offset": offset, "length": length})
+
+
+# ``Client::get_text_entity_type``: entity types a bot may give explicitly (the rest -- mention,
+# hashtag, url ... -- are accepted and dropped, Telegram finds them itself).
+_ENTITY_TYPES = frozenset(
+    {
+        "bold",
+        "italic",
+        "underline",
+        "strikethrough",
+        "spoiler",
+        "code",
+        "pre",
+        "text_link",
+        "text_mention",
+        "custom_emoji",
+        "blockquote",
+        "expandable_blockquote",
+        "date_time",
+    }
+)
+_FOUND_TYPES = frozenset(
+    {
+        "mention",
+        "hashtag",
+        "cashtag",
+        "bot_command",
+        "url",
+        "email",
+        "phone_number",
+        "bank_card_number",
+    }
+)
+
+
+def check_entities(entities: list[Entity]) -> list[Entity]:
+    """Explicit ``entities``: Client::get_text_entity, get_message_entities, fix_formatted_text."""
+    out: list[Entity] = []
+    for entity in entities:
+        kind = entity.get("type", "")
+        if not kind:
+            raise ApiError(400, "Bad Request: can't parse MessageEntity: Type is not specified")
+        if kind in _FOUND_TYPES:
+            continue
+        if kind not in _ENTITY_TYPES:
+            raise ApiError(
+                400, "Bad Request: can't parse MessageEntity: Unsupported type specified"
+            )
+        if kind == "text_link":
+            url = str(entity.get("url", ""))
+            if not is_user_link(url):
+                try:
+                    entity = {**entity, "url": check_link(url)}
+                except LinkError as exc:
+                    raise ApiError(400, f"Bad Request: entity {exc}") from None
+        for key in ("offset", "length"):
+            value = entity.get(key, 0)
+            if value < 0 or value > 1_000_000:
+                raise ApiError(400, f"Bad Request: receive an entity with incorrect {key} {value}")
+        if entity.get("length", 0) > 0:
+            out.append(entity)
+    return out
+
+
+def trim(text: str, entities: list[Entity]) -> tuple[str, list[Entity]]:
+    """``fix_formatted_text`` without skip_trim: strip ' ' and '\n' at both ends (not other
+    whitespace), cut entities to the kept text, never trim into the first entity."""
+    total = utf16_len(text)
+    entities = [dict(e) for e in entities if e["offset"] < total]
+    for e in entities:
+        e["length"] = min(e["length"], total - e["offset"])
+    right = text.rstrip(" \n")
+    kept16 = utf16_len(right)
+    entities = [e for e in entities if e["offset"] < kept16]
+    for e in entities:
+        e["length"] = min(e["length"], kept16 - e["offset"])
+    first = min((e["offset"] for e in entities), default=kept16)
+    cut = 0
+    while cut < len(right) and cut < first and right[cut] in " \n":
+        cut += 1
+    for e in entities:
+        e["offset"] -= cut
+    return right[cut:], [e for e in entities if e["length"] > 0]
 
 
 _MD2_RESERVED = set("_*[]()~`>#+-=|{}.!")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import bad_request, refuse
+from .keyboards import check_markup
 from .state import JSON, Chat, Message, Poll, State, StoredFile, default_object
 from .wire import UploadedFile
 
@@ -58,22 +59,9 @@ def method(name: str) -> Callable[[Handler], Handler]:
 # ---------------------------------------------------------------------- helpers
 
 
-def inline_markup(params: JSON) -> JSON | None:
+def inline_markup(params: JSON, chat: Chat) -> JSON | None:
     """The inline keyboard of a call (other keyboards are not part of the Message)."""
-    markup = params.get("reply_markup")
-    if not isinstance(markup, dict) or "inline_keyboard" not in markup:
-        return None
-    for row in markup["inline_keyboard"]:
-        for button in row:
-            actions = [k for k in button if k not in ("text", "icon_custom_emoji_id", "style")]
-            if len(actions) != 1:
-                detail = (
-                    "Text buttons are unallowed in the inline keyboard"
-                    if not actions
-                    else "exactly one of the optional fields must be used"
-                )
-                raise bad_request(f"can't parse inline keyboard button: {detail}", violation=True)
-    return dict(markup)
+    return check_markup(params, chat.type)[0]
 
 
 def reply_target(chat: Chat, params: JSON) -> int | None:
@@ -98,14 +86,13 @@ def text_content(call: Call, field_name: str, entities_key: str) -> JSON:
 
 def send(st: State, call: Call, chat: Chat, content: JSON, text: str | None = None) -> JSON:
     """Post one bot message: flood check, store, transcript; the Message."""
-    markup = inline_markup(call.params)
+    markup, reply_keyboard = check_markup(call.params, chat.type)
     reply_to = reply_target(chat, call.params)
     st.admit(chat)
     if markup is not None:
         content["reply_markup"] = markup
     msg = st.add_message(chat, st.bot, content, reply_to=reply_to)
-    other = call.params.get("reply_markup")
-    msg.reply_keyboard = isinstance(other, dict) and "inline_keyboard" not in other
+    msg.reply_keyboard = reply_keyboard
     st.record(call.method, chat.id, msg.message_id, call.params, text=text, reply_markup=markup)
     return msg.data
 
@@ -389,7 +376,7 @@ def stop_poll(st: State, call: Call) -> JSON:
     st.admit(chat)
     poll["is_closed"] = True
     st.polls[poll["id"]].data = poll
-    markup = inline_markup(call.params)
+    markup = inline_markup(call.params, chat)
     if markup is not None:
         msg.data["reply_markup"] = markup
     st.record(call.method, chat.id, msg.message_id, call.params, text=poll["question"])
@@ -454,7 +441,7 @@ def edit_message_text(st: State, call: Call) -> JSON:
     changes: JSON = {
         "text": text,
         "entities": entities or None,
-        "reply_markup": inline_markup(call.params),
+        "reply_markup": inline_markup(call.params, chat),
     }
     return apply_edit(st, call, chat, msg, changes)
 
@@ -468,7 +455,7 @@ def edit_message_caption(st: State, call: Call) -> JSON:
     changes: JSON = {
         "caption": caption or None,
         "caption_entities": entities or None,
-        "reply_markup": inline_markup(call.params),
+        "reply_markup": inline_markup(call.params, chat),
     }
     return apply_edit(st, call, chat, msg, changes)
 
@@ -476,7 +463,7 @@ def edit_message_caption(st: State, call: Call) -> JSON:
 @method("editMessageReplyMarkup")
 def edit_message_reply_markup(st: State, call: Call) -> JSON:
     chat, msg = editable(st, call)
-    return apply_edit(st, call, chat, msg, {"reply_markup": inline_markup(call.params)})
+    return apply_edit(st, call, chat, msg, {"reply_markup": inline_markup(call.params, chat)})
 
 
 @method("deleteMessage")

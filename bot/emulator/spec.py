@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .entities import parse_text
+from .entities import parse_text, trim
 from .errors import ApiError, EmulatorBug, bad_request
 from .wire import UploadedFile
 
@@ -120,11 +120,6 @@ _LIMIT_WORDING: dict[tuple[str, str], tuple[str, str]] = {
     ("*", "caption"): ("message caption is empty", "message caption is too long"),
     ("InlineKeyboardButton", "callback_data"): ("BUTTON_DATA_INVALID", "BUTTON_DATA_INVALID"),
     ("answerCallbackQuery", "text"): ("MESSAGE_TOO_LONG", "MESSAGE_TOO_LONG"),
-    ("BotCommand", "command"): ("BOT_COMMAND_INVALID", "BOT_COMMAND_INVALID"),
-    ("BotCommand", "description"): (
-        "command description must be non-empty",
-        "BOT_COMMAND_DESCRIPTION_INVALID",
-    ),
     ("sendPoll", "question"): ("poll question must be non-empty", "POLL_QUESTION_INVALID"),
     ("InputPollOption", "text"): ("poll options must be non-empty", "POLL_OPTION_INVALID"),
     ("sendPoll", "options"): ("poll must have at least 1 option", "POLL_OPTIONS_TOO_MUCH"),
@@ -160,6 +155,10 @@ class Spec:
         # The server clamps getUpdates' limit to 1-100 instead of rejecting it.
         updates = self.methods["getupdates"]
         updates.fields["limit"] = replace(updates.fields["limit"], limit=None)
+        # BotCommand is checked after trimming (_check_bot_command), not on the raw strings.
+        command = self.types["BotCommand"]
+        for name in ("command", "description"):
+            command.fields[name] = replace(command.fields[name], limit=None)
         # Concrete subtypes of abstract types, told apart by a field such as type="photo".
         self.discriminators: dict[str, tuple[str, str]] = {}
         for obj in self.types.values():
@@ -206,6 +205,9 @@ class Spec:
         used: set[str],
         out: Coerced,
     ) -> Any:
+        if spec.types == (TypeRef("Boolean", 0),) and not isinstance(value, bool):
+            # Client::to_bool: a top-level flag is "true", "yes" or "1" (any case), else false.
+            return str(value).strip().lower() in ("true", "yes", "1")
         try:
             typed = self._coerce_union(spec.types, value, spec.name, files, used, out)
         except _TypeMismatch as exc:
@@ -274,6 +276,8 @@ class Spec:
         used: set[str],
         out: Coerced,
     ) -> dict[str, Any]:
+        if type_name == "KeyboardButton" and isinstance(value, str):
+            return {"text": value}  # Client::get_keyboard_button takes a String as a text button
         if isinstance(value, str):
             value = _json_or_mismatch(value)
         if not isinstance(value, dict):
@@ -291,8 +295,8 @@ class Spec:
             if fspec is None:
                 out.unknown.append(f"{path}.{key}")
                 continue
-            if v is None:
-                continue
+            if v is None or (v == "" and type_name == "InlineKeyboardButton" and key != "text"):
+                continue  # Client reads an empty url / callback_data as absent
             try:
                 typed = self._coerce_union(fspec.types, v, f"{path}.{key}", files, used, out)
             except _TypeMismatch:
@@ -300,8 +304,8 @@ class Spec:
             if fspec.limit is not None:
                 self._check_limit(type_name, fspec, typed)
             result[key] = typed
-        if type_name == "BotCommand" and not _COMMAND_RE.fullmatch(result["command"]):
-            raise bad_request("BOT_COMMAND_INVALID", violation=True)
+        if type_name == "BotCommand":
+            _check_bot_command(result)
         return result
 
     def _coerce_abstract(
@@ -360,10 +364,16 @@ class Spec:
                 plain, entities = parse_text(text, out.params.get(mode_field), given)
             except ApiError as exc:
                 exc.violation = True
+                exc.rule = exc.rule or "rich_text"
                 raise
+            # fix_formatted_text trims ' ' and '\n'; a message text or poll question left empty
+            # is refused (captions and explanations may be empty).
+            plain, entities = trim(plain, entities)
+            if not plain and name in ("text", "question"):
+                raise bad_request("text must be non-empty", rule="text_empty_after_trim")
             if after:
                 assert spec.limit is not None
-                self._check_limit(method.name, spec, plain.strip() if spec.limit.lo else plain)
+                self._check_limit(method.name, spec, plain)
             out.texts[name] = (plain, entities)
 
     # ----------------------------------------------------------------- outputs
@@ -431,6 +441,25 @@ def _discriminator(obj: ObjSpec) -> tuple[str, str] | None:
             if m:
                 return f.name, m.group(1)
     return None
+
+
+def _check_bot_command(command: dict[str, Any]) -> None:
+    """td/telegram/BotCommand.cpp ``set_commands``: trim, drop one leading '/', then lengths;
+    the character set is the server's (BOT_COMMAND_INVALID)."""
+    name = command["command"].strip()
+    name = name.removeprefix("/")
+    description = command["description"].strip()
+    if not name:
+        raise bad_request("command must be non-empty", rule="bot_command")
+    if len(name) > 32:
+        raise bad_request("command length must not exceed 32", rule="bot_command")
+    if not description:
+        raise bad_request("command description must be non-empty", rule="bot_command")
+    if len(description) > 256:
+        raise bad_request("command description length must not exceed 256", rule="bot_command")
+    if not _COMMAND_RE.fullmatch(name):
+        raise bad_request("BOT_COMMAND_INVALID", rule="bot_command")
+    command["command"], command["description"] = name, description
 
 
 def _json_or_mismatch(text: str) -> Any:

@@ -114,7 +114,7 @@ WALK: dict[str, tuple[Params, Params, str]] = {
     "getMe": (lambda c: {}, lambda c: {"__token__": "654321:WRONG"}, "Unauthorized"),
     "setMyCommands": (
         lambda c: {"commands": [{"command": "start", "description": "开始"}]},
-        lambda c: {"commands": [{"command": "/start", "description": "开始"}]},
+        lambda c: {"commands": [{"command": "a-b", "description": "开始"}]},
         "Bad Request: BOT_COMMAND_INVALID",
     ),
     "getUpdates": (
@@ -124,8 +124,8 @@ WALK: dict[str, tuple[Params, Params, str]] = {
     ),
     "deleteWebhook": (
         lambda c: {"drop_pending_updates": False},
-        lambda c: {"drop_pending_updates": "perhaps"},
-        "Bad Request: invalid drop_pending_updates specified",
+        lambda c: {"__token__": "654321:WRONG"},
+        "Unauthorized",
     ),
     "copyMessage": (
         lambda c: {"chat_id": USER, "from_chat_id": SUPERGROUP, "message_id": c["mid"]},
