@@ -128,8 +128,20 @@ async def _members(emu: Emulator, body: Body, query: dict[str, str]) -> Any:
         _field(body, "chat_id", int),
         _field(body, "user_id", int),
         _field(body, "status", str),
+        _field(body, "rights", dict, None),
+        _field(body, "permissions", dict, None),
+        _field(body, "until_date", int, None),
     )
     return {"ok": True, "update_ids": ids}
+
+
+@route("POST", "permissions")
+async def _permissions(emu: Emulator, body: Body, query: dict[str, str]) -> Any:
+    """The default permissions of a group's members (what setChatPermissions sets)."""
+    permissions = inject.set_chat_permissions(
+        emu.state, _field(body, "chat_id", int), _field(body, "permissions", dict)
+    )
+    return {"ok": True, "permissions": permissions}
 
 
 @route("POST", "messages")

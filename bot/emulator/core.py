@@ -191,8 +191,24 @@ class Emulator:
     def add_chat(self, id: int, type: str, title: str | None = None) -> JSON:
         return inject.add_chat(self.state, id, type, title)
 
-    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
-        inject.set_member(self.state, chat_id, user_id, status)
+    def set_member(
+        self,
+        chat_id: int,
+        user_id: int,
+        status: str,
+        *,
+        rights: dict[str, bool] | None = None,
+        permissions: dict[str, bool] | None = None,
+        until_date: int | None = None,
+    ) -> list[int]:
+        """Membership of a user (or the bot: ``user_id=emulator.bot_id``) in a group, with an
+        administrator's ``rights`` or a restricted member's ``permissions``; update ids."""
+        return inject.set_member(
+            self.state, chat_id, user_id, status, rights, permissions, until_date
+        )
+
+    def set_chat_permissions(self, chat_id: int, permissions: dict[str, bool]) -> JSON:
+        return inject.set_chat_permissions(self.state, chat_id, permissions)
 
     def send_message(
         self, chat_id: int, from_id: int, text: str, reply_to_message_id: int | None = None

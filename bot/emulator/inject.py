@@ -6,8 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import ControlError
-from .methods import member_json
-from .state import JSON, CallbackQuery, Chat, State, User
+from .methods import close_expired_poll, member_json
+from .state import (
+    ADMIN_RIGHTS,
+    JSON,
+    MEMBER_STATUSES,
+    PERMISSIONS,
+    CallbackQuery,
+    Chat,
+    State,
+    User,
+)
 from .wire import UploadedFile
 
 ACTIVE = ("creator", "administrator", "member", "restricted")
@@ -81,19 +90,49 @@ def performer(st: State, chat_obj: Chat) -> User:
     return humans[0] if humans else st.bot
 
 
-def set_member(st: State, chat_id: int, user_id: int, status: str) -> list[int]:
-    """Change a membership; the ids of the updates it produced."""
+def set_member(
+    st: State,
+    chat_id: int,
+    user_id: int,
+    status: str,
+    rights: dict[str, Any] | None = None,
+    permissions: dict[str, Any] | None = None,
+    until_date: int | None = None,
+) -> list[int]:
+    """Change a membership (and an administrator's rights or a restricted member's
+    permissions); the ids of the updates it produced."""
     target = chat(st, chat_id)
     who = user(st, user_id) if user_id != st.bot.id else st.bot
     if target.type == "private":
         raise ControlError("membership of private chats cannot change; use block instead")
-    if status not in ("member", "administrator", "left", "creator", "kicked", "restricted"):
-        raise ControlError(f"status must be member, administrator or left, not {status!r}")
+    if status not in MEMBER_STATUSES:
+        raise ControlError(f"status must be one of {', '.join(MEMBER_STATUSES)}, not {status!r}")
+    if rights is not None and status != "administrator":
+        raise ControlError("rights are for status administrator")
+    if permissions is not None and status != "restricted":
+        raise ControlError("permissions are for status restricted")
+    for name, given, allowed in (
+        ("rights", rights, ADMIN_RIGHTS),
+        ("permissions", permissions, (*PERMISSIONS, "is_member")),
+    ):
+        for key, flag in (given or {}).items():
+            if key not in allowed or not isinstance(flag, bool):
+                raise ControlError(f"{name}.{key} is not a boolean {name[:-1]} of Telegram's")
     old_json = member_json(st, target, who.id)
-    if old_json["status"] == status:
-        return []
     target.members[who.id] = status
+    if status == "administrator":
+        target.rights[who.id] = dict(rights or target.rights.get(who.id) or {})
+    else:
+        target.rights.pop(who.id, None)
+    if status in ("restricted", "kicked"):
+        own: dict[str, Any] = dict(permissions or {}) if status == "restricted" else {}
+        own["until_date"] = until_date or 0
+        target.restrictions[who.id] = own
+    else:
+        target.restrictions.pop(who.id, None)
     new_json = member_json(st, target, who.id)
+    if new_json == old_json:
+        return []
     joined = old_json["status"] not in ACTIVE and status in ACTIVE
     left = old_json["status"] in ACTIVE and status not in ACTIVE
     actor = performer(st, target) if who.id == st.bot.id or not joined else who
@@ -285,8 +324,11 @@ def answer_poll(st: State, poll_id: str, user_id: int, option_ids: list[int]) ->
         raise ControlError(f"unknown poll {poll_id!r}")
     who = user(st, user_id)
     data = poll.data
+    close_expired_poll(st, data)
     if data["is_closed"]:
         raise ControlError(f"poll {poll_id} is closed")
+    if who.id in poll.votes and not data["allows_revoting"]:
+        raise ControlError(f"poll {poll_id} does not allow revoting: user {who.id} has voted")
     count = len(data["options"])
     if not isinstance(option_ids, list) or any(
         not isinstance(i, int) or not 0 <= i < count for i in option_ids
@@ -313,3 +355,15 @@ def answer_poll(st: State, poll_id: str, user_id: int, option_ids: list[int]) ->
     # Bots also get the new state of polls they sent.
     poll_update = st.push_update("poll", dict(data))
     return {"update_id": update_id if update_id is not None else poll_update}
+
+
+def set_chat_permissions(st: State, chat_id: int, permissions: dict[str, Any]) -> JSON:
+    """A group's default member permissions; unnamed ones keep their value."""
+    target = chat(st, chat_id)
+    if target.type == "private":
+        raise ControlError("private chats have no permissions to set")
+    for key, value in permissions.items():
+        if key not in PERMISSIONS or not isinstance(value, bool):
+            raise ControlError(f"permissions.{key} is not a boolean permission of Telegram's")
+    target.permissions.update(permissions)
+    return dict(target.permissions)

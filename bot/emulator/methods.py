@@ -7,15 +7,27 @@ method's result (checked against the spec by the caller) or raises ``ApiError``.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import struct
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import bad_request, refuse
+from .entities import parse_text, trim
+from .errors import ApiError, bad_request, refuse
 from .keyboards import check_markup
-from .state import JSON, Chat, Message, Poll, State, StoredFile, default_object
+from .state import (
+    ADMIN_RIGHTS,
+    JSON,
+    PERMISSIONS,
+    Chat,
+    Message,
+    Poll,
+    State,
+    StoredFile,
+    default_object,
+)
 from .wire import UploadedFile
 
 NOT_MODIFIED = (
@@ -85,7 +97,10 @@ def text_content(call: Call, field_name: str, entities_key: str) -> JSON:
 
 
 def send(st: State, call: Call, chat: Chat, content: JSON, text: str | None = None) -> JSON:
-    """Post one bot message: flood check, store, transcript; the Message."""
+    """Post one bot message: rights, markup, flood check, store, transcript; the Message."""
+    right = SEND_RIGHT.get(call.method)
+    if right is not None:
+        require_permission(st, chat, *right)
     markup, reply_keyboard = check_markup(call.params, chat.type)
     reply_to = reply_target(chat, call.params)
     st.admit(chat)
@@ -166,25 +181,41 @@ def member_json(st: State, chat: Chat, user_id: int) -> JSON:
         status = "kicked" if (user_id == st.bot.id and st.users[chat.id].blocked) else "member"
     base: JSON = {"status": status, "user": user.json()}
     if status == "administrator":
-        rights = {
-            k: True
-            for k in (
-                "can_manage_chat",
-                "can_delete_messages",
-                "can_pin_messages",
-                "can_invite_users",
-                "can_restrict_members",
-                "can_change_info",
-            )
-        }
+        rights = chat.admin_rights(user_id)
         return default_object(st.spec, "ChatMemberAdministrator", {**base, **rights})
     if status == "creator":
         return default_object(st.spec, "ChatMemberOwner", base)
     if status == "kicked":
-        return {**base, "until_date": 0}
+        return {**base, "until_date": chat.restrictions.get(user_id, {}).get("until_date", 0)}
     if status == "restricted":
-        return default_object(st.spec, "ChatMemberRestricted", {**base, "until_date": 0})
+        own = chat.restrictions.get(user_id, {})
+        values = {p: bool(own.get(p, False)) for p in PERMISSIONS}
+        restricted = {
+            **base,
+            **values,
+            "is_member": bool(own.get("is_member", True)),
+            "until_date": int(own.get("until_date", 0)),
+        }
+        return default_object(st.spec, "ChatMemberRestricted", restricted)
     return base
+
+
+# MessageContent.cpp can_send_message_content: the right each kind of message needs and the
+# words of its refusal ("Not enough rights to send <what> to the chat").
+SEND_RIGHT = {
+    "sendMessage": ("can_send_messages", "text messages"),
+    "sendPhoto": ("can_send_photos", "photos"),
+    "sendDocument": ("can_send_documents", "documents"),
+    "sendPoll": ("can_send_polls", "polls"),
+    "sendVideo": ("can_send_videos", "videos"),
+    "sendAudio": ("can_send_audios", "music"),
+    "sendVoice": ("can_send_voice_notes", "voice notes"),
+}
+
+
+def require_permission(st: State, chat: Chat, right: str, what: str) -> None:
+    if not chat.member_permissions(st.bot.id).get(right, False):
+        raise refuse(f"not enough rights to send {what} to the chat", "rights")
 
 
 # ---------------------------------------------------------------------- the bot itself
@@ -332,34 +363,115 @@ def send_photo(st: State, call: Call) -> JSON:
     return send(st, call, chat, content, content.get("caption"))
 
 
+POLL_TYPES = ("", "regular", "quiz")
+MAX_POLL_QUESTION = 300  # MessageContent.cpp: bots' server-side limit
+MAX_POLL_OPTION = 100  # PollOption.cpp MAX_POLL_OPTION_LENGTH
+MAX_POLL_OPTIONS = 12  # option "poll_answer_count_max"
+MAX_OPEN_PERIOD = 2628000  # Client.cpp: get_integer_arg(open_period, 0, 0, 2628000)
+
+
+def poll_text(text: str, mode: str | None, entities: list[JSON] | None) -> tuple[str, list[JSON]]:
+    plain, found = parse_text(text, mode, entities)
+    return trim(plain, found)
+
+
+def poll_options(p: JSON) -> list[JSON]:
+    """PollOption::get_poll_options: parsed, trimmed, non-empty, at most 100 characters."""
+    options = p["options"]
+    if not options:
+        raise refuse("poll must have at least one answer option", "poll")
+    if len(options) > MAX_POLL_OPTIONS:
+        raise refuse(f"poll can't have more than {MAX_POLL_OPTIONS} options", "poll")
+    out: list[JSON] = []
+    for i, option in enumerate(options):
+        try:
+            text, entities = poll_text(
+                option["text"], option.get("text_parse_mode"), option.get("text_entities")
+            )
+        except ApiError as exc:
+            exc.violation, exc.rule = True, "poll"
+            raise
+        if not text:
+            raise refuse("poll option must be non-empty", "poll")
+        if len(text) > MAX_POLL_OPTION:
+            raise refuse(f"poll options length must not exceed {MAX_POLL_OPTION}", "poll")
+        item: JSON = {"persistent_id": str(i), "text": text, "voter_count": 0}
+        if entities:
+            item["text_entities"] = entities
+        out.append(item)
+    return out
+
+
+def quiz_correct_ids(p: JSON, count: int) -> list[int]:
+    """Client::process_send_poll_query + PollManager::check_quiz_correct_option_ids."""
+    if p.get("correct_option_ids") is not None:
+        ids = list(p["correct_option_ids"])
+    elif p.get("correct_option_id") is not None:
+        ids = [p["correct_option_id"]]
+    else:
+        ids = []
+    if not ids:
+        raise refuse("correct quiz option list must be non-empty", "poll")
+    if any(a >= b for a, b in itertools.pairwise(ids)):
+        raise refuse("correct quiz option list must be increasing", "poll")
+    if any(not 0 <= i < count for i in ids):
+        raise refuse("wrong quiz correct_option_id", "poll")
+    return ids
+
+
 @method("sendPoll")
 def send_poll(st: State, call: Call) -> JSON:
     p = call.params
+    kind = p.get("type", "")
+    if kind not in POLL_TYPES:
+        raise refuse("unsupported poll type specified", "poll")
+    kind = kind or "regular"
     chat = st.writable_chat(p["chat_id"])
     question, q_entities = call.text("question")
+    assert question is not None  # required, and parsed by the spec
+    if len(question) > MAX_POLL_QUESTION:
+        raise refuse(f"poll question length must not exceed {MAX_POLL_QUESTION}", "poll")
+    options = poll_options(p)
     poll_id = st.next_id("")
     poll: JSON = {
         "id": poll_id,
         "question": question,
-        "options": [
-            {"persistent_id": str(i), "text": o["text"], "voter_count": 0}
-            for i, o in enumerate(p["options"])
-        ],
+        "options": options,
         "total_voter_count": 0,
         "is_closed": bool(p.get("is_closed", False)),
         "is_anonymous": bool(p.get("is_anonymous", True)),
-        "type": p.get("type", "regular"),
+        "type": kind,
         "allows_multiple_answers": bool(p.get("allows_multiple_answers", False)),
-        "allows_revoting": bool(p.get("allows_revoting", p.get("type") != "quiz")),
+        "allows_revoting": bool(p.get("allows_revoting", kind != "quiz")),
         "members_only": bool(p.get("members_only", False)),
     }
+    if kind == "quiz":
+        poll["correct_option_ids"] = quiz_correct_ids(p, len(options))
+        explanation, e_entities = call.text("explanation")
+        if explanation:
+            poll["explanation"] = explanation
+            if e_entities:
+                poll["explanation_entities"] = e_entities
+    if poll["members_only"] or p.get("country_codes"):
+        raise refuse("poll voters can be restricted only in channel chats", "poll")
     if q_entities:
         poll["question_entities"] = q_entities
-    if p.get("correct_option_ids") is not None:
-        poll["correct_option_ids"] = p["correct_option_ids"]
+    open_period = min(max(p.get("open_period", 0), 0), MAX_OPEN_PERIOD)
+    if open_period:
+        poll["open_period"] = open_period
+        poll["close_date"] = st.now() + open_period
+    elif p.get("close_date"):
+        poll["close_date"] = p["close_date"]
     data = send(st, call, chat, {"poll": poll}, question)
     st.polls[poll_id] = Poll(chat.id, data["message_id"], poll)
     return data
+
+
+def close_expired_poll(st: State, poll: JSON) -> None:
+    """open_period / close_date run out on the emulator's clock."""
+    close_date = poll.get("close_date")
+    if not poll["is_closed"] and close_date and st.now() >= close_date:
+        poll["is_closed"] = True
 
 
 @method("stopPoll")
@@ -371,6 +483,7 @@ def stop_poll(st: State, call: Call) -> JSON:
     if not msg.by_bot:
         raise bad_request("poll can't be stopped")
     poll = msg.data["poll"]
+    close_expired_poll(st, poll)
     if poll["is_closed"]:
         raise bad_request("poll has already been closed")
     st.admit(chat)
@@ -493,7 +606,7 @@ def delete_one(st: State, chat: Chat, message_id: int) -> None:
     if chat.type == "supergroup":  # can_delete_channel_message
         if too_old:
             raise refuse("message can't be deleted", "delete_after_48h")
-        if not msg.by_bot and not st.bot_is_admin(chat):
+        if not msg.by_bot and not chat.admin_rights(st.bot.id)["can_delete_messages"]:
             raise bad_request("message can't be deleted")
     else:  # basic groups and private chats: can_revoke_message
         if too_old:
@@ -558,8 +671,13 @@ def unpin_all_chat_messages(st: State, call: Call) -> bool:
 
 
 def require_pin_rights(st: State, chat: Chat) -> None:
-    if not st.bot_is_admin(chat):
-        raise bad_request("not enough rights to manage pinned messages in the chat")
+    """DialogManager::can_pin_messages: in a basic group a bot must be an appointed admin;
+    in a supergroup it needs can_pin_messages (as admin, or granted to all members)."""
+    allowed = chat.member_permissions(st.bot.id)["can_pin_messages"]
+    if chat.type == "group" and not st.bot_is_admin(chat):
+        allowed = False
+    if not allowed:
+        raise refuse("not enough rights to manage pinned messages in the chat", "rights")
 
 
 # ---------------------------------------------------------------------- chats
@@ -569,6 +687,8 @@ def require_pin_rights(st: State, chat: Chat) -> None:
 def get_chat(st: State, call: Call) -> JSON:
     chat = st.writable_chat(call.params["chat_id"], editing=True)
     info: JSON = {**st.chat_json(chat), "accent_color_id": 0, "max_reaction_count": 11}
+    if chat.type != "private":
+        info["permissions"] = dict(chat.permissions)
     if chat.pinned and chat.pinned[-1] in chat.messages:
         info["pinned_message"] = chat.messages[chat.pinned[-1]].data
     return default_object(st.spec, "ChatFullInfo", info)
@@ -621,3 +741,111 @@ async def call_method(st: State, handler: Handler, call: Call) -> Any:
     if isinstance(result, Awaitable):
         result = await result
     return result
+
+
+# ---------------------------------------------------------------------- member administration
+
+
+def _group_target(st: State, call: Call, private_words: str) -> tuple[Chat, int]:
+    chat = st.writable_chat(call.params["chat_id"], editing=True)
+    if chat.type == "private":
+        raise refuse(private_words, "rights")
+    user_id = call.params["user_id"]
+    if user_id not in st.users:
+        raise bad_request("user not found")
+    return chat, user_id
+
+
+def _require_restrict_rights(st: State, chat: Chat, user_id: int) -> None:
+    """DialogParticipantManager::restrict_channel_participant and the server's admin checks."""
+    if chat.type == "group" and not st.bot_is_admin(chat):
+        raise refuse("CHAT_ADMIN_REQUIRED", "rights")  # the server's answer for basic groups
+    if chat.type == "supergroup" and not chat.admin_rights(st.bot.id)["can_restrict_members"]:
+        raise refuse("not enough rights to restrict/unrestrict chat member", "rights")
+    status = chat.members.get(user_id)
+    if status == "creator":
+        raise refuse("can't remove chat owner", "rights")
+    if status == "administrator":
+        raise refuse("user is an administrator of the chat", "rights")  # USER_ADMIN_INVALID
+
+
+def _set(st: State, chat: Chat, user_id: int, status: str, **extra: Any) -> None:
+    from . import inject  # inject imports this module for member_json
+
+    inject.set_member(st, chat.id, user_id, status, **extra)
+
+
+@method("banChatMember")
+def ban_chat_member(st: State, call: Call) -> bool:
+    chat, user_id = _group_target(st, call, "can't ban members in private chats")
+    _require_restrict_rights(st, chat, user_id)
+    until = call.params.get("until_date", 0)
+    _set(st, chat, user_id, "kicked", until_date=until)
+    st.record(call.method, chat.id, None, call.params)
+    return True
+
+
+@method("unbanChatMember")
+def unban_chat_member(st: State, call: Call) -> bool:
+    chat, user_id = _group_target(st, call, "can't ban members in private chats")
+    _require_restrict_rights(st, chat, user_id)
+    status = chat.members.get(user_id, "left")
+    # Without only_if_banned, unbanning a member removes them, as the Bot API docs warn.
+    removable = (
+        ("kicked",) if call.params.get("only_if_banned") else ("kicked", "member", "restricted")
+    )
+    if status in removable:
+        _set(st, chat, user_id, "left")
+    st.record(call.method, chat.id, None, call.params)
+    return True
+
+
+@method("restrictChatMember")
+def restrict_chat_member(st: State, call: Call) -> bool:
+    chat, user_id = _group_target(st, call, "can't restrict private chat members")
+    if chat.type == "group":
+        raise refuse("can't restrict users in basic group chats", "rights")
+    if user_id == st.bot.id:
+        raise refuse("can't restrict self", "rights")
+    _require_restrict_rights(st, chat, user_id)
+    given = call.params["permissions"]
+    permissions = {p: bool(given.get(p, False)) for p in PERMISSIONS}
+    until = call.params.get("until_date", 0)
+    if all(permissions[p] == chat.permissions[p] for p in PERMISSIONS):
+        _set(st, chat, user_id, "member")  # the chat's defaults: no longer restricted
+    else:
+        _set(st, chat, user_id, "restricted", permissions=permissions, until_date=until)
+    st.record(call.method, chat.id, None, call.params)
+    return True
+
+
+@method("promoteChatMember")
+def promote_chat_member(st: State, call: Call) -> bool:
+    chat, user_id = _group_target(st, call, "can't promote members in private chats")
+    if user_id == st.bot.id:
+        raise refuse("can't promote self", "rights")
+    if not chat.admin_rights(st.bot.id)["can_promote_members"]:
+        raise refuse("not enough rights", "rights")
+    if chat.members.get(user_id) == "creator":
+        raise refuse("not enough rights to edit chat owner rights", "rights")
+    rights = {r: bool(call.params.get(r, False)) for r in ADMIN_RIGHTS}
+    if any(rights.values()):
+        _set(st, chat, user_id, "administrator", rights=rights)
+    elif chat.members.get(user_id) == "administrator":
+        _set(st, chat, user_id, "member")
+    st.record(call.method, chat.id, None, call.params)
+    return True
+
+
+@method("setChatPermissions")
+def set_chat_permissions(st: State, call: Call) -> bool:
+    """DialogManager::set_dialog_permissions."""
+    chat = st.writable_chat(call.params["chat_id"], editing=True)
+    if chat.type == "private":
+        raise refuse("can't change private chat permissions", "rights")
+    if not chat.admin_rights(st.bot.id)["can_restrict_members"] or not st.bot_is_admin(chat):
+        raise refuse("not enough rights to change chat permissions", "rights")
+    given = call.params["permissions"]
+    chat.permissions = {p: bool(given.get(p, False)) for p in PERMISSIONS}
+    st.record(call.method, chat.id, None, call.params)
+    return True

@@ -120,9 +120,6 @@ _LIMIT_WORDING: dict[tuple[str, str], tuple[str, str]] = {
     ("*", "caption"): ("message caption is empty", "message caption is too long"),
     ("InlineKeyboardButton", "callback_data"): ("BUTTON_DATA_INVALID", "BUTTON_DATA_INVALID"),
     ("answerCallbackQuery", "text"): ("MESSAGE_TOO_LONG", "MESSAGE_TOO_LONG"),
-    ("sendPoll", "question"): ("poll question must be non-empty", "POLL_QUESTION_INVALID"),
-    ("InputPollOption", "text"): ("poll options must be non-empty", "POLL_OPTION_INVALID"),
-    ("sendPoll", "options"): ("poll must have at least 1 option", "POLL_OPTIONS_TOO_MUCH"),
 }
 _OBJECT_WORDING = {
     "reply_markup": "reply keyboard markup",
@@ -155,6 +152,17 @@ class Spec:
         # The server clamps getUpdates' limit to 1-100 instead of rejecting it.
         updates = self.methods["getupdates"]
         updates.fields["limit"] = replace(updates.fields["limit"], limit=None)
+        # Polls are checked by methods.send_poll after parsing and trimming, like
+        # MessageContent.cpp / PollOption.cpp do, not on the raw strings.
+        poll = self.methods["sendpoll"]
+        for name in ("question", "options"):
+            poll.fields[name] = replace(poll.fields[name], limit=None)
+        option = self.types["InputPollOption"]
+        option.fields["text"] = replace(option.fields["text"], limit=None)
+        # Client::process_send_poll_query still reads the pre-10.0 correct_option_id.
+        poll.fields["correct_option_id"] = FieldSpec(
+            "correct_option_id", (TypeRef("Integer", 0),), False, "legacy", None
+        )
         # BotCommand is checked after trimming (_check_bot_command), not on the raw strings.
         command = self.types["BotCommand"]
         for name in ("command", "description"):
@@ -276,8 +284,9 @@ class Spec:
         used: set[str],
         out: Coerced,
     ) -> dict[str, Any]:
-        if type_name == "KeyboardButton" and isinstance(value, str):
-            return {"text": value}  # Client::get_keyboard_button takes a String as a text button
+        if type_name in ("KeyboardButton", "InputPollOption") and isinstance(value, str):
+            # Client::get_keyboard_button / get_input_poll_options take a String as the text
+            return {"text": value}
         if isinstance(value, str):
             value = _json_or_mismatch(value)
         if not isinstance(value, dict):

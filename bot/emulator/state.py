@@ -20,6 +20,60 @@ JSON = dict[str, Any]
 # Update kinds a bot gets when it never said otherwise (or sent an empty allowed_updates).
 OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
+SEND_PERMISSIONS = (
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_react_to_messages",
+)
+PERMISSIONS = (
+    *SEND_PERMISSIONS,
+    "can_edit_tag",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+)
+# A new group: members may send everything and invite, not pin or change the chat.
+DEFAULT_PERMISSIONS = {p: p in SEND_PERMISSIONS or p == "can_invite_users" for p in PERMISSIONS}
+ADMIN_RIGHTS = (
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_post_messages",
+    "can_edit_messages",
+    "can_pin_messages",
+    "can_manage_topics",
+    "can_manage_direct_messages",
+    "can_manage_tags",
+)
+# An administrator added without explicit rights: the rights Telegram's "add admin" offers.
+DEFAULT_ADMIN_RIGHTS = {
+    r: r
+    in (
+        "can_manage_chat",
+        "can_delete_messages",
+        "can_pin_messages",
+        "can_invite_users",
+        "can_restrict_members",
+        "can_change_info",
+    )
+    for r in ADMIN_RIGHTS
+}
 
 
 @dataclass(slots=True)
@@ -63,6 +117,34 @@ class Chat:
     next_message_id: int = 1
     messages: dict[int, Message] = field(default_factory=dict)
     pinned: list[int] = field(default_factory=list)
+    permissions: dict[str, bool] = field(default_factory=lambda: dict(DEFAULT_PERMISSIONS))
+    rights: dict[int, dict[str, bool]] = field(default_factory=dict)  # administrators
+    restrictions: dict[int, dict[str, Any]] = field(default_factory=dict)  # restricted members
+
+    def admin_rights(self, user_id: int) -> dict[str, bool]:
+        status = self.members.get(user_id)
+        if status == "creator" or self.type == "private":
+            return dict.fromkeys(ADMIN_RIGHTS, True)
+        if status == "administrator":
+            return {**DEFAULT_ADMIN_RIGHTS, **self.rights.get(user_id, {})}
+        return dict.fromkeys(ADMIN_RIGHTS, False)
+
+    def member_permissions(self, user_id: int) -> dict[str, bool]:
+        """What ``user_id`` may do here: ChatManager get_*_permissions, effective rights."""
+        status = self.members.get(user_id)
+        if self.type == "private" or status in ("creator", "administrator"):
+            allowed = dict.fromkeys(PERMISSIONS, True)
+            if status == "administrator":
+                rights = self.admin_rights(user_id)
+                for key in ("can_change_info", "can_invite_users", "can_pin_messages"):
+                    allowed[key] = rights[key]
+            return allowed
+        if status == "restricted":
+            own = self.restrictions.get(user_id, {})
+            return {p: bool(own.get(p, False)) and self.permissions[p] for p in PERMISSIONS}
+        if status == "member":
+            return dict(self.permissions)
+        return dict.fromkeys(PERMISSIONS, False)
 
 
 @dataclass(slots=True)

@@ -225,16 +225,6 @@ def test_accepted_values_are_typed(method: str, params: dict[str, Any], expected
             "Bad Request: can't parse scope: unsupported BotCommandScope type",
         ),
         (
-            "sendPoll",
-            {"chat_id": 1, "question": "q", "options": [{"text": "o" * 101}]},
-            "Bad Request: POLL_OPTION_INVALID",
-        ),
-        (
-            "sendPoll",
-            {"chat_id": 1, "question": "q", "options": []},
-            "Bad Request: poll must have at least 1 option",
-        ),
-        (
             "sendLocation",
             {"chat_id": 1, "latitude": "north", "longitude": 1},
             "Bad Request: invalid latitude specified",
