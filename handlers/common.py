@@ -85,3 +85,10 @@ async def alert_admins(context: BanzuContext, key: str, /, *, once: str, **value
     text = svc.texts.get(key, **values)
     for admin in await svc.people.reachable_admins(svc.settings.admins):
         await notify(context, admin, text, purpose="alert", key=f"alert:{once}:{admin}")
+
+
+async def answer_stale(update: Update, context: BanzuContext) -> None:
+    """The answer to a press whose data is `callbacks.Stale`: "这个按钮已失效", nothing changed."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
