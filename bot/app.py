@@ -12,6 +12,7 @@ from telegram.request import BaseRequest
 
 from bot.context import AppData, BanzuApp, BanzuContext, Services
 from bot.delivery.flood import FloodController
+from bot.delivery.http import AiohttpRequest
 from bot.settings import Settings
 from bot.updates import KeyedUpdateProcessor
 from handlers import register_all
@@ -48,10 +49,12 @@ def build_application(
         .concurrent_updates(KeyedUpdateProcessor())
         .application_class(BanzuApplication)
     )
-    if request is not None:
-        builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
+    # aiohttp under PTB unless a test or the demo brings its own transport (bot/delivery/http.py
+    # says why); getUpdates gets its own session so a long poll never holds a reply's slot.
+    builder = builder.request(request or AiohttpRequest(connection_pool_size=64))
+    builder = builder.get_updates_request(
+        get_updates_request or AiohttpRequest(connection_pool_size=1, read_timeout=10.0)
+    )
     app = cast(BanzuApp, builder.build())
     app.bot_data.attach(services)
     register_all(app)
