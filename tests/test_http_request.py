@@ -13,7 +13,7 @@ from bot.emulator.pytest_plugin import HttpEmulator
 GROUP = -100
 
 
-async def _bot(http: HttpEmulator, **kw: float) -> Bot:
+async def _bot(http: HttpEmulator, read_timeout: float = 5.0) -> Bot:
     emu = http.emulator
     emu.add_chat(GROUP, "group", "一班")
     emu.set_member(GROUP, emu.bot_id, "member")
@@ -21,7 +21,7 @@ async def _bot(http: HttpEmulator, **kw: float) -> Bot:
         emu.token,
         base_url=http.base_url,
         base_file_url=http.base_file_url,
-        request=AiohttpRequest(**kw),
+        request=AiohttpRequest(read_timeout=read_timeout),
         get_updates_request=AiohttpRequest(connection_pool_size=1),
     )
     await bot.initialize()
