@@ -29,11 +29,13 @@ from bot.services.schedules import (
     error_text,
     load_calendar,
     next_planned,
+    reminder_times,
+    upcoming,
 )
 from handlers.common import lang_of, reply, send, tr, who
 from scheduler.holidays import HolidayCalendar
 from scheduler.rule_text import RuleSyntaxError
-from scheduler.rules import iter_occurrences
+from scheduler.rule_zh import rule_for
 from scheduler.runner import JOB_NAME, TICK_SECONDS, scope_text
 
 FLOW = "schedule"
@@ -117,7 +119,7 @@ def _line(update: Update, context: BanzuContext, s: Schedule) -> str:
         state=tr(update, context, "schedules.chat.state_paused") if s.paused else "",
         purpose=tr(update, context, f"schedules.purpose.{s.purpose.value}"),
         scope=scope_text(texts, s, lang),
-        rule=s.rule,
+        rule=rule_for(s.rule, lang),
         policy=tr(update, context, f"schedules.policy.{s.holiday_policy}"),
         leads=_leads(update, context, s.leads),
     )
@@ -354,10 +356,12 @@ async def _preview(
     await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "confirm", data)
     lines = [await _describe(update, context, spec)]
     lang = lang_of(update)
-    occurrences = iter_occurrences(spec.rule, now, svc.settings.tz, calendar, spec.policy)
+    tz = svc.settings.tz
     lines.append(tr(update, context, "schedules.chat.preview_next"))
-    for _, occ in zip(range(PREVIEW), occurrences, strict=False):
+    for occ, sends in upcoming(spec.rule, spec.policy, spec.leads, now, tz, calendar, PREVIEW):
         lines.append("· " + describe_occurrence(occ, calendar, svc.texts, lang))
+        times = reminder_times(sends, tz, svc.texts, lang)
+        lines.append(tr(update, context, "schedules.preview.reminders", times=times))
     nonce = data["nonce"]
     markup = InlineKeyboardMarkup(
         [
@@ -385,7 +389,7 @@ async def _describe(update: Update, context: BanzuContext, spec: ScheduleSpec) -
         "schedules.chat.preview",
         purpose=tr(update, context, f"schedules.purpose.{spec.purpose.value}"),
         scope=scope,
-        rule=spec.rule_text,
+        rule=rule_for(spec.rule_text, lang),
         policy=tr(update, context, f"schedules.policy.{spec.policy.value}"),
         leads=_leads(update, context, spec.leads),
     )
@@ -443,8 +447,10 @@ async def _save(update: Update, context: BanzuContext, conv: Conversation) -> No
     await svc.conversations.clear(conv.chat_id, conv.user_id)
     schedule_id = await create_schedule(svc.schedules, spec, conv.user_id)
     first = next_planned(spec.rule, spec.policy, spec.leads, now, svc.settings.tz, calendar)
-    when = f"{first.occurs_at.astimezone(svc.settings.tz):%Y-%m-%d %H:%M}" if first else "-"
-    await reply(update, context, "schedules.chat.saved", id=schedule_id, next=when)
+    tz = svc.settings.tz
+    when = f"{first.occurs_at.astimezone(tz):%Y-%m-%d %H:%M}" if first else "-"
+    event = f"{first.event_at.astimezone(tz):%Y-%m-%d %H:%M}" if first else "-"
+    await reply(update, context, "schedules.chat.saved", id=schedule_id, next=when, event=event)
 
 
 # ------------------------------------------------------------------ 已学 and who has not

@@ -26,7 +26,8 @@ start times default to early 08:00, middle 16:00, night 00:00; a shift belongs t
 starts on.
 
 Chinese forms (each turns into the English form above; full-width digits, colons and commas
-are fine, and 14点 / 14点30 / 14点半 are times):
+are fine, and times may be written as people say them: 14点, 14点半, 下午2点, 晚上8点,
+早上7点半 — see `scheduler.cn_time`):
 
     每周二 14:00            每周一、周四 08:30          每个工作日 08:00
     每月最后一周周五 15:00   每月最后一个周五 16:00      每月第二个周二 09:00
@@ -47,6 +48,7 @@ import re
 import unicodedata
 from datetime import date, time, timedelta
 
+from scheduler.cn_time import TimeSyntaxError, normalise_times
 from scheduler.rules import (
     DEFAULT_STARTS,
     MAX_LEAD,
@@ -206,10 +208,13 @@ def _normalise(text: str) -> str:
     # NFKC folds full-width digits, letters, colon and comma (１４：００ -> 14:00).
     out = unicodedata.normalize("NFKC", text).strip()
     out = re.sub(r"\s*[、,]\s*", ",", out)
-    out = re.sub(r"(\d{1,2})点半", r"\1:30", out)
-    out = re.sub(r"(\d{1,2})点(\d{1,2})分?", lambda m: f"{m.group(1)}:{int(m.group(2)):02d}", out)
-    out = re.sub(r"(\d{1,2})点(?:整)?", r"\1:00", out)
-    return out
+    if out.isascii():
+        return out
+    # Natural times (下午3点, 15点半, 晚上8点) become HH:MM before the rule is read.
+    try:
+        return normalise_times(out)
+    except TimeSyntaxError as err:
+        raise RuleSyntaxError("bad_time", value=err.value) from None
 
 
 def _weekly(toks: _Tokens) -> Weekly:

@@ -23,7 +23,7 @@ from scheduler.rules import (
     Yearly,
 )
 
-__all__ = ["format_rule_zh"]
+__all__ = ["format_rule_zh", "rule_for"]
 
 _DAYS = "一二三四五六日"
 _NTH = {1: "一", 2: "二", 3: "三", 4: "四"}
@@ -77,3 +77,15 @@ def _rotation(rule: Rotation) -> str:
         if rule.start_of(shift) != default:
             out += f" {_SHIFT_WORD[shift]} {_hhmm(rule.start_of(shift))}"
     return out
+
+
+def rule_for(rule_text: str, lang: str | None) -> str:
+    """A stored (canonical English) rule as its reader writes it: Chinese for zh readers."""
+    if lang is not None and not lang.lower().startswith("zh"):
+        return rule_text
+    from scheduler.rule_text import RuleSyntaxError, parse_rule
+
+    try:
+        return format_rule_zh(parse_rule(rule_text))
+    except RuleSyntaxError:  # a rule stored by an older version: show it as it is
+        return rule_text

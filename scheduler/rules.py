@@ -237,7 +237,11 @@ class Occurrence:
 
 
 def default_policy(rule: Rule) -> HolidayPolicy:
+    """The holiday policy a schedule gets when its author chose none. "Every day" means every
+    day: a daily rule keeps holidays unless a policy is chosen."""
     if isinstance(rule, Rotation | OneOff):
+        return HolidayPolicy.IGNORE
+    if isinstance(rule, Weekly) and len(rule.days) == 7:
         return HolidayPolicy.IGNORE
     if isinstance(rule, MonthlyByWeek | MonthlyLastWorkday | Yearly):
         return HolidayPolicy.NEXT_WORKDAY

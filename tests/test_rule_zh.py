@@ -7,9 +7,19 @@ from datetime import date, time, timedelta
 import pytest
 from hypothesis import given, settings
 
-from scheduler.rule_text import parse_rule
+from scheduler.rule_text import RuleSyntaxError, parse_rule
 from scheduler.rule_zh import format_rule_zh
-from scheduler.rules import Rotation, Rule, Shift
+from scheduler.rules import (
+    HolidayPolicy,
+    MonthlyByWeek,
+    OneOff,
+    Rotation,
+    Rule,
+    Shift,
+    Weekly,
+    Workdays,
+    default_policy,
+)
 from tests.test_rules import rules
 
 
@@ -56,3 +66,29 @@ def test_no_english_keyword_in_the_echo() -> None:
 @given(rules)
 def test_chinese_then_parse_is_identity(rule: Rule) -> None:
     assert parse_rule(format_rule_zh(rule)) == rule
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("每周二 下午3点", Weekly((1,), time(15, 0))),
+        ("每周五下午3点半", Weekly((4,), time(15, 30))),
+        ("每天 晚上8点", Weekly(tuple(range(7)), time(20, 0))),
+        ("每个工作日 早上7点半", Workdays(time(7, 30))),
+        ("每月最后一个周五 15点", MonthlyByWeek(4, -1, time(15, 0))),
+        ("一次 2026-12-31 下午4点", OneOff(date(2026, 12, 31), time(16, 0))),
+    ],
+)
+def test_natural_times_in_rules(text: str, rule: Rule) -> None:
+    assert parse_rule(text) == rule
+
+
+def test_impossible_natural_time_is_named() -> None:
+    with pytest.raises(RuleSyntaxError) as err:
+        parse_rule("每周二 上午13点")
+    assert err.value.code == "bad_time" and err.value.values == {"value": "上午13点"}
+
+
+def test_every_day_keeps_holidays_unless_a_policy_is_chosen() -> None:
+    assert default_policy(parse_rule("每天 08:00")) is HolidayPolicy.IGNORE
+    assert default_policy(parse_rule("每周二 08:00")) is HolidayPolicy.SKIP

@@ -5,6 +5,8 @@ lets an admin create, list, pause and delete schedules (and nobody else)."""
 
 from __future__ import annotations
 
+import re
+
 import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -217,14 +219,26 @@ async def test_admin_creates_lists_pauses_and_deletes_in_chat(harness: Harness) 
     assert "weekly tue 14:00" in ask_rule[0]
     bad = await h.say(ADMIN_ID, ADMIN_ID, "weekly xyz 14:00")
     assert "「xyz」不是星期几" in bad[0]
-    ask_title = await h.say(ADMIN_ID, ADMIN_ID, "每周二 14:00")
+    impossible = await h.say(ADMIN_ID, ADMIN_ID, "每周二 上午14点")
+    assert "「上午14点」不是有效的时间" in impossible[0]
+    ask_title = await h.say(ADMIN_ID, ADMIN_ID, "每周二下午2点")
     assert "标题" in ask_title[0]
     preview = await h.say(ADMIN_ID, ADMIN_ID, "职工学习日")
-    assert "weekly tue 14:00" in preview[0] and "接下来几次" in preview[0]
-    assert preview[0].count("周二 14:00") == 5 and "一分场蒸发一班" in preview[0]
+    # The rule is echoed in Chinese, as it was typed; no English keyword leaks out.
+    assert "规则：每周二 14:00（遇节假日跳过）" in preview[0] and "weekly" not in preview[0]
+    assert "接下来几次" in preview[0]
+    assert preview[0].count("周二 14:00") == 6 and "一分场蒸发一班" in preview[0]
+    # Each event with its reminders apart: the day before at 14:00 and an hour before.
+    events = re.findall(r"· (\d{4})-(\d\d)-(\d\d) 周二 14:00\n    提醒：(\S+) 14:00、(\S+) 13:00",
+                        preview[0])  # fmt: skip
+    assert len(events) == 5
+    for _, month, day, before, same in events:
+        assert same == f"{month}-{day}" and before != same
     mark = h.mark()
     await press(h, ADMIN_ID, ADMIN_ID, "✅ 保存")
-    assert "已添加日程 #1" in sent_texts(h.emu, ADMIN_ID, mark)[0]
+    saved_text = sent_texts(h.emu, ADMIN_ID, mark)[0]
+    assert "已添加日程 #1" in saved_text and "下一次活动：" in saved_text
+    assert re.search(r"下一次活动：\S+ 14:00；第一条提醒 \S+ 14:00 发出", saved_text)
     (saved,) = await svc.schedules.schedules()
     assert (saved.purpose, saved.rule, saved.leads) == (Purpose.STUDY_REMINDER, "weekly tue 14:00",
                                                        (1440, 60))  # fmt: skip

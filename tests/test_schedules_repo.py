@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
@@ -457,6 +459,23 @@ def test_cli_preview_without_database(banzu_env: Path, capsys: pytest.CaptureFix
     assert capsys.readouterr().out.splitlines()[-1] == "2026-10-08 周四 14:00 · 由 10-01 顺延"
 
 
+def test_cli_preview_shows_events_and_reminders_apart(
+    banzu_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["schedule", "preview", "每周五", "下午3点", "--from", "2026-11-02", "--count", "2"]
+    assert cli.main([*args, "--remind", "1d,1h"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("规则：每周五 15:00")
+    assert out[2:] == [
+        "2026-11-06 周五 15:00",
+        "    提醒：11-05 15:00、11-06 14:00",
+        "2026-11-13 周五 15:00",
+        "    提醒：11-12 15:00、11-13 14:00",
+    ]
+    assert cli.main([*args, "--remind", "9d"]) == 1
+    assert "提醒时间「9d」看不懂" in capsys.readouterr().err
+
+
 def test_cli_preview_errors(banzu_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["schedule", "preview", "weekly", "tue", "25:00"]) == 1
     assert "「25:00」不是有效的时间" in capsys.readouterr().err
@@ -496,7 +515,12 @@ async def test_cli_add_list_pause_rm(banzu_env: Path, capsys: pytest.CaptureFixt
     code, out, _ = await call(
         "add", "monthly", "last-week", "fri", "15:00", "--unit", "二分场", "--purpose", "meeting"
     )
-    assert code == 0 and "#2" in out
+    assert code == 0 and "#2" in out and "每月最后一周周五 15:00" in out
+    # The next event (a Friday) and its first reminder (the Thursday before) are told apart.
+    event = re.search(r"下一次活动：(\S+) 15:00；第一条提醒 (\S+) 15:00 发出", out)
+    assert event is not None
+    friday, thursday = date.fromisoformat(event[1]), date.fromisoformat(event[2])
+    assert friday.weekday() == 4 and thursday == friday - timedelta(days=1)
     code, _, err = await call("add", "workdays", "07:50", "--all", "--purpose", "custom")
     assert code == 1 and "自定义通知需要通知内容" in err
     code, _, err = await call(
@@ -511,7 +535,7 @@ async def test_cli_add_list_pause_rm(banzu_env: Path, capsys: pytest.CaptureFixt
         "进行中",
         "学习日提醒",
         "班组：一分场蒸发一班",
-        "weekly tue 14:00",
+        "每周二 14:00",
     ]
     assert "提醒 1d,1h" in lines[0] and lines[0].endswith("职工学习日")
 

@@ -11,7 +11,7 @@ import argparse
 import asyncio
 import re
 import sys
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
 from bot.cli.common import Subparsers, plain
@@ -27,12 +27,15 @@ from bot.services.schedules import (
     format_leads,
     load_calendar,
     next_planned,
+    parse_leads,
     parse_policy,
+    reminder_times,
 )
 from bot.settings import Settings
 from bot.texts import Texts
 from scheduler.holidays import HolidayCalendar
 from scheduler.rule_text import RuleSyntaxError, format_rule, parse_rule
+from scheduler.rule_zh import rule_for
 from scheduler.rules import default_policy, iter_occurrences
 
 _PURPOSES = {
@@ -52,6 +55,7 @@ def add_parser(sub: Subparsers) -> None:
     pre.add_argument("--from", dest="start", help="DATE or 'DATE HH:MM' (default: now)")
     pre.add_argument("--count", type=int, default=10, help=f"how many (1..{MAX_PREVIEW})")
     pre.add_argument("--holidays", help="skip | next | ignore (default: the rule's default)")
+    pre.add_argument("--remind", help="also show when reminders go out, e.g. 1d,1h")
 
     add = cmd.add_parser("add", help="add a schedule")
     add.add_argument("rule", nargs="+")
@@ -120,6 +124,10 @@ def _preview(
     if start is None:
         return _fail(texts.get("schedules.cli.bad_date", value=args.start))
     count = max(1, min(args.count, MAX_PREVIEW))
+    try:
+        leads = parse_leads(args.remind) if args.remind else ()
+    except ScheduleError as exc:
+        return _fail(error_text(texts, exc))
     occurrences = []
     for occ in iter_occurrences(rule, start, tz, calendar, policy, inclusive=True):
         occurrences.append(occ)
@@ -129,7 +137,7 @@ def _preview(
         plain(
             texts.get(
                 "schedules.preview.header",
-                rule=format_rule(rule),
+                rule=rule_for(format_rule(rule), texts.default),
                 policy=texts.get(f"schedules.policy.{policy.value}"),
                 tz=settings.tz_name,
                 start=f"{start.astimezone(tz):%Y-%m-%d %H:%M}",
@@ -142,6 +150,10 @@ def _preview(
         return 0
     for occ in occurrences:
         print(plain(describe_occurrence(occ, calendar, texts)))
+        if leads:
+            sends = sorted({occ.at - timedelta(minutes=lead) for lead in leads})
+            times = reminder_times(sends, tz, texts, None)
+            print(plain(texts.get("schedules.preview.reminders", times=times)))
     unknown = sorted({o.day.year for o in occurrences if not calendar.known(o.day.year)})
     if unknown:
         years = ", ".join(str(y) for y in unknown)
@@ -193,6 +205,7 @@ async def _add(
     assert schedule is not None
     first = next_planned(spec.rule, spec.policy, spec.leads, now, settings.tz, calendar)
     when = f"{first.occurs_at.astimezone(settings.tz):%Y-%m-%d %H:%M}" if first else "-"
+    event = f"{first.event_at.astimezone(settings.tz):%Y-%m-%d %H:%M}" if first else "-"
     print(
         plain(
             texts.get(
@@ -200,9 +213,10 @@ async def _add(
                 id=schedule_id,
                 purpose=texts.get(f"schedules.purpose.{spec.purpose.value}"),
                 scope=_scope_text(texts, schedule),
-                rule=spec.rule_text,
+                rule=rule_for(spec.rule_text, texts.default),
                 policy=texts.get(f"schedules.policy.{spec.policy.value}"),
                 next=when,
+                event=event,
             )
         )
     )
@@ -224,7 +238,7 @@ async def _list(texts: Texts, repo: SchedulesRepo, deleted: bool) -> int:
                     state=texts.get(f"schedules.cli.{state}"),
                     purpose=texts.get(f"schedules.purpose.{s.purpose.value}"),
                     scope=_scope_text(texts, s),
-                    rule=s.rule,
+                    rule=rule_for(s.rule, texts.default),
                     policy=texts.get(f"schedules.policy.{s.holiday_policy}"),
                     leads=format_leads(s.leads),
                     title=s.title or s.body or "",

@@ -188,6 +188,34 @@ def next_planned(
     return None
 
 
+def upcoming(
+    rule: Rule,
+    policy: HolidayPolicy,
+    leads: tuple[int, ...],
+    after: datetime,
+    tz: tzinfo,
+    calendar: HolidayCalendar,
+    count: int,
+) -> list[tuple[Occurrence, list[datetime]]]:
+    """The next `count` events and, for each, when its reminders go out (aware UTC, only
+    those still after `after`, earliest first) — a preview shows the two apart, so a Friday
+    meeting reminded on Thursday reads as a Friday meeting."""
+    out: list[tuple[Occurrence, list[datetime]]] = []
+    for occ in iter_occurrences(rule, after, tz, calendar, policy):
+        sends = sorted({occ.at - timedelta(minutes=lead) for lead in leads})
+        out.append((occ, [at for at in sends if at > after]))
+        if len(out) >= count:
+            break
+    return out
+
+
+def reminder_times(times: list[datetime], tz: tzinfo, texts: Texts, lang: str | None) -> str:
+    """'12-04 15:00、12-05 14:00' in local time, or the word for "none left"."""
+    if not times:
+        return texts.get("schedules.preview.no_reminders", lang)
+    return texts.join((f"{t.astimezone(tz):%m-%d %H:%M}" for t in times), lang)
+
+
 def rule_of(schedule: Schedule) -> Rule:
     return parse_rule(schedule.rule)
 
