@@ -5,9 +5,8 @@ lets an admin create, list, pause and delete schedules (and nobody else)."""
 
 from __future__ import annotations
 
-import re
-
 import asyncio
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any

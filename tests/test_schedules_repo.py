@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-import re
-
 import asyncio
+import re
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
