@@ -8,6 +8,7 @@ most values (names, suggestion texts) come from users.
 from __future__ import annotations
 
 import html
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import Any
 from bot.paths import TEXTS
 
 DEFAULT_LANG = "zh-CN"
+_BEFORE_STOP = re.compile(r"\{(\w+)\}([。.])")
+_SENTENCE_ENDS = ("。", "．", ".", "！", "!", "？", "?", "…")
 LANGS = ("zh-CN", "en")
 
 
@@ -57,7 +60,15 @@ class Texts:
         template = table.get(key) or self.catalog[self.default].get(key)
         if template is None:
             raise KeyError(f"missing text key: {key}")
-        return template.format(**{k: esc(v) for k, v in values.items()}) if values else template
+        if not values:
+            return template
+        safe = {k: esc(v) for k, v in values.items()}
+        for name, stop in _BEFORE_STOP.findall(template):
+            # "理由：{reason}。" with a reason that already ends a sentence: no "。。".
+            if name in safe and safe[name].rstrip().endswith(_SENTENCE_ENDS):
+                safe[name] = safe[name].rstrip()
+                template = template.replace("{" + name + "}" + stop, "{" + name + "}")
+        return template.format(**safe)
 
     def join(self, items: Iterable[object], lang: str | None = None, /, kind: str = "list") -> str:
         """Items joined with the language's separator: "list" (、 / ", ") or "group" (； / "; ")."""

@@ -536,7 +536,8 @@ async def remind_pressed(update: Update, context: BanzuContext, notice_id: int) 
         )
         return
     title = rules.title_of(notice.body)
-    messages, unreachable = rules.reminders(svc.texts, notice_id, title, unconfirmed, now)
+    by = query.from_user.id
+    messages, unreachable = rules.reminders(svc.texts, notice_id, title, unconfirmed, now, by)
     await svc.outbox.enqueue(messages)
     await query.answer(
         tr(update, context, "notices.remind.sent", sent=len(messages), unreachable=unreachable),

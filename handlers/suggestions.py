@@ -534,7 +534,8 @@ async def _finish_move(
         await reply(update, context, "suggestions.too_late")
         return
     await reply(update, context, "suggestions.done")
-    await _after_move(update, context, sid)
+    card = conv.data.get("card")
+    await _after_move(update, context, sid, (conv.chat_id, int(card)) if card else None)
 
 
 async def _duplicate(update: Update, context: BanzuContext, s: Suggestion, target: int) -> None:
@@ -567,21 +568,23 @@ async def _duplicate(update: Update, context: BanzuContext, s: Suggestion, targe
     await _after_move(update, context, s.id)
 
 
-async def _after_move(update: Update, context: BanzuContext, sid: int) -> None:
-    """Refresh the reviewer's card and tell the submitter (and anyone credited)."""
+async def _after_move(
+    update: Update, context: BanzuContext, sid: int, card: tuple[int, int] | None = None
+) -> None:
+    """Refresh the reviewer's card — the pressed one, or the one a typed answer (a reason, a
+    reward) belongs to — so it shows the new state and only the moves left; then tell the
+    submitter (and anyone credited)."""
     svc = context.svc
     s = await svc.suggestions.repo.get(sid)
     assert s is not None
-    conv_card = update.callback_query.message if update.callback_query else None
-    if conv_card is not None:
+    pressed = update.callback_query.message if update.callback_query else None
+    if pressed is not None:
+        card = (pressed.chat.id, pressed.message_id)
+    if card is not None:
         text, markup = await _card(update, context, s)
         try:
             await context.bot.edit_message_text(
-                text,
-                conv_card.chat.id,
-                conv_card.message_id,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
+                text, card[0], card[1], parse_mode=ParseMode.HTML, reply_markup=markup
             )
         except BadRequest as exc:
             if "not modified" not in str(exc):

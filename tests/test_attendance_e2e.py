@@ -267,3 +267,28 @@ async def test_study_refused_for_workers_and_unbound_groups(harness: Harness, te
     replies = await h.say(GROUP, LEADER, "/study 又一次")
     assert "正在进行学习" in replies[0]
     assert await h.svc.db.fetchval("SELECT count(*) FROM study_sessions") == 1
+
+
+async def test_summary_says_all_present_only_when_nobody_was_on_leave(
+    harness: Harness, team: Clock
+) -> None:
+    h = harness
+    await start(h)
+    session = await h.svc.attendance.session(
+        await h.svc.db.fetchval("SELECT max(id) FROM study_sessions")
+    )
+    assert session is not None
+    async with h.svc.db.transaction() as tx:
+        await tx.execute("UPDATE attendance SET status = 'present' WHERE session_id = ?",
+                         (session.id,))  # fmt: skip
+    everyone = await ss.summary_text(h.svc, session)
+    assert "全员到齐" in everyone
+    async with h.svc.db.transaction() as tx:
+        await tx.execute(
+            "UPDATE attendance SET status = 'leave' WHERE session_id = ? AND member_id ="
+            " (SELECT id FROM members WHERE employee_no = '10004')",
+            (session.id,),
+        )
+    with_leave = await ss.summary_text(h.svc, session)
+    assert "全员到齐" not in with_leave
+    assert "无人缺勤（1 人请假）" in with_leave and "请假：赵振磊" in with_leave

@@ -69,12 +69,14 @@ async def test_leader_sees_names_and_reminds_once_per_interval(harness: Harness)
     mark = h.mark()
     first = await press_text(h, LEADER, LEADER, "提醒未写的人")
     await settle_all(h)
-    assert "已私信提醒 2 人" in alerts(first)[0]  # the leader and 赵振磊 wrote to the bot
+    # The leader and 赵振磊 wrote to the bot; the leader who pressed is not reminded himself.
+    assert "已私信提醒 1 人" in alerts(first)[0]
     assert "发送 /pledge" in h.sent(OTHER, mark)[0]
+    assert not any("/pledge" in t for t in h.sent(LEADER, mark))
     assert not h.sent(WORKER, mark)  # who has written is never reminded
     again = await press_text(h, LEADER, LEADER, "提醒未写的人")
     await settle_all(h)
-    assert "已私信提醒 0 人；2 人 7 天内已提醒过" in alerts(again)[0]
+    assert "已私信提醒 0 人；1 人 7 天内已提醒过" in alerts(again)[0]
     assert len(h.sent(OTHER, mark)) == 1
 
 

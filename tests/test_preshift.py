@@ -54,8 +54,10 @@ async def test_preshift_ack_who_has_not_and_private_reminder(harness: Harness) -
 
     mark = h.mark()
     answered = await press(h, LEADER, LEADER, "私信提醒未学")
-    # 刘建国 (the leader) and 陈志强 wrote to the bot; 10004-10007 never did.
-    assert "已私信提醒 2 人" in toasts(answered)[0] and "4 人没有私聊" in toasts(answered)[0]
+    # 刘建国 (the leader who pressed) and 陈志强 wrote to the bot; 10004-10007 never did. The
+    # leader is not reminded of his own list.
+    assert "已私信提醒 1 人" in toasts(answered)[0] and "4 人没有私聊" in toasts(answered)[0]
+    assert not any("提醒" in t for t in sent_texts(h.emu, LEADER, mark))
     (reminder,) = sent_texts(h.emu, LATE, mark)
     assert "提醒" in reminder and expected.title in reminder
     answered = await press(h, LEADER, LEADER, "私信提醒未学")

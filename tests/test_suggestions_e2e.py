@@ -283,6 +283,7 @@ async def test_reject_needs_reason_and_stale_button(harness: Harness) -> None:
     await h.say(UNIT_LEADER, UNIT_LEADER, "/review")
     first_card = last_with_buttons(h, UNIT_LEADER)
     await h.say(UNIT_LEADER, UNIT_LEADER, "/review")  # a second card for the same item
+    second_card = last_with_buttons(h, UNIT_LEADER)
     await press_text(h, UNIT_LEADER, UNIT_LEADER, "不采纳")
     empty = await h.say(UNIT_LEADER, UNIT_LEADER, "   ")
     assert "不采纳的理由" in empty[0]
@@ -292,6 +293,12 @@ async def test_reject_needs_reason_and_stale_button(harness: Harness) -> None:
     assert "没有被采纳。理由：护栏上个月已经装好了" in "\n".join(h.sent(WORKER, mark))
     s = await h.svc.suggestions.repo.get(sid)
     assert s is not None and s.state == "rejected" and s.reason == "护栏上个月已经装好了"
+    # The card the reason answered shows the real state, and no move that is gone.
+    card = h.emu.message(UNIT_LEADER, int(second_card["message_id"]))
+    assert card is not None and "未采纳" in card["text"] and "已提交" not in card["text"]
+    labels = [b["text"] for row in (card.get("reply_markup") or {}).get("inline_keyboard", [])
+              for b in row]  # fmt: skip
+    assert "采纳" not in labels and "不采纳" not in labels
     # The first card still shows 采纳: pressing it now is answered, nothing changes.
     stale = await h.press(
         UNIT_LEADER, UNIT_LEADER, int(first_card["message_id"]), button_text="采纳"

@@ -172,3 +172,30 @@ def test_split_sql_keeps_semicolons_in_comments_literals_and_triggers() -> None:
     CREATE INDEX i ON a(x)
     """
     assert [s.split()[1] for s in split_sql(script)] == ["TABLE", "TRIGGER", "INDEX"]
+
+
+def test_no_double_full_stop_after_a_value_that_ends_a_sentence() -> None:
+    from bot.texts import Texts
+
+    t = Texts()
+    for reason, shown in (("成本太高。", "成本太高。欢迎"), ("太贵了！", "太贵了！欢迎"),
+                          ("成本高", "成本高。欢迎")):  # fmt: skip
+        text = t.get("suggestions.notify.rejected", id=1, text="x", reason=reason)
+        assert shown in text and "。。" not in text and "！。" not in text
+
+
+def test_notice_reminders_never_go_to_who_asked_for_them() -> None:
+    from datetime import UTC, datetime
+
+    from bot.repos.notices import Member
+    from bot.services.notices import reminders
+    from bot.texts import Texts
+
+    people = [
+        Member(1, "班长", 1, 1, 501, True),
+        Member(2, "职工", 1, 1, 502, True),
+        Member(3, "未登记", 1, 1, None, False),
+    ]
+    at = datetime(2026, 12, 2, tzinfo=UTC)
+    out, unreachable = reminders(Texts(), 7, "停电", people, at, by=501)
+    assert [m.chat_id for m in out] == [502] and unreachable == 1

@@ -211,15 +211,23 @@ def messages(
 
 
 def reminders(
-    texts: Texts, notice_id: int, title: str, people: Sequence[Member], at: datetime
+    texts: Texts,
+    notice_id: int,
+    title: str,
+    people: Sequence[Member],
+    at: datetime,
+    by: int | None = None,
 ) -> tuple[list[OutMessage], int]:
-    """Private reminders for the unconfirmed who can be reached privately; and how many cannot."""
+    """Private reminders for the unconfirmed who can be reached privately, never to `by` (who
+    asked for the reminders); and how many cannot be reached."""
     stamp = at.strftime("%Y%m%d%H%M%S")
     batch = f"reminder:{notice_id}:{stamp}"
     text = texts.get("notices.msg.reminder", title=title)
     markup = ack_markup(texts, notice_id)
     out, unreachable = [], 0
     for m in people:
+        if by is not None and m.tg_user_id == by:
+            continue
         if m.tg_user_id is None or not m.private_ok:
             unreachable += 1
             continue

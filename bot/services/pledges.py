@@ -62,6 +62,8 @@ class PledgeService:
         the caller sends to `plan.send`."""
         plan = RemindPlan()
         for person in (await self.team_status(people, team_id, year)).missing:
+            if person.tg_user_id == by_user:
+                continue  # the leader who pressed knows already
             if person.tg_user_id is None or not await people.private_ok(person.tg_user_id):
                 plan.unreachable.append(person)
             elif await self.repo.claim_reminder(

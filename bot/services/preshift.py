@@ -139,6 +139,8 @@ async def nudge(
     post = render(texts, prompt) if prompt else ""
     text = texts.get("schedules.msg.nudge", team=st.team.name) + ("\n\n" + post if post else "")
     for m in st.missing:
+        if m.tg_user_id == by:
+            continue  # the leader who pressed knows already
         if m.tg_user_id is None or m.tg_user_id not in reachable:
             plan.unreachable += 1
             continue

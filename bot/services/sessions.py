@@ -379,8 +379,12 @@ async def summary_text(svc: Services, session: Session, lang: str | None = None)
         names = [r.name for r in roster if r.status is status]
         if names:
             lines.append(t.get(f"attendance.summary.{key}", lang, names=t.join(names, lang)))
-    if counts.absent == 0 and counts.total:
-        lines.append(t.get("attendance.summary.none_absent", lang))
+    if counts.total and counts.absent == 0 and counts.pending == 0:
+        # "全员到齐" only when everyone came; leave is not attendance.
+        if counts.leave:
+            lines.append(t.get("attendance.summary.none_absent_but_leave", lang, n=counts.leave))
+        else:
+            lines.append(t.get("attendance.summary.none_absent", lang))
     return "\n".join(lines)
 
 
