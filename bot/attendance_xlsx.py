@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -22,20 +22,6 @@ if TYPE_CHECKING:
     from bot.texts import Texts
 
 XLSX_LANG = "zh-CN"
-
-
-@dataclass(frozen=True)
-class DetailRow:
-    unit: str
-    team: str
-    employee_no: str
-    name: str
-    day: date
-    starts: time
-    topic: str
-    status: str  # label
-    checked_in: time | None
-    note: str
 
 
 @dataclass(frozen=True)
@@ -73,7 +59,7 @@ def write(
     generated_at: datetime,
     teams: Sequence[TeamRow],
     people: Sequence[PersonRow],
-    detail: Iterable[DetailRow],
+    detail: Iterable[Sequence[object]],
     changes: Iterable[ChangeRow],
 ) -> int:
     """Writes the workbook to `target` (rows streamed); returns the number of detail rows."""
@@ -131,11 +117,8 @@ def write(
             columns=_cols(texts, "detail", "ttttdhttht"),
         )
         n = 0
-        for d in detail:
-            sheet.row(
-                [d.unit, d.team, d.employee_no, d.name, d.day, d.starts, d.topic, d.status,
-                 d.checked_in, d.note]
-            )  # fmt: skip
+        for d in detail:  # unit, team, no, name, date, start, topic, status, check-in, note
+            sheet.row(d)
             n += 1
 
         log = book.sheet(

@@ -14,6 +14,7 @@ from telegram.ext import CommandHandler
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action, Reach, can, reach, teams_for
 from bot.domain.textsplit import split_text
+from bot.periods import PeriodError, parse_period
 from bot.services import reports
 from bot.services.identity import Identity
 from handlers.common import lang_of, reply, send, who
@@ -44,11 +45,15 @@ async def report(update: Update, context: BanzuContext) -> None:
         await reply(update, context, "attendance.report.refused")
         return
     arg = " ".join(context.args or [])
-    month = reports.parse_month(arg) if arg else None
-    if arg and month is None:
-        await reply(update, context, "attendance.report.bad_month")
+    try:
+        period = parse_period(arg, svc.attendance.now(), svc.attendance.tz)
+    except PeriodError as err:
+        await reply(update, context, f"attendance.report.{err.code}_month", value=err.value)
         return
-    month = month or reports.current_month(svc.attendance.now(), svc.attendance.tz)
+    if period.kind != "month":
+        await reply(update, context, "attendance.report.bad_month", value=arg)
+        return
+    month = reports.Month(period.year, period.index)
     lang = lang_of(update)
     team_ids, scope = await scope_of(svc, ident, lang)
     await reply(update, context, "attendance.report.working", month=month.label)
@@ -61,7 +66,7 @@ async def report(update: Update, context: BanzuContext) -> None:
         await send(context, chat.id, piece)
     name = f"attendance-{month.label}"
     if files.png is not None:
-        await context.bot.send_document(chat.id, InputFile(files.png, filename=f"{name}.png"))
+        await context.bot.send_photo(chat.id, InputFile(files.png, filename=f"{name}.png"))
     if files.xlsx is not None:
         await context.bot.send_document(chat.id, InputFile(files.xlsx, filename=f"{name}.xlsx"))
 

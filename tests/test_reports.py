@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import struct
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,17 +45,31 @@ async def seed(h: Harness) -> None:
 
 
 def documents(h: Harness, chat_id: int) -> dict[str, bytes]:
+    """The files the bot sent: documents by extension, and the chart (a photo) as "png"."""
     out = {}
     for m in h.emu.messages(chat_id):
         doc = m.get("document")
         if doc:
             out[doc["file_name"].rsplit(".", 1)[1]] = h.emu.file_bytes(doc["file_id"])
+        if m.get("photo"):
+            out["png"] = h.emu.file_bytes(m["photo"][-1]["file_id"])
     return out
 
 
 def sheet_rows(data: bytes, name: str) -> list[tuple[Any, ...]]:
+    """The table of a sheet: its header row and data rows (title, scope and notes left out)."""
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
-    return [tuple(r) for r in wb[name].iter_rows(values_only=True)]
+    rows = [tuple(r) for r in wb[name].iter_rows(values_only=True)]
+    table = rows[2:]
+    end = next((i for i, r in enumerate(table) if all(v is None for v in r)), len(table))
+    return table[:end]
+
+
+def sheet_head(data: bytes, name: str) -> tuple[str, str]:
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb[name]
+    assert ws.freeze_panes == "A4"
+    return str(ws["A1"].value), str(ws["A2"].value)
 
 
 async def ask(h: Harness, user: int, number: str | None, text: str = "/report 2026-11") -> str:
@@ -118,7 +132,11 @@ async def test_xlsx_numbers_match_database_and_png_is_an_image(harness: Harness)
     detail = sheet_rows(files["xlsx"], "明细")
     assert len(detail) - 1 == sum(r[1] for r in db_rows)
     first = next(r for r in detail[1:] if r[6] == "学习0")
-    assert first[4] == "2026-11-01" and first[5] == "00:30"  # Asia/Shanghai
+    # Real dates and times, in Asia/Shanghai
+    assert first[4] == datetime(2026, 11, 1) and first[5] == time(0, 30)
+    title, scope = sheet_head(files["xlsx"], "汇总")
+    assert title == "学习考勤汇总（2026年11月）" and "全部单位" in scope and "2026年11月" in scope
+    assert sheet_head(files["xlsx"], "明细")[0] == "学习考勤明细（2026年11月）"
     assert {r[7] for r in detail[1:]} == {"出勤", "迟到", "缺勤", "请假", "补学"}
     people = sheet_rows(files["xlsx"], "缺勤统计")
     absent_db = await h.svc.db.fetchval(
@@ -135,7 +153,10 @@ async def test_xlsx_numbers_match_database_and_png_is_an_image(harness: Harness)
 
 async def test_report_bad_month_and_empty_month(harness: Harness) -> None:
     await seed(harness)
-    assert "月份格式不对" in await ask(harness, ADMIN_ID, None, "/report 十一月")
+    for bad in ("十一月", "2026-Q4", "2026-13", "garbage"):
+        refused = await ask(harness, ADMIN_ID, None, f"/report {bad}")
+        assert f"看不懂「{bad}」" in refused and "/report 2026-11" in refused
+    assert "还没有开始" in await ask(harness, ADMIN_ID, None, "/report 2099-01")
     assert "没有已结束的学习记录" in await ask(harness, ADMIN_ID, None, "/report 2025-01")
 
 
@@ -150,3 +171,45 @@ async def test_cli_writes_the_same_workbook(harness: Harness, tmp_path: Path) ->
     assert chart.read_bytes()[:4] == b"\x89PNG"
     bad = argparse.Namespace(month="2026-13", unit=None, out=out, chart=None)
     assert await report_cli.attendance_main(harness.svc.settings, bad) == 2
+
+
+async def test_teams_without_study_and_changes_after_close_are_shown(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    async with h.svc.db.transaction() as tx:
+        team = (await (await tx.execute("SELECT id FROM teams WHERE name = '机修班'")).fetchone())[
+            0
+        ]
+        await tx.execute(
+            "DELETE FROM attendance WHERE team_id = ? AND session_id IN"
+            " (SELECT id FROM study_sessions WHERE starts_at >= ? AND starts_at < ?)",
+            (team, iso(NOV[0]), iso(NOV[1])),
+        )
+        session, member = await (
+            await tx.execute(
+                "SELECT a.session_id, a.member_id FROM attendance a JOIN study_sessions s"
+                " ON s.id = a.session_id WHERE a.status = 'absent' AND s.starts_at >= ?"
+                " ORDER BY a.session_id LIMIT 1",
+                (iso(NOV[0]),),
+            )
+        ).fetchone()
+        await tx.execute(
+            "UPDATE attendance SET status = 'leave' WHERE session_id = ? AND member_id = ?",
+            (session, member),
+        )
+        await tx.execute(
+            "INSERT INTO attendance_audit (session_id, member_id, actor, at, old_status,"
+            " new_status, reason) VALUES (?, ?, ?, ?, 'absent', 'leave', '补交了病假条')",
+            (session, member, ADMIN_ID, iso(datetime(2026, 11, 20, 2, 0, tzinfo=UTC))),
+        )
+    text = await ask(h, ADMIN_ID, None)
+    assert "本月没有学习记录的班组（1 个）：二分场·机修班" in text
+    files = documents(h, ADMIN_ID)
+    summary = {r[1]: r for r in sheet_rows(files["xlsx"], "汇总")[1:-1]}
+    assert summary["机修班"][2:10] == (0, 0, 0, 0, 0, 0, 0, "无学习")
+    assert set(summary) == {"蒸发一班", "蒸发二班", "包装班", "机修班"}
+    changes = sheet_rows(files["xlsx"], "修改记录")
+    assert changes[0][:4] == ("单位", "班组", "工号", "姓名")
+    (change,) = changes[1:]
+    assert change[6] == datetime(2026, 11, 20, 10, 0)  # local time, a real date-time
+    assert change[8:] == ("缺勤", "请假", "补交了病假条")

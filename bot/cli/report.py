@@ -63,15 +63,13 @@ async def attendance_main(settings: Settings, args: argparse.Namespace) -> int:
             scope = args.unit
         report = reports.build(q, month, team_ids, settings.tz, scope)
         rows = reports.write_xlsx(q, report, team_ids, settings.tz, texts, args.out)
-        legend: list[str] = []
         if args.chart and not report.empty:
-            from bot.views import charts
+            from bot.attendance_chart import attendance_chart
 
-            png, legend = charts.attendance_chart(report, texts)
-            args.chart.write_bytes(png)
+            args.chart.write_bytes(attendance_chart(report, texts, settings.language))
     finally:
         conn.close()
-    print(plain(reports.report_text(report, texts, settings.language, legend)))
+    print(plain(reports.report_text(report, texts, settings.language)))
     print(f"{args.out}: {len(report.teams)} teams, {rows} detail rows")
     return 0
 

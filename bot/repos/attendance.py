@@ -544,17 +544,56 @@ class ReportQueries:
     def team_totals(
         self, start: datetime, end: datetime, team_ids: Sequence[int] | None
     ) -> list[TeamRow]:
+        """Every team in scope, those without a study in the period included (with zeros):
+        they are the ones an admin looks for."""
         where, params = _scope(team_ids)
+        teams = "" if team_ids is None else " WHERE t.id IN (SELECT value FROM json_each(?))"
         rows = self.conn.execute(
-            "SELECT u.id, u.name, t.id, t.name, count(DISTINCT a.session_id), count(*),"
-            " sum(a.status = 'present'), sum(a.status = 'late'), sum(a.status = 'leave'),"
-            " sum(a.status = 'absent'), sum(a.status = 'makeup')"
-            " FROM study_sessions s JOIN attendance a ON a.session_id = s.id"
-            " JOIN teams t ON t.id = a.team_id JOIN units u ON u.id = t.unit_id"
-            " WHERE" + _IN_MONTH + where + " GROUP BY a.team_id ORDER BY u.id, t.id",
-            (iso(start), iso(end), *params),
+            "SELECT u.id, u.name, t.id, t.name, coalesce(x.sessions, 0), coalesce(x.total, 0),"
+            " coalesce(x.present, 0), coalesce(x.late, 0), coalesce(x.leave, 0),"
+            " coalesce(x.absent, 0), coalesce(x.makeup, 0)"
+            " FROM teams t JOIN units u ON u.id = t.unit_id LEFT JOIN ("
+            "  SELECT a.team_id, count(DISTINCT a.session_id) AS sessions, count(*) AS total,"
+            "  sum(a.status = 'present') AS present, sum(a.status = 'late') AS late,"
+            "  sum(a.status = 'leave') AS leave, sum(a.status = 'absent') AS absent,"
+            "  sum(a.status = 'makeup') AS makeup"
+            "  FROM study_sessions s JOIN attendance a ON a.session_id = s.id"
+            "  WHERE" + _IN_MONTH + where + " GROUP BY a.team_id"
+            " ) x ON x.team_id = t.id" + teams + " ORDER BY u.id, t.id",
+            (iso(start), iso(end), *params, *params),
         ).fetchall()
         return [TeamRow(*r) for r in rows]
+
+    def changes(
+        self, start: datetime, end: datetime, team_ids: Sequence[int] | None
+    ) -> list[tuple[str, str, str, str, str, str, str, int | None, str, str, str]]:
+        """Every change a leader made to a record of the period's sessions, oldest first:
+        unit, team, employee no, name, session start, topic, when, who (Telegram id), old,
+        new status, reason."""
+        where, params = _scope(team_ids)
+        rows = self.conn.execute(
+            "SELECT u.name, t.name, m.employee_no, m.name, s.starts_at, s.topic, au.at,"
+            " au.actor, au.old_status, au.new_status, coalesce(au.reason, '')"
+            " FROM attendance_audit au"
+            " JOIN attendance a ON a.session_id = au.session_id AND a.member_id = au.member_id"
+            " JOIN study_sessions s ON s.id = au.session_id"
+            " JOIN members m ON m.id = au.member_id"
+            " JOIN teams t ON t.id = a.team_id JOIN units u ON u.id = t.unit_id"
+            " WHERE" + _IN_MONTH + where + " ORDER BY au.at, au.id",
+            (iso(start), iso(end), *params),
+        ).fetchall()
+        return [tuple(r) for r in rows]
+
+    def actor_names(self, tg_ids: Sequence[int]) -> dict[int, str]:
+        """Names of the members linked to these Telegram ids."""
+        if not tg_ids:
+            return {}
+        rows = self.conn.execute(
+            "SELECT tg_user_id, name FROM members WHERE tg_user_id IN"
+            " (SELECT value FROM json_each(?))",
+            (json.dumps(list(tg_ids)),),
+        ).fetchall()
+        return {r[0]: r[1] for r in rows}
 
     def people(
         self, start: datetime, end: datetime, team_ids: Sequence[int] | None

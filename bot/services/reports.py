@@ -17,16 +17,15 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
-import xlsxwriter
-
+from bot import attendance_xlsx
+from bot.clock import parse_iso
 from bot.domain.attendance import Status, rate
 from bot.repos.attendance import PersonRow, ReportQueries, TeamRow
-from bot.texts import Texts
+from bot.texts import Html, Texts
 
 log = logging.getLogger(__name__)
 _MONTH = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})月?\s*$")
@@ -119,7 +118,13 @@ class Report:
 
     @property
     def empty(self) -> bool:
-        return not self.teams
+        """No closed study in scope this month (the teams are listed all the same)."""
+        return self.total.sessions == 0
+
+    @property
+    def idle_teams(self) -> list[TeamRow]:
+        """Teams in scope without a closed study this month."""
+        return [r for r in self.teams if r.sessions == 0]
 
 
 def build(
@@ -167,7 +172,8 @@ def report_text(report: Report, texts: Texts, lang: str, legend: list[str] | Non
             makeup=t.makeup,
         ),
     ]
-    ordered = sorted(report.teams, key=lambda r: rate(r.present, r.late, r.leave, r.total) or 0)
+    active = [r for r in report.teams if r.sessions]
+    ordered = sorted(active, key=lambda r: rate(r.present, r.late, r.leave, r.total) or 0)
     for r in ordered[:TEXT_TEAMS]:
         lines.append(
             texts.get(
@@ -184,6 +190,13 @@ def report_text(report: Report, texts: Texts, lang: str, legend: list[str] | Non
         )
     if len(ordered) > TEXT_TEAMS:
         lines.append(texts.get("attendance.report.more_teams", lang, n=len(ordered) - TEXT_TEAMS))
+    idle = report.idle_teams
+    if idle:
+        names = texts.join((f"{r.unit}·{r.team}" for r in idle[:TEXT_TEAMS]), lang)
+        more = len(idle) - TEXT_TEAMS
+        if more > 0:
+            names += texts.get("attendance.report.idle_more", lang, n=more)
+        lines.append(texts.get("attendance.report.idle", lang, n=len(idle), teams=Html(names)))
     absent = [p for p in report.people if p.absent][:TEXT_PEOPLE]
     if absent:
         names = texts.join(
@@ -213,119 +226,50 @@ def write_xlsx(
     tz: ZoneInfo,
     texts: Texts,
     out: str | Path,
+    generated_at: datetime | None = None,
 ) -> int:
-    """汇总 (per team), 缺勤统计 (per person) and 明细 (per person per session); returns the
-    number of detail rows."""
-    h = _headers(texts)
-    wb = xlsxwriter.Workbook(str(out), {"constant_memory": True})
-    try:
-        bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-        percent = wb.add_format({"num_format": "0.0%"})
-        _summary_sheet(wb, report, h["summary"], bold, percent, texts)
-        _people_sheet(wb, report, h["people"], bold, texts)
-        start, end = report.month.bounds(tz)
-        rows = detail_rows(q, start, end, team_ids, tz, texts)
-        n = _detail_sheet(wb, rows, h["detail"], bold, texts)
-    finally:
-        wb.close()
-    return n
+    """汇总 (every team in scope), 缺勤统计 (per person), 明细 (per person per session) and
+    修改记录 (changes made by leaders); returns the number of detail rows."""
+    start, end = report.month.bounds(tz)
+    return attendance_xlsx.write(
+        Path(out),
+        tz=tz,
+        texts=texts,
+        month_label=f"{report.month.year}年{report.month.month}月",
+        scope=report.scope,
+        generated_at=generated_at or datetime.now(UTC),
+        teams=report.teams,
+        people=report.people,
+        detail=detail_rows(q, start, end, team_ids, tz, texts),
+        changes=change_rows(q, start, end, team_ids, tz, texts),
+    )
 
 
-def _headers(texts: Texts) -> dict[str, list[str]]:
-    return {
-        name: texts.get(f"attendance.xlsx.{name}_headers", XLSX_LANG).split(",")
-        for name in ("summary", "people", "detail")
-    }
-
-
-def _sheet(
-    wb: xlsxwriter.Workbook,
+def change_rows(
+    q: ReportQueries,
+    start: datetime,
+    end: datetime,
+    team_ids: Sequence[int] | None,
+    tz: ZoneInfo,
     texts: Texts,
-    key: str,
-    headers: list[str],
-    bold: object,
-    widths: list[tuple[int, int, int]],
-) -> Any:
-    """A sheet whose bold header row stays in view; `widths` are (first, last, width) column
-    ranges, set before any row is written (the workbook streams rows: constant_memory)."""
-    ws = wb.add_worksheet(texts.get(f"attendance.xlsx.{key}", XLSX_LANG))
-    ws.freeze_panes(1, 0)
-    for first, last, width in widths:
-        ws.set_column(first, last, width)
-    ws.write_row(0, 0, headers, bold)
-    return ws
+) -> list[attendance_xlsx.ChangeRow]:
+    rows = q.changes(start, end, team_ids)
+    names = q.actor_names([r[7] for r in rows if r[7] is not None])
 
+    def label(status: str) -> str:
+        return texts.get(f"attendance.status.{status}", XLSX_LANG)
 
-def _summary_sheet(
-    wb: xlsxwriter.Workbook,
-    report: Report,
-    headers: list[str],
-    bold: object,
-    percent: object,
-    texts: Texts,
-) -> None:
-    ws = _sheet(wb, texts, "summary", headers, bold, [(0, 1, 14), (2, len(headers) - 1, 10)])
-    row = 1
-    for r in report.teams:
-        values = [
-            r.unit,
-            r.team,
-            r.sessions,
-            r.total,
-            r.present,
-            r.late,
-            r.leave,
-            r.absent,
-            r.makeup,
-        ]
-        ws.write_row(row, 0, values)
-        _write_rate(ws, row, len(values), rate(r.present, r.late, r.leave, r.total), percent)
-        row += 1
-    t = report.total
-    values = [
-        texts.get("attendance.xlsx.total_row", XLSX_LANG),
-        "",
-        t.sessions,
-        t.total,
-        t.present,
-        t.late,
-        t.leave,
-        t.absent,
-        t.makeup,
+    # fmt: off
+    return [
+        attendance_xlsx.ChangeRow(
+            unit, team, number, name,
+            parse_iso(starts).astimezone(tz).date(), topic, parse_iso(at),
+            names.get(actor, str(actor)) if actor is not None else "",
+            label(old), label(new), reason,
+        )
+        for unit, team, number, name, starts, topic, at, actor, old, new, reason in rows
     ]
-    ws.write_row(row, 0, values, bold)
-    _write_rate(ws, row, len(values), t.rate, percent)
-
-
-def _write_rate(ws: object, row: int, col: int, value: float | None, fmt: object) -> None:
-    if value is None:
-        ws.write_string(row, col, "—")  # type: ignore[attr-defined]
-    else:
-        ws.write_number(row, col, value, fmt)  # type: ignore[attr-defined]
-
-
-def _people_sheet(
-    wb: xlsxwriter.Workbook, report: Report, headers: list[str], bold: object, texts: Texts
-) -> None:
-    ws = _sheet(wb, texts, "people", headers, bold, [(0, 3, 12)])
-    for i, p in enumerate(report.people, start=1):
-        values = (p.unit, p.team, p.employee_no, p.name, p.absent, p.late, p.leave, p.makeup)
-        ws.write_row(i, 0, values)
-
-
-def _detail_sheet(
-    wb: xlsxwriter.Workbook,
-    rows: Iterator[Sequence[object]],
-    headers: list[str],
-    bold: object,
-    texts: Texts,
-) -> int:
-    ws = _sheet(wb, texts, "detail", headers, bold, [(0, 1, 12), (6, 6, 24)])
-    write = ws.write_row
-    n = 0
-    for n, row in enumerate(rows, start=1):
-        write(n, 0, row)
-    return n
+    # fmt: on
 
 
 def detail_rows(
@@ -339,8 +283,22 @@ def detail_rows(
     labels = {
         s.value: texts.get(f"attendance.status.{s.value}", XLSX_LANG) for s in DETAIL_STATUSES
     }
-    return q.detail(
+    rows = q.detail(
         start, end, team_ids, offset_minutes=fixed_offset(tz, start, end), labels=labels
+    )
+    day, clock = date.fromisoformat, time.fromisoformat
+    # Real dates and times in the sheet, not text: converted here, row by row as they stream.
+    return (
+        (
+            *r[:4],
+            day(str(r[4])),
+            clock(str(r[5])),
+            r[6],
+            r[7],
+            clock(str(r[8])) if r[8] else None,
+            r[9],
+        )
+        for r in rows
     )
 
 
@@ -378,7 +336,7 @@ def build_files(
     workdir: Path,
 ) -> Files:
     """Text, chart and workbook for the bot (call in a worker thread)."""
-    from bot.views import charts  # matplotlib is heavy: only when a report is asked for
+    from bot.attendance_chart import attendance_chart  # matplotlib is heavy: only when asked
 
     conn = _connect(db_path)
     try:
@@ -386,10 +344,10 @@ def build_files(
         report = build(q, month, team_ids, tz, scope)
         if report.empty:
             return Files(report_text(report, texts, lang), None, None, 0)
-        png, legend = charts.attendance_chart(report, texts)
+        png = attendance_chart(report, texts, lang)
         path = workdir / f"attendance-{month.label}.xlsx"
         n = write_xlsx(q, report, team_ids, tz, texts, path)
-        return Files(report_text(report, texts, lang, legend), png, path.read_bytes(), n)
+        return Files(report_text(report, texts, lang), png, path.read_bytes(), n)
     finally:
         conn.close()
 
