@@ -176,23 +176,22 @@ async def test_cli_writes_the_same_workbook(harness: Harness, tmp_path: Path) ->
 async def test_teams_without_study_and_changes_after_close_are_shown(harness: Harness) -> None:
     h = harness
     await seed(h)
+    team = await h.svc.db.fetchval("SELECT id FROM teams WHERE name = '机修班'")
+    row = (
+        await h.svc.db.fetchall(
+            "SELECT a.session_id, a.member_id FROM attendance a JOIN study_sessions s"
+            " ON s.id = a.session_id WHERE a.status = 'absent' AND s.starts_at >= ?"
+            " AND a.team_id != ? ORDER BY a.session_id LIMIT 1",
+            (iso(NOV[0]), team),
+        )
+    )[0]
+    session, member = row[0], row[1]
     async with h.svc.db.transaction() as tx:
-        team = (await (await tx.execute("SELECT id FROM teams WHERE name = '机修班'")).fetchone())[
-            0
-        ]
         await tx.execute(
             "DELETE FROM attendance WHERE team_id = ? AND session_id IN"
             " (SELECT id FROM study_sessions WHERE starts_at >= ? AND starts_at < ?)",
             (team, iso(NOV[0]), iso(NOV[1])),
         )
-        session, member = await (
-            await tx.execute(
-                "SELECT a.session_id, a.member_id FROM attendance a JOIN study_sessions s"
-                " ON s.id = a.session_id WHERE a.status = 'absent' AND s.starts_at >= ?"
-                " ORDER BY a.session_id LIMIT 1",
-                (iso(NOV[0]),),
-            )
-        ).fetchone()
         await tx.execute(
             "UPDATE attendance SET status = 'leave' WHERE session_id = ? AND member_id = ?",
             (session, member),
