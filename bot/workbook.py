@@ -79,14 +79,19 @@ class Sheet:
     _data_end: int = HEADER_ROW
     _widths: list[float] = field(default_factory=list)
 
-    def row(self, values: Sequence[object], *, bold: bool = False) -> int:
-        """Writes one data row, each cell by its column's kind; returns its row number.
-        None leaves the cell blank; `blank` text (e.g. "—") can be given as a str."""
+    def row(
+        self, values: Sequence[object], *, bold: bool = False, kinds: dict[int, Kind] | None = None
+    ) -> int:
+        """Writes one data row, each cell by its column's kind (or `kinds[column]` for this
+        row, e.g. a percentage in a column of counts); returns its row number. None leaves
+        the cell blank; a text such as "—" may stand in any column."""
         if len(values) > len(self.columns):
             raise ValueError(f"{len(values)} values for {len(self.columns)} columns")
         r = self._next
         fit = r <= HEADER_ROW + FIT_ROWS
         for c, (col, value) in enumerate(zip(self.columns, values, strict=False)):
+            if kinds and c in kinds:
+                col = Col(col.header, kinds[c], col.width)
             self._cell(r, c, col, value, bold, fit)
         self._next += 1
         self._data_end = r

@@ -22,6 +22,7 @@ from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.delivery.flood import Priority
 from bot.domain.auth import Action, Actor, Place, Reach, can, reach
 from bot.domain.textsplit import split_text
+from bot.periods import PeriodError, parse_period
 from bot.repos.conversations import Conversation
 from bot.repos.outbox import OutFile, OutMessage
 from bot.repos.suggestions import Suggestion
@@ -29,6 +30,7 @@ from bot.services import suggestion_report as report
 from bot.services import suggestions as sv
 from bot.services.suggestions import Move, TextProblem
 from bot.tagging import OTHER
+from bot.texts import Html
 from handlers.common import lang_of, notify, reply, send, tr, who
 from handlers.pledges import pledge_summary
 
@@ -604,6 +606,10 @@ async def tell_submitter(context: BanzuContext, s: Suggestion) -> None:
         values["reason"] = s.reason or ""
     if s.state == sv.REWARDED:
         values["points"], values["amount"] = s.points, f"{s.amount_fen / 100:.2f}"
+        code = await svc.suggestions.repo.claim_code_of(s.id) if s.anonymous else None
+        values["claim"] = (
+            Html(svc.texts.get("suggestions.notify.claim", lang, code=code)) if code else ""
+        )
     if s.state == sv.MERGED:
         values["target"] = s.duplicate_of or 0
     text = svc.texts.get(f"suggestions.notify.{s.state}", lang, **values)
@@ -734,13 +740,17 @@ async def summary_command(update: Update, context: BanzuContext) -> None:
     if not can(ident.actor, Action.VIEW_REPORT):
         await reply(update, context, "common.no_permission")
         return
-    now = utcnow()
-    kind = report.parse_kind(_after_command(update))
-    start, end = report.period_bounds(kind, now, svc.settings.tz, current=True)
+    now, tz, lang = utcnow(), svc.settings.tz, lang_of(update)
+    try:
+        period = parse_period(_after_command(update), now, tz)
+    except PeriodError as err:
+        await reply(update, context, f"suggestions.report.{err.code}_period", value=err.value)
+        return
     scope = report.scope_for(ident.actor)
     built = await report.build(
-        svc.suggestions.repo, svc.texts, lang_of(update), start, end, svc.settings.tz, scope
-    )
+        svc.suggestions.repo, svc.texts, lang, period.start(tz), period.end(tz), tz, scope,
+        period.label(lang),
+    )  # fmt: skip
     await _send_report(context, chat.id, built, None)
 
 

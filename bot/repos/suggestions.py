@@ -3,6 +3,7 @@ ledger, topic corrections and the record of scheduled summaries."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -108,6 +109,29 @@ class LedgerRow:
     # Who the reward is for: the author, then those credited through merged duplicates;
     # None for a name that was submitted anonymously.
     people: tuple[str | None, ...] = ()
+    payees: tuple[Payee, ...] = ()
+    reward_id: int = 0
+
+    @property
+    def claim_code(self) -> str:
+        return claim_code(self.reward_id, self.suggestion_id, self.at)
+
+
+@dataclass(frozen=True)
+class Payee:
+    """One person a reward is paid to. An anonymous author has no number or name here: they
+    claim with the code the bot told them privately."""
+
+    employee_no: str
+    name: str
+    anonymous: bool
+
+
+def claim_code(reward_id: int, suggestion_id: int, at: datetime) -> str:
+    """The code an anonymous author shows to be paid: told to them privately by the bot,
+    printed in the ledger instead of their name; not guessable from the reward's number."""
+    digest = hashlib.sha256(f"banzu-claim:{reward_id}:{suggestion_id}:{iso(at)}".encode())
+    return f"J{reward_id:04d}-{digest.hexdigest()[:4].upper()}"
 
 
 @dataclass(frozen=True)
@@ -339,9 +363,12 @@ class SuggestionsRepo:
     async def ledger_between(self, start: datetime, end: datetime) -> list[LedgerRow]:
         rows = await self.db.fetchall(
             "SELECT r.suggestion_id, r.points, r.amount_fen, r.note, r.given_by, r.at,"
-            " u.name AS unit_name, t.name AS team_name,"
+            " u.name AS unit_name, t.name AS team_name, r.id AS reward_id,"
             " CASE WHEN s.anonymous THEN NULL ELSE m.name END AS author,"
-            " (SELECT json_group_array(CASE WHEN v.anonymous THEN NULL ELSE cm.name END)"
+            " CASE WHEN s.anonymous THEN NULL ELSE m.employee_no END AS author_no,"
+            " (SELECT json_group_array(json_array("
+            "   CASE WHEN v.anonymous THEN NULL ELSE cm.name END,"
+            "   CASE WHEN v.anonymous THEN NULL ELSE cm.employee_no END))"
             "  FROM suggestion_credits c JOIN members cm ON cm.id = c.member_id"
             "  LEFT JOIN suggestions v ON v.id = c.via_id"
             "  WHERE c.suggestion_id = r.suggestion_id) AS credited"
@@ -351,13 +378,27 @@ class SuggestionsRepo:
             " WHERE r.at >= ? AND r.at < ? ORDER BY r.id",
             (iso(start), iso(end)),
         )
-        return [
-            LedgerRow(
-                r[0], r[1], r[2], r[3], r[4], parse_iso(r[5]), r["unit_name"], r["team_name"],
-                (r["author"], *json.loads(r["credited"] or "[]")),
-            )
-            for r in rows
-        ]  # fmt: skip
+        out = []
+        for r in rows:
+            credited = [(c[0], c[1]) for c in json.loads(r["credited"] or "[]")]
+            people = [(r["author"], r["author_no"]), *credited]
+            payees = tuple(Payee(no or "", name or "", name is None) for name, no in people)
+            out.append(
+                LedgerRow(
+                    r[0], r[1], r[2], r[3], r[4], parse_iso(r[5]), r["unit_name"],
+                    r["team_name"], tuple(name for name, _ in people), payees, r["reward_id"],
+                )
+            )  # fmt: skip
+        return out
+
+    async def claim_code_of(self, suggestion_id: int) -> str | None:
+        """The claim code of the suggestion's latest reward (for its anonymous author)."""
+        rows = await self.db.fetchall(
+            "SELECT id, at FROM suggestion_rewards WHERE suggestion_id = ? ORDER BY id DESC"
+            " LIMIT 1",
+            (suggestion_id,),
+        )
+        return claim_code(rows[0][0], suggestion_id, parse_iso(rows[0][1])) if rows else None
 
     async def summary_sent(self, period_key: str) -> bool:
         return bool(

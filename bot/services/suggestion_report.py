@@ -1,25 +1,23 @@
 """Summaries of suggestions (定期汇总和评估): counts by unit, topic and state, adoption rate,
 rewards, most active teams, rising keywords — as text, a PNG chart and an XLSX workbook.
 
-Charts use a CJK font when the machine has one; otherwise (no CJK font installed) their labels
-fall back to English topic and state names and unit numbers (U1, U2…) explained in the text, so
-no label is ever drawn as empty boxes.
+Charts draw with the CJK font shipped in `data/fonts/`, so they are Chinese on every machine.
 """
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.chartkit import bar_chart, chart_style, count, png_bytes
 from bot.domain.auth import Action, Actor, Reach, reach
 from bot.repos.suggestions import LedgerRow, Suggestion, SuggestionsRepo
 from bot.services.suggestions import DECIDED, REJECTED, STATES
 from bot.tagging.lexicon import load_lexicon
 from bot.texts import Texts
-from bot.views.charts import chart_style, cjk_font, png_bytes
+from bot.workbook import Col, Workbook, to_bytes
 
 TOP_TEAMS = 5
 TOP_KEYWORDS = 5
@@ -170,7 +168,10 @@ async def build(
     end: datetime,
     tz: ZoneInfo,
     scope: Scope | None,
+    label: str | None = None,
 ) -> Report:
+    """The summary of [start, end); `label` names the period (e.g. 2026年第四季度), else the
+    dates do."""
     scope = scope or Scope()
     items = [s for s in await repo.created_between(start, end) if scope.covers(s)]
     previous = [
@@ -184,9 +185,9 @@ async def build(
     ledger = [r for r in await repo.ledger_between(start, end) if r.suggestion_id in known]
     summary = summarise(items, ledger, previous)
     last_day = (end - timedelta(seconds=1)).astimezone(tz)
-    label = f"{start.astimezone(tz):%Y-%m-%d} – {last_day:%Y-%m-%d}"
+    label = label or f"{start.astimezone(tz):%Y-%m-%d} – {last_day:%Y-%m-%d}"
     units = sorted(summary.by_unit)
-    text = render_text(summary, texts, lang, label, units, cjk_font() is None)
+    text = render_text(summary, texts, lang, label, units, False)
     return Report(
         text=text,
         png=render_png(summary, texts, lang, label, units),
@@ -256,40 +257,34 @@ def render_text(
 
 
 def render_png(s: Summary, texts: Texts, lang: str, label: str, units: list[str]) -> bytes:
-    font = cjk_font()
-    chart_lang = lang if font else "en"
+    """Counts by topic, state and unit, each bar with its number; Chinese labels with the
+    shipped font (`bot.chartkit`)."""
     topics = load_lexicon().topics
+    g = texts.get
+    unit_word = g("suggestions.report.chart_count", lang)
     panels = [
-        (
-            texts.get("suggestions.report.chart_topic", chart_lang),
-            [_topic(texts, t, chart_lang) for t in topics],
-            [s.by_topic[t] for t in topics],
-        ),
-        (
-            texts.get("suggestions.report.chart_state", chart_lang),
-            [_state(texts, st, chart_lang) for st in STATES],
-            [s.by_state[st] for st in STATES],
-        ),
-        (
-            texts.get("suggestions.report.chart_unit", chart_lang),
-            [u if font else f"U{i + 1}" for i, u in enumerate(units)] or ["—"],
-            [s.by_unit[u] for u in units] or [0],
-        ),
-    ]
-    with chart_style(font):
+        (g("suggestions.report.chart_topic", lang), [_topic(texts, t, lang) for t in topics],
+         [s.by_topic[t] for t in topics]),
+        (g("suggestions.report.chart_state", lang), [_state(texts, st, lang) for st in STATES],
+         [s.by_state[st] for st in STATES]),
+        (g("suggestions.report.chart_unit", lang), units or ["—"],
+         [s.by_unit[u] for u in units] or [0]),
+    ]  # fmt: skip
+    with chart_style():
         from matplotlib.figure import Figure
         from matplotlib.ticker import MaxNLocator
 
-        fig = Figure(figsize=(11, 4.2), dpi=100)
+        fig = Figure(figsize=(12, 4.6), dpi=100)
         for i, (title, names, values) in enumerate(panels):
             ax = fig.add_subplot(1, 3, i + 1)
-            ax.barh(range(len(values)), values, color="#3b7dd8")
-            ax.set_yticks(range(len(names)), names, fontsize=8)
-            ax.invert_yaxis()
+            bar_chart(
+                ax, names, [float(v) for v in values], fmt=count, value_label=unit_word,
+                horizontal=True,
+            )  # fmt: skip
             ax.set_title(title, fontsize=10)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        title = texts.get("suggestions.report.chart_title", chart_lang)
-        fig.suptitle(f"{title} {label}", fontsize=11)
+        title = g("suggestions.report.chart_title", lang)
+        fig.suptitle(f"{title}（{label}）", fontsize=12)
         fig.tight_layout()
         return png_bytes(fig)
 
@@ -302,92 +297,94 @@ def render_xlsx(
     lang: str,
     label: str,
     tz: ZoneInfo,
+    scope: str = "",
 ) -> bytes:
-    import xlsxwriter
-
+    """汇总, 建议明细 and 奖励台账 (one row per person rewarded), each with title and scope
+    rows; the adoption rate is a percentage, dates are dates, worker text stays text."""
     g = texts.get
-    buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True})
-    bold = book.add_format({"bold": True})
-    sheet = book.add_worksheet(g("suggestions.report.sheet_summary", lang))
-    sheet.write_row(0, 0, [g("suggestions.report.title", lang, period=label)], bold)
-    row = 2
-    rate = "" if s.adoption_rate is None else round(s.adoption_rate, 4)
-    for name, value in (
-        (g("suggestions.report.col_total", lang), s.total),
-        (g("suggestions.report.col_rate", lang), rate),
-        (g("suggestions.report.col_points", lang), s.points),
-        (g("suggestions.report.col_amount", lang), s.amount_fen / 100),
-    ):
-        sheet.write_row(row, 0, [name, value])
-        row += 1
-    blocks: list[tuple[str, list[tuple[str, int]]]] = [
-        (g("suggestions.report.chart_unit", lang), s.by_unit.most_common()),
-        (
-            g("suggestions.report.chart_topic", lang),
-            [(_topic(texts, k, lang), n) for k, n in s.by_topic.most_common()],
-        ),
-        (
-            g("suggestions.report.chart_state", lang),
-            [(_state(texts, k, lang), n) for k, n in s.by_state.most_common()],
-        ),
-    ]
-    for title, counts in blocks:
-        row += 1
-        sheet.write(row, 0, title, bold)
-        row += 1
-        for key, n in counts:
-            sheet.write_row(row, 0, [key, n])
-            row += 1
-    sheet.set_column(0, 0, 24)
-    detail = book.add_worksheet(g("suggestions.report.sheet_items", lang))
-    header = [
-        g(f"suggestions.report.h_{k}", lang)
-        for k in ("id", "date", "unit", "team", "author", "topics", "keywords", "state", "text")
-    ]
-    detail.write_row(0, 0, header, bold)
-    for i, it in enumerate(items, start=1):
-        detail.write_row(
-            i,
-            0,
-            [
-                it.id,
-                it.created_at.astimezone(tz).strftime("%Y-%m-%d"),
-                it.unit_name,
-                it.team_name,
-                g("suggestions.anonymous", lang) if it.anonymous else it.author_name,
-                texts.join((_topic(texts, t, lang) for t in it.topics), lang),
-                texts.join(it.keywords, lang),
-                _state(texts, it.state, lang),
-                it.text,
-            ],
-        )
-    detail.set_column(8, 8, 60)
-    led = book.add_worksheet(g("suggestions.report.sheet_ledger", lang))
-    led.write_row(
-        0,
-        0,
-        [
-            g(f"suggestions.report.h_{k}", lang)
-            for k in ("id", "date", "unit", "team", "people", "points", "amount")
-        ],
-        bold,
-    )
-    led.set_column(4, 4, 30)
+    title = g("suggestions.report.xlsx_title", lang, period=label)
+    where = scope or g("suggestions.report.scope_all", lang)
+    at = datetime.now(tz).strftime("%Y-%m-%d %H:%M")
+    scope_line = g("suggestions.report.xlsx_scope", lang, scope=where, period=label, at=at)
     anonymous = g("suggestions.anonymous", lang)
-    for i, r in enumerate(ledger, start=1):
-        led.write_row(
-            i,
-            0,
-            [
-                r.suggestion_id,
-                r.at.astimezone(tz).strftime("%Y-%m-%d"),
-                r.unit_name,
-                r.team_name,
-                texts.join((name or anonymous for name in r.people), lang),
-                r.points,
-                r.amount_fen / 100,
-            ],
+
+    def build(book: Workbook) -> None:
+        summary = book.sheet(
+            g("suggestions.report.sheet_summary", lang), title=title, scope=scope_line,
+            columns=[Col(g("suggestions.report.h_item", lang)),
+                     Col(g("suggestions.report.h_value", lang), "number")],
+        )  # fmt: skip
+        summary.row([g("suggestions.report.col_total", lang), s.total])
+        rate = s.adoption_rate
+        summary.row(
+            [g("suggestions.report.col_rate", lang), "—" if rate is None else rate],
+            kinds={1: "percent"},
         )
-    book.close()
-    return buf.getvalue()
+        summary.row([g("suggestions.report.col_points", lang), s.points])
+        summary.row([g("suggestions.report.col_amount", lang), s.amount_fen / 100],
+                    kinds={1: "money"})  # fmt: skip
+        blocks: list[tuple[str, list[tuple[str, int]]]] = [
+            (g("suggestions.report.chart_unit", lang), s.by_unit.most_common()),
+            (g("suggestions.report.chart_topic", lang),
+             [(_topic(texts, k, lang), n) for k, n in s.by_topic.most_common()]),
+            (g("suggestions.report.chart_state", lang),
+             [(_state(texts, k, lang), n) for k, n in s.by_state.most_common()]),
+        ]  # fmt: skip
+        for name, counts in blocks:
+            summary.row([name, None], bold=True)
+            for key, n in counts:
+                summary.row([key, n])
+
+        detail = book.sheet(
+            g("suggestions.report.sheet_items", lang), title=title, scope=scope_line,
+            columns=[Col(g("suggestions.report.h_id", lang), "int"),
+                     Col(g("suggestions.report.h_date", lang), "date"),
+                     *(Col(g(f"suggestions.report.h_{k}", lang))
+                       for k in ("unit", "team", "author", "topics", "keywords", "state")),
+                     Col(g("suggestions.report.h_text", lang), width=60)],
+        )  # fmt: skip
+        for it in items:
+            detail.row(
+                [it.id, it.created_at.astimezone(tz).date(), it.unit_name, it.team_name,
+                 anonymous if it.anonymous else it.author_name,
+                 texts.join((_topic(texts, t, lang) for t in it.topics), lang),
+                 texts.join(it.keywords, lang), _state(texts, it.state, lang), it.text]
+            )  # fmt: skip
+
+        led = book.sheet(
+            g("suggestions.report.sheet_ledger", lang), title=title, scope=scope_line,
+            columns=[Col(g("suggestions.report.h_id", lang), "int"),
+                     Col(g("suggestions.report.h_date", lang), "date"),
+                     *(Col(g(f"suggestions.report.h_{k}", lang))
+                       for k in ("unit", "team", "employee_no", "person", "role")),
+                     Col(g("suggestions.report.h_points_each", lang), "int"),
+                     Col(g("suggestions.report.h_amount_each", lang), "money"),
+                     Col(g("suggestions.report.h_claim", lang))],
+        )  # fmt: skip
+        for r in ledger:
+            shares = split_reward(r.amount_fen, r.points, len(r.payees))
+            for k, (payee, (points, fen)) in enumerate(zip(r.payees, shares, strict=True)):
+                role = g("suggestions.report.role_author" if k == 0 else
+                         "suggestions.report.role_credited", lang)  # fmt: skip
+                if payee.anonymous:
+                    number, name = "", anonymous
+                    claim = g("suggestions.report.claim_in_bot", lang, code=r.claim_code)
+                else:
+                    number, name, claim = payee.employee_no, payee.name, ""
+                led.row(
+                    [r.suggestion_id, r.at.astimezone(tz).date(), r.unit_name, r.team_name,
+                     number, name, role, points, fen / 100, claim]
+                )  # fmt: skip
+        led.note(g("suggestions.report.ledger_note", lang))
+
+    return to_bytes(build, tz=tz)
+
+
+def split_reward(amount_fen: int, points: int, people: int) -> list[tuple[int, int]]:
+    """(points, fen) per person when `people` share one reward: equal shares, the remainder
+    of the division to the first (the author), so the shares add up to the reward exactly."""
+    people = max(1, people)
+    fen, fen_rest = divmod(amount_fen, people)
+    pts, pts_rest = divmod(points, people)
+    return [(pts + (pts_rest if i == 0 else 0), fen + (fen_rest if i == 0 else 0))
+            for i in range(people)]  # fmt: skip
