@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
-from bot.domain.attendance import Phase, Status, next_roll_status, phase
+from bot.domain.attendance import Phase, Status, correction_choices, next_roll_status, phase
 from bot.domain.auth import Action, Place, can
 from bot.repos.attendance import Record, Session
 from bot.repos.conversations import Conversation
@@ -379,23 +379,62 @@ async def roll_pressed(update: Update, context: BanzuContext) -> None:
 async def roll_after_close(
     update: Update, context: BanzuContext, session: Session, member_id: int
 ) -> None:
-    """After closing, a press proposes the next status; it is applied only with a reason,
-    asked for privately (a conversation step)."""
+    """After closing, a press on a name shows the statuses it may be corrected to; the
+    leader picks one and gives one reason for it, asked for privately."""
     query, svc = update.callback_query, context.svc
     assert query is not None
+    if not await svc.people.private_ok(query.from_user.id):
+        await query.answer(tr(update, context, "attendance.roll.open_private"), show_alert=True)
+        return
+    record = await svc.attendance.repo.record(session.id, member_id)
+    assert record is not None
+    label = _label(svc, record.status, lang_of(update))
+    await query.answer(tr(update, context, "attendance.roll.pick", name=Html(record.name),
+                          status=Html(label)))  # fmt: skip
+    assert query.message is not None
+    try:
+        await query.edit_message_reply_markup(ss.pick_markup(svc, session, record, lang_of(update)))
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def pick_pressed(update: Update, context: BanzuContext) -> None:
+    """The target status of a correction after closing (or back to the roll)."""
+    query, svc = update.callback_query, context.svc
+    assert query is not None
+    data = callbacks.decode(query.data, ss.NS_PICK, 1, 3)
+    session = await svc.attendance.repo.session(data.int_part(0) or 0) if data else None
+    member_id = data.int_part(1) if data else None
+    record = (
+        await svc.attendance.repo.record(session.id, member_id) if session and member_id else None
+    )
+    if data is None or session is None or record is None or not session.closed:
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        return
+    ident = await who(update, context)
+    if not ss.may_take_attendance(ident.actor, session):
+        await query.answer(tr(update, context, "common.not_yours"))
+        return
     user_id = query.from_user.id
+    if data.parts[2] == "back":
+        await svc.conversations.clear(user_id, user_id)
+        await query.answer()
+        await refresh_roll(update, context, session.id)
+        return
+    try:
+        new = Status(data.parts[2])
+    except ValueError:
+        new = None
+    if new is None or new not in correction_choices(record.status):
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        return
     if not await svc.people.private_ok(user_id):
         await query.answer(tr(update, context, "attendance.roll.open_private"), show_alert=True)
         return
-    record, new = await ss.propose_after_close(svc, session.id, member_id, user_id, FLOW_REASON)
-    if new is record.status:
-        await svc.conversations.clear(user_id, user_id)
-        await query.answer(tr(update, context, "attendance.roll.unchanged"))
-        await refresh_roll(update, context, session.id)
-        return
     await _ask_reason(update, context, record, new)
     await query.answer(tr(update, context, "attendance.roll.reason_needed"))
-    await refresh_roll(update, context, session.id, {member_id: new})
+    await refresh_roll(update, context, session.id, {record.member_id: new})
 
 
 async def _ask_reason(update: Update, context: BanzuContext, record: Record, new: Status) -> None:
@@ -497,6 +536,7 @@ def register(app: BanzuApp) -> None:
     app.add_handler(CommandHandler("makeup", makeup))
     app.add_handler(CallbackQueryHandler(session_pressed, pattern=callbacks.pattern(ss.NS_SESSION)))
     app.add_handler(CallbackQueryHandler(roll_pressed, pattern=callbacks.pattern(ss.NS_ROLL)))
+    app.add_handler(CallbackQueryHandler(pick_pressed, pattern=callbacks.pattern(ss.NS_PICK)))
     for ns in (ss.NS_LEAVE, ss.NS_MAKEUP):
         app.add_handler(CallbackQueryHandler(request_pressed, pattern=callbacks.pattern(ns)))
     svc.flows[FLOW_REASON] = reason_step

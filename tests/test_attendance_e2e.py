@@ -205,9 +205,22 @@ async def test_roll_changes_after_close_need_a_reason(harness: Harness, team: Cl
     assert closed_roll is not None and "已结束" in closed_roll["text"]
     roll = closed_roll
 
-    # Without a reason nothing changes: the press only proposes, /cancel drops it.
-    await press_button(h, LEADER, LEADER, roll["message_id"], button_text(roll, "陈志强"))
-    assert "修改原因" in h.last_message(LEADER)["text"]
+    # A press on a name offers the statuses it may be corrected to (not the recorded one).
+    mid = roll["message_id"]
+    toast = await press_button(h, LEADER, LEADER, mid, button_text(roll, "陈志强"))
+    assert "陈志强 现为“缺勤”" in toast
+    picker = h.emu.message(LEADER, mid)
+    assert picker is not None
+    labels = [b["text"] for row in picker["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == ["✅ 出勤", "⏰ 迟到", "📝 请假", "📚 补学", "↩ 返回点名表"]
+    await press_button(h, LEADER, LEADER, mid, "↩ 返回点名表")
+    back = h.emu.message(LEADER, mid)
+    assert back is not None and button_text(back, "陈志强")
+
+    # Without a reason nothing changes: the pick only proposes, /cancel drops it.
+    await press_button(h, LEADER, LEADER, mid, button_text(back, "陈志强"))
+    await press_button(h, LEADER, LEADER, mid, "📝 请假")
+    assert "“缺勤”改为“请假”" in h.last_message(LEADER)["text"]
     await h.say(LEADER, LEADER, "/cancel")
     assert (await statuses(h))["10003"] == "absent"
     # The service refuses a silent change outright.
@@ -218,22 +231,41 @@ async def test_roll_changes_after_close_need_a_reason(harness: Harness, team: Cl
     change = await ss.change_status(h.svc, session, member.member_id, Status.PRESENT, LEADER, "")
     assert change.outcome is Refusal.REASON_REQUIRED
     assert (await statuses(h))["10003"] == "absent"
+    # A stale pick (the record changed meanwhile to the status picked) is answered, not applied.
+    await press_button(
+        h, LEADER, LEADER, mid, button_text(h.emu.message(LEADER, mid) or {}, "陈志强")
+    )
+    await ss.change_status(h.svc, session, member.member_id, Status.LATE, LEADER, "核对签到表")
+    stale = await press_button(h, LEADER, LEADER, mid, "⏰ 迟到")
+    assert "失效" in stale
+    await ss.change_status(h.svc, session, member.member_id, Status.ABSENT, LEADER, "改回原记录")
+    await press_button(h, LEADER, LEADER, mid, "↩ 返回点名表")
+    assert (await statuses(h))["10003"] == "absent"
 
-    # With a reason: applied and audited (who, when, old → new, why).
-    again = h.emu.message(LEADER, roll["message_id"])
+    # With a reason: the status picked (changed once from 迟到 to 请假) is applied with the one
+    # reason given for it, and audited (who, when, old → new, why).
+    again = h.emu.message(LEADER, mid)
     assert again is not None
-    roll = again
-    await press_button(h, LEADER, LEADER, roll["message_id"], button_text(roll, "陈志强"))
+    await press_button(h, LEADER, LEADER, mid, button_text(again, "陈志强"))
+    await press_button(h, LEADER, LEADER, mid, "⏰ 迟到")
+    assert "“缺勤”改为“迟到”" in h.last_message(LEADER)["text"]
+    again = h.emu.message(LEADER, mid)
+    assert again is not None
+    await press_button(h, LEADER, LEADER, mid, button_text(again, "陈志强"))
+    await press_button(h, LEADER, LEADER, mid, "📝 请假")
     assert "“缺勤”改为“请假”" in h.last_message(LEADER)["text"]
     replies = await h.say(LEADER, LEADER, "x")
     assert "至少两个字" in replies[0]
     replies = await h.say(LEADER, LEADER, "事先口头请过假，补录")
-    assert "已修改" in replies[0]
+    assert "已修改" in replies[0] and "缺勤 → 请假" in replies[0]
     assert (await statuses(h))["10003"] == "leave"
     trail = await h.svc.attendance.repo.audit_trail(session.id)
-    assert [(a.actor, a.old, a.new, a.reason) for a in trail] == [
-        (LEADER, Status.ABSENT, Status.LEAVE, "事先口头请过假，补录")
-    ]
+    assert [(a.actor, a.old, a.new, a.reason) for a in trail][-1] == (
+        LEADER,
+        Status.ABSENT,
+        Status.LEAVE,
+        "事先口头请过假，补录",
+    )
 
 
 async def test_makeup_within_days(harness: Harness, team: Clock) -> None:

@@ -143,3 +143,13 @@ async def test_tally_debounces_and_ends_exact() -> None:
     tally.mark(1)
     assert await tally.drain(5)
     assert len(bot.edits) == before
+
+
+def test_correction_choices_leave_out_the_recorded_status() -> None:
+    from bot.services.attendance import correction_choices
+
+    assert correction_choices(Status.ABSENT) == (
+        Status.PRESENT, Status.LATE, Status.LEAVE, Status.MAKEUP
+    )  # fmt: skip
+    assert correction_choices(Status.PRESENT) == (Status.LATE, Status.ABSENT, Status.LEAVE)
+    assert Status.MAKEUP not in correction_choices(Status.LATE)

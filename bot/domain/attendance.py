@@ -85,6 +85,13 @@ def next_roll_status(current: Status, *, closed: bool, recorded: Status) -> Stat
     return cycle[(cycle.index(current) + 1) % len(cycle)]
 
 
+def correction_choices(recorded: Status) -> tuple[Status, ...]:
+    """After closing, the statuses a leader may pick for a record, the recorded one left out:
+    present, late, absent, leave — and make-up (补学) for a record of absence."""
+    choices = (*_CYCLE, *((Status.MAKEUP,) if recorded is Status.ABSENT else ()))
+    return tuple(s for s in choices if s is not recorded)
+
+
 class Refusal(StrEnum):
     UNCHANGED = "unchanged"
     REASON_REQUIRED = "reason_required"

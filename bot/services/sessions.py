@@ -41,8 +41,8 @@ from bot.domain.attendance import (
     Status,
     check_change,
     checkin_status,
+    correction_choices,
     makeup_allowed,
-    next_roll_status,
     phase,
     window_for,
 )
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
 
 NS_SESSION = "att"  # att:v1:<session>:in | leave
 NS_ROLL = "roll"  # roll:v1:<session>:<member> | roll:v1:<session>:close
+NS_PICK = "rollset"  # rollset:v1:<session>:<member>:<status> | …:back — a correction's target
 NS_LEAVE = "lv"  # lv:v1:<request>:y | n
 NS_MAKEUP = "mk"  # mk:v1:<request>:y | n
 
@@ -449,22 +450,6 @@ async def change_status(
     return Change(None, record=await att.repo.record(session.id, member_id))
 
 
-async def propose_after_close(
-    svc: Services, session_id: int, member_id: int, user_id: int, flow: str
-) -> tuple[Record, Status]:
-    """After closing, each press on a person proposes the next status, going on from the
-    proposal still pending in the leader's `flow` conversation; nothing is applied until the
-    leader gives a reason. The proposal equals the record's status when the presses came back
-    round to it."""
-    record = await svc.attendance.repo.record(session_id, member_id)
-    assert record is not None
-    conv = await svc.conversations.get(user_id, user_id)
-    current = record.status
-    if conv and conv.flow == flow and conv.data.get("record") == [session_id, member_id]:
-        current = Status(conv.data["new"])
-    return record, next_roll_status(current, closed=True, recorded=record.status)
-
-
 def roll_text(svc: Services, session: Session, counts: Counts, lang: str) -> str:
     att, t = svc.attendance, svc.texts
     key = "attendance.roll.closed" if session.closed else "attendance.roll.open"
@@ -509,6 +494,24 @@ def roll_markup(
             ]
         )
     return InlineKeyboardMarkup(rows)
+
+
+def pick_markup(svc: Services, session: Session, record: Record, lang: str) -> InlineKeyboardMarkup:
+    """After closing: the statuses one record may be corrected to, each a button (no cycling:
+    the leader picks the target and gives one reason for it), and a way back to the roll."""
+    t = svc.texts
+    buttons = [
+        InlineKeyboardButton(
+            f"{EMOJI[status]} {status_label(t, status, lang)}",
+            callback_data=callbacks.encode(NS_PICK, 1, session.id, record.member_id, status.value),
+        )
+        for status in correction_choices(record.status)
+    ]
+    back = InlineKeyboardButton(
+        t.get("attendance.roll.pick_back", lang),
+        callback_data=callbacks.encode(NS_PICK, 1, session.id, record.member_id, "back"),
+    )
+    return InlineKeyboardMarkup([buttons[i : i + 3] for i in range(0, len(buttons), 3)] + [[back]])
 
 
 # ==================================================================== leave and make-up
