@@ -73,7 +73,9 @@ async def text_step(update: Update, context: BanzuContext, conv: Conversation) -
     if conv.step != "content":
         await reply(update, context, "notices.use_buttons")
         return
-    await take_content(update, context, conv, Content("text", update.message.text or ""))
+    message = update.message
+    formatted = message.text_html if message.entities else None
+    await take_content(update, context, conv, Content("text", message.text or "", None, formatted))
 
 
 async def media_step(update: Update, context: BanzuContext) -> None:
@@ -83,11 +85,12 @@ async def media_step(update: Update, context: BanzuContext) -> None:
     conv = await context.svc.conversations.get(message.chat.id, user.id)
     if conv is None or conv.flow != FLOW or conv.step != "content":
         return
+    formatted = message.caption_html if message.caption_entities else None
     if message.photo:
-        content = Content("photo", message.caption or "", message.photo[-1].file_id)
+        content = Content("photo", message.caption or "", message.photo[-1].file_id, formatted)
     else:
         assert message.document is not None
-        content = Content("document", message.caption or "", message.document.file_id)
+        content = Content("document", message.caption or "", message.document.file_id, formatted)
     await take_content(update, context, conv, content)
     raise ApplicationHandlerStop
 
@@ -105,7 +108,11 @@ async def take_content(
     except TooLong as exc:
         await reply(update, context, "notices.too_long", length=exc.length, limit=exc.limit)
         return
-    data = {**conv.data, "content": [content.kind, content.body, content.media], "pin": False}
+    data = {
+        **conv.data,
+        "content": [content.kind, content.body, content.media, content.html],
+        "pin": False,
+    }
     await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "audience", data)
     await reply(
         update, context, "notices.ask_audience", markup=_audience_menu(update, context, ident, data)
@@ -324,8 +331,8 @@ async def _plan(context: BanzuContext, data: dict[str, Any]) -> rules.Plan:
 
 
 def _content(data: dict[str, Any]) -> Content:
-    kind, body, media = data["content"]
-    return Content(kind, body, media)
+    kind, body, media, *formatted = data["content"]  # older conversations have no HTML
+    return Content(kind, body, media, formatted[0] if formatted else None)
 
 
 async def _preview(

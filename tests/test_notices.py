@@ -323,3 +323,54 @@ def test_audience_rules_refuse_what_a_role_does_not_reach() -> None:
     assert rules.allowed(unit, Audience(1, 11)) and rules.allowed(unit, Audience(unit_id=1))
     assert not rules.allowed(unit, Audience(2, 20)) and not rules.allowed(unit, Audience())
     assert rules.allowed(admin, Audience()) and rules.allowed(admin, Audience(2, 20))
+
+
+def say_formatted(h: Harness, user: int, text: str, entities: list[dict[str, Any]]) -> None:
+    """A message with formatting (the control API sends plain text only; same state calls)."""
+    st = h.emu.state
+    chat = st.chats[user]
+    msg = st.add_message(chat, st.users[user], {"text": text, "entities": entities}, reply_to=None)
+    st.push_update("message", msg.data)
+
+
+def _u16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+async def test_notice_keeps_bold_and_links_even_when_split(harness: Harness) -> None:
+    h = harness
+    await org(h, ["10002"])
+    assert "请发送通知内容" in (await h.say(ADMIN_ID, ADMIN_ID, "/notice"))[-1]
+    head = "明天停电检修"
+    link = "检修方案"
+    filler = "各班组提前做好准备，确保安全。\n" * 300  # long: the notice is cut in two
+    text = head + filler + link
+    entities = [
+        {"type": "bold", "offset": 2, "length": 4},  # 停电检修
+        {"type": "bold", "offset": 0, "length": _u16(head + filler[:40])},  # spans lines
+        {"type": "text_link", "offset": _u16(head + filler), "length": _u16(link),
+         "url": "https://example.com/plan?a=1&b=2"},
+    ]  # fmt: skip
+    mark = h.mark()
+    say_formatted(h, ADMIN_ID, text, entities)
+    await h.settle()
+    assert "发给谁" in h.sent(ADMIN_ID, mark)[-1]
+    for choice in ("按班组…", "一分场·蒸发一班", "私聊"):
+        await tap(h, ADMIN_ID, choice)
+    mark = h.mark()
+    await tap(h, ADMIN_ID, "✅ 确认发送")
+    await drain(h)
+    sent = [
+        h.emu.message(uid("10002"), int(e["message_id"]))
+        for e in h.emu.transcript(chat_id=uid("10002"), after_seq=mark)
+        if e["method"] == "sendMessage" and HEADER in str(e.get("text"))
+    ]
+    assert len(sent) == 2 and all(m is not None for m in sent)
+    first, second = sent[0] or {}, sent[1] or {}
+    kinds = [e["type"] for e in first.get("entities", [])]
+    assert kinds.count("bold") >= 2  # the header's and the author's
+    assert "停电检修" in first["text"]
+    links = [e for e in second.get("entities", []) if e["type"] == "text_link"]
+    assert links and links[0]["url"] == "https://example.com/plan?a=1&b=2"
+    assert second["text"].endswith(link)
+    assert all(_u16(m["text"]) <= 4096 for m in (first, second))

@@ -17,6 +17,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import callbacks
 from bot.domain.auth import Action, Actor, Place, Reach, Role, can, reach
 from bot.domain.textsplit import split_text
+from bot.htmlsplit import split_html
 from bot.repos.notices import Member, Recipient, StatusRow
 from bot.repos.outbox import OutMessage
 from bot.texts import Texts
@@ -134,8 +135,14 @@ def split_body(body: str, room: int) -> list[str]:
 @dataclass(frozen=True)
 class Content:
     kind: str  # text | photo | document
-    body: str  # plain text as the author wrote it (escaped when rendered)
+    body: str  # plain text as the author wrote it (titles, lengths)
     media: str | None = None
+    # The same text with the author's formatting (bold, italic, links…) as Telegram HTML,
+    # from the message's entities; None when there was none. Sent instead of `body`.
+    html: str | None = None
+
+    def as_html(self) -> str:
+        return self.html if self.html is not None else html.escape(self.body)
 
 
 class TooLong(ValueError):
@@ -162,13 +169,17 @@ def render(texts: Texts, content: Content, author: str) -> list[tuple[str, str, 
     body = content.body
     if content.kind != "text":
         if utf16_len(body) + _header_room(texts, author) <= CAPTION_LIMIT:
-            caption = header + ("\n\n" + html.escape(body) if body else "")
+            caption = header + ("\n\n" + content.as_html() if body else "")
             return [(content.kind, caption, content.media)]
         out.append((content.kind, header, content.media))  # the text follows on its own
-    pieces = split_body(body, room)
+    if content.html is not None:
+        # Formatting kept: cut by visible length, tags closed and reopened at each cut.
+        pieces = split_html(content.html, room)
+    else:
+        pieces = [html.escape(p) for p in split_body(body, room)]
     for i, piece in enumerate(pieces, 1):
         mark = texts.get("notices.msg.part", i=i, n=len(pieces)) if len(pieces) > 1 else ""
-        out.append(("text", f"{header}{mark}\n\n{html.escape(piece)}", None))
+        out.append(("text", f"{header}{mark}\n\n{piece}", None))
     return out
 
 
