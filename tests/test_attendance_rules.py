@@ -146,7 +146,7 @@ async def test_tally_debounces_and_ends_exact() -> None:
 
 
 def test_correction_choices_leave_out_the_recorded_status() -> None:
-    from bot.services.attendance import correction_choices
+    from bot.domain.attendance import correction_choices
 
     assert correction_choices(Status.ABSENT) == (
         Status.PRESENT, Status.LATE, Status.LEAVE, Status.MAKEUP

@@ -17,7 +17,7 @@ FEATURES = ("preshift", "study", "notice", "pledge", "suggest", "report")
 EXPECTED = (
     "登记成功",  # registration
     "已学 4/7",  # the pre-shift post's who-has-not list after four presses
-    "已私信提醒 3 人",  # ... and the private reminders
+    "已私信提醒 2 人",  # ... and the private reminders (not to the leader who pressed)
     "已签到 2/7",  # the live tally, edited
     "记为迟到",  # the late check-in, eight minutes in
     "已批准",  # leave approved
@@ -26,7 +26,7 @@ EXPECTED = (
     "32 个聊天",  # the notice to every group and person, printed on one line
     "已确认 2/28 人",  # /notice status
     "第 1 版",  # pledge saved
-    "已私信提醒 6 人",  # pledge reminders
+    "已私信提醒 5 人",  # pledge reminders (not to the leader who pressed)
     "话题：生活福利",  # suggestion topics
     "已被采纳",  # the submitter is told
     "📎 attendance-",  # report files by name

@@ -64,7 +64,7 @@ async def attendance_main(settings: Settings, args: argparse.Namespace) -> int:
         report = reports.build(q, month, team_ids, settings.tz, scope)
         rows = reports.write_xlsx(q, report, team_ids, settings.tz, texts, args.out)
         if args.chart and not report.empty:
-            from bot.attendance_chart import attendance_chart
+            from bot.views.attendance_chart import attendance_chart
 
             args.chart.write_bytes(attendance_chart(report, texts, settings.language))
     finally:

@@ -21,11 +21,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import attendance_xlsx
 from bot.clock import parse_iso
 from bot.domain.attendance import Status, rate
 from bot.repos.attendance import PersonRow, ReportQueries, TeamRow
 from bot.texts import Html, Texts
+from bot.views import attendance_xlsx
 
 log = logging.getLogger(__name__)
 _MONTH = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})月?\s*$")
@@ -336,7 +336,7 @@ def build_files(
     workdir: Path,
 ) -> Files:
     """Text, chart and workbook for the bot (call in a worker thread)."""
-    from bot.attendance_chart import attendance_chart  # matplotlib is heavy: only when asked
+    from bot.views.attendance_chart import attendance_chart  # matplotlib is heavy: only when asked
 
     conn = _connect(db_path)
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.chartkit import BLUE, RED, bar_chart, chart_style, percent, png_bytes, with_unit
-from bot.services.attendance import rate
+from bot.domain.attendance import rate
 
 if TYPE_CHECKING:
     from bot.services.reports import Month, Report

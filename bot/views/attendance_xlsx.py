@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.services.attendance import rate
+from bot.domain.attendance import rate
 from bot.workbook import Col, Workbook
 
 if TYPE_CHECKING:
