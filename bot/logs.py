@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from bot.services.startup import RedactingFormatter
+
 
 class RedactToken(logging.Filter):
     def __init__(self, token: str) -> None:
@@ -21,7 +23,11 @@ class RedactToken(logging.Filter):
 
 def setup_logging(level: str = "INFO", token: str = "") -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # The formatter redacts the whole line, tracebacks included: exception texts carry
+    # request URLs, and a Bot API URL carries the token.
+    handler.setFormatter(
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", [token])
+    )
     handler.addFilter(RedactToken(token))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -55,7 +55,7 @@ async def test_wrong_token_is_one_line_at_once() -> None:
     async def connect() -> None:
         nonlocal calls
         calls += 1
-        raise InvalidToken("Unauthorized")
+        raise InvalidToken(f"The token `{TOKEN}` was rejected by the server.")
 
     with pytest.raises(StartupError) as info:
         await wait_for_api(connect, api_base=BASE, secrets=[TOKEN])

@@ -72,11 +72,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(settings: Settings) -> int:
-    from bot.app import ALLOWED_UPDATES, build_application
-    from bot.logs import setup_logging
+    from bot.cli.run import run
 
-    settings.require_token()
-    setup_logging(settings.log_level, settings.token)
-    app = build_application(settings)
-    app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
-    return 0
+    return run(settings)

@@ -112,8 +112,10 @@ async def wait_for_api(
                 log.info("Bot API at %s reachable again after %d attempts", host, attempt)
             return
         except InvalidToken as exc:
+            # PTB's own message quotes the token: redacted like everything we print.
             raise StartupError(
-                f"Telegram refused the bot token ({exc.message}): check BANZU_TOKEN "
+                f"Telegram refused the bot token ({redact(exc.message, secrets)}): check "
+                "BANZU_TOKEN "
                 "(the token @BotFather gave, e.g. 123456789:AA…)"
             ) from None
         except BadRequest as exc:  # a NetworkError subclass in PTB, but it will not heal
