@@ -22,6 +22,7 @@ from bot.repos.pledges import PledgesRepo
 from bot.repos.quiz import QuizRepo
 from bot.repos.schedules import SchedulesRepo
 from bot.repos.suggestions import SuggestionsRepo
+from bot.services.contest import ContestService
 from bot.services.pledges import PledgeService
 from bot.services.quiz import QuizService
 from bot.services.sessions import AttendanceService
@@ -64,6 +65,7 @@ class Services:
     schedules: SchedulesRepo
     runner: ScheduleRunner  # schedule delivery and its clock (tests move it)
     quiz: QuizService
+    contest: ContestService
     # flow name -> handler of the next private message in that flow; filled by handlers'
     # register(app), so a feature owns its steps and the dispatcher knows none of them.
     flows: dict[str, FlowStep] = field(default_factory=dict)
@@ -75,7 +77,7 @@ class Services:
     def create(cls, settings: Settings, flood: FloodController) -> Services:
         db = Database(settings.db_path)
         texts = Texts(default=settings.language)
-        people = PeopleRepo(db)
+        people, org = PeopleRepo(db), OrgRepo(db)
         outbox = Outbox(db)
         runner = ScheduleRunner()
         return cls(
@@ -86,7 +88,7 @@ class Services:
             people=people,
             groups=GroupsRepo(db),
             conversations=ConversationsRepo(db),
-            org=OrgRepo(db),
+            org=org,
             attendance=AttendanceService.create(db, settings, flood),
             outbox=outbox,
             notices=NoticesRepo(db),
@@ -97,6 +99,7 @@ class Services:
             quiz=QuizService(
                 db, QuizRepo(db), people, outbox, texts, settings.tz, clock=lambda: runner.clock()
             ),
+            contest=ContestService.build(db, people, org, settings),
         )
 
 

@@ -6,6 +6,7 @@ from bot.context import BanzuApp
 from handlers import (
     attendance,
     commands,
+    contest,
     errors,
     fallback,
     groups,
@@ -32,6 +33,7 @@ def register_all(app: BanzuApp) -> None:
     suggestions.register(app)
     schedules.register(app)
     quiz.register(app)
+    contest.register(app)
     commands.register(app)
     fallback.register_last(app)  # unknown commands, text, stale buttons
     errors.register(app)

@@ -41,6 +41,9 @@ class Action(StrEnum):
     VIEW_PLEDGES = "view_pledges"  # who has / has not written one, and the reminder
     MANAGE_SCHEDULE = "manage_schedule"
     RECEIVE_ALERTS = "receive_alerts"
+    MANAGE_CONTEST = "manage_contest"  # create and close labour competitions
+    ENTER_FIGURES = "enter_figures"  # a participant's figures; challenges for it
+    CORRECT_CLOSED_FIGURES = "correct_closed_figures"  # after close, with a reason
 
 
 _W, _TL, _UL, _AD = Role.WORKER, Role.TEAM_LEADER, Role.UNIT_LEADER, Role.ADMIN
@@ -58,6 +61,9 @@ POLICY: dict[Action, dict[Role, Reach]] = {
     Action.REWARD_SUGGESTION: {_AD: Reach.ALL},
     Action.VIEW_PLEDGES: {_TL: Reach.TEAM, _UL: Reach.UNIT, _AD: Reach.ALL},
     Action.MANAGE_SCHEDULE: {_AD: Reach.ALL},
+    Action.MANAGE_CONTEST: {_UL: Reach.UNIT, _AD: Reach.ALL},
+    Action.ENTER_FIGURES: {_TL: Reach.TEAM, _UL: Reach.UNIT, _AD: Reach.ALL},
+    Action.CORRECT_CLOSED_FIGURES: {_AD: Reach.ALL},
     Action.RECEIVE_ALERTS: {_AD: Reach.ALL},
 }
 
