@@ -52,6 +52,16 @@ TABLE = [
     (Role.WORKER, Action.REWARD_SUGGESTION, False, False, False),
     (Role.UNIT_LEADER, Action.REWARD_SUGGESTION, False, False, False),
     (Role.ADMIN, Action.REWARD_SUGGESTION, True, True, True),
+    (Role.WORKER, Action.MANAGE_CONTEST, False, False, False),
+    (Role.TEAM_LEADER, Action.MANAGE_CONTEST, False, False, False),
+    (Role.UNIT_LEADER, Action.MANAGE_CONTEST, True, True, False),
+    (Role.ADMIN, Action.MANAGE_CONTEST, True, True, True),
+    (Role.WORKER, Action.ENTER_FIGURES, False, False, False),
+    (Role.TEAM_LEADER, Action.ENTER_FIGURES, True, False, False),
+    (Role.UNIT_LEADER, Action.ENTER_FIGURES, True, True, False),
+    (Role.ADMIN, Action.ENTER_FIGURES, True, True, True),
+    (Role.UNIT_LEADER, Action.CORRECT_CLOSED_FIGURES, False, False, False),
+    (Role.ADMIN, Action.CORRECT_CLOSED_FIGURES, True, True, True),
 ]
 
 
