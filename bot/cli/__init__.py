@@ -12,7 +12,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from bot.cli import org, outbox, quiz, report, schedule, tag
+from bot.cli import contest, org, outbox, quiz, report, schedule, tag
 from bot.settings import Settings, SettingsError, load_settings
 
 
@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_parser(sub)
     tag.add_parser(sub)
     quiz.add_parser(sub)  # `banzu quiz ...` and `banzu report quiz`
+    contest.add_parser(sub)
     return p
 
 
@@ -61,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(quiz.main(settings, args))
         if args.command == "report":
             return asyncio.run(report.main(settings, args))
+        if args.command == "contest":
+            return asyncio.run(contest.main(settings, args))
         if args.command == "schedule":
             return asyncio.run(schedule.main(settings, args))
     except SettingsError as exc:

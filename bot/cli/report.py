@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.cli import contest
 from bot.cli.common import Subparsers, plain
 from bot.db import Database
 from bot.repos.attendance import ReportQueries, open_readonly
@@ -33,9 +34,12 @@ def add_parser(sub: Subparsers) -> None:
     sug.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD")
     sug.add_argument("--out", type=Path, required=True, help="folder, or a .xlsx file name")
     sug.add_argument("--lang", default=None, help="zh-CN (default) or en")
+    contest.add_report_parser(rep_sub)
 
 
 async def main(settings: Settings, args: argparse.Namespace) -> int:
+    if args.report_command == "contest":
+        return await contest.main(settings, args)
     if args.report_command == "suggestions":
         return await suggestions_main(settings, args)
     return await attendance_main(settings, args)

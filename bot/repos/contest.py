@@ -520,6 +520,19 @@ class ContestRepo:
             for r in rows
         ]
 
+    async def actor_names(self, user_ids: Sequence[int]) -> dict[int, str]:
+        """Who entered figures, by Telegram id: the roster name, else the Telegram name."""
+        ids = sorted(set(user_ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = await self.db.fetchall(
+            "SELECT u.user_id, coalesce(m.name, u.first_name) FROM tg_users u"
+            f" LEFT JOIN members m ON m.tg_user_id = u.user_id WHERE u.user_id IN ({marks})",
+            tuple(ids),
+        )
+        return {int(r[0]): str(r[1]) for r in rows}
+
     async def figures(self, contest_id: int) -> list[tuple[str, int, str, float]]:
         """(metric key, participant, week, value) of every figure in force, for the workbook."""
         rows = await self.db.fetchall(
