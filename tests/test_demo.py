@@ -13,7 +13,7 @@ from bot.texts import Texts
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = ("admin", "invites", "register", "wrong", "groups", "refused", "help", "bad")
-FEATURES = ("preshift", "study", "notice", "pledge", "suggest", "report")
+FEATURES = ("preshift", "study", "notice", "pledge", "suggest", "report", "quiz")
 EXPECTED = (
     "登记成功",  # registration
     "已学 4/7",  # the pre-shift post's who-has-not list after four presses
@@ -30,6 +30,9 @@ EXPECTED = (
     "话题：生活福利",  # suggestion topics
     "已被采纳",  # the submitter is told
     "📎 attendance-",  # report files by name
+    "📊 【学习测验 1/3】",  # the quiz polls after the study session
+    "已答（3）",  # the leader's view of who answered
+    "知识征答排行榜",  # the leaderboard
 )
 
 

@@ -43,7 +43,10 @@ GROUP_BASE = -1001000000000
 SPEED = 5.0  # Telegram's flood limits, this many times faster (both sides), so nobody waits
 USER_LANG = "zh-CN"  # the demo's people write to the bot in Chinese
 _LINK = re.compile(r"https://t\.me/\w+\?start=([A-Za-z0-9_-]+)")
-_SHOWN = ("sendMessage", "editMessageText", "sendDocument", "sendPhoto", "answerCallbackQuery")
+_SHOWN = (
+    "sendMessage", "editMessageText", "sendDocument", "sendPhoto", "sendPoll",
+    "answerCallbackQuery",
+)  # fmt: skip
 _COLLAPSE = 3  # this many chats or more getting the same message are printed as one line
 
 
@@ -187,6 +190,9 @@ class Scene:
             return self.texts.get("demo.toast", name=who, text=text) if text else None
         key = (int(entry["chat_id"]), int(entry["message_id"]))
         before, self.shown[key] = self.shown.get(key), text
+        if method == "sendPoll":
+            options = " / ".join(str(o.get("text", "")) for o in entry["params"].get("options", []))
+            return f"📊 {text}\n      ({options})"
         if method in ("sendDocument", "sendPhoto"):
             upload = entry["params"].get("document") or entry["params"].get("photo") or {}
             name = upload.get("file_name", "") if isinstance(upload, dict) else ""
@@ -459,6 +465,29 @@ async def report(scene: Scene) -> None:
     await scene.message(ADMIN_ID, ADMIN_ID, f"/report {scene.month}")
 
 
+async def quiz(scene: Scene) -> None:
+    """The study session closed above sent its 学习测验 to the group: workers answer the
+    first poll, the leader sees who has not, a worker takes the 挑战答题 privately."""
+    scene.step("quiz")
+    cast, emu = scene.cast, scene.emu
+    group, leader = cast.groups["蒸发一班"], cast.uid("10001")
+    polls = [e for e in emu.transcript(chat_id=group) if e["method"] == "sendPoll"]
+    first = emu.message(group, int(polls[0]["message_id"])) or {}
+    poll = first["poll"]
+    right = list(poll["correct_option_ids"])
+    wrong = [next(i for i in range(len(poll["options"])) if [i] != right)]
+    for number, choice in (("10002", right), ("10003", right), ("10005", wrong)):
+        uid = cast.uid(number)
+        picked = " / ".join(poll["options"][i]["text"] for i in choice)
+        scene.say(f"  👤 {scene.names[uid]} @ {scene.label(group)}: 🗳 {picked}")
+        emu.answer_poll(poll["id"], uid, choice)
+    await scene.settle()
+    await scene.message(leader, leader, "/quiz")
+    await scene.press(leader, leader, scene.button("quiz.btn.status"))
+    worker = cast.uid("10002")
+    await scene.message(worker, worker, "/quizrank")
+
+
 SCENES: tuple[Callable[[Scene], Awaitable[None]], ...] = (
     import_roster,
     register,
@@ -470,6 +499,7 @@ SCENES: tuple[Callable[[Scene], Awaitable[None]], ...] = (
     pledges,
     suggestions,
     report,
+    quiz,
 )
 
 
