@@ -13,6 +13,7 @@ from telegram.request import BaseRequest
 from bot.context import AppData, BanzuApp, BanzuContext, Services
 from bot.delivery.flood import FloodController
 from bot.delivery.http import AiohttpRequest
+from bot.delivery.inbox import InboxRequest
 from bot.settings import Settings
 from bot.updates import KeyedUpdateProcessor
 from handlers import register_all
@@ -46,14 +47,22 @@ def build_application(
         .base_file_url(settings.api_base.replace("/bot", "/file/bot"))
         .context_types(ContextTypes(context=BanzuContext, bot_data=AppData))
         .rate_limiter(flood)
-        .concurrent_updates(KeyedUpdateProcessor())
+        .concurrent_updates(KeyedUpdateProcessor(on_done=services.inbox.done))
         .application_class(BanzuApplication)
     )
     # aiohttp under PTB unless a test or the demo brings its own transport (bot/delivery/http.py
     # says why); getUpdates gets its own session so a long poll never holds a reply's slot.
-    builder = builder.request(request or AiohttpRequest(connection_pool_size=64))
+    # Both go through the durable inbox (bot/delivery/inbox.py): getUpdates answers are stored
+    # before PTB sees them, and a callback answer past Telegram's window becomes a message.
+    inbox = services.inbox
+    builder = builder.request(
+        InboxRequest(request or AiohttpRequest(connection_pool_size=64), inbox)
+    )
     builder = builder.get_updates_request(
-        get_updates_request or AiohttpRequest(connection_pool_size=1, read_timeout=10.0)
+        InboxRequest(
+            get_updates_request or AiohttpRequest(connection_pool_size=1, read_timeout=10.0),
+            inbox,
+        )
     )
     app = cast(BanzuApp, builder.build())
     app.bot_data.attach(services)
@@ -80,6 +89,7 @@ class BanzuApplication(Application):  # type: ignore[type-arg]
 
     async def stop(self) -> None:
         await cast(BanzuApp, self).bot_data.services.outbox.stop()
+        await cast(BanzuApp, self).bot_data.services.inbox.stop()
         await super().stop()
 
     async def shutdown(self) -> None:

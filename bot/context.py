@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.db import Database
 from bot.delivery.flood import FloodController
+from bot.delivery.inbox import Inbox
 from bot.delivery.outbox import Outbox
 from bot.domain.auth import Action
 from bot.repos.conversations import Conversation, ConversationsRepo
@@ -59,6 +60,7 @@ class Services:
     org: OrgRepo
     attendance: AttendanceService
     outbox: Outbox
+    inbox: Inbox  # updates stored before they are acknowledged (bot/delivery/inbox.py)
     notices: NoticesRepo
     suggestions: SuggestionService
     pledges: PledgeService
@@ -79,6 +81,8 @@ class Services:
         texts = Texts(default=settings.language)
         people, org = PeopleRepo(db), OrgRepo(db)
         outbox = Outbox(db)
+        inbox = Inbox(db, texts)
+        inbox.attach(outbox, people)
         runner = ScheduleRunner()
         return cls(
             settings=settings,
@@ -91,6 +95,7 @@ class Services:
             org=org,
             attendance=AttendanceService.create(db, settings, flood),
             outbox=outbox,
+            inbox=inbox,
             notices=NoticesRepo(db),
             suggestions=SuggestionService(SuggestionsRepo(db), Tagger()),
             pledges=PledgeService(PledgesRepo(db)),

@@ -9,7 +9,7 @@ matters, concurrency everywhere else.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -27,12 +27,24 @@ def update_key(update: object) -> tuple[int, int] | None:
 
 
 class KeyedUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = 256,
+        on_done: Callable[[int], None] | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
+        # Told each update id once its handlers finished (the durable inbox marks it done).
+        self._on_done = on_done
         self._locks: dict[tuple[int, int], asyncio.Lock] = {}
         self._users: dict[tuple[int, int], int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await self._process(update, coroutine)
+        # Not reached when cancelled (shutdown): that update is processed again after a start.
+        if self._on_done is not None and isinstance(update, Update):
+            self._on_done(update.update_id)
+
+    async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = update_key(update)
         if key is None:
             await coroutine

@@ -105,7 +105,8 @@ async def session_pressed(update: Update, context: BanzuContext) -> None:
     if data.parts[1] == "leave":
         await leave_button(update, context, session_id, ident.person)
         return
-    result = await ss.check_in(context.svc, session_id, ident.person)
+    age = context.svc.inbox.replay_age_s(update.update_id)
+    result = await ss.check_in(context.svc, session_id, ident.person, age)
     key = f"attendance.toast.{result.outcome.value}"
     if result.outcome in (Press.RECORDED, Press.ALREADY) and result.status is Status.LATE:
         key += "_late"

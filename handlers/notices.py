@@ -384,9 +384,12 @@ async def op_confirm(
         query.message.message_id, plan.fallback, plan.unreachable,
     )  # fmt: skip
     notice_id = await svc.notices.create(
-        draft, plan.recipients, lambda nid: rules.messages(svc.texts, nid, plan.chats, parts, pin)
+        draft,
+        plan.recipients,
+        lambda nid: rules.messages(svc.texts, nid, plan.chats, parts, pin),
+        end_conversation=(conv.chat_id, conv.user_id),
     )
-    await svc.conversations.clear(conv.chat_id, conv.user_id)
+    svc.conversations.drop_cached(conv.chat_id, conv.user_id)
     svc.outbox.wake()
     total = len(parts) * len(plan.chats)
     text = tr(update, context, "notices.progress.sending", id=notice_id, sent=0, total=total)

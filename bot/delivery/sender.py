@@ -91,6 +91,10 @@ class Sender:
             )
         for batch, purpose in await self._open_batches():
             self._batches[batch] = purpose
+        # Batches whose rows are all done but whose progress message may never have been
+        # edited to its final state (killed in between): their listener runs once more.
+        for batch, purpose in await self.repo.unfinal_batches():
+            self._batches.setdefault(batch, purpose)
         self._loops = [
             asyncio.create_task(self._plan(), name="outbox-planner"),
             asyncio.create_task(self._write(), name="outbox-writer"),
@@ -349,7 +353,9 @@ class Sender:
         done, self._results = self._results, []
         if not done:
             return
-        await self.repo.record([o for o, _ in done], files=any(r.file_ref for _, r in done))
+        batches = sorted({r.batch for _, r in done if r.batch})
+        files = any(r.file_ref for _, r in done)
+        await self.repo.record([o for o, _ in done], files=files, batches=batches)
         for outcome, row in done:
             self._inflight.pop(row.id, None)
             self._inflight_chats.discard(row.chat_id)
@@ -375,14 +381,16 @@ class Sender:
                 del self._batches[batch]
                 self._last_progress[batch] = now
                 listener = self.outbox.listeners.get(purpose)
-                if listener is not None:
-                    self._calling = True
-                    try:
+                self._calling = True
+                try:
+                    seen = utcnow()  # the listener shows what was done before this moment
+                    if listener is not None:
                         await listener(batch)
-                    except Exception:
-                        log.exception("outbox progress for %s failed", batch)
-                    finally:
-                        self._calling = False
+                    await self.repo.mark_final(batch, seen)  # only if nothing of it is left
+                except Exception:
+                    log.exception("outbox progress for %s failed", batch)
+                finally:
+                    self._calling = False
             if self._progress_ready.is_set():
                 continue
             with contextlib.suppress(TimeoutError):

@@ -12,6 +12,7 @@ import aiosqlite
 
 from bot.clock import iso, parse_iso, utcnow
 from bot.db import Database
+from bot.repos.conversations import END_CONVERSATION_SQL
 from bot.repos.outbox import OutboxRepo, OutMessage
 
 
@@ -149,9 +150,14 @@ class NoticesRepo:
         draft: NoticeDraft,
         recipients: Sequence[Recipient],
         messages: Callable[[int], list[OutMessage]],
+        end_conversation: tuple[int, int] | None = None,
     ) -> int:
-        """The notice, its audience and its outbox rows, in one transaction."""
+        """The notice, its audience and its outbox rows, in one transaction — with the end of
+        the composing conversation (chat, user) if given, so that a crash leaves either a sent
+        notice and no draft, or the draft and no notice (then ConversationsRepo.drop_cached)."""
         async with self.db.transaction() as tx:
+            if end_conversation is not None:
+                await tx.execute(END_CONVERSATION_SQL, end_conversation)
             async with tx.execute(
                 "INSERT INTO notices(author_user_id, author_name, kind, body, media, audience,"
                 " audience_label, target, pin, progress_chat_id, progress_message_id,"

@@ -246,27 +246,58 @@ class OutboxRepo:
         ):
             return {int(r[0]) for r in await cur.fetchall()}
 
-    async def record(self, outcomes: Sequence[Outcome], files: bool = False) -> None:
-        """The results of sends, in one transaction (only rows still in `sending`); `files`:
-        some of the rows carried stored bytes, which may now be dropped."""
+    async def record(
+        self, outcomes: Sequence[Outcome], files: bool = False, batches: Sequence[str] = ()
+    ) -> None:
+        """The results of sends, in one transaction and one trip to the database thread (only
+        rows still in `sending`); `files`: some of the rows carried stored bytes, which may now
+        be dropped; `batches`: their progress is no longer final (see `mark_final`)."""
         now = iso(utcnow())
-        async with self.db.transaction() as tx:
+
+        def write(conn: sqlite3.Connection) -> None:
             for o in outcomes:
                 if o.state == "pending":
                     at = iso(o.retry_at or utcnow())
-                    await tx.execute(
+                    conn.execute(
                         "UPDATE outbox SET state = 'pending', not_before = ?, error = ?,"
                         " chat_id = coalesce(?, chat_id) WHERE id = ? AND state = 'sending'",
                         (at, o.error, o.chat_id, o.row_id),
                     )
                 else:
-                    await tx.execute(
+                    conn.execute(
                         "UPDATE outbox SET state = ?, message_id = ?, error = ?, done_at = ?,"
                         " poll_id = coalesce(?, poll_id) WHERE id = ? AND state = 'sending'",
                         (o.state, o.message_id, o.error, now, o.poll_id, o.row_id),
                     )
+            conn.executemany(
+                "DELETE FROM outbox_batches_final WHERE batch = ?", [(b,) for b in batches]
+            )
             if files:
-                await tx.execute(_DROP_DONE_FILES)
+                conn.execute(_DROP_DONE_FILES)
+
+        await self.db.write(write)
+
+    async def mark_final(self, batch: str, seen: datetime) -> bool:
+        """The batch's listener, called at `seen`, ran after its last row was done: its
+        progress message shows the final state. Only if no row of it is pending or in flight
+        and none was finished after `seen` (the listener could not have shown it)."""
+        n = await self.db.execute_count(
+            "INSERT OR IGNORE INTO outbox_batches_final(batch, final_at) SELECT ?, ?"
+            " WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE batch = ?"
+            " AND (state IN ('pending', 'sending') OR done_at >= ?))",
+            (batch, iso(utcnow()), batch, iso(seen)),
+        )
+        return n == 1
+
+    async def unfinal_batches(self) -> list[tuple[str, str]]:
+        """(batch, purpose) of every batch whose progress message may not show its final
+        state: a crash came between its rows' results and the listener's last call."""
+        rows = await self.db.fetchall(
+            "SELECT batch, min(purpose) FROM outbox o WHERE batch IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM outbox_batches_final f WHERE f.batch = o.batch)"
+            " GROUP BY batch"
+        )
+        return [(str(r[0]), str(r[1])) for r in rows]
 
     async def pins_due(self) -> list[tuple[int, int, int]]:
         """(row id, chat, message id) of sent rows asked to be pinned and not pinned yet."""

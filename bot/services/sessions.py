@@ -293,10 +293,13 @@ def on_roster(session: Session, person: Person) -> bool:
     return person.unit_id == session.unit_id
 
 
-async def check_in(svc: Services, session_id: int, person: Person | None) -> PressResult:
-    """A press of 签到: judged by the clock now; pressing twice changes nothing."""
+async def check_in(
+    svc: Services, session_id: int, person: Person | None, age_s: float = 0.0
+) -> PressResult:
+    """A press of 签到: judged by the clock when it was pressed (`age_s` ago: a press replayed
+    from the inbox after a restart counts at its own time); pressing twice changes nothing."""
     att = svc.attendance
-    now = att.now()
+    now = att.now() - timedelta(seconds=max(0.0, age_s))
     session = await att.session(session_id)
     if session is None:
         return PressResult(Press.NO_SESSION)
