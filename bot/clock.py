@@ -10,7 +10,11 @@ def utcnow() -> datetime:
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """A moment as stored: UTC, milliseconds — exactly what SQLite's column defaults write
+    (strftime('%Y-%m-%dT%H:%M:%fZ','now')), so text order is time order whoever wrote it
+    (migration 0010 rewrote the microsecond values written before)."""
+    utc = moment.astimezone(UTC)
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
 
 
 def parse_iso(text: str) -> datetime:
