@@ -116,7 +116,10 @@ class Emulator:
         except AssertionError as exc:
             st.stats.bugs.append(str(exc))
             raise
-        return 200, {"ok": True, "result": result}
+        body: JSON = {"ok": True, "result": result}
+        if call.description:
+            body["description"] = call.description
+        return 200, body
 
     def _violation(self, method: str, kind: str, detail: str, params: dict[str, Any]) -> None:
         self.state.stats.violations.append(
@@ -161,6 +164,8 @@ class Emulator:
             for waiter in old.waiters:  # release long polls on the old world
                 if not waiter.done():
                     waiter.set_result(None)
+            old.webhook = None  # its delivery loop ends at the next wake-up
+            old.delivery.wakeup.set()
         self._faults: dict[str, deque[Fault]] = {}
         self._expected_429 = 0
         self._expected_violations = 0
@@ -306,6 +311,8 @@ class Emulator:
             "faults_injected": s.faults,
             "emulator_bugs": list(s.bugs),
             "callback_answers_late": s.late_answers,
+            "webhook_deliveries": s.webhook_deliveries,
+            "webhook_errors": s.webhook_errors,
         }
 
     def expect_429(self, n: int = 1) -> None:

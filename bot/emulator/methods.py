@@ -28,6 +28,7 @@ from .state import (
     StoredFile,
     default_object,
 )
+from .webhook import GET_UPDATES_CONFLICT, check_webhook, webhook_info
 from .wire import UploadedFile
 
 NOT_MODIFIED = (
@@ -49,6 +50,7 @@ class Call:
     params: JSON
     texts: dict[str, tuple[str, list[JSON]]] = field(default_factory=dict)
     read_timeout: float | None = None
+    description: str | None = None  # the server's words next to an ok result
 
     def text(self, name: str) -> tuple[str | None, list[JSON]]:
         if name in self.texts:
@@ -271,8 +273,20 @@ def delete_my_commands(st: State, call: Call) -> bool:
 # ---------------------------------------------------------------------- updates
 
 
+OTHER_GET_UPDATES = (
+    "Conflict: terminated by other getUpdates request; make sure that only one bot instance "
+    "is running"
+)
+BY_SET_WEBHOOK = "Conflict: terminated by setWebhook request"
+
+
 @method("getUpdates")
 async def get_updates(st: State, call: Call) -> list[JSON]:
+    """Client::process_get_updates_query: 409 while a webhook is set; a new long poll ends
+    the one still waiting (Client::abort_long_poll)."""
+    if st.webhook is not None:
+        raise ApiError(409, GET_UPDATES_CONFLICT.description, violation=True, rule="conflict")
+    terminate_long_poll(st, OTHER_GET_UPDATES)
     p = call.params
     if "allowed_updates" in p:
         allowed = p["allowed_updates"]
@@ -283,36 +297,89 @@ async def get_updates(st: State, call: Call) -> list[JSON]:
     limit = min(max(p.get("limit", 100), 1), 100)
     timeout = max(p.get("timeout", 0), 0)
     if not st.updates and timeout:
-        await wait_for_update(st, min(timeout, call.read_timeout or timeout))
+        reason = await wait_for_update(st, min(timeout, call.read_timeout or timeout))
+        if reason is not None:
+            raise ApiError(409, reason, violation=True, rule="conflict")
     batch = st.updates[:limit]
     if batch:
         st.fetched_upto = max(st.fetched_upto, batch[-1]["update_id"])
     return batch
 
 
-async def wait_for_update(st: State, seconds: float) -> None:
-    waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+def terminate_long_poll(st: State, reason: str) -> None:
+    poll = st.long_poll
+    if poll is not None and not poll.done():
+        poll.set_result(reason)
+    st.long_poll = None
+
+
+async def wait_for_update(st: State, seconds: float) -> str | None:
+    """Wait for an update; None, or the reason another request ended this long poll."""
+    waiter: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
     st.waiters.append(waiter)
+    st.long_poll = waiter
     try:
         async with asyncio.timeout(seconds):
-            await waiter
+            return await waiter
     except TimeoutError:
-        pass
+        return None
     finally:
         if waiter in st.waiters:
             st.waiters.remove(waiter)
+        if st.long_poll is waiter:
+            st.long_poll = None
+
+
+@method("setWebhook")
+async def set_webhook(st: State, call: Call) -> bool:
+    """Client::process_set_webhook_query / do_set_webhook; delivery in webhook.Delivery."""
+    p = call.params
+    if not p.get("url"):
+        return await drop_webhook(st, call)
+    hook = check_webhook(p)
+    current = st.webhook
+    unchanged = (
+        current is not None
+        and (current.url, current.secret_token, current.max_connections)
+        == (hook.url, hook.secret_token, hook.max_connections)
+        and not p.get("drop_pending_updates")
+    )
+    if "allowed_updates" in p:
+        st.allowed_updates = frozenset(p["allowed_updates"]) if p["allowed_updates"] else None
+    if unchanged:
+        call.description = "Webhook is already set"
+        return True
+    if p.get("drop_pending_updates"):
+        st.updates.clear()
+    terminate_long_poll(st, BY_SET_WEBHOOK)
+    await st.delivery.stop()
+    st.webhook = hook
+    st.delivery.start()
+    st.record(call.method, None, None, call.params)
+    call.description = "Webhook was set"
+    return True
 
 
 @method("deleteWebhook")
-def delete_webhook(st: State, call: Call) -> bool:
+async def delete_webhook(st: State, call: Call) -> bool:
+    return await drop_webhook(st, call)
+
+
+async def drop_webhook(st: State, call: Call) -> bool:
     if call.params.get("drop_pending_updates"):
         st.updates.clear()
+    was_set = st.webhook is not None
+    st.webhook = None
+    await st.delivery.stop()
+    if was_set:
+        st.record(call.method, None, None, call.params)
+    call.description = "Webhook was deleted" if was_set else "Webhook is already deleted"
     return True
 
 
 @method("getWebhookInfo")
 def get_webhook_info(st: State, call: Call) -> JSON:
-    return {"url": "", "has_custom_certificate": False, "pending_update_count": len(st.updates)}
+    return webhook_info(st)
 
 
 # ---------------------------------------------------------------------- sending

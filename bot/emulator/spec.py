@@ -163,6 +163,14 @@ class Spec:
         poll.fields["correct_option_id"] = FieldSpec(
             "correct_option_id", (TypeRef("Integer", 0),), False, "legacy", None
         )
+        # Client::do_set_webhook: an empty url deletes the webhook; the secret token is
+        # checked there with the server's words (webhook.check_webhook).
+        hook = self.methods["setwebhook"]
+        hook.fields["url"] = replace(hook.fields["url"], required=False)
+        hook.fields["secret_token"] = replace(hook.fields["secret_token"], limit=None)
+        self.methods["setwebhook"] = replace(
+            hook, required=tuple(r for r in hook.required if r != "url")
+        )
         # BotCommand is checked after trimming (_check_bot_command), not on the raw strings.
         command = self.types["BotCommand"]
         for name in ("command", "description"):

@@ -13,6 +13,7 @@ from typing import Any
 from .errors import ApiError, EmulatorBug, bad_request, forbidden
 from .flood import FloodControl
 from .spec import Spec
+from .webhook import Delivery, Webhook
 from .wire import UploadedFile
 
 JSON = dict[str, Any]
@@ -173,6 +174,8 @@ class Stats:
     violations: list[JSON] = field(default_factory=list)
     bugs: list[str] = field(default_factory=list)
     late_answers: int = 0  # answerCallbackQuery calls after CALLBACK_ANSWER_SECONDS
+    webhook_deliveries: int = 0
+    webhook_errors: int = 0
 
 
 @dataclass(slots=True)
@@ -204,7 +207,11 @@ class State:
         self.next_update_id = 100_001
         self.fetched_upto = 0  # highest update_id handed out by getUpdates
         self.allowed_updates: frozenset[str] | None = None
-        self.waiters: list[asyncio.Future[None]] = []
+        # Long polls waiting for an update; a result other than None terminates one (409).
+        self.waiters: list[asyncio.Future[str | None]] = []
+        self.long_poll: asyncio.Future[str | None] | None = None
+        self.webhook: Webhook | None = None
+        self.delivery = Delivery(self)
         self.counter = 0  # for ids of files, polls, callback queries
 
     # ------------------------------------------------------------------ ids, time
@@ -343,6 +350,8 @@ class State:
             if not waiter.done():
                 waiter.set_result(None)
         self.waiters.clear()
+        if self.webhook is not None:
+            self.delivery.wakeup.set()
         return update_id
 
     def pending(self) -> int:

@@ -196,6 +196,8 @@ async def test_reset_empties_everything(world: Emulator, api: Api) -> None:
         "faults_injected": 0,
         "emulator_bugs": [],
         "callback_answers_late": 0,
+        "webhook_deliveries": 0,
+        "webhook_errors": 0,
     }
     assert world.transcript() == [] and world.state.chats == {}
     assert world.state.flood.enforce
