@@ -168,12 +168,36 @@ async def _documents(emu: Emulator, body: Body, query: dict[str, str]) -> Any:
         content = base64.b64decode(_field(body, "content_base64", str), validate=True)
     except (binascii.Error, ValueError):
         raise ControlError("content_base64 is not valid base64") from None
-    return emu.send_document(
+    return inject.send_document(
+        emu.state,
         _field(body, "chat_id", int),
         _field(body, "from_id", int),
         _field(body, "file_name", str),
         content,
         _field(body, "caption", str, None),
+        _field(body, "media_group_id", str, None),
+    )
+
+
+@route("POST", "photos")
+async def _photos(emu: Emulator, body: Body, query: dict[str, str]) -> Any:
+    """A user sends a photo: ``content_base64`` (PNG/JPEG/GIF/WebP; default: a sample JPEG),
+    optional ``caption`` and ``media_group_id`` (several photos with one id form an album)."""
+    raw = _field(body, "content_base64", str, None)
+    content = None
+    if raw is not None:
+        try:
+            content = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise ControlError("content_base64 is not valid base64") from None
+    return inject.send_photo(
+        emu.state,
+        _field(body, "chat_id", int),
+        _field(body, "from_id", int),
+        content,
+        _field(body, "caption", str, None),
+        _field(body, "media_group_id", str, None),
+        _field(body, "file_name", str, "photo.jpg"),
     )
 
 

@@ -230,6 +230,17 @@ class Emulator:
     ) -> JSON:
         return inject.send_document(self.state, chat_id, from_id, file_name, content, caption)
 
+    def send_photo(
+        self,
+        chat_id: int,
+        from_id: int,
+        content: bytes | None = None,
+        caption: str | None = None,
+        media_group_id: str | None = None,
+    ) -> JSON:
+        """A user sends a photo (``content``: image bytes; default: a real sample JPEG)."""
+        return inject.send_photo(self.state, chat_id, from_id, content, caption, media_group_id)
+
     def press(
         self,
         chat_id: int,

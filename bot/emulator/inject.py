@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import media
 from .errors import ControlError
 from .methods import close_expired_poll, member_json
 from .state import (
@@ -232,10 +233,18 @@ def send_message(st: State, chat_id: int, from_id: int, text: str, reply_to: int
 
 
 def send_document(
-    st: State, chat_id: int, from_id: int, file_name: str, content: bytes, caption: str | None
+    st: State,
+    chat_id: int,
+    from_id: int,
+    file_name: str,
+    content: bytes,
+    caption: str | None,
+    media_group_id: str | None = None,
 ) -> JSON:
     if not file_name:
         raise ControlError("file_name must be a non-empty string")
+    if not content:
+        raise ControlError("a document has at least one byte: Telegram refuses empty files")
     target, who = _sender_in(st, chat_id, from_id)
     stored = st.store_file(UploadedFile(file_name, content, _mime(file_name)), "document")
     body: JSON = {
@@ -247,16 +256,52 @@ def send_document(
             "file_size": len(content),
         }
     }
+    return _post_media(st, target, who, body, caption, media_group_id, stored.file_id)
+
+
+def _post_media(
+    st: State,
+    target: Chat,
+    who: User,
+    body: JSON,
+    caption: str | None,
+    media_group_id: str | None,
+    file_id: str,
+) -> JSON:
     if caption:
         body["caption"] = caption
         entities = text_entities(caption)
         if entities:
             body["caption_entities"] = entities
+    if media_group_id:
+        body["media_group_id"] = media_group_id
     msg = st.add_message(target, who, body, reply_to=None)
     update_id = None
     if _delivered(st, target, caption or "", None):
         update_id = st.push_update("message", msg.data)
-    return {"update_id": update_id, "message_id": msg.message_id, "file_id": stored.file_id}
+    return {"update_id": update_id, "message_id": msg.message_id, "file_id": file_id}
+
+
+def send_photo(
+    st: State,
+    chat_id: int,
+    from_id: int,
+    content: bytes | None,
+    caption: str | None,
+    media_group_id: str | None = None,
+    file_name: str = "photo.jpg",
+) -> JSON:
+    """A user sends a picture (by default a real 320x240 JPEG shipped with the emulator)."""
+    if content is None:
+        content = media.SAMPLE_PHOTO.read_bytes()
+    info = media.image_info(content)
+    if info is None:
+        raise ControlError("content is not a PNG, JPEG, GIF or WebP picture")
+    target, who = _sender_in(st, chat_id, from_id)
+    mime = {"jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif"}.get(info[0], "image/webp")
+    stored = st.store_file(UploadedFile(file_name, content, mime), "photo")
+    body: JSON = {"photo": st.photo_sizes(stored, info[1], info[2])}
+    return _post_media(st, target, who, body, caption, media_group_id, stored.file_id)
 
 
 def _mime(file_name: str) -> str:

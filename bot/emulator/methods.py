@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import struct
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import media
 from .entities import parse_text, trim
 from .errors import ApiError, bad_request, refuse
 from .keyboards import check_markup
@@ -160,6 +160,9 @@ def apply_edit(st: State, call: Call, chat: Chat, msg: Message, changes: JSON) -
 
 def input_file(st: State, value: Any, kind: str) -> StoredFile:
     if isinstance(value, UploadedFile):
+        media.check_upload(value.content)
+        if kind == "photo":
+            media.check_photo(value.content)
         return st.store_file(value, kind)
     stored = st.files.get(str(value))
     if stored is not None:
@@ -167,13 +170,6 @@ def input_file(st: State, value: Any, kind: str) -> StoredFile:
     if str(value).startswith(("http://", "https://")):
         raise bad_request("failed to get HTTP URL content")
     raise bad_request("wrong file identifier/HTTP URL specified")
-
-
-def image_size(content: bytes) -> tuple[int, int]:
-    if content[:8] == b"\x89PNG\r\n\x1a\n" and len(content) >= 24:
-        width, height = struct.unpack(">II", content[16:24])
-        return int(width), int(height)
-    return 320, 240
 
 
 def member_json(st: State, chat: Chat, user_id: int) -> JSON:
@@ -418,16 +414,100 @@ def send_document(st: State, call: Call) -> JSON:
 def send_photo(st: State, call: Call) -> JSON:
     chat = st.writable_chat(call.params["chat_id"])
     stored = input_file(st, call.params["photo"], "photo")
-    width, height = image_size(stored.content)
-    size = {
-        "file_id": stored.file_id,
-        "file_unique_id": stored.unique_id,
-        "width": width,
-        "height": height,
-        "file_size": len(stored.content),
-    }
-    content = {"photo": [size], **text_content(call, "caption", "caption_entities")}
+    info = media.image_info(stored.content)
+    if info is None:  # a file_id of a document that is not a picture
+        raise bad_request("IMAGE_PROCESS_FAILED", rule="photo")
+    sizes = st.photo_sizes(stored, info[1], info[2])
+    content = {"photo": sizes, **text_content(call, "caption", "caption_entities")}
     return send(st, call, chat, content, content.get("caption"))
+
+
+# MessageContent.cpp is_allowed_media_group_content / is_homogenous_media_group_content.
+ALBUM_KINDS = {"photo": "Photo", "video": "Video", "document": "Document", "audio": "Audio"}
+HOMOGENOUS = ("document", "audio")
+ALBUM_RIGHTS = {
+    "photo": ("can_send_photos", "photos"),
+    "video": ("can_send_videos", "videos"),
+    "document": ("can_send_documents", "documents"),
+    "audio": ("can_send_audios", "music"),
+}
+
+
+@method("sendMediaGroup")
+def send_media_group(st: State, call: Call) -> list[JSON]:
+    """MessagesManager::send_message_group + check_message_group_message_contents."""
+    chat = st.writable_chat(call.params["chat_id"])
+    items = call.params["media"]
+    if len(items) > 10:
+        raise refuse("too many messages to send as an album", "media_group")
+    if not items:
+        raise refuse("there are no messages to send", "media_group")
+    kinds = [item["type"] for item in items]
+    for kind in kinds:
+        if kind not in ALBUM_KINDS:
+            raise refuse("invalid message content type", "media_group")
+    if len(set(kinds)) > 1:
+        for kind in HOMOGENOUS:
+            if kind in kinds:
+                raise refuse(
+                    f"{ALBUM_KINDS[kind].lower()} can't be mixed with other media types",
+                    "media_group",
+                )
+    if len({bool(item.get("show_caption_above_media")) for item in items}) > 1:
+        raise refuse(
+            "parameter show_caption_above_media must be the same for all messages", "media_group"
+        )
+    for kind in dict.fromkeys(kinds):
+        require_permission(st, chat, *ALBUM_RIGHTS[kind])
+    contents: list[JSON] = []
+    for item in items:
+        stored = input_file(st, item["media"], item["type"])
+        content: JSON = {}
+        if item["type"] == "photo":
+            info = media.image_info(stored.content)
+            if info is None:
+                raise bad_request("IMAGE_PROCESS_FAILED", rule="photo")
+            content["photo"] = st.photo_sizes(stored, info[1], info[2])
+        else:
+            content[item["type"]] = {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.unique_id,
+                "file_name": stored.file_name,
+                "mime_type": stored.mime_type,
+                "file_size": len(stored.content),
+                **({"duration": 0} if item["type"] in ("audio", "video") else {}),
+                **({"width": 0, "height": 0} if item["type"] == "video" else {}),
+            }
+            if item["type"] == "video":
+                content["video"].pop("file_name", None)
+        if item.get("caption"):
+            try:
+                caption, entities = trim(
+                    *parse_text(
+                        item["caption"], item.get("parse_mode"), item.get("caption_entities")
+                    )
+                )
+            except ApiError as exc:
+                exc.violation, exc.rule = True, "rich_text"
+                raise
+            if len(caption) > 1024:
+                raise refuse("message caption is too long", "media_group")
+            if caption:
+                content["caption"] = caption
+                if entities:
+                    content["caption_entities"] = entities
+        contents.append(content)
+    group_id = st.next_id("MG")
+    reply_to = reply_target(chat, call.params)
+    out: list[JSON] = []
+    for content in contents:
+        st.admit(chat)
+        msg = st.add_message(
+            chat, st.bot, {**content, "media_group_id": group_id}, reply_to=reply_to
+        )
+        st.record(call.method, chat.id, msg.message_id, call.params, text=content.get("caption"))
+        out.append(msg.data)
+    return out
 
 
 POLL_TYPES = ("", "regular", "quiz")
@@ -795,6 +875,8 @@ def get_file(st: State, call: Call) -> JSON:
     stored = st.files.get(call.params["file_id"])
     if stored is None:
         raise bad_request("invalid file_id")
+    if len(stored.content) > media.MAX_DOWNLOAD:
+        raise bad_request("file is too big", rule="file_size")
     return {
         "file_id": stored.file_id,
         "file_unique_id": stored.unique_id,

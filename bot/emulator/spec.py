@@ -171,6 +171,18 @@ class Spec:
         self.methods["setwebhook"] = replace(
             hook, required=tuple(r for r in hook.required if r != "url")
         )
+        # Client::get_input_message_contents reads any InputMedia; mixing and counts are
+        # TDLib's check_message_group_message_contents (methods.send_media_group).
+        group = self.methods["sendmediagroup"]
+        group.fields["media"] = replace(
+            group.fields["media"], types=(TypeRef("InputMedia", 1),), limit=None
+        )
+        # An InputMedia's "media" may be "attach://<part>" (a file of the same request).
+        for sub in self.types["InputMedia"].subtypes:
+            obj = self.types[sub]
+            obj.fields["media"] = replace(
+                obj.fields["media"], types=(TypeRef("InputFile", 0), TypeRef("String", 0))
+            )
         # BotCommand is checked after trimming (_check_bot_command), not on the raw strings.
         command = self.types["BotCommand"]
         for name in ("command", "description"):

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import media
 from .errors import ApiError, EmulatorBug, bad_request, forbidden
 from .flood import FloodControl
 from .spec import Spec
@@ -329,6 +330,28 @@ class State:
         )
         self.files[file_id] = stored
         return stored
+
+    def photo_sizes(self, stored: StoredFile, width: int, height: int) -> list[JSON]:
+        """The PhotoSize list of a stored picture; the last one is the original file."""
+        sizes = media.photo_sizes(width, height)
+        out: list[JSON] = []
+        for i, (w, h) in enumerate(sizes):
+            if i == len(sizes) - 1:
+                ref = stored
+            else:  # Telegram keeps scaled copies; the emulator serves the same bytes
+                ref = self.store_file(
+                    UploadedFile(stored.file_name, stored.content, stored.mime_type), "photo"
+                )
+            out.append(
+                {
+                    "file_id": ref.file_id,
+                    "file_unique_id": ref.unique_id,
+                    "width": w,
+                    "height": h,
+                    "file_size": len(ref.content),
+                }
+            )
+        return out
 
     # ------------------------------------------------------------------ updates
 
