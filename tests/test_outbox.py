@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from collections import Counter
+
+from PIL import Image
 
 from bot.repos.outbox import OutFile, OutMessage
 from tests.botfixtures import Harness
@@ -148,7 +151,10 @@ async def test_interactive_reply_overtakes_a_broadcast(harness: Harness) -> None
 async def test_files_are_uploaded_once_then_sent_by_file_id_and_dropped(harness: Harness) -> None:
     h = harness
     started(h, USERS[:3])
-    png = OutFile("chart.png", b"\x89PNG\r\n\x1a\n" + bytes(64))
+    # A real picture: Telegram (and the emulator) refuse a photo of 0x0 pixels.
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 3)).save(buf, "PNG")
+    png = OutFile("chart.png", buf.getvalue())
     rows = [OutMessage(chat, "", "test", f"f:{chat}", kind="photo", file=png) for chat in USERS[:3]]
     assert await h.svc.outbox.enqueue(rows) == 3
     assert await h.svc.outbox.enqueue(rows) == 0  # known keys: no second copy of the bytes
