@@ -185,6 +185,23 @@ async def test_private_exam_goes_question_by_question_and_times_out(
     # 错题本: the four wrong answers, with the right answer and the explanation.
     book = await h.say(W2, W2, "/mistakes")
     assert "错题本（最近 4 题" in book[0] and "正确答案" in book[0] and "解析" in book[0]
+    # 重做错题 re-asks exactly those four; answered right, they leave the 错题本.
+    missed = {r[0] for r in await h.svc.db.fetchall(
+        "SELECT question_id FROM quiz_answers WHERE correct = 0")}  # fmt: skip
+    mark = h.mark()
+    await press_button(h, W2, W2, "🔁 重做错题")
+    for _ in range(4):
+        p = polls(h, W2, mark)[-1]
+        await answer(h, p, W2, right(p))
+    redone = await h.svc.db.fetchall(
+        "SELECT i.question_id FROM quiz_items i JOIN quiz_rounds r ON r.id = i.round_id"
+        " WHERE r.topic = '__review__'"
+    )
+    assert {r[0] for r in redone} == missed
+    assert "错题本是空的" in (await h.say(W2, W2, "/mistakes"))[0]
+    # The old 重做错题 button, pressed again now, has nothing to re-ask.
+    stale = await press_button(h, W2, W2, "🔁 重做错题")
+    assert any("错题本是空的，没有要重做的题" in str(e["text"]) for e in stale if e["text"])
 
 
 async def test_private_daily_question(harness: Harness, team: Clock) -> None:

@@ -500,14 +500,15 @@ class QuizRepo:
         return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
     async def mistakes(self, member_id: int, limit: int = 10) -> list[Mistake]:
-        """错题本: questions this person got wrong and has not answered right since, latest
+        """错题本: questions this person got wrong and has not answered right since (rowid:
+        the order answers arrived in, which two equal clock readings cannot blur), latest
         first, with how often they missed each."""
         rows = await self.db.fetchall(
             "SELECT a.question_id, a.option_ids, max(a.answered_at) AS at, count(*) AS times"
             " FROM quiz_answers a WHERE a.member_id = ? AND a.state = 'counted' AND a.correct = 0"
             " AND NOT EXISTS (SELECT 1 FROM quiz_answers b WHERE b.member_id = a.member_id"
             " AND b.question_id = a.question_id AND b.correct = 1"
-            " AND b.answered_at > a.answered_at)"
+            " AND b.rowid > a.rowid)"
             " GROUP BY a.question_id ORDER BY at DESC LIMIT ?",
             (member_id, limit),
         )

@@ -67,6 +67,7 @@ class Refusal(StrEnum):
     NO_QUESTIONS = "no_questions"
     BUSY = "busy"  # a private round is already running
     NO_ROUND = "no_round"
+    NO_MISTAKES = "no_mistakes"  # 重做错题 with an empty 错题本 (an old button, say)
 
 
 @dataclass(frozen=True)
@@ -333,7 +334,7 @@ class QuizService:
         else:
             ids = rules.draw(await self.repo.candidates(), used, size, self.rng, topic)
         if not ids:
-            return Refused(Refusal.NO_QUESTIONS)
+            return Refused(Refusal.NO_MISTAKES if topic == views.REVIEW else Refusal.NO_QUESTIONS)
         now = self.clock()
         async with self.db.transaction() as tx:
             round_id = await self.repo.insert_round(
