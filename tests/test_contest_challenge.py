@@ -1,5 +1,6 @@
 """对手赛 and 擂台赛: a team leader challenges, the rival's leaders are asked privately and
-answer; the arena goes to the first week's best and changes hands only when a challenger scores more (a tie defends: tests/test_contest_rules.py)."""
+answer; the arena goes to the first week's best and changes hands only when a challenger
+scores more (a tie defends: tests/test_contest_rules.py)."""
 
 from __future__ import annotations
 
@@ -51,7 +52,9 @@ async def test_challenge_asked_privately_and_accepted(harness: Harness) -> None:
     assert "蒸发一班 0 分 ⚔ 蒸发二班 0 分" in board[0] and "持平" in board[0]
 
 
-async def test_arena_holder_is_the_first_weeks_best_until_a_challenger_scores_more(harness: Harness) -> None:
+async def test_arena_holder_is_the_first_best_until_a_challenger_scores_more(
+    harness: Harness,
+) -> None:
     h = harness
     await setup(h)
     cid = await make(h, Kind.ARENA)
