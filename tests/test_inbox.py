@@ -112,6 +112,35 @@ async def test_a_press_past_the_window_is_told_in_private(harness: Harness) -> N
 
 
 async def test_an_answer_telegram_refuses_as_too_old_is_told(harness: Harness) -> None:
+    """The bot was down longer than Telegram's window: the press reaches us fresh, Telegram
+    refuses the answer, the person is told in private what was recorded."""
+    h = harness
+    await start(h)
+    clock = h.svc.attendance.clock
+    assert isinstance(clock, Clock)
+    clock.at(1)
+    assert h.app.updater is not None
+    await h.app.updater.stop()
+    mark = h.mark()
+    msg = h.last_message(GROUP)
+    session_id = await h.svc.db.fetchval("SELECT max(id) FROM study_sessions")
+    h.emu.press(GROUP, W3, msg["message_id"], data=f"att:v1:{session_id}:in")
+    h.emu.advance_clock(20)
+    await h.app.updater.start_polling(
+        poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
+    )
+    await h.settle()
+    entries = h.emu.transcript(after_seq=mark)
+    told = [e for e in entries if e["method"] == "sendMessage" and e["chat_id"] == W3]
+    assert len(told) == 1 and "签到成功" in str(told[0]["text"])
+    assert h.svc.inbox.late_answers == 1
+    h.emu.expect_violations(1)  # the one answer Telegram refused as too old
+
+
+async def test_a_replayed_press_answered_before_the_crash_is_not_told_again(
+    harness: Harness,
+) -> None:
+    """Refused by Telegram, young by our clock, replayed: the predecessor answered it."""
     h = harness
     await start(h)
     clock = h.svc.attendance.clock
@@ -120,7 +149,6 @@ async def test_an_answer_telegram_refuses_as_too_old_is_told(harness: Harness) -
     mark = h.mark()
     await _crash_with_press_stored(h, [W3], telegram_later_s=20)
     entries = h.emu.transcript(after_seq=mark)
-    told = [e for e in entries if e["method"] == "sendMessage" and e["chat_id"] == W3]
-    assert len(told) == 1 and "签到成功" in str(told[0]["text"])
-    assert h.svc.inbox.late_answers == 1
-    h.emu.expect_violations(1)  # the one answer Telegram refused as too old
+    assert not [e for e in entries if e["method"] == "sendMessage" and e["chat_id"] == W3]
+    assert await _checked_in(h) == 1
+    h.emu.expect_violations(1)

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from telegram._utils.types import ODVInput
+from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
 from bot.db import Database
@@ -56,6 +57,7 @@ class Press:
     name: str
     chat_id: int | None
     lang: str
+    replayed: bool = False  # stored by a process that died before handling it
 
 
 class Inbox:
@@ -104,12 +106,12 @@ class Inbox:
                 out.setdefault(int(u["update_id"]), (u, now))
         ordered = sorted(out.items())
         for update_id, (update, at) in ordered:
-            self._note(update_id, update, at)
+            self._note(update_id, update, at, update_id in self._replayed)
         if not replay and len(new) == len(result):
             return body  # the common case: hand PTB the bytes it would have had
         return json.dumps({"ok": True, "result": [u for _, (u, _) in ordered]}).encode()
 
-    def _note(self, update_id: int, update: dict[str, Any], at: float) -> None:
+    def _note(self, update_id: int, update: dict[str, Any], at: float, replayed: bool) -> None:
         self._received[update_id] = at
         query = update.get("callback_query")
         if isinstance(query, dict):
@@ -123,6 +125,7 @@ class Inbox:
                 str(who.get("first_name") or ""),
                 int(chat) if chat is not None else None,
                 "en" if code.lower().startswith("en") else "zh-CN",
+                replayed,
             )
 
     def replay_age_s(self, update_id: int) -> float:
@@ -167,14 +170,34 @@ class Inbox:
     # ------------------------------------------------------------ answers
 
     async def answer(self, params: dict[str, Any], send: Any) -> tuple[int, bytes]:
-        """An answerCallbackQuery: sent if the press is young enough, else told in a chat."""
+        """An answerCallbackQuery: sent if the press is young enough, else told in a chat.
+
+        A server error or a timeout is retried once while the window lasts (the person is
+        looking at a spinner). Telegram refuses an answer with the same words when the press
+        is too old and when it was answered already; for a press replayed after a crash and
+        still young by our clock, the second is what happened (the predecessor answered it
+        and died before marking it done), so nobody is told twice."""
         qid = str(params.get("callback_query_id", ""))
         press = self._presses.pop(qid, None)
         if press is not None and time.time() - press.received_at > self.window_s:
             await self._tell_late(qid, press, params.get("text"))
             return 200, _FAKE_OK
-        status, body = await send()
+        try:
+            status, body = await send()
+        except NetworkError:
+            if press is None or time.time() - press.received_at > self.window_s / 2:
+                raise
+            status, body = await send()
+        else:
+            if (
+                status >= 500
+                and press is not None
+                and (time.time() - press.received_at < self.window_s / 2)
+            ):
+                status, body = await send()
         if status == 400 and _TOO_OLD in body and press is not None:
+            if press.replayed and time.time() - press.received_at < self.window_s:
+                return 200, _FAKE_OK  # answered by the process that stored it
             await self._tell_late(qid, press, params.get("text"))
             return 200, _FAKE_OK
         return status, body
