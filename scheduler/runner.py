@@ -25,9 +25,9 @@ of the unit's teams, an 'all' one to every bound team group. Meeting reminders g
 leaders of the scope privately (their team group if they never wrote to the bot). A
 pre-shift prompt is one item per team (`next_prompt` over the team's history) with 已学.
 
-Study-day schedules remind; they do not open an attendance session (a leader opens it with
-/study): `bot.services.sessions.post_session` posts directly rather than through the outbox,
-so opening from here could not be made exactly-once across a restart.
+A study-day schedule also opens each team's session when check-in opens (SESSION_OPEN_LEAD
+before the event): the session is kept with its occurrence, so a repeated tick finds it, and
+its message goes through the outbox like every other one (`_open_sessions`).
 """
 
 from __future__ import annotations
@@ -45,9 +45,15 @@ from bot.clock import utcnow
 from bot.repos.org import Team
 from bot.repos.outbox import OutMessage
 from bot.repos.schedules import OccurrenceRow, Purpose, Schedule, Scope
-from bot.services import preshift
+from bot.services import preshift, sessions
 from bot.services.prompts import Prompt, load_prompts, next_prompt
-from bot.services.schedules import LateDecision, late_decision, load_calendar, plan_schedule
+from bot.services.schedules import (
+    SESSION_OPEN_LEAD,
+    LateDecision,
+    late_decision,
+    load_calendar,
+    plan_schedule,
+)
 from bot.texts import Texts
 
 if TYPE_CHECKING:
@@ -171,6 +177,9 @@ class ScheduleRunner:
 
     async def _hand_over(self, svc: Services, s: Schedule, occ: OccurrenceRow, rnd: _Round) -> None:
         teams = _teams_in(s, rnd.teams)
+        if s.purpose is Purpose.STUDY_REMINDER and occ.lead_minutes == SESSION_OPEN_LEAD:
+            await self._open_sessions(svc, s, occ, teams, rnd)
+            return
         choices: dict[int, str] = {}
         if s.purpose is Purpose.PRESHIFT:
             for team in teams:
@@ -203,6 +212,40 @@ class ScheduleRunner:
                         rnd.report.unbound.add(team.id)
                     else:
                         messages.append(self._message(s, occ, chat, text))
+            added = await svc.outbox.enqueue(messages, tx=tx)
+            handed = await svc.schedules.mark_sent(occ.id, tx=tx)
+        svc.outbox.wake()
+        if handed:
+            rnd.report.handed += 1
+            rnd.report.messages += added
+
+    async def _open_sessions(
+        self, svc: Services, s: Schedule, occ: OccurrenceRow, teams: Sequence[Team], rnd: _Round
+    ) -> None:
+        """The study day's sessions, one per team of the scope with a bound group, each posted
+        through the outbox. Exactly once across restarts: a session is kept with its
+        occurrence (asking again returns it), its messages have one dedupe key per chat, and
+        the occurrence is marked in the transaction that enqueues them."""
+        att = svc.attendance
+        topic = s.title or svc.texts.get("attendance.default_topic")
+        messages: list[OutMessage] = []
+        for team in teams:
+            if team.id not in rnd.groups:
+                rnd.report.unbound.add(team.id)
+                continue
+            running = [
+                x
+                for x in await att.repo.open_sessions(team.id, team.unit_id)
+                if x.team_id == team.id and x.occurrence_id != occ.id
+            ]
+            if running:
+                continue  # the leader opened one already (/study): no second session
+            session = await sessions.open_session(
+                svc, team.id, topic, occ.event_at, occ.event_at + att.rules.duration, None,
+                occurrence_id=occ.id,
+            )  # fmt: skip
+            messages += await sessions.session_messages(svc, session)
+        async with svc.db.transaction() as tx:
             added = await svc.outbox.enqueue(messages, tx=tx)
             handed = await svc.schedules.mark_sent(occ.id, tx=tx)
         svc.outbox.wake()

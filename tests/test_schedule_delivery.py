@@ -260,3 +260,65 @@ async def test_schedule_refused_to_non_admins(harness: Harness) -> None:
     refused = await h.say(LEADER1, LEADER1, "/schedule")
     assert "没有权限" in refused[0]
     assert "/schedule" not in " ".join(await h.say(LEADER1, LEADER1, "/help"))
+
+
+async def test_study_day_schedule_opens_each_teams_session_once(harness: Harness) -> None:
+    h, svc = harness, harness.svc
+    await h.import_demo_roster()
+    await h.register(LEADER1, "10001")
+    await h.register(WORKER2, "10002")
+    await bound_groups(h, [LEADER1, WORKER2], roster=False)
+    day = local_day(svc, 2)
+    await add_schedule(svc, Purpose.STUDY_REMINDER, f"once {day} 14:00", "蒸发一班", "职工学习日")
+    # Before check-in opens: only the reminders, no session.
+    await run_at(h, at(svc, day, 13, 0, 1))
+    assert await svc.db.fetchval("SELECT count(*) FROM study_sessions") == 0
+    # When check-in opens (15 minutes before), the schedule opens the team's session itself,
+    # and its message goes out through the outbox.
+    opening = at(svc, day, 13, 45, 2)
+    svc.attendance.clock = lambda: opening
+    mark = await run_at(h, opening)
+    (post,) = [t for t in sent_texts(h.emu, G1, mark) if "职工学习日" in t]
+    assert "已签到 0/7" in post
+    assert sent_texts(h.emu, G2, mark) == []  # 蒸发二班 is not in this schedule's scope
+    row = await svc.db.fetchall(
+        "SELECT state, message_id, purpose FROM outbox WHERE batch LIKE 'att:session:%'"
+    )
+    assert [(r[0], r[2]) for r in row] == [("sent", "session")] and row[0][1]
+    # Ticks again (a restart, a second runner): no second session, no second message.
+    mark = await run_at(h, opening + timedelta(seconds=30))
+    from scheduler.runner import ScheduleRunner
+
+    svc.runner = ScheduleRunner(lambda: opening + timedelta(seconds=40))
+    await svc.runner.tick(svc)
+    assert await svc.outbox.wait_idle(10)
+    assert await svc.db.fetchval("SELECT count(*) FROM study_sessions") == 1
+    assert not [t for t in sent_texts(h.emu, G1, mark) if "签到" in t]
+    # The tally is edited on the message the outbox sent.
+    entry = next(e for e in h.emu.transcript(chat_id=G1) if "已签到 0/7" in str(e.get("text")))
+    checkin = at(svc, day, 13, 58)
+    svc.attendance.clock = lambda: checkin
+    answers = await h.press(G1, WORKER2, int(entry["message_id"]), button_text="✅ 签到")
+    assert any("签到成功" in str(e["params"].get("text")) for e in answers
+               if e["method"] == "answerCallbackQuery")  # fmt: skip
+    assert await svc.attendance.tally.drain()
+    await h.settle()
+    shown = h.emu.message(G1, int(entry["message_id"]))
+    assert shown is not None and "已签到 1/7" in shown["text"]
+
+
+async def test_study_schedule_leaves_a_session_the_leader_opened_alone(harness: Harness) -> None:
+    h, svc = harness, harness.svc
+    await h.import_demo_roster()
+    await h.register(LEADER1, "10001")
+    await bound_groups(h, [LEADER1], roster=False)
+    day = local_day(svc, 2)
+    await add_schedule(svc, Purpose.STUDY_REMINDER, f"once {day} 14:00", "蒸发一班", "职工学习日")
+    early = at(svc, day, 13, 40)
+    svc.attendance.clock = lambda: early
+    await h.say(G1, LEADER1, "/study 职工学习日")
+    opening = at(svc, day, 13, 45, 2)
+    svc.attendance.clock = lambda: opening
+    mark = await run_at(h, opening)
+    assert await svc.db.fetchval("SELECT count(*) FROM study_sessions") == 1
+    assert not [t for t in sent_texts(h.emu, G1, mark) if "已签到 0/7" in t]

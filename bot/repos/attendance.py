@@ -34,6 +34,7 @@ class Session:
     opened_by: int | None
     closed: bool
     closed_at: datetime | None
+    occurrence_id: int | None = None  # the schedule occurrence that opened it
 
     @classmethod
     def from_row(cls, r: aiosqlite.Row | sqlite3.Row) -> Session:
@@ -53,6 +54,7 @@ class Session:
             opened_by=r["opened_by"],
             closed=r["status"] == "closed",
             closed_at=parse_iso(r["closed_at"]) if r["closed_at"] else None,
+            occurrence_id=r["occurrence_id"],
         )
 
 
@@ -105,7 +107,7 @@ class Request:
 
 _SESSION_COLS = (
     "id, unit_id, team_id, topic, material, starts_at, ends_at, checkin_from, late_from,"
-    " checkin_until, opened_by, status, closed_at"
+    " checkin_until, opened_by, status, closed_at, occurrence_id"
 )
 _RECORD_SQL = (
     "SELECT a.session_id, a.member_id, m.employee_no, m.name, a.team_id, a.status,"
@@ -143,13 +145,24 @@ class AttendanceRepo:
         ends_at: datetime,
         window: Window,
         opened_by: int | None,
+        occurrence_id: int | None = None,
     ) -> int:
-        """A session and its roster (every active member of the team, or of the unit)."""
+        """A session and its roster (every active member of the team, or of the unit). With
+        `occurrence_id` (a schedule opened it) at most one per occurrence and team: asking
+        again returns the session made the first time."""
         async with self.db.transaction() as tx:
+            if occurrence_id is not None:
+                async with tx.execute(
+                    "SELECT id FROM study_sessions WHERE occurrence_id = ? AND team_id IS ?",
+                    (occurrence_id, team_id),
+                ) as cur:
+                    found = await cur.fetchone()
+                if found is not None:
+                    return int(found[0])
             async with tx.execute(
                 "INSERT INTO study_sessions(unit_id, team_id, topic, material, starts_at,"
-                " ends_at, checkin_from, late_from, checkin_until, opened_by)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " ends_at, checkin_from, late_from, checkin_until, opened_by, occurrence_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     unit_id,
                     team_id,
@@ -161,6 +174,7 @@ class AttendanceRepo:
                     iso(window.late_from),
                     iso(window.closes),
                     opened_by,
+                    occurrence_id,
                 ),
             ) as cur:
                 session_id = cur.lastrowid
@@ -217,9 +231,14 @@ class AttendanceRepo:
         )
 
     async def posts(self, session_id: int) -> list[tuple[int, int]]:
+        """The session's messages: posted directly (/study), or handed to the outbox by a
+        schedule (batch `session_batch(id)`) and sent — the outbox keeps the message id."""
         rows = await self.db.fetchall(
-            "SELECT chat_id, message_id FROM session_posts WHERE session_id = ? ORDER BY chat_id",
-            (session_id,),
+            "SELECT chat_id, message_id FROM session_posts WHERE session_id = ?"
+            " UNION SELECT chat_id, message_id FROM outbox"
+            " WHERE batch = ? AND state = 'sent' AND message_id IS NOT NULL"
+            " ORDER BY 1",
+            (session_id, session_batch(session_id)),
         )
         return [(r[0], r[1]) for r in rows]
 
@@ -517,6 +536,11 @@ class PersonRow:
     late: int
     leave: int
     makeup: int
+
+
+def session_batch(session_id: int) -> str:
+    """The outbox batch of a session's messages (a schedule opened the session)."""
+    return f"att:session:{session_id}"
 
 
 def open_readonly(path: str) -> sqlite3.Connection:

@@ -37,6 +37,7 @@ from scheduler.rules import (
 __all__ = [
     "DEFAULT_LEADS",
     "GRACE",
+    "SESSION_OPEN_LEAD",
     "LateDecision",
     "Planned",
     "ScheduleError",
@@ -220,11 +221,24 @@ def rule_of(schedule: Schedule) -> Rule:
     return parse_rule(schedule.rule)
 
 
+# A study-day schedule opens each team's session this long before the event: when check-in
+# opens (bot.domain.attendance.Rules.before). The moment is planned like a reminder.
+SESSION_OPEN_LEAD = 15
+
+
+def schedule_leads(schedule: Schedule) -> tuple[int, ...]:
+    """The moments a schedule acts at: its reminders, and for a study day the session's
+    opening."""
+    if schedule.purpose is Purpose.STUDY_REMINDER:
+        return tuple(sorted({*schedule.leads, SESSION_OPEN_LEAD}))
+    return schedule.leads
+
+
 def plan_schedule(
     schedule: Schedule, after: datetime, until: datetime, tz: tzinfo, calendar: HolidayCalendar
 ) -> list[Planned]:
     policy = HolidayPolicy(schedule.holiday_policy)
-    return plan(rule_of(schedule), policy, schedule.leads, after, until, tz, calendar)
+    return plan(rule_of(schedule), policy, schedule_leads(schedule), after, until, tz, calendar)
 
 
 class LateDecision(StrEnum):

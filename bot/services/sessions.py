@@ -54,7 +54,9 @@ from bot.repos.attendance import (
     Record,
     Session,
     decide_request,
+    session_batch,
 )
+from bot.repos.outbox import OutMessage
 from bot.repos.people import Person
 from bot.settings import Settings
 from bot.texts import Texts
@@ -133,6 +135,7 @@ async def open_session(
     material: str | None = None,
     *,
     unit_id: int | None = None,
+    occurrence_id: int | None = None,
 ) -> Session:
     """A new open session with its roster; the check-in window follows `svc.attendance.rules`.
     Give `team_id`, or `team_id=None` and `unit_id` for a joint session of a unit."""
@@ -155,6 +158,7 @@ async def open_session(
         ends_at=ends_at,
         window=window_for(starts_at, att.rules),
         opened_by=opened_by,
+        occurrence_id=occurrence_id,
     )
     session = await att.repo.session(session_id)
     assert session is not None
@@ -188,6 +192,28 @@ async def post_session(bot: Bot, svc: Services, session: Session) -> list[tuple[
         att.tally.shown(chat_id, msg.message_id, rendered)
         posts.append((chat_id, msg.message_id))
     return posts
+
+
+async def session_messages(svc: Services, session: Session) -> list[OutMessage]:
+    """The session message for each of its groups as outbox rows (a schedule opened it): one
+    per chat for all time (dedupe key), in the session's batch so the tally finds the sent
+    message's id (`AttendanceRepo.posts`)."""
+    att = svc.attendance
+    counts = await att.repo.counts(session.id)
+    now = att.now()
+    text, markup = session_text(svc, session, counts, now), session_markup(svc, session, now)
+    return [
+        OutMessage(
+            chat_id,
+            text,
+            purpose="session",
+            dedupe_key=f"att:session:{session.id}:{chat_id}",
+            batch=session_batch(session.id),
+            reply_markup=markup.to_dict() if markup else None,
+            priority=1,
+        )
+        for chat_id in await session_chats(svc, session)
+    ]
 
 
 async def render(svc: Services, session_id: int) -> Rendered | None:
