@@ -147,23 +147,26 @@ async def test_recording_occurrences_is_idempotent(repo: SchedulesRepo) -> None:
     s = await repo.get(sid)
     assert s is not None
     window = plan_schedule(s, at("2026-11-01 00:00"), at("2026-11-15 00:00"), SH, CAL)
+    # The reminders, and for a study day the session's opening when check-in opens.
     assert [(p.occurs_at, p.lead_minutes) for p in window] == [
         (at("2026-11-02 14:00"), 1440),
         (at("2026-11-03 13:00"), 60),
+        (at("2026-11-03 13:45"), 15),
         (at("2026-11-09 14:00"), 1440),
         (at("2026-11-10 13:00"), 60),
+        (at("2026-11-10 13:45"), 15),
     ]
     first = await repo.record_occurrences(sid, [p.as_row() for p in window])
-    assert [o.state for o in first] == ["due"] * 4
+    assert [o.state for o in first] == ["due"] * 6
     assert await repo.mark_sent(first[0].id)
     assert not await repo.mark_sent(first[0].id)  # handed over once only
     # A restart re-plans from the last handover: the same moments again change nothing.
     again = await repo.record_occurrences(sid, [p.as_row() for p in window])
     assert [o.id for o in again] == [o.id for o in first]
-    assert [o.state for o in again] == ["sent", "due", "due", "due"]
-    assert await repo.last_occurs_at(sid) == at("2026-11-10 13:00")
+    assert [o.state for o in again] == ["sent"] + ["due"] * 5
+    assert await repo.last_occurs_at(sid) == at("2026-11-10 13:45")
     count = await repo.db.fetchval("SELECT count(*) FROM schedule_occurrences")
-    assert count == 4
+    assert count == 6
 
 
 async def test_handover_commits_with_the_callers_transaction(repo: SchedulesRepo) -> None:
