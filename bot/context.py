@@ -71,6 +71,9 @@ class Services:
     # flow name -> handler of the next private message in that flow; filled by handlers'
     # register(app), so a feature owns its steps and the dispatcher knows none of them.
     flows: dict[str, FlowStep] = field(default_factory=dict)
+    # flow name -> handler of a file or photo sent while in that flow (before any other
+    # file handler, so a figures file is never taken for a roster)
+    file_flows: dict[str, FlowStep] = field(default_factory=dict)
     commands: list[CommandInfo] = field(default_factory=list)
     seen_users: set[tuple[int, bool]] = field(default_factory=set)
     last_alert: dict[str, float] = field(default_factory=dict)

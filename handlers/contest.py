@@ -26,6 +26,7 @@ from bot.services.contest import (
     FigureBad,
     FigureDoubt,
     FigureTarget,
+    FileSaved,
     Proposed,
     Refused,
     Saved,
@@ -465,6 +466,7 @@ async def _start_figures(update: Update, context: BanzuContext, target: FigureTa
         "doubts": {},
     }
     await context.svc.conversations.set(user.id, user.id, FLOW_FIG, "value", data)
+    await send(context, user.id, tr(update, context, "contest.file.hint"))
     await _ask_next(update, context, target, data)
 
 
@@ -531,6 +533,26 @@ def _take(
         doubts[str(metric_id)] = doubt
     rest = {k: v for k, v in data.items() if k not in ("pending", "doubt")}
     return {**rest, "values": values, "doubts": doubts, "index": int(str(data["index"])) + 1}
+
+
+async def figure_file(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    """A spreadsheet sent while entering figures: the week's figures for one or more teams at
+    once, all or nothing, every problem named with its row."""
+    svc, message, ident = context.svc, update.message, await who(update, context)
+    assert message is not None
+    if message.document is None:
+        await reply(update, context, "contest.file.not_a_file")
+        return
+    data = bytes(await (await message.document.get_file()).download_as_bytearray())
+    name = message.document.file_name or ""
+    contest_id = int(str(conv.data["contest"]))
+    outcome = await svc.contest.import_figures(ident.actor, contest_id, data, name, utcnow())
+    if await _refused(update, context, outcome):
+        return
+    if isinstance(outcome, FileSaved):
+        await svc.conversations.clear(conv.chat_id, conv.user_id)
+    assert not isinstance(outcome, Refused)
+    await send(context, conv.chat_id, view.file_outcome(svc.texts, lang_of(update), outcome))
 
 
 async def figure_pressed(update: Update, context: BanzuContext) -> None:
@@ -639,5 +661,6 @@ def register(app: BanzuApp) -> None:
     app.add_handler(CallbackQueryHandler(figure_pressed, pattern=callbacks.pattern(view.NS_FIG)))
     svc.flows[FLOW_NEW] = new_step
     svc.flows[FLOW_FIG] = figure_step
+    svc.file_flows[FLOW_FIG] = figure_file
     if app.job_queue is not None:
         app.job_queue.run_repeating(tick, interval=TICK_SECONDS, first=30, name=JOB)

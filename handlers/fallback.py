@@ -44,6 +44,19 @@ async def continue_flow(update: Update, context: BanzuContext) -> None:
     raise ApplicationHandlerStop
 
 
+async def continue_file_flow(update: Update, context: BanzuContext) -> None:
+    """A file or photo sent in a conversation whose flow takes files goes to that flow (not to
+    the roster import). Flows that do not list a file step keep their own photo handlers."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat and user
+    conv = await context.svc.conversations.get(chat.id, user.id)
+    step = context.svc.file_flows.get(conv.flow) if conv else None
+    if conv is None or step is None:
+        return
+    await step(update, context, conv)
+    raise ApplicationHandlerStop
+
+
 async def unknown_command(update: Update, context: BanzuContext) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -68,11 +81,13 @@ async def stale_button(update: Update, context: BanzuContext) -> None:
 
 
 _PRIVATE_TEXT = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
+_PRIVATE_FILE = filters.ChatType.PRIVATE & (filters.Document.ALL | filters.PHOTO)
 
 
 def register_first(app: BanzuApp) -> None:
     app.add_handler(TypeHandler(Update, track_user), group=TRACK_GROUP)
     app.add_handler(MessageHandler(_PRIVATE_TEXT, continue_flow), group=FLOW_GROUP)
+    app.add_handler(MessageHandler(_PRIVATE_FILE, continue_file_flow), group=FLOW_GROUP)
 
 
 def register_last(app: BanzuApp) -> None:

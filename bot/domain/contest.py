@@ -291,3 +291,94 @@ def capped(rule: PointsRule, earned: Earned) -> int:
         if cap is not None:
             room = min(room, max(0, int(cap) - used))
     return room
+
+
+# ------------------------------------------------------------------ figures by file
+
+MAX_FILE_ROWS = 2_000
+_PARTICIPANT_HEADERS = ("班组", "参赛单位", "单位", "车间", "分场", "team", "participant")
+_WEEK_HEADERS = ("周", "日期", "周一", "week", "date")
+_UNIT_SUFFIX = re.compile(r"[（(][^）)]*[）)]\s*$")
+
+
+@dataclass(frozen=True)
+class FileFigure:
+    row: int
+    participant_id: int
+    metric_key: str
+    value: float
+    day: date | None  # the week's day given in the file; None: this week
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    row: int
+    code: str  # no_header | no_metric_columns | unknown_participant | not_a_number |
+    #            out_of_range | bad_date | too_many_rows
+    text: str = ""
+
+
+def _header_key(cell: str) -> str:
+    return _UNIT_SUFFIX.sub("", unicodedata.normalize("NFKC", cell)).strip().lower()
+
+
+def read_figure_rows(
+    rows: Sequence[tuple[int, Sequence[str]]],
+    metric_names: Mapping[str, str],
+    templates: Mapping[str, MetricTemplate],
+    participants: Mapping[str, int],
+) -> tuple[list[FileFigure], list[FileProblem]]:
+    """Figures from a spreadsheet as leaders keep them: a header row (found wherever it is)
+    with a 班组 column, one column per metric by its name (a unit in brackets is fine,
+    "产量（吨）"), optionally a 周/日期 column. Every problem is listed with its row; the caller
+    saves nothing unless there is none. Empty cells are simply not entered."""
+    by_name = {
+        _header_key(name): key
+        for name, key in {**metric_names, **{k: k for k in metric_names.values()}}.items()
+    }
+    header_at, columns, who_col, week_col = None, {}, None, None
+    for index, (_, cells) in enumerate(rows):
+        keys = [_header_key(c) for c in cells]
+        who = next((i for i, k in enumerate(keys) if k in _PARTICIPANT_HEADERS), None)
+        if who is not None:
+            header_at, who_col = index, who
+            columns = {i: by_name[k] for i, k in enumerate(keys) if k in by_name}
+            week_col = next((i for i, k in enumerate(keys) if k in _WEEK_HEADERS), None)
+            break
+    if header_at is None or who_col is None:
+        return [], [FileProblem(rows[0][0] if rows else 1, "no_header")]
+    if not columns:
+        return [], [FileProblem(rows[header_at][0], "no_metric_columns")]
+    body = rows[header_at + 1 :]
+    if len(body) > MAX_FILE_ROWS:
+        return [], [FileProblem(body[MAX_FILE_ROWS][0], "too_many_rows", str(MAX_FILE_ROWS))]
+    figures: list[FileFigure] = []
+    problems: list[FileProblem] = []
+    for number, cells in body:
+        cell = list(cells) + [""] * (max(columns) + 1 - len(cells))
+        name = cell[who_col].strip() if who_col < len(cell) else ""
+        if not name and not any(c.strip() for c in cell):
+            continue
+        pid = participants.get(name)
+        if pid is None:
+            problems.append(FileProblem(number, "unknown_participant", name))
+            continue
+        day = None
+        if week_col is not None and cell[week_col].strip():
+            try:
+                day = date.fromisoformat(cell[week_col].strip()[:10])
+            except ValueError:
+                problems.append(FileProblem(number, "bad_date", cell[week_col]))
+                continue
+        for col, key in columns.items():
+            raw = cell[col].strip()
+            if not raw:
+                continue
+            value = parse_figure(raw, templates[key].unit)
+            if isinstance(value, FigureProblem):
+                problems.append(FileProblem(number, "not_a_number", raw))
+            elif check_figure(templates[key], value) is not None:
+                problems.append(FileProblem(number, "out_of_range", raw))
+            else:
+                figures.append(FileFigure(number, pid, key, value, day))
+    return figures, problems

@@ -7,6 +7,7 @@ the participant a figure is for). Messages to groups and managers go through the
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -18,12 +19,17 @@ from bot.db import Database
 from bot.domain import contest as rules
 from bot.domain.auth import Action, Actor, Place, Role, can
 from bot.domain.contest import Doubt, FigureProblem, Kind, Level, MetricTemplate, PointsRule
+from bot.domain.tabular import Limits, TableError, read_table
 from bot.paths import DATA
 from bot.repos.contest import Contest, ContestRepo, FigureEntry, Metric, Pair, Standing
 from bot.repos.org import OrgRepo, Team
 from bot.repos.outbox import OutMessage
 from bot.repos.people import PeopleRepo
 from bot.settings import Settings
+from bot.texts import Texts
+
+# A week's figures for a few hundred teams: anything larger is not a figures file.
+FIGURE_FILE_LIMITS = Limits(max_bytes=2 * 1024 * 1024, max_rows=3_000, max_columns=40)
 
 
 class Refusal(StrEnum):
@@ -127,6 +133,18 @@ class Saved:
 
 
 @dataclass(frozen=True)
+class FileSaved:
+    changed: int
+    participants: int
+
+
+@dataclass(frozen=True)
+class FileRejected:
+    problems: list[rules.FileProblem]
+    table_error: TableError | None
+
+
+@dataclass(frozen=True)
 class Proposed:
     pair_id: int
     contest: Contest
@@ -172,6 +190,7 @@ class ContestService:
     templates: dict[str, MetricTemplate]
     point_rules: dict[str, PointsRule]
     tz: ZoneInfo
+    names: dict[str, str] = field(default_factory=dict)  # metric key -> its name (zh-CN)
 
     @classmethod
     def build(
@@ -184,6 +203,7 @@ class ContestService:
             templates=rules.load_templates(DATA / "contest" / "metrics.toml"),
             point_rules=rules.load_point_rules(DATA / "points" / "rules.toml"),
             tz=settings.tz,
+            names=metric_names(),
         )
 
     # ------------------------------------------------------------ helpers
@@ -469,6 +489,52 @@ class ContestService:
         )
         return Saved(changed)
 
+    async def import_figures(
+        self, actor: Actor, contest_id: int, data: bytes, filename: str, now: datetime
+    ) -> FileSaved | FileRejected | Refused:
+        """A spreadsheet of figures, all or nothing: every row checked (participant, rights,
+        number, range, week within the contest) before anything is saved."""
+        contest = await self.repo.get(contest_id)
+        if contest is None:
+            return Refused(Refusal.NOT_FOUND)
+        if not contest.active:
+            return Refused(Refusal.CLOSED)
+        try:
+            table = await asyncio.to_thread(read_table, data, filename, FIGURE_FILE_LIMITS)
+        except TableError as exc:
+            return FileRejected([], exc)
+        metrics = {m.key: m for m in await self.repo.metrics(contest_id) if m.entered}
+        ids = await self.repo.participants(contest_id)
+        names = await self.repo.names(contest.level, ids)
+        figures, problems = rules.read_figure_rows(
+            [(r.number, r.cells) for r in table.rows],
+            {self.names.get(k, k): k for k in metrics},
+            {k: m.template for k, m in metrics.items()},
+            {v: k for k, v in names.items()},
+        )
+        this_week = rules.week_of(self.today(now))
+        entries: list[FigureEntry] = []
+        allowed: dict[int, bool] = {}
+        for f in figures:
+            if f.participant_id not in allowed:
+                place = await self._participant_place(contest, f.participant_id)
+                allowed[f.participant_id] = place is not None and can(
+                    actor, Action.ENTER_FIGURES, place
+                )
+            week = rules.week_of(f.day) if f.day else this_week
+            if not allowed[f.participant_id]:
+                problems.append(rules.FileProblem(f.row, "forbidden", names[f.participant_id]))
+            elif not rules.week_of(contest.starts_on) <= week <= contest.ends_on:
+                problems.append(rules.FileProblem(f.row, "outside_period", week.isoformat()))
+            else:
+                entries.append(
+                    FigureEntry(metrics[f.metric_key].id, f.participant_id, week, f.value)
+                )
+        if problems or not entries:
+            return FileRejected(sorted(problems, key=lambda p: p.row), None)
+        changed = await self.repo.save_figures(entries, actor=actor.tg_user_id, via="file")
+        return FileSaved(changed, len({(e.participant_id) for e in entries}))
+
     # ------------------------------------------------------------ challenges
 
     async def challenge(self, actor: Actor, contest_id: int, rival_id: int) -> Proposed | Refused:
@@ -670,6 +736,17 @@ class ContestService:
                 actor.member_id, start.isoformat(), today.isoformat()
             )
         return out
+
+
+def metric_names() -> dict[str, str]:
+    """Metric names as a spreadsheet header may give them, in every language we ship."""
+    texts = Texts()
+    out: dict[str, str] = {}
+    for lang in ("en", "zh-CN"):
+        for key, value in texts.catalog[lang].items():
+            if key.startswith("contest.metric."):
+                out[key.removeprefix("contest.metric.")] = value
+    return out
 
 
 def _local_day(moment: str, tz: ZoneInfo) -> str:

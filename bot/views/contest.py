@@ -21,9 +21,12 @@ from bot.services.contest import (
     FigureBad,
     FigureDoubt,
     FigureTarget,
+    FileRejected,
+    FileSaved,
     WeeklyPost,
 )
 from bot.texts import Html, Texts
+from bot.views.files import table_error
 from bot.workbook import Col, Workbook
 
 BOARD_TOP = 10
@@ -607,3 +610,20 @@ def post_rows(texts: Texts, lang: str, post: WeeklyPost) -> list[OutMessage]:
     digest = digest_text(texts, lang, post, post.missing)
     rows += [OutMessage(m, digest, "contest", f"{base}:m:{m}") for m in post.managers]
     return rows
+
+
+def file_outcome(texts: Texts, lang: str, outcome: FileSaved | FileRejected) -> str:
+    """One line when saved; else the problems, one per row (at most 20 shown)."""
+    g = texts.get
+    if isinstance(outcome, FileSaved):
+        return g("contest.file.saved", lang, count=outcome.changed, teams=outcome.participants)
+    if outcome.table_error is not None:
+        return table_error(outcome.table_error, texts, lang)
+    if not outcome.problems:
+        return g("contest.file.empty", lang)
+    lines = [g("contest.file.rejected", lang, count=len(outcome.problems))]
+    for p in outcome.problems[:20]:
+        lines.append(g(f"contest.file.problem.{p.code}", lang, row=p.row, text=p.text))
+    if len(outcome.problems) > 20:
+        lines.append(g("contest.file.more", lang, count=len(outcome.problems) - 20))
+    return "\n".join(lines)
