@@ -18,6 +18,7 @@ from handlers import (
     schedules,
     start,
     suggestions,
+    trends,
 )
 
 
@@ -34,6 +35,7 @@ def register_all(app: BanzuApp) -> None:
     schedules.register(app)
     quiz.register(app)
     contest.register(app)
+    trends.register(app)
     commands.register(app)
     fallback.register_last(app)  # unknown commands, text, stale buttons
     errors.register(app)

@@ -1,6 +1,8 @@
 """`banzu report attendance --month 2026-11 [--unit U] --out FILE.xlsx [--chart FILE.png]`:
-the same attendance workbook the bot sends with /report, from the command line; and
-`banzu report suggestions --from --to --out` (text, PNG and XLSX files)."""
+the same attendance workbook the bot sends with /report, from the command line;
+`banzu report suggestions --from --to --out` (text, PNG and XLSX files); and
+`banzu report trends --month 2026-11 [--unit U] --out FILE.xlsx [--chart FILE.png]`: the monthly
+thought-trend analysis (思想动态分析) that admins and unit leaders receive on schedule."""
 
 from __future__ import annotations
 
@@ -35,6 +37,11 @@ def add_parser(sub: Subparsers) -> None:
     sug.add_argument("--out", type=Path, required=True, help="folder, or a .xlsx file name")
     sug.add_argument("--lang", default=None, help="zh-CN (default) or en")
     contest.add_report_parser(rep_sub)
+    tr = rep_sub.add_parser("trends", help="monthly thought-trend analysis XLSX (思想动态分析)")
+    tr.add_argument("--month", required=True, help="YYYY-MM, in the bot's time zone")
+    tr.add_argument("--unit", help="only this unit (name or id)")
+    tr.add_argument("--out", required=True, type=Path, help="the .xlsx file to write")
+    tr.add_argument("--chart", type=Path, help="also write the PNG chart here")
 
 
 async def main(settings: Settings, args: argparse.Namespace) -> int:
@@ -42,6 +49,8 @@ async def main(settings: Settings, args: argparse.Namespace) -> int:
         return await contest.main(settings, args)
     if args.report_command == "suggestions":
         return await suggestions_main(settings, args)
+    if args.report_command == "trends":
+        return await trends_main(settings, args)
     return await attendance_main(settings, args)
 
 
@@ -117,3 +126,45 @@ def _write(out: Path, built: Any) -> list[Path]:
     png.write_bytes(built.png)
     txt.write_text(plain(built.text) + "\n", encoding="utf-8")
     return [txt, png, xlsx]
+
+
+async def trends_main(settings: Settings, args: argparse.Namespace) -> int:
+    month = reports.parse_month(args.month)
+    if month is None:
+        print(f"banzu: --month must look like 2026-11, not {args.month!r}", file=sys.stderr)
+        return 2
+    db = Database(settings.db_path)
+    await db.open()  # applies migrations, so an older database can be reported on
+    await db.close()
+    texts = Texts(default=settings.language)
+    from bot.clock import utcnow
+    from bot.repos.trends import TrendQueries
+    from bot.repos.trends import open_readonly as open_trends
+    from bot.services import trends
+    from bot.tagging.lexicon import load_lexicon
+    from bot.views import trends as view
+
+    conn = open_trends(settings.db_path)
+    try:
+        q = TrendQueries(conn)
+        unit_id, scope = None, ""
+        if args.unit:
+            unit_id = q.unit_by_name(args.unit)
+            if unit_id is None:
+                print(f"banzu: no unit {args.unit!r}", file=sys.stderr)
+                return 2
+            scope = dict(q.units(unit_id))[unit_id]
+        rep = trends.build(q, month, settings.tz, load_lexicon().topics, unit_id, scope)
+    finally:
+        conn.close()
+    lang = settings.language
+    out = view.render(rep, texts, lang, settings.tz, utcnow())
+    print(view.plain(out.text))
+    if out.empty:
+        return 0
+    args.out.write_bytes(out.xlsx)
+    if args.chart:
+        args.chart.write_bytes(out.png)
+    print(f"{args.out}: {len(rep.units)} units, {rep.texts} suggestions", end="")
+    print(f", {len(rep.problems)} common problems")
+    return 0

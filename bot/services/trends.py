@@ -1,0 +1,215 @@
+"""The monthly thought-trend analysis (思想动态分析), per unit and for the whole site.
+
+`build(q, month, tz, unit_id)` reads one month and the BASELINE_MONTHS before it through
+`bot.repos.trends.TrendQueries` and returns a `TrendReport`: topic counts and shares of the
+suggestions, leave and absence reasons by kind, what rose or fell against the baseline months
+(two-proportion z-tests, Benjamini–Hochberg over the whole report), new keywords, recurring
+problems raised by several teams, participation by team (counts only), and attendance month by
+month. The views (`bot.views.trends`) turn it into text, a PNG chart and an XLSX workbook; the
+scheduled job and `banzu report trends` both use them.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from bot.clock import iso
+from bot.domain import trends as stats
+from bot.paths import DATA
+from bot.repos.trends import TrendQueries
+from bot.services.reports import Month
+
+BASELINE_MONTHS = 3
+LEAVE_KINDS = ("sick", "family", "official", "other")
+LEAVE_WORDS = DATA / "tagging" / "leave_reasons.toml"
+SITE = ""  # the family name of the whole site in the significance tests
+EXAMPLE_CHARS = 60
+
+
+def load_leave_words() -> list[tuple[str, tuple[str, ...]]]:
+    raw = tomllib.loads(LEAVE_WORDS.read_text(encoding="utf-8"))
+    return [(kind, tuple(raw[kind])) for kind in LEAVE_KINDS if kind in raw]
+
+
+def leave_kind(reason: str, words: list[tuple[str, tuple[str, ...]]]) -> str:
+    for kind, ws in words:
+        if any(w in reason for w in ws):
+            return kind
+    return "other"
+
+
+@dataclass
+class UnitRow:
+    unit: str
+    texts: int = 0
+    texts_before: int = 0
+    topics: Counter[str] = field(default_factory=Counter)
+    topics_before: Counter[str] = field(default_factory=Counter)
+    shifts: list[stats.Shift] = field(default_factory=list)
+    attendance: dict[str, float | None] = field(default_factory=dict)  # month -> rate
+
+
+@dataclass(frozen=True)
+class Problem:
+    keywords: tuple[str, str]
+    texts: int
+    teams: int
+    units: int
+    example: str
+
+
+@dataclass
+class TrendReport:
+    month: str
+    months: list[str]  # baseline months then this one, oldest first
+    scope: str  # unit name, or "" for the whole site
+    topics: tuple[str, ...]
+    texts: int = 0
+    texts_before: int = 0
+    by_topic: Counter[str] = field(default_factory=Counter)
+    by_topic_before: Counter[str] = field(default_factory=Counter)
+    topic_shifts: list[stats.Shift] = field(default_factory=list)
+    leave: Counter[str] = field(default_factory=Counter)
+    leave_before: Counter[str] = field(default_factory=Counter)
+    leave_shifts: list[stats.Shift] = field(default_factory=list)
+    units: list[UnitRow] = field(default_factory=list)
+    new_keywords: list[tuple[str, int]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    participation: list[stats.Participation] = field(default_factory=list)
+    attendance: dict[str, float | None] = field(default_factory=dict)  # site, month -> rate
+
+    @property
+    def empty(self) -> bool:
+        return (
+            self.texts == 0
+            and not self.leave
+            and not any(r is not None for r in self.attendance.values())
+        )
+
+    @property
+    def significant(self) -> list[tuple[str, stats.Shift]]:
+        """(unit or "", shift) of every flagged change, site first."""
+        out = [(SITE, s) for s in self.topic_shifts if s.direction]
+        out += [(SITE, s) for s in self.leave_shifts if s.direction]
+        for u in self.units:
+            out += [(u.unit, s) for s in u.shifts if s.direction]
+        return out
+
+
+def windows(month: Month, tz: ZoneInfo) -> list[tuple[str, str]]:
+    """[start, end) ISO UTC of the baseline months and this month, oldest first."""
+    out = []
+    for back in range(BASELINE_MONTHS, -1, -1):
+        start, end = month.shift(-back).bounds(tz)
+        out.append((iso(start), iso(end)))
+    return out
+
+
+def build(
+    q: TrendQueries,
+    month: Month,
+    tz: ZoneInfo,
+    topics: tuple[str, ...],
+    unit_id: int | None = None,
+    scope: str = "",
+) -> TrendReport:
+    wins = windows(month, tz)
+    labels = [month.shift(-back).label for back in range(BASELINE_MONTHS, -1, -1)]
+    cur_start, cur_end = wins[-1]
+    rep = TrendReport(month.label, labels, scope, topics)
+    units = {name: UnitRow(name) for _, name in q.units(unit_id)}
+    words = load_leave_words()
+
+    for i, (start, end) in enumerate(wins):
+        current = i == len(wins) - 1
+        for unit, n in q.suggestion_counts(start, end, unit_id):
+            row = units.setdefault(str(unit), UnitRow(str(unit)))
+            if current:
+                row.texts += int(str(n))
+            else:
+                row.texts_before += int(str(n))
+        for unit, topic, n in q.suggestion_topics(start, end, unit_id):
+            row = units.setdefault(str(unit), UnitRow(str(unit)))
+            (row.topics if current else row.topics_before)[str(topic)] += int(str(n))
+        for _unit, reason in q.leave_reasons(start, end, unit_id):
+            kind = leave_kind(str(reason or ""), words)
+            (rep.leave if current else rep.leave_before)[kind] += 1
+        site_att = [0, 0]
+        for unit, attended, counted in q.attendance(start, end, unit_id):
+            row = units.setdefault(str(unit), UnitRow(str(unit)))
+            a, c = int(str(attended or 0)), int(str(counted or 0))
+            row.attendance[labels[i]] = stats.rate(a, c)
+            site_att[0] += a
+            site_att[1] += c
+        rep.attendance[labels[i]] = stats.rate(site_att[0], site_att[1])
+
+    for row in units.values():
+        rep.texts += row.texts
+        rep.texts_before += row.texts_before
+        rep.by_topic.update(row.topics)
+        rep.by_topic_before.update(row.topics_before)
+        for label in labels:
+            row.attendance.setdefault(label, None)
+    rep.units = sorted(units.values(), key=lambda r: (-r.texts, r.unit))
+
+    n_leave, n_leave_before = sum(rep.leave.values()), sum(rep.leave_before.values())
+    families: dict[str, stats.Family] = {
+        "topics": (rep.by_topic, rep.texts, rep.by_topic_before, rep.texts_before, topics),
+        "leave": (rep.leave, n_leave, rep.leave_before, n_leave_before, LEAVE_KINDS),
+    }
+    if len(rep.units) > 1:
+        for row in rep.units:
+            families["unit:" + row.unit] = (
+                row.topics,
+                row.texts,
+                row.topics_before,
+                row.texts_before,
+                topics,
+            )
+    tested = stats.shifts_many(families)
+    rep.topic_shifts = tested["topics"]
+    rep.leave_shifts = tested["leave"]
+    for row in rep.units:
+        row.shifts = tested.get("unit:" + row.unit, [])
+
+    texts = [
+        stats.Text(int(str(i)), str(u), f"{u}·{t}", tuple(json.loads(str(kw or "[]"))))
+        for i, u, t, kw in q.suggestion_keywords(cur_start, cur_end, unit_id)
+    ]
+    rep.new_keywords = stats.new_keywords(
+        Counter(k for t in texts for k in set(t.keywords)),
+        stats.counter_of(
+            (str(k), int(str(n))) for k, n in q.keyword_counts(wins[0][0], cur_start, unit_id)
+        ),
+    )
+    clusters = stats.recurring(texts)
+    examples = q.examples([c.ids[0] for c in clusters])
+    rep.problems = [
+        Problem(
+            c.keywords,
+            len(c.ids),
+            len(c.teams),
+            len(c.units),
+            _clip(examples.get(c.ids[0], "")),
+        )
+        for c in clusters
+    ]
+
+    rosters = {(str(u), str(t)): int(str(n)) for u, t, n in q.rosters(unit_id)}
+    spoke_now = {
+        (str(u), str(t)): int(str(n)) for u, t, n in q.speakers(cur_start, cur_end, unit_id)
+    }
+    spoke_window = {
+        (str(u), str(t)): int(str(n)) for u, t, n in q.speakers(wins[0][0], cur_end, unit_id)
+    }
+    rep.participation = stats.participation(rosters, spoke_now, spoke_window)
+    return rep
+
+
+def _clip(text: str) -> str:
+    t = " ".join(text.split())
+    return t if len(t) <= EXAMPLE_CHARS else t[: EXAMPLE_CHARS - 1] + "…"
