@@ -8,8 +8,6 @@ person's own action, in their private chat, or as a toast on the button they pre
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import (
@@ -21,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
+from bot.callbacks import parse
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import can
 from bot.domain.quiz import Mode
@@ -29,7 +27,7 @@ from bot.domain.quiz_bank import looks_like_bank
 from bot.domain.textsplit import split_text
 from bot.services import quiz as qs
 from bot.views import quiz as views
-from handlers.common import lang_of, reply, send, tr, who
+from handlers.common import answer_stale, lang_of, reply, send, tr, who
 
 JOB = "quiz.tick"
 TICK_SECONDS = 5.0
@@ -97,20 +95,29 @@ async def _mistakes(
 
 # ------------------------------------------------------------------ buttons
 
-Action = Callable[[Update, BanzuContext, str], Awaitable[None]]
-
 
 async def pressed(update: Update, context: BanzuContext) -> None:
     query = update.callback_query
     assert query is not None
-    parsed = callbacks.decode(query.data, views.NS, 1, 2) or callbacks.decode(
-        query.data, views.NS, 1, 1
-    )
-    action = _ACTIONS.get(parsed.parts[0]) if parsed else None
-    if parsed is None or action is None:
-        await _toast(update, context, "common.stale_button")
-        return
-    await action(update, context, parsed.parts[1] if len(parsed.parts) > 1 else "")
+    press = parse(query.data, *views.PRESSES)
+    if isinstance(press, views.Start):
+        await _go(update, context, press.kind)
+    elif isinstance(press, views.TopicExam):
+        await _go(update, context, str(press.index))
+    elif isinstance(press, views.GroupStart):
+        await _group(update, context, press.mode)
+    elif isinstance(press, views.Show):
+        await (
+            _status(update, context)
+            if press.what == "status"
+            else _show(update, context, press.what)
+        )
+    elif isinstance(press, views.Remind):
+        await _remind(update, context, press.round)
+    elif isinstance(press, views.Abandon):
+        await _abandon(update, context)
+    else:
+        await answer_stale(update, context)
 
 
 async def _toast(update: Update, context: BanzuContext, key: str, /, **values: object) -> None:
@@ -124,7 +131,7 @@ async def _go(update: Update, context: BanzuContext, arg: str) -> None:
     ident, svc = await who(update, context), context.svc
     topic = await svc.quiz.topic_of(arg)
     if topic is False:
-        await _toast(update, context, "common.stale_button")
+        await answer_stale(update, context)
         return
     mode = {"challenge": Mode.CHALLENGE, "daily": Mode.DAILY}.get(arg, Mode.EXAM)
     outcome = await svc.quiz.start_private(ident.person, mode, topic or None)
@@ -142,9 +149,6 @@ async def _go(update: Update, context: BanzuContext, arg: str) -> None:
 async def _group(update: Update, context: BanzuContext, arg: str) -> None:
     ident, svc, chat = await who(update, context), context.svc, update.effective_chat
     assert chat is not None
-    if arg not in _GROUP_MODES:
-        await _toast(update, context, "common.stale_button")
-        return
     outcome = await svc.quiz.start_group(ident.actor, chat.id, _GROUP_MODES[arg])
     if isinstance(outcome, qs.Refused):
         await _toast(update, context, f"quiz.refused.{outcome.reason.value}")
@@ -153,7 +157,7 @@ async def _group(update: Update, context: BanzuContext, arg: str) -> None:
     await _toast(update, context, "quiz.started.group", mode=mode_name, size=outcome.size)
 
 
-async def _status(update: Update, context: BanzuContext, arg: str) -> None:
+async def _status(update: Update, context: BanzuContext) -> None:
     ident, svc = await who(update, context), context.svc
     outcome = await svc.quiz.team_status(ident.actor)
     if isinstance(outcome, qs.Refused):
@@ -170,12 +174,10 @@ async def _status(update: Update, context: BanzuContext, arg: str) -> None:
     await reply_text(update, context, text, markup)
 
 
-async def _remind(update: Update, context: BanzuContext, arg: str) -> None:
+async def _remind(update: Update, context: BanzuContext, round_id: int) -> None:
     ident, svc = await who(update, context), context.svc
-    outcome = await svc.quiz.remind(ident.actor, int(arg)) if arg.isdigit() else None
-    if outcome is None:
-        await _toast(update, context, "common.stale_button")
-    elif isinstance(outcome, qs.Refused):
+    outcome = await svc.quiz.remind(ident.actor, round_id)
+    if isinstance(outcome, qs.Refused):
         await _toast(update, context, f"quiz.refused.{outcome.reason.value}")
     else:
         sent, already, unreachable = outcome.sent, outcome.already, outcome.unreachable
@@ -194,7 +196,7 @@ async def _show(update: Update, context: BanzuContext, arg: str) -> None:
         await reply_text(update, context, text, markup)
 
 
-async def _abandon(update: Update, context: BanzuContext, arg: str) -> None:
+async def _abandon(update: Update, context: BanzuContext) -> None:
     ident = await who(update, context)
     done = await context.svc.quiz.cancel_private(ident.person)
     await _toast(update, context, "quiz.cancelled" if done else "common.nothing_to_cancel")
@@ -209,17 +211,6 @@ async def reply_text(
     for i, piece in enumerate(pieces):
         last = i == len(pieces) - 1
         await send(context, chat.id, piece, markup if last else None)
-
-
-_ACTIONS: dict[str, Action] = {
-    "go": _go,
-    "topic": _go,
-    "group": _group,
-    "status": _status,
-    "remind": _remind,
-    "show": _show,
-    "abandon": _abandon,
-}
 
 
 # ------------------------------------------------------------------ answers and files
@@ -272,7 +263,7 @@ def register(app: BanzuApp) -> None:
     app.add_handler(CommandHandler("quiz", quiz_command))
     app.add_handler(CommandHandler("quizrank", rank_command))
     app.add_handler(CommandHandler("mistakes", mistakes_command, filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(pressed, pattern=callbacks.pattern(views.NS)))
+    app.add_handler(CallbackQueryHandler(pressed, pattern=views.Start.pattern()))
     app.add_handler(PollAnswerHandler(poll_answer))
     private_docs = filters.ChatType.PRIVATE & filters.Document.ALL
     app.add_handler(MessageHandler(private_docs, bank_document), group=DOC_GROUP)

@@ -509,3 +509,37 @@ async def test_closing_a_study_session_sends_its_quiz_once(harness: Harness, tea
     await h.settle()
     sent = polls(h, GROUP, mark)
     assert len(sent) == 3 and all(p["params"]["question"].startswith("【学习测验") for p in sent)
+
+
+async def test_old_and_forged_quiz_buttons_are_answered_and_change_nothing(
+    harness: Harness, team: Clock
+) -> None:
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+    h = harness
+    await h.say(GROUP, LEADER, "/quiz")
+    mark = h.mark()
+    await press_button(h, GROUP, LEADER, "每日一题")
+    await h.settle()
+    round_id = await h.svc.db.fetchval("SELECT max(id) FROM quiz_rounds")
+    forged = [
+        "qz:v1:go:exam",  # a button from before the typed codec
+        "qz:v2:exam:topic",  # a topic index that is not a number
+        "qz:v2:99:topic",  # beyond the menu's topics
+        "qz:v2:99999999999999999999999:remind",
+        "qz:v2:0:remind",
+        "qz:v2:exam:group:x",
+        f"qz:v2:{round_id}:remind",  # a real round, but OTHER_WORKER leads no team
+    ]
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(d, callback_data=d)] for d in forged])
+    old = await h.app.bot.send_message(OTHER_WORKER, "旧消息", reply_markup=keyboard)
+    await h.settle()
+    for data in forged:
+        events = await h.press(OTHER_WORKER, OTHER_WORKER, old.message_id, data=data)
+        said = toasts(events)
+        assert len(said) == 1, (data, events)
+        assert "已失效" in said[0] or "只有本班组的班组长" in said[0], (data, said)
+    assert await h.svc.db.fetchval("SELECT count(*) FROM quiz_rounds") == 1
+    assert await h.svc.db.fetchval("SELECT count(*) FROM quiz_reminders") == 0
+    assert h.svc.last_alert == {}
+    assert polls(h, GROUP, mark)

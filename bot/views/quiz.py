@@ -8,11 +8,12 @@ came from people or files through `Texts.get`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks
+from bot.callbacks import Callback, Id, Range
 from bot.domain.quiz import LETTERS, STEM_MAX, Item, Kind, Mode, TeamScore
 from bot.views.files import table_error
 
@@ -21,19 +22,59 @@ if TYPE_CHECKING:
     from bot.repos.quiz import ImportCounts, Mistake, PersonScore, Round
     from bot.texts import Texts
 
-NS = "qz"  # qz:v1:<action>[:<arg>]
+NS = "qz"  # qz:v2:<field>...:<act>; v1 buttons (before the typed codec) answer as stale
 REVIEW = "__review__"  # the topic of a round that re-asks the 错题本
 MAX_ERROR_LINES = 20
 BOARD_TEAMS = 10
 BOARD_PEOPLE = 10
 
 
+@dataclass(frozen=True)
+class Start(Callback, ns=NS, version=2):
+    """A private round: 每日一题, exam, challenge, or 重做错题."""
+
+    kind: Literal["daily", "exam", "challenge", "review"]
+    act: Literal["go"] = "go"
+
+
+@dataclass(frozen=True)
+class TopicExam(Callback, ns=NS, version=2):
+    """An exam on one topic: its index in the menu's topic list (by size, then name)."""
+
+    index: Annotated[int, Range(0, 63)]
+    act: Literal["topic"] = "topic"
+
+
+@dataclass(frozen=True)
+class GroupStart(Callback, ns=NS, version=2):
+    mode: Literal["daily", "session", "exam"]
+    act: Literal["group"] = "group"
+
+
+@dataclass(frozen=True)
+class Show(Callback, ns=NS, version=2):
+    what: Literal["board", "mistakes", "status"]
+    act: Literal["show"] = "show"
+
+
+@dataclass(frozen=True)
+class Remind(Callback, ns=NS, version=2):
+    round: Id
+    act: Literal["remind"] = "remind"
+
+
+@dataclass(frozen=True)
+class Abandon(Callback, ns=NS, version=2):
+    act: Literal["abandon"] = "abandon"
+
+
+PRESSES = (Start, TopicExam, GroupStart, Show, Remind, Abandon)
+
+
 def button(
-    texts: Texts, lang: str, key: str, *parts: object, **values: object
+    texts: Texts, lang: str, key: str, data: Callback, **values: object
 ) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        texts.get(key, lang, **values), callback_data=callbacks.encode(NS, 1, *parts)
-    )
+    return InlineKeyboardButton(texts.get(key, lang, **values), callback_data=data.encode())
 
 
 # ------------------------------------------------------------------ polls
@@ -108,7 +149,7 @@ def reminder(texts: Texts, lang: str, name: str, rnd: Round) -> str:
 
 
 def reminder_markup(texts: Texts, lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[button(texts, lang, "quiz.btn.daily_private", "go", "exam")]])
+    return InlineKeyboardMarkup([[button(texts, lang, "quiz.btn.daily_private", Start("exam"))]])
 
 
 def mode_name(texts: Texts, lang: str, mode: Mode) -> str:
@@ -122,32 +163,32 @@ def private_menu(
     texts: Texts, lang: str, topics: dict[str, int], leader: bool
 ) -> tuple[str, InlineKeyboardMarkup]:
     rows = [
-        [button(texts, lang, "quiz.btn.daily_one", "go", "daily")],
-        [button(texts, lang, "quiz.btn.exam", "go", "exam")],
-        [button(texts, lang, "quiz.btn.challenge", "go", "challenge")],
+        [button(texts, lang, "quiz.btn.daily_one", Start("daily"))],
+        [button(texts, lang, "quiz.btn.exam", Start("exam"))],
+        [button(texts, lang, "quiz.btn.challenge", Start("challenge"))],
     ]
     topic_buttons = [
-        button(texts, lang, "quiz.btn.topic", "topic", i, topic=t, n=n)
-        for i, (t, n) in enumerate(topics.items())
+        button(texts, lang, "quiz.btn.topic", TopicExam(i), topic=t, n=n)
+        for i, (t, n) in enumerate(list(topics.items())[:64])
     ]
     rows += [topic_buttons[i : i + 2] for i in range(0, len(topic_buttons), 2)]
     rows.append(
         [
-            button(texts, lang, "quiz.btn.mistakes", "show", "mistakes"),
-            button(texts, lang, "quiz.btn.board", "show", "board"),
+            button(texts, lang, "quiz.btn.mistakes", Show("mistakes")),
+            button(texts, lang, "quiz.btn.board", Show("board")),
         ]
     )
     if leader:
-        rows.append([button(texts, lang, "quiz.btn.status", "status")])
+        rows.append([button(texts, lang, "quiz.btn.status", Show("status"))])
     total = sum(topics.values())
     return texts.get("quiz.menu.private", lang, total=total), InlineKeyboardMarkup(rows)
 
 
 def group_menu(texts: Texts, lang: str) -> tuple[str, InlineKeyboardMarkup]:
     rows = [
-        [button(texts, lang, "quiz.btn.group_daily", "group", "daily")],
-        [button(texts, lang, "quiz.btn.group_session", "group", "session")],
-        [button(texts, lang, "quiz.btn.group_exam", "group", "exam")],
+        [button(texts, lang, "quiz.btn.group_daily", GroupStart("daily"))],
+        [button(texts, lang, "quiz.btn.group_session", GroupStart("session"))],
+        [button(texts, lang, "quiz.btn.group_exam", GroupStart("exam"))],
     ]
     return texts.get("quiz.menu.group", lang), InlineKeyboardMarkup(rows)
 
@@ -210,11 +251,11 @@ def mistakes(texts: Texts, lang: str, items: Sequence[Mistake]) -> str:
 
 
 def mistakes_markup(texts: Texts, lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[button(texts, lang, "quiz.btn.review", "go", "review")]])
+    return InlineKeyboardMarkup([[button(texts, lang, "quiz.btn.review", Start("review"))]])
 
 
 def abandon_markup(texts: Texts, lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[button(texts, lang, "quiz.btn.abandon", "abandon")]])
+    return InlineKeyboardMarkup([[button(texts, lang, "quiz.btn.abandon", Abandon())]])
 
 
 def today(texts: Texts, lang: str, earned: int, cap: int) -> str:
@@ -235,7 +276,7 @@ def status(
     )
     if not missing:
         return text, None
-    markup = InlineKeyboardMarkup([[button(texts, lang, "quiz.btn.remind", "remind", rnd.id)]])
+    markup = InlineKeyboardMarkup([[button(texts, lang, "quiz.btn.remind", Remind(rnd.id))]])
     return text, markup
 
 
