@@ -52,11 +52,14 @@ def test_daily_plan_and_settings(env: Path, capsys: pytest.CaptureFixture[str]) 
     capsys.readouterr()
     assert main(["quiz", "daily", "--at", "8:30", "--team", "蒸发一班"]) == 0
     assert "每天 8:30 发到蒸发一班" in capsys.readouterr().out
+    assert main(["quiz", "daily", "--at", "07:00", "--workdays"]) == 0
+    assert "每个工作日" in capsys.readouterr().out
     assert main(["quiz", "daily", "--at", "25:00"]) == 2
     assert main(["quiz", "daily", "--at", "07:00", "--team", "无此班"]) == 2
     capsys.readouterr()
     assert main(["quiz", "daily", "--list"]) == 0
-    assert "#1 08:30" in capsys.readouterr().out
+    listed = capsys.readouterr().out
+    assert "#1 08:30 every day" in listed and "#2 07:00 workdays" in listed
     assert main(["quiz", "daily", "--stop", "1"]) == 0
     assert main(["quiz", "daily", "--stop", "1"]) == 1
     capsys.readouterr()

@@ -543,3 +543,22 @@ async def test_old_and_forged_quiz_buttons_are_answered_and_change_nothing(
     assert await h.svc.db.fetchval("SELECT count(*) FROM quiz_reminders") == 0
     assert h.svc.last_alert == {}
     assert polls(h, GROUP, mark)
+
+
+async def test_a_workdays_plan_skips_the_sites_days_off(harness: Harness, team: Clock) -> None:
+    h = harness
+    local = team.now.astimezone(h.svc.settings.tz)
+    await h.svc.quiz.plan_daily((local + timedelta(minutes=1)).strftime("%H:%M"), workdays=True)
+    team.move(120)
+    local = team.now.astimezone(h.svc.settings.tz)
+    from scheduler.holidays import HolidayCalendar
+
+    day, official = local.date().isoformat(), HolidayCalendar().is_workday(local.date())
+    other = "holiday" if official else "workday"  # turn today into the opposite of what it is
+    await h.svc.db.execute("INSERT INTO holiday_overrides(day, kind) VALUES (?, ?)", (day, other))
+    made = (await h.svc.quiz.tick()).daily_rounds
+    await h.svc.db.execute("DELETE FROM holiday_overrides")
+    again = (await h.svc.quiz.tick()).daily_rounds
+    # A declared day off skips the question (and the official workday after it sends it); a
+    # declared make-up workday (调休) sends it on a day that is otherwise off.
+    assert (made, again) == ((0, 1) if official else (1, 0))

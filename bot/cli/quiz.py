@@ -32,6 +32,9 @@ def add_parser(sub: Subparsers) -> None:
     daily.add_argument("--team", help="only this team (name); default every bound team group")
     daily.add_argument("--topic", help="only this topic; default every topic")
     daily.add_argument("--open", type=int, default=600, help="seconds the poll stays open")
+    daily.add_argument(
+        "--workdays", action="store_true", help="only on workdays (holidays and 调休 respected)"
+    )
     daily.add_argument("--list", action="store_true")
     daily.add_argument("--stop", type=int, metavar="ID")
     cfg = q_sub.add_parser("config", help="daily points cap, individual ranking")
@@ -104,8 +107,9 @@ async def _daily(svc: QuizService, args: argparse.Namespace) -> int:
         return 0
     if args.list or not args.at:
         for p in await svc.repo.plans():
-            print(f"#{p.id} {p.at_time} team={p.team_id or 'all'} topic={p.topic or 'all'}"
-                  f" open={p.open_period}s")  # fmt: skip
+            days = "workdays" if p.workdays else "every day"
+            print(f"#{p.id} {p.at_time} {days} team={p.team_id or 'all'}"
+                  f" topic={p.topic or 'all'} open={p.open_period}s")  # fmt: skip
         return 0
     team_id = None
     if args.team:
@@ -114,12 +118,13 @@ async def _daily(svc: QuizService, args: argparse.Namespace) -> int:
             print(f"banzu: no team {args.team!r}", file=sys.stderr)
             return 2
     try:
-        plan = await svc.plan_daily(args.at, team_id, args.topic, args.open)
+        plan = await svc.plan_daily(args.at, team_id, args.topic, args.open, workdays=args.workdays)
     except ValueError as exc:
         print(f"banzu: {exc}", file=sys.stderr)
         return 2
     scope = args.team or svc.texts.get("quiz.plan.all")
-    print(plain(svc.texts.get("quiz.plan.added", at=args.at, scope=scope, id=plan)))
+    key = "quiz.plan.added_workdays" if args.workdays else "quiz.plan.added"
+    print(plain(svc.texts.get(key, at=args.at, scope=scope, id=plan)))
     return 0
 
 

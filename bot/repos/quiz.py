@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import aiosqlite
 
@@ -117,6 +117,7 @@ class Plan:
     open_period: int
     active: bool
     created_at: datetime
+    workdays: bool = False
 
 
 @dataclass(frozen=True)
@@ -549,20 +550,30 @@ class QuizRepo:
         open_period: int,
         by: int | None,
         now: datetime,
+        workdays: bool = False,
     ) -> int:
         return await self.db.execute(
-            "INSERT INTO quiz_plans(team_id, at_time, topic, open_period, created_by, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (team_id, at_time, topic, open_period, by, iso(now)),
+            "INSERT INTO quiz_plans(team_id, at_time, topic, open_period, created_by, created_at,"
+            " workdays) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (team_id, at_time, topic, open_period, by, iso(now), int(workdays)),
         )
 
     async def plans(self, active_only: bool = True) -> list[Plan]:
         rows = await self.db.fetchall(
-            "SELECT id, team_id, at_time, topic, open_period, active, created_at FROM quiz_plans"
-            + (" WHERE active = 1" if active_only else "")
-            + " ORDER BY id"
+            "SELECT id, team_id, at_time, topic, open_period, active, created_at, workdays"
+            " FROM quiz_plans" + (" WHERE active = 1" if active_only else "") + " ORDER BY id"
         )
-        return [Plan(r[0], r[1], r[2], r[3], r[4], bool(r[5]), parse_iso(r[6])) for r in rows]
+        return [
+            Plan(r[0], r[1], r[2], r[3], r[4], bool(r[5]), parse_iso(r[6]), bool(r[7]))
+            for r in rows
+        ]
+
+    async def day_overrides(self) -> tuple[list[date], list[date]]:
+        """(extra holidays, extra workdays) the site added to the official calendar."""
+        rows = await self.db.fetchall("SELECT day, kind FROM holiday_overrides")
+        holidays = [date.fromisoformat(r[0]) for r in rows if r[1] == "holiday"]
+        workdays = [date.fromisoformat(r[0]) for r in rows if r[1] == "workday"]
+        return holidays, workdays
 
     async def stop_plan(self, plan_id: int) -> bool:
         return (

@@ -44,6 +44,7 @@ from bot.repos.quiz import (
 )
 from bot.texts import Texts
 from bot.views import quiz as views
+from scheduler.holidays import HolidayCalendar
 
 QUIZ_BANK = DATA / "quiz"
 LEAD = Action.TAKE_ATTENDANCE  # who runs a team's study runs its quizzes: leaders, admins
@@ -480,7 +481,7 @@ class QuizService:
 
     async def plan_daily(
         self, at_time: str, team_id: int | None = None, topic: str | None = None,
-        open_period: int = DAILY_OPEN, by: int | None = None,
+        open_period: int = DAILY_OPEN, by: int | None = None, workdays: bool = False,
     ) -> int:  # fmt: skip
         """每日一题 at HH:MM (site time) to every bound team group, or to one team's."""
         hh, _, mm = at_time.partition(":")
@@ -488,7 +489,7 @@ class QuizService:
             raise ValueError(f"not a time of day (HH:MM): {at_time!r}")
         period = rules.clamp_open_period(open_period)
         return await self.repo.add_plan(
-            team_id, f"{int(hh):02d}:{mm}", topic, period, by, self.clock()
+            team_id, f"{int(hh):02d}:{mm}", topic, period, by, self.clock(), workdays
         )
 
     # ------------------------------------------------------------ the tick
@@ -550,8 +551,15 @@ class QuizService:
             return 0
         local = now.astimezone(self.tz)
         groups = await self.repo.team_groups()
+        calendar = None
         made = 0
         for plan in plans:
+            if plan.workdays:
+                if calendar is None:
+                    holidays, workdays = await self.repo.day_overrides()
+                    calendar = HolidayCalendar(holidays, workdays)
+                if not calendar.is_workday(local.date()):
+                    continue
             hh, mm = (int(x) for x in plan.at_time.split(":"))
             moment = datetime.combine(local.date(), time(hh, mm), self.tz)
             if not moment <= local < moment + DAILY_GRACE:
