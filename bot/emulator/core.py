@@ -98,6 +98,8 @@ class Emulator:
             coerced = self.spec.coerce_params(spec_method, params)
             for unknown in coerced.unknown:
                 self._violation(name, "unknown_parameter", f"unknown parameter {unknown}", params)
+            for mistake in coerced.tolerated:
+                self._violation(name, "bad_parameter", mistake, params)
             fault = self._take_fault(name)
             if fault is not None:
                 return await self._apply_fault(fault)

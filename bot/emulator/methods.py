@@ -728,6 +728,8 @@ def edit_message_reply_markup(st: State, call: Call) -> JSON:
 
 @method("deleteMessage")
 def delete_message(st: State, call: Call) -> bool:
+    if not call.params["message_id"]:
+        raise bad_request("message identifier is not specified")
     chat = st.writable_chat(call.params["chat_id"], editing=True)
     delete_one(st, chat, call.params["message_id"])
     st.record(call.method, chat.id, call.params["message_id"], call.params)
@@ -799,7 +801,7 @@ def unpin_chat_message(st: State, call: Call) -> bool:
     chat = st.writable_chat(call.params["chat_id"], editing=True)
     require_pin_rights(st, chat)
     mid = call.params.get("message_id")
-    if mid is None:
+    if not mid:  # Client::process_unpin_chat_message_query: 0 unpins the latest
         mid = chat.pinned[-1] if chat.pinned else None
     if mid is None or mid not in chat.pinned:
         raise bad_request("message to unpin not found")

@@ -114,6 +114,11 @@ _MISSING = {
     "chat_id": "chat_id is empty",
     "text": "message text is empty",
 }
+# Client::process_delete_message_query checks its two identifiers itself.
+_MISSING_IN = {
+    ("deleteMessage", "chat_id"): "chat identifier is not specified",
+    ("deleteMessage", "message_id"): "message identifier is not specified",
+}
 _LIMIT_WORDING: dict[tuple[str, str], tuple[str, str]] = {
     ("sendMessage", "text"): ("message text is empty", "message is too long"),
     ("editMessageText", "text"): ("message text is empty", "message is too long"),
@@ -140,6 +145,8 @@ class Coerced:
     params: dict[str, Any]
     unknown: list[str] = field(default_factory=list)
     texts: dict[str, tuple[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    # Mistakes the server tolerates (it reads them as a default) but a correct bot never makes.
+    tolerated: list[str] = field(default_factory=list)
 
 
 class Spec:
@@ -215,8 +222,19 @@ class Spec:
             value = raw.get(name)
             if value is None or value == "":
                 if spec.required:
-                    detail = _MISSING.get(name, f'parameter "{name}" is required')
+                    detail = _MISSING_IN.get((method.name, name)) or _MISSING.get(
+                        name, f'parameter "{name}" is required'
+                    )
                     raise bad_request(detail, violation=True)
+                continue
+            if name == "message_id" and spec.types == (TypeRef("Integer", 0),):
+                # Client::get_message_id: anything but a non-negative integer reads as 0,
+                # which the methods answer as "message ... not found".
+                number = _coerce_int(value)
+                if number is None or number < 0:
+                    out.tolerated.append(f"message_id {value!r} is not a message identifier")
+                    number = 0
+                out.params[name] = number
                 continue
             typed = self._coerce_top(method.name, spec, value, files, used_files, out)
             out.params[name] = typed
@@ -535,6 +553,14 @@ def _coerce_scalar(name: str, value: Any, files: dict[str, UploadedFile], used: 
                 return files[part]
             raise ApiError(400, "Bad Request: can't find attached file", violation=True)
     raise _TypeMismatch("")
+
+
+def _coerce_int(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _INT_RE.fullmatch(value.strip()):
+        return int(value)
+    return None
 
 
 def _scalar_ok(name: str, value: Any) -> bool:

@@ -45,7 +45,7 @@ WALK: dict[str, tuple[Params, Params, str]] = {
     "editMessageText": (
         lambda c: {"chat_id": SUPERGROUP, "message_id": c["mid"], "text": "new"},
         lambda c: {"chat_id": SUPERGROUP, "message_id": "first", "text": "new"},
-        "Bad Request: invalid message_id specified",
+        "Bad Request: message to edit not found",  # Client::get_message_id reads it as 0
     ),
     "editMessageReplyMarkup": (
         lambda c: {
@@ -59,7 +59,7 @@ WALK: dict[str, tuple[Params, Params, str]] = {
     "deleteMessage": (
         lambda c: {"chat_id": SUPERGROUP, "message_id": c["mid3"]},
         lambda c: {"chat_id": SUPERGROUP},
-        'Bad Request: parameter "message_id" is required',
+        "Bad Request: message identifier is not specified",
     ),
     "answerCallbackQuery": (
         lambda c: {"callback_query_id": c["cq"], "text": "已记录"},
@@ -97,8 +97,8 @@ WALK: dict[str, tuple[Params, Params, str]] = {
     ),
     "unpinChatMessage": (
         lambda c: {"chat_id": SUPERGROUP},
-        lambda c: {"chat_id": SUPERGROUP, "message_id": "latest"},
-        "Bad Request: invalid message_id specified",
+        lambda c: {"message_id": c["mid2"]},
+        "Bad Request: chat_id is empty",
     ),
     "getChatMember": (
         lambda c: {"chat_id": GROUP, "user_id": USER},
@@ -135,7 +135,7 @@ WALK: dict[str, tuple[Params, Params, str]] = {
     "forwardMessage": (
         lambda c: {"chat_id": USER, "from_chat_id": SUPERGROUP, "message_id": c["mid"]},
         lambda c: {"chat_id": USER, "from_chat_id": SUPERGROUP, "message_id": [1]},
-        "Bad Request: invalid message_id specified",
+        "Bad Request: message to forward not found",
     ),
 }
 
