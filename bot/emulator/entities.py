@@ -37,6 +37,8 @@ _HTML_TAGS = {
 }
 _SPACE = frozenset(b" \t\r\n\0\v\f")  # td::is_space: NUL counts, so the end stops every scan
 _ATTR_STOP = frozenset(b" \t\r\n\0\v\f=>/\"'")
+_SPECIAL = re.compile(rb"[&<\0]")
+_TAG_NAME = re.compile(rb"[^ \t\r\n\0\v\f>]*")  # up to td::is_space or '>'
 _NAME_TOKEN = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
 # Client::get_formatted_text: the raw text (markup included) may not exceed 32 KiB.
 MAX_RAW_TEXT_BYTES = 1 << 15
@@ -64,6 +66,8 @@ def parse_text(
     if not text or not mode or mode == "none":
         return text, check_entities(entities or [])
     if mode == "html":
+        if "<" not in text and "&" not in text:
+            return text, []  # nothing to parse: the common case of a plain HTML-mode text
         return parse_html(text)
     if mode == "markdownv2":
         return _Markdown(text, v2=True).parse()
@@ -118,16 +122,19 @@ def parse_html(text: str) -> tuple[str, list[Entity]]:
                 i = after
                 continue
         if c != 60:  # <
-            if c & 0xC0 != 0x80:
-                pos16 += 1 + (c >= 0xF0)
-            out.append(c)
-            i += 1
+            # Copy the run of plain text up to the next '&' or '<' at once; both are ASCII,
+            # so the run is whole UTF-8 characters.
+            m = _SPECIAL.search(b, i + 1)
+            end = m.start() if m else size
+            chunk = b[i:end]
+            out += chunk
+            pos16 += len(chunk.decode().encode("utf-16-le")) // 2
+            i = end
             continue
         begin = i
         i += 1
         if b[i] != 47:  # start tag
-            while b[i] not in _SPACE and b[i] != 62:
-                i += 1
+            i = _TAG_NAME.match(b, i).end()  # type: ignore[union-attr]
             if b[i] == 0:
                 raise _fail(f"Unclosed start tag at byte offset {begin}")
             tag = b[begin + 1 : i].decode(errors="replace").lower()
@@ -205,8 +212,7 @@ def parse_html(text: str) -> tuple[str, list[Entity]]:
         # end tag
         if not stack:
             raise _fail(f"Unexpected end tag at byte offset {begin}")
-        while b[i] not in _SPACE and b[i] != 62:
-            i += 1
+        i = _TAG_NAME.match(b, i).end()  # type: ignore[union-attr]
         end_name = b[begin + 2 : i].decode(errors="replace").lower()
         while b[i] != 0 and b[i] in _SPACE:
             i += 1
