@@ -15,7 +15,6 @@ from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
     filters,
 )
 
@@ -32,7 +31,6 @@ from bot.services.identity import Identity
 from bot.services.notices import NS, Audience, Content, TooLong
 from bot.texts import Texts
 from handlers.common import NO_PREVIEW, lang_of, reply, send, tr, who
-from handlers.fallback import FLOW_GROUP
 
 FLOW = "notice"
 # Progress edits are bulk traffic: they use what interactive replies leave of the budget
@@ -93,6 +91,10 @@ async def media_step(update: Update, context: BanzuContext) -> None:
         content = Content("document", message.caption or "", message.document.file_id, formatted)
     await take_content(update, context, conv, content)
     raise ApplicationHandlerStop
+
+
+async def media_flow(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    await media_step(update, context)
 
 
 async def take_content(
@@ -600,10 +602,9 @@ def register(app: BanzuApp) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("notice", notice_cmd, private))
     app.add_handler(CommandHandler("notice", group_notice, ~private))
-    app.add_handler(
-        MessageHandler(private & (filters.PHOTO | filters.Document.ALL), media_step),
-        group=FLOW_GROUP,
-    )
     app.add_handler(CallbackQueryHandler(pressed, pattern=callbacks.pattern(NS)))
     svc.flows[FLOW] = text_step
+    # A file or photo while this flow runs reaches us through fallback.continue_file_flow,
+    # the one FLOW_GROUP handler for private files (a second one there would never run).
+    svc.file_flows[FLOW] = media_flow
     svc.outbox.listen("notice", progress_listener(app))
