@@ -563,6 +563,12 @@ async def _duplicate(update: Update, context: BanzuContext, s: Suggestion, targe
         await _edit_markup(query, InlineKeyboardMarkup(rows))
         return
     rule = sv.RULES[Move.DUPLICATE]
+    # the target is checked like the source: merging into a suggestion one may not review
+    # would credit its author there and let them read it through /mine
+    other = await svc.suggestions.repo.get(target)
+    if other is None or not can(ident.actor, rule.action, Place(other.unit_id, other.team_id)):
+        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        return
     if not await svc.suggestions.repo.merge(s.id, target, rule.from_states, ident.actor.tg_user_id):
         await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
         return
@@ -653,13 +659,15 @@ async def topic_pressed(update: Update, context: BanzuContext) -> None:
     parsed = callbacks.decode(query.data, NS_TOPIC, 1, 3)
     s = await svc.suggestions.repo.get(parsed.int_part(0) or 0) if parsed else None
     mask, index = (parsed.int_part(1), parsed.int_part(2)) if parsed else (None, None)
+    topics = svc.suggestions.tagger.topics
+    if mask is not None and not 0 <= mask < 1 << len(topics):
+        mask = None  # a forged mask (-1 would be every topic) is a stale press
     if s is None or mask is None or index is None:
         await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
         return
     if not sv.may_review(ident.actor, s):
         await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
         return
-    topics = svc.suggestions.tagger.topics
     chosen = [t for i, t in enumerate(topics) if mask >> i & 1]
     if index == SAVE and chosen:
         await svc.suggestions.correct_topics(s, tuple(chosen), ident.actor.tg_user_id)
