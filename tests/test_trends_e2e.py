@@ -23,7 +23,7 @@ from tests.test_suggestions_e2e import FAR_UNIT_LEADER, UNIT_LEADER, WORKER, set
 from tests.trend_data import seed
 
 TZ = ZoneInfo("Asia/Shanghai")
-SHEETS = ["话题汇总", "各单位", "请假缺勤原因", "共性问题", "参与情况", "出勤趋势"]
+SHEETS = ["话题汇总", "各单位", "请假缺勤原因", "共性问题", "参与情况", "出勤趋势", "答题趋势"]
 
 
 async def test_scheduled_analysis_reaches_admins_and_unit_leaders_once(harness: Harness) -> None:
@@ -97,6 +97,7 @@ def test_cli_writes_workbook_and_chart_with_the_planted_changes(
     assert "安全：占比" in text and "上升" in text  # the planted tripling of 安全
     assert "「澡堂」「热水」" in text  # raised by teams of several units
     assert "新出现的词：" in text and "新设备试运行" in text
+    assert "知识答题正确率（按月）：2026-08 " in text and "暂无数据" not in text
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == SHEETS

@@ -159,6 +159,19 @@ def seed(
         " VALUES (?, ?, ?, ?, ?, ?)",
         leave,
     )
+    answers = []
+    for mi, m in enumerate(months):
+        start, _ = m.bounds(tz)
+        for member in range(1, workers + 1, 3):
+            team = (member - 1) % n_teams + 1
+            at = start + timedelta(days=5, hours=2)
+            correct = int(rnd.random() < 0.6 + 0.05 * mi)
+            answers.append((f"p{mi}", member, "[0]", iso(at), "counted", member, team, correct))
+    conn.executemany(
+        "INSERT INTO quiz_answers(poll_id, tg_user_id, option_ids, answered_at, state, member_id,"
+        " team_id, correct) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        answers,
+    )
     conn.commit()
     conn.close()
     return Site(units, n_teams, workers, texts, month)

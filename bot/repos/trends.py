@@ -5,9 +5,8 @@ Every query takes a half-open window [start, end) of ISO UTC instants and an opt
 and returns plain tuples; the statistics are in `bot.domain.trends`. `bare_sql` runs exactly
 these queries and nothing else: the baseline of `bench/trends.py`.
 
-Not here yet, by design one method each when their tables land on main: quiz results (the quiz
-engineer's tables) and confidential requests (the casework tables; counted only through
-`bot.domain.trends.confidential_counts`).
+Not here yet, by design one method when its tables land on main: confidential requests (the
+casework tables; counted only through `bot.domain.trends.confidential_counts`).
 """
 
 from __future__ import annotations
@@ -164,6 +163,18 @@ class TrendQueries:
             (start, end, *p),
         )
 
+    def quiz(self, start: str, end: str, unit_id: int | None) -> list[Row]:
+        """(unit name, correct answers, counted answers) of quiz answers in the window (the quiz
+        engineer's `quiz_answers`; late and outsiders' answers are not counted)."""
+        where, p = _unit(unit_id, "t.unit_id")
+        return self._all(
+            "SELECT u.name, sum(a.correct = 1), count(*) FROM quiz_answers a"
+            " JOIN teams t ON t.id = a.team_id JOIN units u ON u.id = t.unit_id"
+            " WHERE a.state = 'counted' AND a.answered_at >= ? AND a.answered_at < ?"
+            f"{where} GROUP BY u.name",
+            (start, end, *p),
+        )
+
 
 def bare_sql(
     q: TrendQueries, windows: Sequence[tuple[str, str]], unit_id: int | None = None
@@ -178,6 +189,7 @@ def bare_sql(
         n += len(q.suggestion_topics(start, end, unit_id))
         n += len(q.leave_reasons(start, end, unit_id))
         n += len(q.attendance(start, end, unit_id))
+        n += len(q.quiz(start, end, unit_id))
     window_start = windows[0][0]
     n += len(q.keyword_counts(window_start, cur_start, unit_id))
     n += len(q.speakers(cur_start, cur_end, unit_id))

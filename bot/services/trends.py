@@ -51,6 +51,7 @@ class UnitRow:
     topics_before: Counter[str] = field(default_factory=Counter)
     shifts: list[stats.Shift] = field(default_factory=list)
     attendance: dict[str, float | None] = field(default_factory=dict)  # month -> rate
+    quiz: dict[str, float | None] = field(default_factory=dict)  # month -> share correct
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class TrendReport:
     problems: list[Problem] = field(default_factory=list)
     participation: list[stats.Participation] = field(default_factory=list)
     attendance: dict[str, float | None] = field(default_factory=dict)  # site, month -> rate
+    quiz: dict[str, float | None] = field(default_factory=dict)  # site, month -> share correct
 
     @property
     def empty(self) -> bool:
@@ -146,6 +148,14 @@ def build(
             site_att[0] += a
             site_att[1] += c
         rep.attendance[labels[i]] = stats.rate(site_att[0], site_att[1])
+        site_quiz = [0, 0]
+        for unit, correct, answered in q.quiz(start, end, unit_id):
+            row = units.setdefault(str(unit), UnitRow(str(unit)))
+            c, n = int(str(correct or 0)), int(str(answered or 0))
+            row.quiz[labels[i]] = stats.rate(c, n)
+            site_quiz[0] += c
+            site_quiz[1] += n
+        rep.quiz[labels[i]] = stats.rate(site_quiz[0], site_quiz[1])
 
     for row in units.values():
         rep.texts += row.texts
@@ -154,6 +164,7 @@ def build(
         rep.by_topic_before.update(row.topics_before)
         for label in labels:
             row.attendance.setdefault(label, None)
+            row.quiz.setdefault(label, None)
     rep.units = sorted(units.values(), key=lambda r: (-r.texts, r.unit))
 
     n_leave, n_leave_before = sum(rep.leave.values()), sum(rep.leave_before.values())

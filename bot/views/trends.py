@@ -135,7 +135,11 @@ def render_text(rep: TrendReport, texts: Texts, lang: str) -> str:
         )
     att = [g("attendance_item", month=m, rate=_pct(rep.attendance.get(m))) for m in rep.months]
     lines.append(g("attendance_head") + texts.join(att, lang))
-    lines.append(g("quiz_none"))
+    if any(v is not None for v in rep.quiz.values()):
+        quiz = [g("attendance_item", month=m, rate=_pct(rep.quiz.get(m))) for m in rep.months]
+        lines.append(g("quiz_head") + texts.join(quiz, lang))
+    else:
+        lines.append(g("quiz_none"))
     lines.append(g("confidential_note", min=MIN_GROUP))
     lines.append(g("files"))
     return "\n".join(lines)
@@ -291,6 +295,15 @@ def render_xlsx(rep: TrendReport, texts: Texts, tz: ZoneInfo, now: datetime) -> 
         at.row([_scope(texts, rep, lang), *[rep.attendance.get(m) for m in rep.months]])
         for u in rep.units:
             at.row([u.unit, *[u.attendance.get(m) for m in rep.months]])
+        qz = book.sheet(
+            x("quiz"),
+            title=x("quiz_title"),
+            scope=scope,
+            columns=[Col(x("col_unit")), *[Col(m, "percent") for m in rep.months]],
+        )
+        qz.row([_scope(texts, rep, lang), *[rep.quiz.get(m) for m in rep.months]])
+        for u in rep.units:
+            qz.row([u.unit, *[u.quiz.get(m) for m in rep.months]])
 
     return to_bytes(build, tz=tz)
 
