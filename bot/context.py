@@ -14,6 +14,7 @@ from bot.delivery.flood import FloodController
 from bot.delivery.inbox import Inbox
 from bot.delivery.outbox import Outbox
 from bot.domain.auth import Action
+from bot.domain.recognition import ballot_key
 from bot.repos.conversations import Conversation, ConversationsRepo
 from bot.repos.groups import GroupsRepo
 from bot.repos.notices import NoticesRepo
@@ -21,11 +22,13 @@ from bot.repos.org import OrgRepo
 from bot.repos.people import PeopleRepo
 from bot.repos.pledges import PledgesRepo
 from bot.repos.quiz import QuizRepo
+from bot.repos.recognition import RecognitionRepo
 from bot.repos.schedules import SchedulesRepo
 from bot.repos.suggestions import SuggestionsRepo
 from bot.services.contest import ContestService
 from bot.services.pledges import PledgeService
 from bot.services.quiz import QuizService
+from bot.services.recognition import RecognitionService
 from bot.services.sessions import AttendanceService
 from bot.services.suggestions import SuggestionService
 from bot.settings import Settings
@@ -68,6 +71,7 @@ class Services:
     runner: ScheduleRunner  # schedule delivery and its clock (tests move it)
     quiz: QuizService
     contest: ContestService
+    recognition: RecognitionService
     # flow name -> handler of the next private message in that flow; filled by handlers'
     # register(app), so a feature owns its steps and the dispatcher knows none of them.
     flows: dict[str, FlowStep] = field(default_factory=dict)
@@ -108,6 +112,11 @@ class Services:
                 db, QuizRepo(db), people, outbox, texts, settings.tz, clock=lambda: runner.clock()
             ),
             contest=ContestService.build(db, people, org, settings),
+            # The ballot key comes from the bot token, which is not in the database: a token
+            # seen elsewhere cannot be matched to a ballot from the database alone.
+            recognition=RecognitionService(
+                RecognitionRepo(db), ballot_key(settings.token), settings.tz
+            ),
         )
 
 

@@ -14,6 +14,7 @@ from handlers import (
     org,
     pledges,
     quiz,
+    recognition,
     reports,
     schedules,
     start,
@@ -36,6 +37,7 @@ def register_all(app: BanzuApp) -> None:
     quiz.register(app)
     contest.register(app)
     trends.register(app)
+    recognition.register(app)
     commands.register(app)
     fallback.register_last(app)  # unknown commands, text, stale buttons
     errors.register(app)

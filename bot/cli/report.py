@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.cli import contest
+from bot.cli import awards, contest
 from bot.cli.common import Subparsers, plain
 from bot.db import Database
 from bot.repos.attendance import ReportQueries, open_readonly
@@ -42,6 +42,9 @@ def add_parser(sub: Subparsers) -> None:
     tr.add_argument("--unit", help="only this unit (name or id)")
     tr.add_argument("--out", required=True, type=Path, help="the .xlsx file to write")
     tr.add_argument("--chart", type=Path, help="also write the PNG chart here")
+    awards.add_arguments(
+        rep_sub.add_parser("awards", help="recognition results, turnout, 民主评议: XLSX, PNG")
+    )
 
 
 async def main(settings: Settings, args: argparse.Namespace) -> int:
@@ -51,6 +54,8 @@ async def main(settings: Settings, args: argparse.Namespace) -> int:
         return await suggestions_main(settings, args)
     if args.report_command == "trends":
         return await trends_main(settings, args)
+    if args.report_command == "awards":
+        return await awards.main(settings, args)
     return await attendance_main(settings, args)
 
 

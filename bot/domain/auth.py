@@ -44,6 +44,7 @@ class Action(StrEnum):
     MANAGE_CONTEST = "manage_contest"  # create and close labour competitions
     ENTER_FIGURES = "enter_figures"  # a participant's figures; challenges for it
     CORRECT_CLOSED_FIGURES = "correct_closed_figures"  # after close, with a reason
+    MANAGE_AWARDS = "manage_awards"  # campaigns, review, close; 民主评议 rounds and results
 
 
 _W, _TL, _UL, _AD = Role.WORKER, Role.TEAM_LEADER, Role.UNIT_LEADER, Role.ADMIN
@@ -65,6 +66,7 @@ POLICY: dict[Action, dict[Role, Reach]] = {
     Action.ENTER_FIGURES: {_TL: Reach.TEAM, _UL: Reach.UNIT, _AD: Reach.ALL},
     Action.CORRECT_CLOSED_FIGURES: {_AD: Reach.ALL},
     Action.RECEIVE_ALERTS: {_AD: Reach.ALL},
+    Action.MANAGE_AWARDS: {_AD: Reach.ALL},
 }
 
 

@@ -1,0 +1,426 @@
+"""Texts and keyboards of recognition and 民主评议, for handlers and the reminder job alike.
+
+Callback data (all ≤ 64 bytes, checked by `bot.callbacks.encode`):
+    awc:v1:<campaign>:<action>          admin actions on a campaign
+    aws:v1:<campaign>:<nominee>         shortlist toggle in the review
+    awn:v1:<campaign>                   nominate for this campaign
+    awp:v1:<campaign>:<nominee>         nominate this team / unit
+    awv:v1:<campaign>                   open a blank ballot
+    awb:v1:<campaign>:<token>:<selection>:<op>   the ballot itself (op: position, s, e)
+    rtr:v1:<round>:<ratee>              rate this leader
+    rtg:v1:<round>:<ratee>:<grade>      the grade
+    rtc:v1:<round>:<ratee>              no comment
+    rtm:v1:<round>:<action>             admin: results, close
+The ballot token travels only in `awb` buttons, which exist only in the voter's private chat.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callbacks
+from bot.domain import recognition as rules
+from bot.domain.recognition import GRADES, Stage
+from bot.repos.recognition import Campaign, Evidence, Ratee, RateeResult, Result
+from bot.services.recognition import Ballot, Closed, Problem, Refused, ReviewEntry
+from bot.texts import Html, Texts
+
+NS_ADMIN, NS_SHORT, NS_NOM, NS_PLACE, NS_OPEN, NS_BALLOT = "awc", "aws", "awn", "awp", "awv", "awb"
+NS_RATE, NS_GRADE, NS_SKIP, NS_ROUND = "rtr", "rtg", "rtc", "rtm"
+GRADE_CODE = {g: g.value[:3] for g in GRADES}  # exc, com, bas, inc
+CODE_GRADE = {v: k for k, v in GRADE_CODE.items()}
+NO_SELECTION = rules.encode_selection(())
+
+
+def _b(text: str, ns: str, *parts: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=callbacks.encode(ns, 1, *parts))
+
+
+def when(moment: datetime | None, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def refused(r: Refused, texts: Texts, lang: str) -> str:
+    return texts.get(f"recognition.problem.{r.problem.value}", lang, detail=r.detail)
+
+
+def scope(c: Campaign, texts: Texts, lang: str) -> str:
+    return (
+        texts.get("recognition.campaign.scope_unit", lang, unit=c.unit_name) if c.unit_name else ""
+    )
+
+
+def names(c: Campaign, texts: Texts, lang: str) -> dict[str, object]:
+    return {
+        "category": c.category,
+        "period": rules.period_label(c.period, lang),
+        "quota": c.quota,
+        "scope": Html(scope(c, texts, lang)),
+    }
+
+
+# ------------------------------------------------------------------ campaigns
+
+
+def campaign_list(
+    campaigns: list[Campaign], admin: bool, texts: Texts, lang: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    if not campaigns:
+        return texts.get("recognition.campaign.none", lang), None
+    lines = [texts.get("recognition.campaign.list_head", lang)]
+    rows: list[list[InlineKeyboardButton]] = []
+    for i, c in enumerate(campaigns, start=1):
+        stage = texts.get(f"recognition.stage.{c.stage.value}", lang)
+        lines.append(
+            texts.get("recognition.campaign.line", lang, n=i, stage=stage, **names(c, texts, lang))
+        )
+        if admin:
+            rows.extend(admin_buttons(c, i, texts, lang))
+    if not admin:
+        lines.append(texts.get("recognition.campaign.hint_member", lang))
+    return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
+
+
+def admin_buttons(c: Campaign, n: int, texts: Texts, lang: str) -> list[list[InlineKeyboardButton]]:
+    def b(key: str, action: str) -> InlineKeyboardButton:
+        return _b(f"{n}. " + texts.get(f"recognition.btn.{key}", lang), NS_ADMIN, c.id, action)
+
+    if c.stage is Stage.NOMINATION:
+        return [[b("nominees", "list"), b("review", "review")]]
+    if c.stage is Stage.REVIEW:
+        return [[b("nominees", "list"), b("vote", "vote")]]
+    if c.stage is Stage.VOTE:
+        return [[b("turnout", "turnout"), b("close", "close")]]
+    if c.stage is Stage.CLOSED:
+        return [[b("results", "results"), b("archive", "archive")]]
+    return [[b("results", "results")]]
+
+
+def evidence_line(e: Evidence, period: str, texts: Texts, lang: str) -> str:
+    quiz = (
+        ""
+        if e.quiz_points is None
+        else texts.get("recognition.nominate.quiz", lang, points=e.quiz_points)
+    )
+    return texts.get(
+        "recognition.nominate.evidence",
+        lang,
+        period=rules.period_label(period, lang),
+        attended=e.attended,
+        sessions=e.sessions,
+        adopted=e.suggestions_adopted,
+        quiz=Html(quiz),
+    )
+
+
+def review(
+    c: Campaign, entries: list[ReviewEntry], texts: Texts, lang: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    if not entries:
+        return texts.get("recognition.review.empty", lang, **names(c, texts, lang)), None
+    short = sum(e.nominee.shortlisted for e in entries)
+    parts = [texts.get("recognition.review.head", lang, short=short, **names(c, texts, lang))]
+    rows = []
+    for e in entries:
+        mark = "✅" if e.nominee.shortlisted else "⬜"
+        parts.append(
+            texts.get(
+                "recognition.review.entry",
+                lang,
+                mark=mark,
+                name=e.nominee.name,
+                reasons=texts.join(e.nominee.reasons, lang, kind="group"),
+                evidence=Html(evidence_line(e.evidence, c.period, texts, lang)),
+            )
+        )
+        if c.stage is Stage.REVIEW:
+            rows.append([_b(f"{mark} {e.nominee.name}", NS_SHORT, c.id, e.nominee.nominee_id)])
+    if c.stage is Stage.REVIEW:
+        rows.append([_b(texts.get("recognition.btn.vote", lang), NS_ADMIN, c.id, "vote")])
+    elif c.stage is Stage.NOMINATION:
+        rows.append([_b(texts.get("recognition.btn.review", lang), NS_ADMIN, c.id, "review")])
+    return "\n\n".join(parts), InlineKeyboardMarkup(rows) if rows else None
+
+
+def advanced(c: Campaign, candidates: int, tz: ZoneInfo, texts: Texts, lang: str) -> str:
+    if c.stage is Stage.VOTE:
+        return texts.get(
+            "recognition.campaign.vote_opened",
+            lang,
+            candidates=candidates,
+            ends=when(c.vote_ends_at, tz),
+            **names(c, texts, lang),
+        )
+    stage = texts.get(f"recognition.stage.{c.stage.value}", lang)
+    return texts.get("recognition.campaign.advanced", lang, stage=stage, **names(c, texts, lang))
+
+
+def choose_campaign(
+    campaigns: list[Campaign],
+    ns: str,
+    key: str,
+    texts: Texts,
+    lang: str,
+    voted: set[int] | frozenset[int] = frozenset(),
+) -> InlineKeyboardMarkup:
+    mark = texts.get("recognition.vote.voted_mark", lang)
+    return InlineKeyboardMarkup(
+        [
+            [
+                _b(
+                    texts.get(key, lang, name=f"{c.category} {rules.period_label(c.period, lang)}")
+                    + (mark if c.id in voted else ""),
+                    ns,
+                    c.id,
+                )
+            ]
+            for c in campaigns
+        ]
+    )
+
+
+def places(c: Campaign, options: list[tuple[int, str]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_b(name, NS_PLACE, c.id, pid)] for pid, name in options])
+
+
+# ------------------------------------------------------------------ ballots
+
+
+def ballot(b: Ballot, tz: ZoneInfo, texts: Texts, lang: str) -> tuple[str, InlineKeyboardMarkup]:
+    c = b.campaign
+    sel = rules.encode_selection(b.choices)
+    rows = [
+        [
+            _b(
+                ("☑️ " if k.position in b.choices else "⬜ ") + k.name,
+                NS_BALLOT,
+                c.id,
+                b.token,
+                sel,
+                k.position,
+            )
+        ]
+        for k in b.candidates
+    ]
+    rows.append([_b(texts.get("recognition.btn.submit", lang), NS_BALLOT, c.id, b.token, sel, "s")])
+    text = texts.get(
+        "recognition.vote.ballot",
+        lang,
+        chosen=len(b.choices),
+        ends=when(c.vote_ends_at, tz),
+        **names(c, texts, lang),
+    )
+    return text, InlineKeyboardMarkup(rows)
+
+
+def receipt(
+    b: Ballot, changed: bool, tz: ZoneInfo, texts: Texts, lang: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    chosen = [k.name for k in b.candidates if k.position in b.choices]
+    shown = texts.join(chosen, lang) if chosen else texts.get("recognition.vote.nobody", lang)
+    key = "recognition.vote.changed" if changed else "recognition.vote.cast"
+    text = texts.get(key, lang, names=shown, ends=when(b.campaign.vote_ends_at, tz))
+    button = _b(
+        texts.get("recognition.btn.change", lang),
+        NS_BALLOT,
+        b.campaign.id,
+        b.token,
+        NO_SELECTION,
+        "e",
+    )
+    return text, InlineKeyboardMarkup([[button]])
+
+
+def reminder(
+    c: Campaign, tz: ZoneInfo, texts: Texts, lang: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    text = texts.get(
+        "recognition.vote.remind", lang, ends=when(c.vote_ends_at, tz), **names(c, texts, lang)
+    )
+    name = f"{c.category} {rules.period_label(c.period, lang)}"
+    button = _b(texts.get("recognition.btn.go_vote", lang, name=name), NS_OPEN, c.id)
+    return text, InlineKeyboardMarkup([[button]])
+
+
+def results(r: Closed, texts: Texts, lang: str) -> str:
+    c = r.campaign
+    lines = [
+        texts.get(
+            "recognition.results.head",
+            lang,
+            voters=r.voters,
+            eligible=r.eligible,
+            ballots=r.ballots,
+            **names(c, texts, lang),
+        )
+    ]
+    lines += [result_line(x, texts, lang) for x in r.results if x.votes > 0]
+    if not any(x.votes for x in r.results):
+        lines.append(texts.get("recognition.results.none", lang))
+    return "\n".join(lines)
+
+
+def result_line(x: Result, texts: Texts, lang: str) -> str:
+    return texts.get(
+        "recognition.results.line",
+        lang,
+        name=x.name,
+        votes=x.votes,
+        mark=Html(texts.get("recognition.results.elected", lang) if x.elected else ""),
+        tie=Html(texts.get("recognition.results.tie", lang) if x.tie else ""),
+    )
+
+
+def year_end(
+    category: str,
+    year: int,
+    totals: list[rules.YearTotal],
+    labels: dict[int, str],
+    texts: Texts,
+    lang: str,
+) -> str:
+    if not totals:
+        return texts.get("recognition.results.year_none", lang, category=category, year=year)
+    lines = [texts.get("recognition.results.year_head", lang, category=category, year=year)]
+    for t in totals:
+        periods = texts.join([rules.period_label(p, lang) for p in t.periods], lang)
+        lines.append(
+            texts.get(
+                "recognition.results.year_line",
+                lang,
+                name=labels.get(t.nominee_id, "?"),
+                elected=t.times_elected,
+                votes=t.votes,
+                periods=periods,
+            )
+        )
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ 民主评议
+
+
+def ratees(
+    round_id: int, period: str, people: list[Ratee], texts: Texts, lang: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    todo = [p for p in people if not p.done]
+    if not todo:
+        return texts.get("recognition.rating.all_done", lang), None
+    rows = [
+        [
+            _b(
+                texts.get("recognition.btn.rate", lang, name=p.name, place=p.place),
+                NS_RATE,
+                round_id,
+                p.member_id,
+            )
+        ]
+        for p in todo
+    ]
+    head = texts.get("recognition.rating.choose", lang, period=rules.period_label(period, lang))
+    return head, InlineKeyboardMarkup(rows)
+
+
+def grades(
+    round_id: int, ratee: Ratee, texts: Texts, lang: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [
+        [
+            _b(
+                texts.get(f"recognition.grade.{g.value}", lang),
+                NS_GRADE,
+                round_id,
+                ratee.member_id,
+                GRADE_CODE[g],
+            )
+        ]
+        for g in GRADES
+    ]
+    text = texts.get("recognition.rating.ask_grade", lang, name=ratee.name, place=ratee.place)
+    return text, InlineKeyboardMarkup(rows)
+
+
+def ask_comment(
+    round_id: int, ratee: Ratee, texts: Texts, lang: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    button = _b(texts.get("recognition.btn.skip_comment", lang), NS_SKIP, round_id, ratee.member_id)
+    return texts.get("recognition.rating.ask_comment", lang, name=ratee.name), InlineKeyboardMarkup(
+        [[button]]
+    )
+
+
+def rating_reminder(
+    round_id: int, period: str, ends: datetime | None, tz: ZoneInfo, texts: Texts, lang: str
+) -> str:
+    return texts.get(
+        "recognition.rating.remind",
+        lang,
+        period=rules.period_label(period, lang),
+        ends=when(ends, tz),
+    )
+
+
+def round_results(
+    round_id: int, period: str, state: str, people: list[RateeResult], texts: Texts, lang: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    st = texts.get(f"recognition.rating.state_{state}", lang)
+    parts = [
+        texts.get(
+            "recognition.rating.results_head",
+            lang,
+            period=rules.period_label(period, lang),
+            state=Html(st),
+        )
+    ]
+    for p in people:
+        if not p.grades:
+            parts.append(
+                texts.get(
+                    "recognition.rating.result_hidden",
+                    lang,
+                    name=p.name,
+                    place=p.place,
+                    raters=p.raters,
+                    eligible=p.eligible,
+                )
+            )
+            continue
+        counts = texts.join(
+            [
+                texts.get(
+                    "recognition.rating.grade_count",
+                    lang,
+                    grade=texts.get(f"recognition.grade.{g.value}", lang),
+                    n=n,
+                )
+                for g, n in p.grades.items()
+            ],
+            lang,
+        )
+        line = texts.get(
+            "recognition.rating.result_line",
+            lang,
+            name=p.name,
+            place=p.place,
+            raters=p.raters,
+            eligible=p.eligible,
+            grades=Html(counts),
+            approval=f"{rules.approval(p.grades):.0%}",
+        )
+        if p.comments:
+            items = "\n".join(f"· {c}" for c in p.comments)
+            line += "\n" + texts.get("recognition.rating.comments", lang, items=items)
+        parts.append(line)
+    rows = []
+    if state == "open":
+        rows.append(
+            [_b(texts.get("recognition.btn.close_round", lang), NS_ROUND, round_id, "close")]
+        )
+    return "\n\n".join(parts), InlineKeyboardMarkup(rows) if rows else None
+
+
+def problem_text(p: Problem, texts: Texts, lang: str, detail: str = "") -> str:
+    return texts.get(f"recognition.problem.{p.value}", lang, detail=detail)

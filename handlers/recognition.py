@@ -1,0 +1,713 @@
+"""评先树优 and 民主评议 in chat: /awards /award_new /nominate /vote /rate /rating_new /ratings.
+
+Ballots and ratings are answered only in the person's private chat (direct replies and
+edits of their own message); nothing of them goes through the outbox, which keeps its rows.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot import callbacks
+from bot.clock import utcnow
+from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
+from bot.domain import recognition as rules
+from bot.domain.auth import Action, can
+from bot.domain.recognition import NomineeKind, Stage
+from bot.repos.conversations import Conversation
+from bot.repos.recognition import Cast, Rated, Ratee
+from bot.services.recognition import Ballot, Closed, Nominated, NomineeFound, Refused
+from bot.texts import Html
+from bot.views import recognition as view
+from handlers.common import lang_of, notify, reply, send, tr, who
+
+FLOW_NOMINATE = "award_nominate"
+FLOW_COMMENT = "rating_comment"
+JOB_NAME = "recognition.tick"
+TICK_SECONDS = 60.0
+REMIND_FROM_HOUR, REMIND_UNTIL_HOUR = 9, 20  # local time: reminders never at night
+
+
+def _args(update: Update) -> list[str]:
+    message = update.effective_message
+    return ((message.text if message else None) or "").split()[1:]
+
+
+async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as exc:  # the same text again (a double press) is not an error
+        if "not modified" not in str(exc):
+            raise
+
+
+async def _alert(update: Update, context: BanzuContext, key: str, **values: object) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer(tr(update, context, key, **values), show_alert=True)
+
+
+# ------------------------------------------------------------------ campaigns
+
+
+async def awards_cmd(update: Update, context: BanzuContext) -> None:
+    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    if not ident.registered:
+        await reply(update, context, "common.not_registered")
+        return
+    admin = can(ident.actor, Action.MANAGE_AWARDS)
+    campaigns = await (svc.recognition.all() if admin else svc.recognition.live())
+    text, markup = view.campaign_list(campaigns, admin, svc.texts, lang)
+    await send(context, ident.actor.tg_user_id, text, markup)
+
+
+async def award_new_cmd(update: Update, context: BanzuContext) -> None:
+    ident, svc, lang, args = await who(update, context), context.svc, lang_of(update), _args(update)
+    if not can(ident.actor, Action.MANAGE_AWARDS):
+        await reply(update, context, "common.no_permission")
+        return
+    if len(args) < 2:
+        await reply(update, context, "recognition.campaign.usage_new")
+        return
+    rest = args[2:]
+    quota = next((a for a in rest if a.isdigit()), None)
+    unit = next((a for a in rest if not a.isdigit()), None)
+    out = await svc.recognition.create(ident.actor, args[0], args[1], quota, unit)
+    if isinstance(out, Refused):
+        await reply(update, context, f"recognition.problem.{out.problem.value}", detail=out.detail)
+        return
+    text = svc.texts.get(
+        "recognition.campaign.created", lang, **view.names(out.campaign, svc.texts, lang)
+    )
+    await send(context, ident.actor.tg_user_id, text)
+
+
+async def admin_pressed(update: Update, context: BanzuContext) -> None:
+    query, svc, lang = update.callback_query, context.svc, lang_of(update)
+    assert query is not None
+    parsed = callbacks.decode(query.data, view.NS_ADMIN, 1, 2)
+    cid = parsed.int_part(0) if parsed else None
+    ident = await who(update, context)
+    if parsed is None or cid is None:
+        await _alert(update, context, "common.stale_button")
+        return
+    if not can(ident.actor, Action.MANAGE_AWARDS):
+        await _alert(update, context, "common.no_permission")
+        return
+    action = parsed.parts[1]
+    chat = query.message.chat.id if query.message else ident.actor.tg_user_id
+    await query.answer()
+    if action in ("list", "turnout", "results"):
+        await _show(update, context, action, cid, chat)
+        return
+    frm = {
+        "review": Stage.NOMINATION,
+        "vote": Stage.REVIEW,
+        "close": Stage.VOTE,
+        "archive": Stage.CLOSED,
+    }.get(action)
+    if frm is None:
+        return
+    out = await svc.recognition.advance(ident.actor, cid, frm, utcnow())
+    if isinstance(out, Refused):
+        await send(context, chat, view.refused(out, svc.texts, lang))
+        return
+    candidates = len(await svc.recognition.repo.candidates(cid))
+    await send(context, chat, view.advanced(out, candidates, svc.settings.tz, svc.texts, lang))
+    if out.stage is Stage.CLOSED:
+        await publish_results(context, cid)
+    if out.stage is Stage.VOTE:
+        await remind(context, force_day=True)
+
+
+async def _show(update: Update, context: BanzuContext, action: str, cid: int, chat: int) -> None:
+    svc, lang, ident = context.svc, lang_of(update), await who(update, context)
+    if action == "list":
+        c = await svc.recognition.campaign(cid)
+        entries = await svc.recognition.review(ident.actor, cid)
+        if c is None or isinstance(entries, Refused):
+            await send(context, chat, tr(update, context, "recognition.problem.no_campaign"))
+            return
+        text, markup = view.review(c, entries, svc.texts, lang)
+        await send(context, chat, text, markup)
+    elif action == "turnout":
+        t = await svc.recognition.turnout(ident.actor, cid)
+        if isinstance(t, Refused):
+            await send(context, chat, view.refused(t, svc.texts, lang))
+            return
+        c, voted, eligible = t
+        await send(
+            context,
+            chat,
+            tr(
+                update,
+                context,
+                "recognition.campaign.turnout",
+                voted=voted,
+                eligible=eligible,
+                **view.names(c, svc.texts, lang),
+            ),
+        )
+    else:
+        r = await svc.recognition.closed(cid)
+        text = (
+            view.refused(r, svc.texts, lang)
+            if isinstance(r, Refused)
+            else view.results(r, svc.texts, lang)
+        )
+        await send(context, chat, text)
+
+
+async def short_pressed(update: Update, context: BanzuContext) -> None:
+    query, svc, lang = update.callback_query, context.svc, lang_of(update)
+    assert query is not None
+    parsed = callbacks.decode(query.data, view.NS_SHORT, 1, 2)
+    cid, nid = (parsed.int_part(0), parsed.int_part(1)) if parsed else (None, None)
+    ident = await who(update, context)
+    if cid is None or nid is None:
+        await _alert(update, context, "common.stale_button")
+        return
+    out = await svc.recognition.toggle_shortlist(ident.actor, cid, nid)
+    if isinstance(out, Refused):
+        await query.answer(view.refused(out, svc.texts, lang), show_alert=True)
+        return
+    c = await svc.recognition.campaign(cid)
+    entries = await svc.recognition.review(ident.actor, cid)
+    assert c is not None and not isinstance(entries, Refused)
+    name = next((e.nominee.name for e in entries if e.nominee.nominee_id == nid), "?")
+    await query.answer(
+        tr(update, context, f"recognition.review.toggled_{'in' if out else 'out'}", name=name)
+    )
+    await _edit(update, *view.review(c, entries, svc.texts, lang))
+
+
+# ------------------------------------------------------------------ nominations
+
+
+async def nominate_cmd(update: Update, context: BanzuContext) -> None:
+    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    if not ident.registered:
+        await reply(update, context, "common.not_registered")
+        return
+    campaigns = await svc.recognition.open_for_nomination(ident.actor)
+    if not campaigns:
+        await reply(update, context, "recognition.nominate.none")
+        return
+    markup = view.choose_campaign(
+        campaigns, view.NS_NOM, "recognition.btn.nominate", svc.texts, lang
+    )
+    await reply(update, context, "recognition.nominate.choose", markup=markup)
+
+
+async def nom_pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    svc = context.svc
+    lang = lang_of(update)
+    ident = await who(update, context)
+    assert query is not None
+    parsed = callbacks.decode(query.data, view.NS_NOM, 1, 1)
+    c = await svc.recognition.campaign(parsed.int_part(0) if parsed else None)
+    if c is None or not await svc.recognition.may_nominate(ident.actor, c):
+        await _alert(update, context, "recognition.problem.wrong_stage")
+        return
+    await query.answer()
+    user = ident.actor.tg_user_id
+    if c.kind is NomineeKind.MEMBER:
+        await svc.conversations.set(user, user, FLOW_NOMINATE, "nominee", {"cid": c.id})
+        await send(
+            context,
+            user,
+            tr(
+                update, context, "recognition.nominate.ask_member", **view.names(c, svc.texts, lang)
+            ),
+        )
+        return
+    markup = view.places(c, await svc.recognition.places(c))
+    await send(
+        context,
+        user,
+        tr(update, context, "recognition.nominate.ask_place", **view.names(c, svc.texts, lang)),
+        markup,
+    )
+
+
+async def place_pressed(update: Update, context: BanzuContext) -> None:
+    query, svc, ident = update.callback_query, context.svc, await who(update, context)
+    assert query is not None
+    parsed = callbacks.decode(query.data, view.NS_PLACE, 1, 2)
+    c = await svc.recognition.campaign(parsed.int_part(0) if parsed else None)
+    options = dict(await svc.recognition.places(c)) if c else {}
+    pid = parsed.int_part(1) if parsed else None
+    if c is None or pid not in options or not await svc.recognition.may_nominate(ident.actor, c):
+        await _alert(update, context, "common.stale_button")
+        return
+    await query.answer()
+    user = ident.actor.tg_user_id
+    await svc.conversations.set(
+        user, user, FLOW_NOMINATE, "reason", {"cid": c.id, "nid": pid, "name": options[pid]}
+    )
+    await send(
+        context, user, tr(update, context, "recognition.nominate.ask_reason", name=options[pid])
+    )
+
+
+async def nominate_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    svc, lang, ident = context.svc, lang_of(update), await who(update, context)
+    text = (update.message.text if update.message else None) or ""
+    c = await svc.recognition.campaign(conv.data.get("cid"))
+    if c is None:
+        await svc.conversations.clear(conv.chat_id, conv.user_id)
+        await reply(update, context, "recognition.problem.no_campaign")
+        return
+    if conv.step == "nominee":
+        found = await svc.recognition.find_nominee(ident.actor, c, text)
+        if isinstance(found, Refused):
+            await reply(
+                update, context, f"recognition.problem.{found.problem.value}", detail=found.detail
+            )
+            return
+        await _ask_reason(update, context, conv, found)
+        return
+    out = await svc.recognition.nominate(ident.actor, c.id, int(conv.data["nid"]), text)
+    if isinstance(out, Refused):
+        await reply(update, context, f"recognition.problem.{out.problem.value}", detail=out.detail)
+        return
+    await svc.conversations.clear(conv.chat_id, conv.user_id)
+    await _nominated(update, context, out, lang)
+
+
+async def _ask_reason(
+    update: Update, context: BanzuContext, conv: Conversation, found: NomineeFound
+) -> None:
+    data = {**conv.data, "nid": found.nominee_id, "name": found.name}
+    await context.svc.conversations.set(conv.chat_id, conv.user_id, FLOW_NOMINATE, "reason", data)
+    await reply(update, context, "recognition.nominate.ask_reason", name=found.name)
+
+
+async def _nominated(update: Update, context: BanzuContext, out: Nominated, lang: str) -> None:
+    svc = context.svc
+    nid = next(
+        (
+            n.nominee_id
+            for n in await svc.recognition.repo.nominees(out.campaign.id)
+            if n.name == out.name
+        ),
+        None,
+    )
+    ev = await svc.recognition.evidence(out.campaign, nid) if nid is not None else None
+    evidence = view.evidence_line(ev, out.campaign.period, svc.texts, lang) if ev else ""
+    key = "recognition.nominate.saved" if out.new else "recognition.nominate.updated"
+    values = view.names(out.campaign, svc.texts, lang)
+    text = svc.texts.get(key, lang, name=out.name, evidence=Html(evidence), **values)
+    await send(context, update.effective_user.id if update.effective_user else 0, text)
+
+
+# ------------------------------------------------------------------ voting
+
+
+async def vote_cmd(update: Update, context: BanzuContext) -> None:
+    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    if ident.person is None:
+        await reply(update, context, "common.not_registered")
+        return
+    open_ = await svc.recognition.open_for_vote(ident.actor)
+    if not open_:
+        await reply(update, context, "recognition.vote.none")
+        return
+    voted = {c.id for c, done in open_ if done}
+    markup = view.choose_campaign(
+        [c for c, _ in open_], view.NS_OPEN, "recognition.btn.go_vote", svc.texts, lang, voted
+    )
+    await reply(update, context, "recognition.vote.choose", markup=markup)
+
+
+async def open_pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    svc = context.svc
+    lang = lang_of(update)
+    ident = await who(update, context)
+    assert query is not None
+    parsed = callbacks.decode(query.data, view.NS_OPEN, 1, 1)
+    cid = parsed.int_part(0) if parsed else None
+    if cid is None:
+        await _alert(update, context, "common.stale_button")
+        return
+    out = await svc.recognition.new_ballot(ident.actor, cid)
+    if isinstance(out, Refused):
+        key = (
+            "recognition.vote.already"
+            if out.detail == "voted"
+            else f"recognition.problem.{out.problem.value}"
+        )
+        await _alert(update, context, key, detail=out.detail)
+        return
+    await query.answer()
+    await send(context, ident.actor.tg_user_id, *view.ballot(out, svc.settings.tz, svc.texts, lang))
+
+
+async def ballot_pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    svc = context.svc
+    lang = lang_of(update)
+    assert query is not None
+    parsed = callbacks.decode(query.data, view.NS_BALLOT, 1, 4)
+    cid = parsed.int_part(0) if parsed else None
+    draft = rules.decode_selection(parsed.parts[2]) if parsed else None
+    if parsed is None or cid is None or draft is None:
+        await _alert(update, context, "common.stale_button")
+        return
+    token, op = parsed.parts[1], parsed.parts[3]
+    b = await svc.recognition.ballot(cid, token, None if op == "e" else draft)
+    if isinstance(b, Refused) or b.campaign.stage is not Stage.VOTE:
+        await _alert(update, context, "recognition.vote.closed")
+        return
+    if op == "s":
+        await _cast(update, context, b)
+    elif op == "e":
+        await query.answer()
+        await _edit(update, *view.ballot(b, svc.settings.tz, svc.texts, lang))
+    elif op.isdigit() and 1 <= int(op) <= len(b.candidates):
+        await _toggle(update, context, b, int(op))
+    else:
+        await _alert(update, context, "common.stale_button")
+
+
+async def _toggle(update: Update, context: BanzuContext, b: Ballot, position: int) -> None:
+    svc, lang, query = context.svc, lang_of(update), update.callback_query
+    assert query is not None
+    choices, full = rules.toggle(b.choices, position, b.campaign.quota)
+    if full:
+        await _alert(update, context, "recognition.vote.full", quota=b.campaign.quota)
+        return
+    await query.answer()
+    new = Ballot(b.campaign, b.candidates, choices, b.token, b.cast)
+    await _edit(update, *view.ballot(new, svc.settings.tz, svc.texts, lang))
+
+
+async def _cast(update: Update, context: BanzuContext, b: Ballot) -> None:
+    svc, lang, ident = context.svc, lang_of(update), await who(update, context)
+    out = await svc.recognition.cast(ident.actor, b.campaign.id, b.token, b.choices)
+    if isinstance(out, Refused) or out.ballot is None or isinstance(out.ballot, Refused):
+        outcome = out.outcome if not isinstance(out, Refused) else Cast.NOT_ELIGIBLE
+        key = {
+            Cast.ALREADY: "recognition.vote.already",
+            Cast.CLOSED: "recognition.vote.closed",
+            Cast.INVALID: "recognition.vote.invalid",
+        }.get(outcome, "recognition.problem.not_eligible")
+        await _alert(update, context, key)
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    changed = out.outcome is Cast.CHANGED
+    await _edit(update, *view.receipt(out.ballot, changed, svc.settings.tz, svc.texts, lang))
+
+
+# ------------------------------------------------------------------ results and reminders
+
+
+async def publish_results(context: BanzuContext, campaign_id: int) -> None:
+    """Results with counts to every bound team group in scope and to reachable admins,
+    through the outbox, once per chat."""
+    svc = context.svc
+    r = await svc.recognition.closed(campaign_id)
+    if not isinstance(r, Closed):
+        return
+    text = view.results(r, svc.texts, svc.settings.language)
+    chats = await svc.recognition.repo.group_chats(r.campaign.unit_id)
+    chats += await svc.people.reachable_admins(svc.settings.admins)
+    for chat in dict.fromkeys(chats):
+        await notify(
+            context, chat, text, purpose="award_results", key=f"award:results:{campaign_id}:{chat}"
+        )
+
+
+async def remind(context: BanzuContext, force_day: bool = False) -> int:
+    """Private reminders to those who have not voted or rated: at most one per person per
+    subject per local day, never between 20:00 and 09:00; names go nowhere else."""
+    svc = context.svc
+    now = utcnow().astimezone(svc.settings.tz)
+    if not force_day and not REMIND_FROM_HOUR <= now.hour < REMIND_UNTIL_HOUR:
+        return 0
+    day, lang, sent = now.strftime("%Y-%m-%d"), svc.settings.language, 0
+    repo = svc.recognition.repo
+    for c in await repo.campaigns((Stage.VOTE,)):
+        people = await repo.not_voted_reachable(c, day)
+        text, markup = view.reminder(c, svc.settings.tz, svc.texts, lang)
+        for member, chat in people:
+            await notify(
+                context,
+                chat,
+                text,
+                purpose="award_remind",
+                key=f"award:remind:{c.id}:{member}:{day}",
+                markup=markup,
+            )
+        await repo.record_reminders(f"award:{c.id}", [m for m, _ in people], day)
+        sent += len(people)
+    for rnd in await repo.rounds("open"):
+        people = await repo.not_rated_reachable(rnd.id, day)
+        text = view.rating_reminder(
+            rnd.id, rnd.period, rnd.ends_at, svc.settings.tz, svc.texts, lang
+        )
+        for member, chat in people:
+            await notify(
+                context,
+                chat,
+                text,
+                purpose="rating_remind",
+                key=f"rating:remind:{rnd.id}:{member}:{day}",
+            )
+        await repo.record_reminders(f"rating:{rnd.id}", [m for m, _ in people], day)
+        sent += len(people)
+    return sent
+
+
+async def tick_job(context: BanzuContext) -> None:
+    svc, now = context.svc, utcnow()
+    for cid in await svc.recognition.close_due(now):
+        await publish_results(context, cid)
+    for rid in await svc.recognition.repo.rounds_due(now):
+        await svc.recognition.repo.close_round(rid, now)
+    await remind(context)
+
+
+# ------------------------------------------------------------------ 民主评议
+
+
+async def rating_new_cmd(update: Update, context: BanzuContext) -> None:
+    ident, svc, lang, args = await who(update, context), context.svc, lang_of(update), _args(update)
+    if not can(ident.actor, Action.MANAGE_AWARDS):
+        await reply(update, context, "common.no_permission")
+        return
+    if not args:
+        await reply(update, context, "recognition.rating.usage_new")
+        return
+    days = next((int(a) for a in args[1:] if a.isdigit()), None)
+    unit = next((a for a in args[1:] if not a.isdigit()), None)
+    out = await svc.recognition.open_round(ident.actor, args[0], unit, utcnow(), days)
+    if isinstance(out, Refused):
+        await reply(update, context, f"recognition.problem.{out.problem.value}", detail=out.detail)
+        return
+    rid, period, leaders = out
+    if leaders == 0:
+        await svc.recognition.repo.close_round(rid, utcnow())
+        await reply(update, context, "recognition.rating.no_leaders")
+        return
+    rnd = await svc.recognition.repo.round(rid)
+    assert rnd is not None
+    scope = svc.texts.get("recognition.campaign.scope_unit", lang, unit=unit) if unit else ""
+    await reply(
+        update,
+        context,
+        "recognition.rating.opened",
+        period=rules.period_label(period, lang),
+        scope=Html(scope),
+        leaders=leaders,
+        ends=view.when(rnd.ends_at, svc.settings.tz),
+    )
+    await remind(context, force_day=True)
+
+
+async def rate_cmd(update: Update, context: BanzuContext) -> None:
+    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    if ident.person is None:
+        await reply(update, context, "common.not_registered")
+        return
+    for rnd in await svc.recognition.repo.rounds("open"):
+        people = await svc.recognition.repo.ratees(rnd.id, ident.person.member_id)
+        if people:
+            text, markup = view.ratees(rnd.id, rnd.period, people, svc.texts, lang)
+            await send(context, ident.actor.tg_user_id, text, markup)
+            return
+    await reply(update, context, "recognition.rating.none")
+
+
+async def _ratee(
+    context: BanzuContext, round_id: int | None, ratee_id: int | None, rater: int | None
+) -> Ratee | None:
+    if round_id is None or ratee_id is None or rater is None:
+        return None
+    people = await context.svc.recognition.repo.ratees(round_id, rater)
+    return next((p for p in people if p.member_id == ratee_id), None)
+
+
+async def ratee_pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    svc = context.svc
+    lang = lang_of(update)
+    ident = await who(update, context)
+    assert query is not None
+    parsed = callbacks.decode(query.data, view.NS_RATE, 1, 2)
+    rid = parsed.int_part(0) if parsed else None
+    ratee = await _ratee(
+        context, rid, parsed.int_part(1) if parsed else None, ident.actor.member_id
+    )
+    if ratee is None or rid is None:
+        await _alert(update, context, "recognition.rating.not_eligible")
+        return
+    if ratee.done:
+        await _alert(update, context, "recognition.rating.already")
+        return
+    await query.answer()
+    await send(context, ident.actor.tg_user_id, *view.grades(rid, ratee, svc.texts, lang))
+
+
+async def grade_pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    svc = context.svc
+    lang = lang_of(update)
+    ident = await who(update, context)
+    assert query is not None
+    parsed = callbacks.decode(query.data, view.NS_GRADE, 1, 3)
+    grade = view.CODE_GRADE.get(parsed.parts[2]) if parsed else None
+    rid = parsed.int_part(0) if parsed else None
+    ratee = await _ratee(
+        context, rid, parsed.int_part(1) if parsed else None, ident.actor.member_id
+    )
+    if grade is None or ratee is None or rid is None:
+        await _alert(update, context, "recognition.rating.not_eligible")
+        return
+    outcome = await svc.recognition.rate(ident.actor, rid, ratee.member_id, grade)
+    if outcome is not Rated.OK:
+        await _alert(update, context, f"recognition.rating.{outcome.value}")
+        return
+    await query.answer()
+    user = ident.actor.tg_user_id
+    # The conversation names only whom the comment is about, never the grade just given.
+    await svc.conversations.set(
+        user, user, FLOW_COMMENT, "comment", {"round": rid, "ratee": ratee.member_id}
+    )
+    await _edit(update, *view.ask_comment(rid, ratee, svc.texts, lang))
+
+
+async def comment_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    svc = context.svc
+    text = (update.message.text if update.message else None) or ""
+    problem = await svc.recognition.comment(int(conv.data["round"]), int(conv.data["ratee"]), text)
+    if problem is not None and problem.value in ("blank", "too_long"):
+        await reply(update, context, f"recognition.problem.{problem.value}", detail=len(text))
+        return
+    await svc.conversations.clear(conv.chat_id, conv.user_id)
+    await reply(
+        update,
+        context,
+        "recognition.rating.closed" if problem else "recognition.rating.comment_saved",
+    )
+    await _next_ratee(update, context, int(conv.data["round"]))
+
+
+async def skip_pressed(update: Update, context: BanzuContext) -> None:
+    query, svc, ident = update.callback_query, context.svc, await who(update, context)
+    assert query is not None
+    user = ident.actor.tg_user_id
+    conv = await svc.conversations.get(user, user)
+    parsed = callbacks.decode(query.data, view.NS_SKIP, 1, 2)
+    if (
+        conv is None
+        or conv.flow != FLOW_COMMENT
+        or parsed is None
+        or parsed.int_part(1) != conv.data.get("ratee")
+    ):
+        await _alert(update, context, "common.stale_button")
+        return
+    await svc.conversations.clear(user, user)
+    await query.answer()
+    await _edit(update, tr(update, context, "recognition.rating.done"), None)
+    await _next_ratee(update, context, int(conv.data["round"]))
+
+
+async def _next_ratee(update: Update, context: BanzuContext, round_id: int) -> None:
+    svc, lang, ident = context.svc, lang_of(update), await who(update, context)
+    rnd = await svc.recognition.repo.round(round_id)
+    if rnd is None or ident.actor.member_id is None or rnd.state != "open":
+        return
+    people = await svc.recognition.repo.ratees(round_id, ident.actor.member_id)
+    text, markup = view.ratees(round_id, rnd.period, people, svc.texts, lang)
+    await send(context, ident.actor.tg_user_id, text, markup)
+
+
+async def ratings_cmd(update: Update, context: BanzuContext) -> None:
+    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    if not can(ident.actor, Action.MANAGE_AWARDS):
+        await reply(update, context, "common.no_permission")
+        return
+    rounds = await svc.recognition.repo.rounds()
+    if not rounds:
+        await reply(update, context, "recognition.rating.no_rounds")
+        return
+    rnd = rounds[0]
+    people = await svc.recognition.repo.round_results(rnd.id)
+    text, markup = view.round_results(rnd.id, rnd.period, rnd.state, people, svc.texts, lang)
+    await send(context, ident.actor.tg_user_id, text, markup)
+
+
+async def round_pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    svc = context.svc
+    lang = lang_of(update)
+    ident = await who(update, context)
+    assert query is not None
+    parsed = callbacks.decode(query.data, view.NS_ROUND, 1, 2)
+    rid = parsed.int_part(0) if parsed else None
+    if not can(ident.actor, Action.MANAGE_AWARDS):
+        await _alert(update, context, "common.no_permission")
+        return
+    if (
+        rid is None
+        or parsed is None
+        or parsed.parts[1] != "close"
+        or not await svc.recognition.repo.close_round(rid, utcnow())
+    ):
+        await _alert(update, context, "common.stale_button")
+        return
+    await query.answer()
+    rnd = await svc.recognition.repo.round(rid)
+    assert rnd is not None
+    people = await svc.recognition.repo.round_results(rid)
+    await _edit(update, *view.round_results(rid, rnd.period, rnd.state, people, svc.texts, lang))
+
+
+def register(app: BanzuApp) -> None:
+    svc: Services = app.bot_data.services
+    svc.commands += [
+        CommandInfo("awards", "recognition.cmd.awards"),
+        CommandInfo("nominate", "recognition.cmd.nominate"),
+        CommandInfo("vote", "recognition.cmd.vote"),
+        CommandInfo("rate", "recognition.cmd.rate"),
+        CommandInfo("award_new", "recognition.cmd.award_new", Action.MANAGE_AWARDS),
+        CommandInfo("rating_new", "recognition.cmd.rating_new", Action.MANAGE_AWARDS),
+        CommandInfo("ratings", "recognition.cmd.ratings", Action.MANAGE_AWARDS),
+    ]
+    private = filters.ChatType.PRIVATE
+    for name, fn in [
+        ("awards", awards_cmd),
+        ("award_new", award_new_cmd),
+        ("nominate", nominate_cmd),
+        ("vote", vote_cmd),
+        ("rate", rate_cmd),
+        ("rating_new", rating_new_cmd),
+        ("ratings", ratings_cmd),
+    ]:
+        app.add_handler(CommandHandler(name, fn, private))
+    for ns, fn in [
+        (view.NS_ADMIN, admin_pressed),
+        (view.NS_SHORT, short_pressed),
+        (view.NS_NOM, nom_pressed),
+        (view.NS_PLACE, place_pressed),
+        (view.NS_OPEN, open_pressed),
+        (view.NS_BALLOT, ballot_pressed),
+        (view.NS_RATE, ratee_pressed),
+        (view.NS_GRADE, grade_pressed),
+        (view.NS_SKIP, skip_pressed),
+        (view.NS_ROUND, round_pressed),
+    ]:
+        app.add_handler(CallbackQueryHandler(fn, pattern=callbacks.pattern(ns)))
+    svc.flows[FLOW_NOMINATE] = nominate_step
+    svc.flows[FLOW_COMMENT] = comment_step
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(tick_job, interval=TICK_SECONDS, first=5.0, name=JOB_NAME)
