@@ -45,9 +45,12 @@ class InboxRepo:
         return [Stored(int(r[0]), str(r[1]), float(r[2])) for r in rows]
 
     async def mark_done(self, update_ids: Sequence[int]) -> None:
+        """Mark handled updates done and drop their bodies: the id alone guards against a
+        redelivery, while a body would keep what people typed or pressed (a ballot token in
+        callback data, an anonymous comment) next to their user id."""
         now = time.time()
         await self.db.executemany(
-            "UPDATE inbox SET done_at = ? WHERE update_id = ? AND done_at IS NULL",
+            "UPDATE inbox SET done_at = ?, body = '' WHERE update_id = ? AND done_at IS NULL",
             [(now, u) for u in update_ids],
         )
 
