@@ -336,8 +336,11 @@ async def run(kills: int, seed: int, only: list[str]) -> dict[str, Any]:
     chosen = {k: v for k, v in SCENARIOS.items() if not only or k in only}
     share = sum(w for _, w in chosen.values())
     out: dict[str, Any] = {}
+    carry = 0  # kills a scenario did not use (its work was done first) go to the next
     for name, (fn, weight) in chosen.items():
-        out[name] = await run_one(name, fn, max(1, round(kills * weight / share)), seed)
+        budget = max(1, round(kills * weight / share)) + carry
+        out[name] = await run_one(name, fn, budget, seed)
+        carry = max(0, budget - int(out[name]["kills"]))
     total = {
         k: sum(int(s.get(k, 0)) for s in out.values())
         for k in ("kills", "lost", "duplicated", "wrongly_recorded", "unanswered")
