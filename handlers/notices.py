@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -30,6 +30,7 @@ from bot.services import notices as rules
 from bot.services.identity import Identity
 from bot.services.notices import NS, Audience, Content, TooLong
 from bot.texts import Texts
+from bot.views import exports
 from handlers.common import NO_PREVIEW, lang_of, reply, send, tr, who
 
 FLOW = "notice"
@@ -524,6 +525,8 @@ async def status_pressed(update: Update, context: BanzuContext, notice_id: int) 
     markup = InlineKeyboardMarkup([[
         Button(tr(update, context, "notices.remind_button"), callback_data=_n("rm", notice_id)),
         Button(tr(update, context, "notices.refresh_button"), callback_data=_n("st", notice_id)),
+    ], [
+        Button(tr(update, context, "notices.export_button"), callback_data=_n("xl", notice_id)),
     ]])  # fmt: skip
     for i, piece in enumerate(pieces):
         await send(context, query.message.chat.id, piece, markup if i == len(pieces) - 1 else None)
@@ -568,7 +571,31 @@ async def stop_pressed(update: Update, context: BanzuContext, notice_id: int) ->
     await query.answer(tr(update, context, "notices.stopped", count=cancelled), show_alert=True)
 
 
-_AFTER = {"ack": ack_pressed, "st": status_pressed, "rm": remind_pressed, "stop": stop_pressed}
+async def export_pressed(update: Update, context: BanzuContext, notice_id: int) -> None:
+    """The confirmations as a workbook: every team of the audience, then every person."""
+    query, svc = update.callback_query, context.svc
+    assert query is not None and query.message is not None
+    notice, ok = await _visible(update, context, notice_id)
+    if notice is None or not ok:
+        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        return
+    await query.answer()
+    rows = await svc.notices.confirmations(notice_id)
+    data = exports.confirmations(
+        svc.texts, svc.settings.tz, notice_id, rules.title_of(notice.body, 40),
+        notice.created_at, rows, utcnow(),
+    )  # fmt: skip
+    await context.bot.send_document(
+        query.message.chat.id,
+        InputFile(data, filename=f"notice-{notice_id}-confirmations.xlsx"),
+        caption=tr(update, context, "notices.export_caption", id=notice_id),
+    )
+
+
+_AFTER = {
+    "ack": ack_pressed, "st": status_pressed, "rm": remind_pressed, "stop": stop_pressed,
+    "xl": export_pressed,
+}  # fmt: skip
 
 
 async def pressed(update: Update, context: BanzuContext) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
@@ -17,6 +17,7 @@ from bot.repos.conversations import Conversation
 from bot.repos.org import Team
 from bot.repos.people import Person
 from bot.services import pledges as pl
+from bot.views import exports
 from handlers.common import lang_of, notify, reply, send, tr, who
 
 FLOW = "pledge"
@@ -236,12 +237,36 @@ async def team_view(update: Update, context: BanzuContext) -> None:
         await reply(update, context, "pledges.no_teams")
         return
     year = _year(svc)
+    if [a.lower() for a in context.args or []] in (["export"], ["导出"]):
+        await _export(update, context, teams, year)
+        return
     if len(teams) == 1:
         label = f"{teams[0].unit_name}·{teams[0].name}"
         text, markup = await _team_detail(update, context, teams[0].id, label, year)
     else:
         text, markup = await _teams_overview(update, context, teams, year)
     await send(context, chat.id, text, markup)
+
+
+async def _export(update: Update, context: BanzuContext, teams: list[Team], year: int) -> None:
+    """决心书汇编 of the teams in the asker's reach, as a workbook."""
+    svc, chat = context.svc, update.effective_chat
+    assert chat is not None
+    rows = await svc.pledges.repo.compilation([t.id for t in teams], year)
+    if not rows:
+        await reply(update, context, "pledges.xlsx.export_none")
+        return
+    units = {t.unit_name for t in teams}
+    scope = (
+        f"{teams[0].unit_name}·{teams[0].name}" if len(teams) == 1
+        else svc.texts.join(sorted(units), lang_of(update))
+    )  # fmt: skip
+    data = exports.pledges(svc.texts, svc.settings.tz, year, scope, rows, utcnow())
+    await context.bot.send_document(
+        chat.id,
+        InputFile(data, filename=f"pledges-{year}.xlsx"),
+        caption=tr(update, context, "pledges.xlsx.export_caption", year=year, scope=scope),
+    )
 
 
 async def _teams_overview(

@@ -374,3 +374,41 @@ async def test_notice_keeps_bold_and_links_even_when_split(harness: Harness) -> 
     assert links and links[0]["url"] == "https://example.com/plan?a=1&b=2"
     assert second["text"].endswith(link)
     assert all(_u16(m["text"]) <= 4096 for m in (first, second))
+
+
+async def test_confirmations_export_per_team_and_person(harness: Harness) -> None:
+    import io
+    from datetime import datetime
+
+    import openpyxl
+
+    h = harness
+    await org(h)
+    await compose(h, ADMIN_ID, "=本周五停电检修", "按班组…", "一分场·蒸发一班", "班组群和私聊")
+    await tap(h, ADMIN_ID, "✅ 确认发送")
+    await drain(h)
+    notice = (await h.svc.notices.recent(None))[0]
+    ack = callbacks.encode("ntc", 1, "ack", notice.id)
+    private_msg = h.last_message(uid("10002"))
+    await h.press(uid("10002"), uid("10002"), int(private_msg["message_id"]), data=ack)
+    await tap(h, ADMIN_ID, "确认情况")
+    mark = h.mark()
+    await tap(h, ADMIN_ID, "📥 导出确认情况")
+    doc = next(
+        e
+        for e in h.emu.transcript(chat_id=ADMIN_ID, after_seq=mark)
+        if e["method"] == "sendDocument"
+    )
+    message = h.emu.message(ADMIN_ID, int(doc["message_id"]))
+    assert message is not None
+    book = openpyxl.load_workbook(io.BytesIO(h.emu.file_bytes(message["document"]["file_id"])))
+    teams = book["按班组"]
+    assert teams["A1"].value.startswith("通知确认情况：") and teams.freeze_panes == "A4"
+    first = [c.value for c in teams[4]]
+    assert first[:5] == ["一分场", "蒸发一班", 7, 1, 6]
+    assert first[5] == pytest.approx(1 / 7) and teams["F4"].number_format == "0.0%"
+    assert "王秀兰" not in first[6] and "陈志强" in first[6]
+    people = {r[3]: r for r in book["明细"].iter_rows(min_row=4, values_only=True) if r[3]}
+    assert isinstance(people["王秀兰"][4], datetime) and people["陈志强"][4] == "未确认"
+    # The notice text "=…" in the title stays text, never a formula.
+    assert teams["A1"].data_type == "s"

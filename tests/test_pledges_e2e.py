@@ -88,3 +88,38 @@ async def test_wrong_roles_for_pledge_views(harness: Harness) -> None:
     assert "蒸发一班" in unit[0] and "蒸发二班" in unit[0] and "包装班" not in unit[0]
     far = await h.say(FAR_LEADER, FAR_LEADER, "/pledges")
     assert "包装班" in far[0] and "陈志强" not in far[0]
+
+
+async def test_pledges_export_is_a_compilation_admins_can_use(harness: Harness) -> None:
+    import io
+
+    import openpyxl
+
+    h = harness
+    await setup(h, (WORKER, "10003"), (LEADER, "10001"))
+    await h.say(WORKER, WORKER, "/pledge =安全生产无事故，http://x.cn")
+    await press_text(h, WORKER, WORKER, "跳过")
+    await press_text(h, WORKER, WORKER, "✅ 确认")
+    mark = h.mark()
+    await h.say(LEADER, LEADER, "/pledges export")
+    await settle_all(h)
+    doc = next(
+        e for e in h.emu.transcript(chat_id=LEADER, after_seq=mark) if e["method"] == "sendDocument"
+    )
+    message = h.emu.message(LEADER, int(doc["message_id"]))
+    assert message is not None and message["document"]["file_name"].startswith("pledges-")
+    book = openpyxl.load_workbook(io.BytesIO(h.emu.file_bytes(message["document"]["file_id"])))
+    summary = book["汇总"]
+    assert summary["A1"].value.startswith("决心书汇编") and summary.freeze_panes == "A4"
+    assert [c.value for c in summary[4]][:5] == ["一分场", "蒸发一班", 7, 1, 6]
+    assert summary["F4"].number_format == "0.0%"
+    rows = {r[3]: r for r in book["决心书"].iter_rows(min_row=4, values_only=True) if r[3]}
+    assert set(rows) == {"刘建国", "王秀兰", "陈志强", "赵振磊", "孙海波", "周婷", "吴德明"}
+    written = rows["陈志强"]
+    assert written[2] == "10003" and written[4] == 1 and written[6] == "已写"
+    assert written[7] == "=安全生产无事故，http://x.cn"  # text, not a formula or a link
+    cell = next(c for c in book["决心书"]["H"] if c.value == written[7])
+    assert cell.data_type == "s" and cell.hyperlink is None
+    assert rows["赵振磊"][6] == "未写" and rows["赵振磊"][4] is None
+    # A worker has no pledges export.
+    assert await h.say(WORKER, WORKER, "/pledges export") == ["你没有权限进行这个操作。"]

@@ -218,6 +218,22 @@ class NoticesRepo:
         )
         return [StatusRow(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows]
 
+    async def confirmations(
+        self, notice_id: int
+    ) -> list[tuple[str, str, str, str, datetime | None, str]]:
+        """Every recipient of a notice for the export: unit, team, employee no, name, when
+        they confirmed (None: not yet), how it was delivered."""
+        rows = await self.db.fetchall(
+            "SELECT u.name, t.name, m.employee_no, m.name, r.acked_at, r.via"
+            " FROM notice_recipients r JOIN members m ON m.id = r.member_id"
+            " JOIN teams t ON t.id = r.team_id JOIN units u ON u.id = t.unit_id"
+            " WHERE r.notice_id = ? ORDER BY u.id, t.id, m.employee_no",
+            (notice_id,),
+        )
+        return [
+            (r[0], r[1], r[2], r[3], parse_iso(r[4]) if r[4] else None, r[5] or "") for r in rows
+        ]
+
     async def unconfirmed(self, notice_id: int) -> list[Member]:
         rows = await self.db.fetchall(
             _MEMBERS.replace("WHERE m.active = 1", "JOIN notice_recipients r ON r.member_id = m.id"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -78,6 +79,26 @@ class PledgesRepo:
             (member_id, year),
         )
         return [Pledge.from_row(r) for r in rows]
+
+    async def compilation(
+        self, team_ids: list[int], year: int
+    ) -> list[tuple[str, str, str, str, int | None, datetime | None, str, str]]:
+        """决心书汇编: every active member of the teams with their pledge in force for the year
+        (None where there is none): unit, team, employee no, name, version, written at,
+        pledge, plan."""
+        rows = await self.db.fetchall(
+            "SELECT u.name, t.name, m.employee_no, m.name, p.version, p.created_at,"
+            " coalesce(p.pledge, ''), coalesce(p.plan, '')"
+            " FROM members m JOIN teams t ON t.id = m.team_id JOIN units u ON u.id = t.unit_id"
+            " LEFT JOIN pledges p ON p.member_id = m.id AND p.year = ? AND p.current = 1"
+            " WHERE m.active = 1 AND m.team_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY u.id, t.id, m.employee_no",
+            (year, json.dumps(team_ids)),
+        )
+        return [
+            (r[0], r[1], r[2], r[3], r[4], parse_iso(r[5]) if r[5] else None, r[6], r[7])
+            for r in rows
+        ]
 
     async def members_with_pledge(self, member_ids: list[int], year: int) -> set[int]:
         if not member_ids:
