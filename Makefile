@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# pytest-xdist workers; the suite is independent per test (own database, emulator, tmp dir)
+TEST_WORKERS ?= auto
 
 .PHONY: demo test lint bench clean
 
@@ -17,12 +19,13 @@ demo: $(STAMP)
 	$(BIN)/banzu demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot handlers scheduler bench tests
+	$(BIN)/lint-imports
 
 BENCHES := emulator pipeline broadcast fanout checkin report tagging startup tabular quiz
 

@@ -39,9 +39,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-import aiosqlite
-
 from bot.clock import utcnow
+from bot.db import Tx
 from bot.repos.org import Team
 from bot.repos.outbox import OutMessage
 from bot.repos.schedules import OccurrenceRow, Purpose, Schedule, Scope
@@ -261,7 +260,7 @@ class ScheduleRunner:
         teams: Sequence[Team],
         choices: dict[int, str],
         rnd: _Round,
-        tx: aiosqlite.Connection,
+        tx: Tx,
     ) -> list[OutMessage]:
         out = []
         for team in teams:

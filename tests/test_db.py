@@ -63,3 +63,42 @@ async def test_conversation_started_during_first_load_is_kept(db: Database) -> N
     assert conv is not None and conv.flow == "register"
     assert await fresh.clear(2, 2) and not await fresh.clear(2, 2)
     assert await ConversationsRepo(db).get(2, 2) is None
+
+
+async def test_a_read_never_sees_another_coroutines_uncommitted_rows(db: Database) -> None:
+    """The old single connection let B read A's row, which A then rolled back."""
+    await db.execute("CREATE TABLE t (x INTEGER)")
+    inserted, seen_by_other = asyncio.Event(), asyncio.Event()
+    own: list[int] = []
+
+    async def writer_then_rollback() -> None:
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO t(x) VALUES (1)")
+                own.extend(r[0] for r in await tx.execute_fetchall("SELECT x FROM t"))
+                inserted.set()
+                await seen_by_other.wait()
+                raise RuntimeError("changed its mind")
+
+    async def reader() -> int:
+        await inserted.wait()
+        try:
+            return int(await db.fetchval("SELECT count(*) FROM t"))
+        finally:
+            seen_by_other.set()
+
+    _, count = await asyncio.gather(writer_then_rollback(), reader())
+    assert own == [1]  # inside its transaction the writer sees its own row
+    assert count == 0  # nobody else does
+    assert await db.fetchval("SELECT count(*) FROM t") == 0
+
+
+async def test_writes_queued_during_a_transaction_commit_after_it(db: Database) -> None:
+    await db.execute("CREATE TABLE t (x INTEGER)")
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO t(x) VALUES (1)")
+        pending = asyncio.ensure_future(db.execute("INSERT INTO t(x) VALUES (2)"))
+        await asyncio.sleep(0.01)
+        assert not pending.done()  # one writer: the group commit waits for the block
+    await pending
+    assert [r[0] for r in await db.fetchall("SELECT x FROM t ORDER BY x")] == [1, 2]

@@ -67,9 +67,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
-import aiosqlite
-
-from bot.db import Database
+from bot.db import Database, Tx
 from bot.repos.outbox import OutboxRepo, Outcome, OutFile, OutMessage, OutRow, StatusLine
 from bot.repos.people import PeopleRepo
 
@@ -97,9 +95,7 @@ class Outbox:
         self.max_attempts = 6
         self._sender: Sender | None = None
 
-    async def enqueue(
-        self, messages: Sequence[OutMessage], tx: aiosqlite.Connection | None = None
-    ) -> int:
+    async def enqueue(self, messages: Sequence[OutMessage], tx: Tx | None = None) -> int:
         """Add messages (in `tx` if given); returns how many were new. Wakes the sender."""
         added = await self.repo.enqueue(messages, tx)
         self.wake()

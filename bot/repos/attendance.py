@@ -17,7 +17,7 @@ from enum import StrEnum
 import aiosqlite
 
 from bot.clock import iso, parse_iso
-from bot.db import Database
+from bot.db import Database, Tx
 from bot.domain.attendance import Counts, Status, Window
 
 
@@ -464,7 +464,7 @@ class _Moved(Exception):
 
 
 async def _change(
-    tx: aiosqlite.Connection,
+    tx: Tx,
     session_id: int,
     member_id: int,
     old: Status,

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 
 import aiosqlite
 
-from bot.db import Database
+from bot.db import Database, Tx
 from bot.domain.org_import import (
     ImportResult,
     ImportSummary,
@@ -194,7 +194,7 @@ class OrgRepo:
         return code
 
 
-async def _unused_code(tx: aiosqlite.Connection) -> str:
+async def _unused_code(tx: Tx) -> str:
     while True:
         code = new_invite_code()
         async with tx.execute("SELECT 1 FROM teams WHERE invite_code = ?", (code,)) as cur:
@@ -205,7 +205,7 @@ async def _unused_code(tx: aiosqlite.Connection) -> str:
 class _Import:
     """One roster import on an open transaction; counts what it does."""
 
-    def __init__(self, tx: aiosqlite.Connection) -> None:
+    def __init__(self, tx: Tx) -> None:
         self.tx = tx
         self.counts: dict[str, int] = dict.fromkeys(asdict(ImportSummary()), 0)
         self.now = ""

@@ -15,7 +15,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import iso, parse_iso, utcnow
-from bot.db import Database
+from bot.db import Database, Tx
 
 STATES = ("pending", "sending", "sent", "undeliverable", "cancelled")
 
@@ -138,9 +138,7 @@ class OutboxRepo:
 
     # ------------------------------------------------------------ enqueue
 
-    async def enqueue(
-        self, messages: Sequence[OutMessage], tx: aiosqlite.Connection | None = None
-    ) -> int:
+    async def enqueue(self, messages: Sequence[OutMessage], tx: Tx | None = None) -> int:
         """Insert the messages (in `tx` if given, else in a transaction of their own);
         returns how many were new (a known dedupe_key is skipped). Messages with files go
         through `Database.write` (or `enqueue_sync`), not a caller's `tx`."""
@@ -378,7 +376,6 @@ class OutboxRepo:
         )
 
 
-async def _insert(tx: aiosqlite.Connection, rows: list[tuple[Any, ...]]) -> int:
-    before = tx.total_changes
-    await tx.executemany(_INSERT, rows)
-    return tx.total_changes - before
+async def _insert(tx: Tx, rows: list[tuple[Any, ...]]) -> int:
+    # executemany sums the changes of every row (an ignored duplicate adds nothing)
+    return max(0, (await tx.executemany(_INSERT, rows)).rowcount)

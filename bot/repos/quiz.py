@@ -15,7 +15,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from bot.clock import iso, parse_iso
-from bot.db import Database
+from bot.db import Database, Tx
 from bot.domain.quiz import Candidate, Item, Kind, Mode, TeamScore
 
 _QUESTION = (
@@ -251,7 +251,7 @@ class QuizRepo:
 
     async def insert_round(
         self,
-        tx: aiosqlite.Connection,
+        tx: Tx,
         *,
         mode: Mode,
         chat_id: int,
@@ -291,19 +291,19 @@ class QuizRepo:
         row = await self.db.fetchone(_ROUND + " WHERE id = ?", (round_id,))
         return Round.from_row(row) if row else None
 
-    async def round_in(self, tx: aiosqlite.Connection, round_id: int) -> Round:
+    async def round_in(self, tx: Tx, round_id: int) -> Round:
         """The round as the caller's transaction sees it."""
         rows = await tx.execute_fetchall(_ROUND + " WHERE id = ?", (round_id,))
         return Round.from_row(next(iter(rows)))
 
-    async def item_question(self, tx: aiosqlite.Connection, round_id: int, position: int) -> int:
+    async def item_question(self, tx: Tx, round_id: int, position: int) -> int:
         rows = await tx.execute_fetchall(
             "SELECT question_id FROM quiz_items WHERE round_id = ? AND position = ?",
             (round_id, position),
         )
         return int(next(iter(rows))[0])
 
-    async def team_size(self, team_id: int, tx: aiosqlite.Connection | None = None) -> int:
+    async def team_size(self, team_id: int, tx: Tx | None = None) -> int:
         sql = "SELECT count(*) FROM members WHERE team_id = ? AND active = 1"
         if tx is None:
             return int(await self.db.fetchval(sql, (team_id,)))
@@ -362,7 +362,7 @@ class QuizRepo:
             for r in rows
         ]
 
-    async def settle(self, tx: aiosqlite.Connection, round_id: int, position: int) -> bool:
+    async def settle(self, tx: Tx, round_id: int, position: int) -> bool:
         """Mark a private round's question settled; False if it already was (a race lost)."""
         cur = await tx.execute(
             "UPDATE quiz_items SET settled = 1 WHERE round_id = ? AND position = ? AND settled = 0",
@@ -370,15 +370,13 @@ class QuizRepo:
         )
         return cur.rowcount == 1
 
-    async def advance(self, tx: aiosqlite.Connection, round_id: int, position: int) -> None:
+    async def advance(self, tx: Tx, round_id: int, position: int) -> None:
         await tx.execute(
             "UPDATE quiz_rounds SET position = ? WHERE id = ? AND state = 'running'",
             (position, round_id),
         )
 
-    async def finish(
-        self, tx: aiosqlite.Connection, round_id: int, now: datetime, state: str = "finished"
-    ) -> bool:
+    async def finish(self, tx: Tx, round_id: int, now: datetime, state: str = "finished") -> bool:
         cur = await tx.execute(
             "UPDATE quiz_rounds SET state = ?, finished_at = ? WHERE id = ? AND state = 'running'",
             (state, iso(now), round_id),
@@ -422,7 +420,7 @@ class QuizRepo:
 
     async def add_answer(
         self,
-        tx: aiosqlite.Connection,
+        tx: Tx,
         poll_id: str,
         tg_user_id: int,
         option_ids: Sequence[int],
@@ -436,7 +434,7 @@ class QuizRepo:
         )
         return cur.rowcount == 1
 
-    async def earned_on(self, tx: aiosqlite.Connection, member_id: int, day: str) -> int:
+    async def earned_on(self, tx: Tx, member_id: int, day: str) -> int:
         rows = await tx.execute_fetchall(
             "SELECT coalesce(sum(points), 0) FROM quiz_answers"
             " WHERE member_id = ? AND local_day = ? AND state = 'counted'",
@@ -446,7 +444,7 @@ class QuizRepo:
 
     async def settle_answer(
         self,
-        tx: aiosqlite.Connection,
+        tx: Tx,
         poll_id: str,
         tg_user_id: int,
         *,
@@ -488,9 +486,7 @@ class QuizRepo:
         )
         return {r[0]: r[1] for r in rows}
 
-    async def round_totals(
-        self, round_id: int, tx: aiosqlite.Connection | None = None
-    ) -> tuple[int, int, int, int]:
+    async def round_totals(self, round_id: int, tx: Tx | None = None) -> tuple[int, int, int, int]:
         """(people, answers, correct, points) of a round's counted answers."""
         sql = (
             "SELECT count(DISTINCT member_id), count(*), coalesce(sum(correct), 0),"
@@ -526,7 +522,7 @@ class QuizRepo:
     # ------------------------------------------------------------ reminders
 
     async def remind_once(
-        self, tx: aiosqlite.Connection, round_id: int, member_ids: Sequence[int], now: datetime
+        self, tx: Tx, round_id: int, member_ids: Sequence[int], now: datetime
     ) -> list[int]:
         """Members not reminded for this round before (and now recorded as reminded)."""
         fresh: list[int] = []

@@ -23,7 +23,7 @@ from enum import StrEnum
 import aiosqlite
 
 from bot.clock import iso, parse_iso, utcnow
-from bot.db import Database
+from bot.db import Database, Tx
 
 __all__ = [
     "CLI_ACTOR",
@@ -286,9 +286,7 @@ class SchedulesRepo:
         )
         return [OccurrenceRow.from_row(r) for r in rows]
 
-    async def mark_sent(
-        self, occurrence_id: int, *, tx: aiosqlite.Connection | None = None
-    ) -> bool:
+    async def mark_sent(self, occurrence_id: int, *, tx: Tx | None = None) -> bool:
         """'due' -> 'sent' (handed to the outbox). Pass the transaction that writes the outbox
         rows, so both commit together. False if it was not 'due' (already handed, or missed)."""
         sql = (
@@ -297,9 +295,7 @@ class SchedulesRepo:
         )
         return await self._change(sql, (iso(utcnow()), occurrence_id), tx) == 1
 
-    async def mark_missed(
-        self, occurrence_id: int, *, tx: aiosqlite.Connection | None = None
-    ) -> bool:
+    async def mark_missed(self, occurrence_id: int, *, tx: Tx | None = None) -> bool:
         sql = "UPDATE schedule_occurrences SET state = 'missed' WHERE id = ? AND state = 'due'"
         return await self._change(sql, (occurrence_id,), tx) == 1
 
@@ -316,9 +312,7 @@ class SchedulesRepo:
             [(now, i) for i in occurrence_ids],
         )
 
-    async def _change(
-        self, sql: str, params: Sequence[object], tx: aiosqlite.Connection | None
-    ) -> int:
+    async def _change(self, sql: str, params: Sequence[object], tx: Tx | None) -> int:
         if tx is not None:
             async with tx.execute(sql, params) as cur:
                 return cur.rowcount
@@ -333,7 +327,7 @@ class SchedulesRepo:
         team_id: int,
         prompt_id: str,
         *,
-        tx: aiosqlite.Connection | None = None,
+        tx: Tx | None = None,
     ) -> str:
         """Fix the item a team gets at an occurrence; the first recorded choice wins and is
         returned (a retry after a crash sends the same item)."""
@@ -460,9 +454,7 @@ class SchedulesRepo:
         return removed
 
 
-async def _post(
-    tx: aiosqlite.Connection, insert: str, select: str, occ: int, team: int, prompt: str
-) -> str:
+async def _post(tx: Tx, insert: str, select: str, occ: int, team: int, prompt: str) -> str:
     await tx.execute(insert, (occ, team, prompt))
     async with tx.execute(select, (occ, team)) as cur:
         row = await cur.fetchone()
@@ -471,7 +463,7 @@ async def _post(
 
 
 async def _audit(
-    tx: aiosqlite.Connection,
+    tx: Tx,
     actor: int | None,
     action: str,
     schedule_id: int | None,

@@ -13,7 +13,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.clock import iso, parse_iso
-from bot.db import Database
+from bot.db import Database, Tx
 from bot.repos.conversations import END_CONVERSATION_SQL
 from bot.repos.outbox import OutboxRepo, OutMessage
 
@@ -427,7 +427,7 @@ class SuggestionsRepo:
 
 
 async def _move(
-    tx: aiosqlite.Connection,
+    tx: Tx,
     suggestion_id: int,
     from_states: tuple[str, ...],
     to_state: str,

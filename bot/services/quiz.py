@@ -21,10 +21,8 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.clock import utcnow
-from bot.db import Database
+from bot.db import Database, Tx
 from bot.delivery.outbox import Outbox
 from bot.domain import quiz as rules
 from bot.domain.auth import Action, Actor, Place, can
@@ -283,7 +281,7 @@ class QuizService:
         return isinstance(started, Started)
 
     async def _open_group(
-        self, tx: aiosqlite.Connection, mode: Mode, chat_id: int, team_id: int,
+        self, tx: Tx, mode: Mode, chat_id: int, team_id: int,
         started_by: int | None, topic: str | None, n: int, period: int, now: datetime,
         key: str | None,
     ) -> Started | Refused:  # fmt: skip
@@ -349,9 +347,7 @@ class QuizService:
         self.outbox.wake()
         return Started(round_id, len(ids), mode)
 
-    async def _send_item(
-        self, tx: aiosqlite.Connection, rnd: Round, position: int, question_id: int
-    ) -> None:
+    async def _send_item(self, tx: Tx, rnd: Round, position: int, question_id: int) -> None:
         question = (await self.repo.questions([question_id]))[question_id]
         lang = self.texts.default
         params = views.poll_params(
@@ -388,7 +384,7 @@ class QuizService:
 
     async def _settle(
         self,
-        tx: aiosqlite.Connection,
+        tx: Tx,
         ref: PollRef,
         poll_id: str,
         tg_user_id: int,
@@ -429,9 +425,7 @@ class QuizService:
             await self._step(tx, rnd, ref.position, correct)
         return Answered(AnswerState.COUNTED, correct, points, capped=correct and points < base)
 
-    async def _step(
-        self, tx: aiosqlite.Connection, rnd: Round, position: int, correct: bool | None
-    ) -> None:
+    async def _step(self, tx: Tx, rnd: Round, position: int, correct: bool | None) -> None:
         """A private round's question is settled (answered, or its timer ran out): the next
         question goes out, or the round ends with its result."""
         if not await self.repo.settle(tx, rnd.id, position):
@@ -444,7 +438,7 @@ class QuizService:
             return
         await self._finish(tx, rnd, timed_out=correct is None)
 
-    async def _finish(self, tx: aiosqlite.Connection, rnd: Round, timed_out: bool = False) -> None:
+    async def _finish(self, tx: Tx, rnd: Round, timed_out: bool = False) -> None:
         if not await self.repo.finish(tx, rnd.id, self.clock()):
             return
         people, answers, correct, points = await self.repo.round_totals(rnd.id, tx)
