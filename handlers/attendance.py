@@ -14,8 +14,8 @@ from bot import callbacks
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.attendance import Phase, Status, correction_choices, next_roll_status, phase
 from bot.domain.auth import Action, Place, can
+from bot.domain.conversation import Conversation
 from bot.repos.attendance import Record, Session
-from bot.repos.conversations import Conversation
 from bot.repos.org import Team
 from bot.repos.people import Person
 from bot.services import sessions as ss

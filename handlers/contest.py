@@ -17,7 +17,7 @@ from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain import contest as rules
 from bot.domain.auth import Action, Role, can
 from bot.domain.contest import Kind, Level
-from bot.repos.conversations import Conversation
+from bot.domain.conversation import Conversation
 from bot.services.contest import (
     Board,
     Created,

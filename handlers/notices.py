@@ -23,8 +23,8 @@ from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.delivery.flood import Priority
 from bot.domain.auth import Action, Reach, reach
+from bot.domain.conversation import Conversation
 from bot.domain.textsplit import split_text
-from bot.repos.conversations import Conversation
 from bot.repos.notices import Notice, NoticeDraft
 from bot.services import notices as rules
 from bot.services.identity import Identity

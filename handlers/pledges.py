@@ -12,8 +12,8 @@ from bot import callbacks
 from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action, Place, can, teams_for
+from bot.domain.conversation import Conversation
 from bot.domain.textsplit import split_text
-from bot.repos.conversations import Conversation
 from bot.repos.org import Team
 from bot.repos.people import Person
 from bot.services import pledges as pl

@@ -16,8 +16,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot import callbacks
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action, can
+from bot.domain.conversation import Conversation
 from bot.domain.textsplit import split_text
-from bot.repos.conversations import Conversation
 from bot.repos.schedules import Purpose, Schedule, Scope
 from bot.services import preshift as ps
 from bot.services.schedules import (

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from bot.context import BanzuApp, BanzuContext
-from bot.repos.conversations import Conversation
+from bot.domain.conversation import Conversation
 from bot.repos.people import Person
 from bot.services import registration
 from bot.services.identity import Identity

@@ -10,24 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from bot.db import Database
+from bot.domain.conversation import Conversation
+
+__all__ = ["END_CONVERSATION_SQL", "Conversation", "ConversationsRepo"]
 
 # Ends a conversation inside another repository's transaction, when the end must commit
 # together with the work it finishes (a registration, a saved suggestion); that caller then
 # calls ConversationsRepo.drop_cached. Parameters: (chat_id, user_id).
 END_CONVERSATION_SQL = "DELETE FROM conversations WHERE chat_id = ? AND user_id = ?"
-
-
-@dataclass(frozen=True)
-class Conversation:
-    chat_id: int
-    user_id: int
-    flow: str
-    step: str
-    data: dict[str, Any]
 
 
 class ConversationsRepo:
