@@ -128,6 +128,8 @@ def _weekday(token: str) -> int:
 def _lead(token: str) -> timedelta:
     word = token.lower()
     m = _LEAD.fullmatch(word)
+    if len(word) > 12:  # no lead within 12 hours needs more characters; a longer number
+        raise RuleSyntaxError("bad_lead", value=token[:20])  # would overflow timedelta
     if word.isdigit():  # a bare number is minutes
         lead = timedelta(minutes=int(word))
     elif m is not None and (m.group(1) or m.group(2)):

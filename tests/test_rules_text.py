@@ -111,6 +111,13 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     ("rotation " + "早" * 63 + " anchor 2026-11-01", "pattern_too_long", {"limit": "62"}),
     ("rotation 早休 anchor 2026-11-01 lead 13h", "bad_lead", {"value": "13h"}),
     ("rotation 早休 anchor 2026-11-01 lead soon", "bad_lead", {"value": "soon"}),
+    # a number too large for timedelta is refused, not an OverflowError (#23), echoed bounded
+    (
+        "rotation 早休 anchor 2026-11-01 lead 999999999999999999999999m",
+        "bad_lead",
+        {"value": "99999999999999999999"},
+    ),
+    ("rotation 早休 anchor 2026-11-01 lead 99999999999999", "bad_lead", {"value": "99999999999999"}),
     ("rotation 早休 anchor 2026-11-01 anchor 2026-11-02", "duplicate_option", {"value": "anchor"}),
     ("rotation 早休 anchor", "missing_value", {"value": "anchor"}),
     ("rotation 早休 anchor 2026-11-01 morning 07:00", "unexpected", {"value": "morning"}),
