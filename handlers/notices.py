@@ -185,9 +185,14 @@ async def op_units(
     update: Update, context: BanzuContext, ident: Identity, conv: Conversation, _: str
 ) -> None:
     nonce = conv.data["nonce"]
-    rows = [
-        [Button(u.name, callback_data=_c(nonce, "u", u.id))] for u in await context.svc.org.units()
-    ]
+    # the list itself follows the sender's reach: a forged "units" press by a team leader
+    # must not even show the other units
+    units = [u for u in await context.svc.org.units() if rules.allowed(ident.actor, Audience(u.id))]
+    if not units:
+        assert update.callback_query is not None
+        await update.callback_query.answer(tr(update, context, "common.no_permission"), True)
+        return
+    rows = [[Button(u.name, callback_data=_c(nonce, "u", u.id))] for u in units]
     rows.append([Button(tr(update, context, "notices.back"), callback_data=_c(nonce, "back"))])
     await _edit(update, tr(update, context, "notices.ask_unit"), InlineKeyboardMarkup(rows))
 

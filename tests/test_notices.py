@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.domain.auth import Actor, Role
@@ -155,6 +156,18 @@ async def test_roles_allowed_and_refused(harness: Harness) -> None:
     # A unit leader may pick a team of their unit, not another unit's.
     await compose(h, unit_leader, "分场通知", "按班组…")
     assert buttons(h, unit_leader) == ["一分场·蒸发一班", "一分场·蒸发二班", "« 返回"]
+    # A modified client turning a button into "units" is refused before any unit is listed.
+    await compose(h, leader, "再发一条。")
+    menu = current(h, leader)
+    first = menu["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    forged = ":".join([*first.split(":")[:4], "units", "0"])
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data=forged)]])
+    msg = await h.app.bot.send_message(leader, "x", reply_markup=keyboard)
+    answered = await h.press(leader, leader, msg.message_id, data=forged)
+    assert [e["params"].get("text") for e in answered if e["method"] == "answerCallbackQuery"] == [
+        "你没有权限进行这个操作。"
+    ]
+    assert "二分场" not in str(current(h, leader))
 
 
 async def test_preview_then_cancel_sends_nothing(harness: Harness) -> None:

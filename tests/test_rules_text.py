@@ -117,7 +117,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
         "bad_lead",
         {"value": "99999999999999999999"},
     ),
-    ("rotation 早休 anchor 2026-11-01 lead 99999999999999", "bad_lead", {"value": "99999999999999"}),
+    ("rotation 早休 anchor 2026-11-01 lead 9999999999999", "bad_lead", {"value": "9999999999999"}),
     ("rotation 早休 anchor 2026-11-01 anchor 2026-11-02", "duplicate_option", {"value": "anchor"}),
     ("rotation 早休 anchor", "missing_value", {"value": "anchor"}),
     ("rotation 早休 anchor 2026-11-01 morning 07:00", "unexpected", {"value": "morning"}),
