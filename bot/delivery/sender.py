@@ -82,14 +82,6 @@ class Sender:
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        # The predecessor's last bulk message tells how much of Telegram's windows it may
-        # still fill: a process started long after the last send need not wait at all.
-        last = await self.repo.last_done_at()
-        if last is not None:
-            since = (utcnow() - last).total_seconds()
-            self.cooldown = min(self.cooldown, max(0.0, self.cooldown - since))
-        else:
-            self.cooldown = 0.0  # nothing was ever sent from this database
         recovered = await self.repo.recover()
         if recovered:
             log.warning(

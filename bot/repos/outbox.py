@@ -287,15 +287,6 @@ class OutboxRepo:
         )
         return n == 1
 
-    async def last_done_at(self) -> datetime | None:
-        """When the last row was sent or given up (or a claimed row was taken: it may have
-        left just before a crash)."""
-        value = await self.db.fetchval(
-            "SELECT max(coalesce(done_at, claimed_at)) FROM outbox"
-            " WHERE state IN ('sent', 'undeliverable', 'sending')"
-        )
-        return parse_iso(str(value)) if value else None
-
     async def unfinal_batches(self) -> list[tuple[str, str]]:
         """(batch, purpose) of every batch whose progress message may not show its final
         state: a crash came between its rows' results and the listener's last call."""
