@@ -29,6 +29,7 @@ from bot.services.contest import ContestService
 from bot.services.pledges import PledgeService
 from bot.services.quiz import QuizService
 from bot.services.recognition import RecognitionService
+from bot.services.roster import RosterImports
 from bot.services.sessions import AttendanceService
 from bot.services.suggestions import SuggestionService
 from bot.settings import Settings
@@ -72,6 +73,7 @@ class Services:
     quiz: QuizService
     contest: ContestService
     recognition: RecognitionService
+    roster: RosterImports
     # flow name -> handler of the next private message in that flow; filled by handlers'
     # register(app), so a feature owns its steps and the dispatcher knows none of them.
     flows: dict[str, FlowStep] = field(default_factory=dict)
@@ -117,6 +119,7 @@ class Services:
             recognition=RecognitionService(
                 RecognitionRepo(db), ballot_key(settings.token), settings.tz
             ),
+            roster=RosterImports(org, outbox, texts),
         )
 
 

@@ -26,7 +26,7 @@ def test_import_then_invites_then_rotate(env: Path, capsys: pytest.CaptureFixtur
     assert "试导入" in capsys.readouterr().out
     assert main(["org", "invites"]) == 1  # the dry run wrote nothing
     capsys.readouterr()
-    assert main(["org", "import", str(DEMO / "roster.csv")]) == 0
+    assert main(["org", "import", str(DEMO / "roster.csv"), "--yes"]) == 0
     assert "名单已导入（28 人）" in capsys.readouterr().out
     assert main(["org", "invites"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
@@ -44,7 +44,7 @@ def test_bad_roster_lists_rows_and_exits_non_zero(
     env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bad = tmp_path / "bad.csv"
-    bad.write_text("单位,班组,工号,姓名,角色\n一分场,甲班,1,张三,组长\n", encoding="gbk")
+    bad.write_text("单位,班组,工号,姓名,角色\n一分场,甲班,1,张三,老大\n", encoding="gbk")
     assert main(["org", "import", str(bad)]) == 1
     out = capsys.readouterr().out
     assert "第 2 行" in out and "<" not in out  # plain text on a terminal, not HTML

@@ -19,7 +19,7 @@ STALE_OR_REFUSED = (
 )
 HEADER = "单位,班组,工号,姓名,角色,标签\n"
 # unknown role; empty team; duplicate employee number
-BAD_ROWS = HEADER + "一分场,甲班,1,张三,组长,\n一分场,,2,李四,职工,\n一分场,甲班,1,王五,职工,\n"
+BAD_ROWS = HEADER + "一分场,甲班,1,张三,老大,\n一分场,,2,李四,职工,\n一分场,甲班,1,王五,职工,\n"
 
 
 async def member_count(h: Harness) -> int:
@@ -33,12 +33,23 @@ async def send_file(h: Harness, user_id: int, name: str, data: bytes) -> list[st
     return h.sent(user_id, mark)
 
 
+async def import_file(h: Harness, user_id: int, name: str, data: bytes) -> list[str]:
+    """Send a roster and press 确认导入 under its preview; the texts the bot sent."""
+    preview = await send_file(h, user_id, name, data)
+    assert "确认导入" in preview[-1], preview
+    mark = h.mark()
+    await h.press(
+        user_id, user_id, int(h.last_message(user_id)["message_id"]), button_text="确认导入"
+    )
+    return preview + h.sent(user_id, mark)
+
+
 # ---------------------------------------------------------------- import by document
 
 
 async def test_admin_imports_roster_document(harness: Harness) -> None:
     await harness.say(ADMIN_ID, ADMIN_ID, "/start")
-    replies = await send_file(
+    replies = await import_file(
         harness,
         ADMIN_ID,
         "名单.csv",
@@ -50,7 +61,7 @@ async def test_admin_imports_roster_document(harness: Harness) -> None:
 
 async def test_gbk_and_xlsx_rosters_import(harness: Harness) -> None:
     gbk = (HEADER + "二分场,乙班,7,王五,职工,女工\n").encode("gbk")
-    assert "名单已导入" in (await send_file(harness, ADMIN_ID, "gbk.csv", gbk))[-1]
+    assert "名单已导入" in (await import_file(harness, ADMIN_ID, "gbk.csv", gbk))[-1]
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None
@@ -58,7 +69,7 @@ async def test_gbk_and_xlsx_rosters_import(harness: Harness) -> None:
     ws.append(["二分场", "乙班", 8, "赵六", "职工"])
     buf = io.BytesIO()
     wb.save(buf)
-    assert "名单已导入" in (await send_file(harness, ADMIN_ID, "r.xlsx", buf.getvalue()))[-1]
+    assert "名单已导入" in (await import_file(harness, ADMIN_ID, "r.xlsx", buf.getvalue()))[-1]
     assert await member_count(harness) == 2
 
 
@@ -86,7 +97,7 @@ async def test_worker_cannot_import(harness: Harness) -> None:
     await harness.register(WORKER, "10003")
     before = await member_count(harness)
     replies = await send_file(harness, WORKER, "x.csv", (HEADER + "a,b,99,c,职工,\n").encode())
-    assert replies == ["只有管理员可以导入人员名单。"]
+    assert len(replies) == 1 and "只有管理员可以导入" in replies[0]
     assert await member_count(harness) == before
 
 

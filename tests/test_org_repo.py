@@ -151,7 +151,7 @@ async def test_prune_deactivates_and_reimport_reactivates(db: Database, repo: Or
 async def test_one_bad_row_writes_nothing(db: Database, repo: OrgRepo) -> None:
     await repo.import_file(ROSTER.encode(), "r.csv")
     before = await counts(db)
-    bad = ROSTER.replace("陈志强,职工;单位负责人", "陈志强,组长") + "三分场,新班,10009,甲,职工,\n"
+    bad = ROSTER.replace("陈志强,职工;单位负责人", "陈志强,老大") + "三分场,新班,10009,甲,职工,\n"
     result = await repo.import_file(bad.encode(), "r.csv", prune=True)
     assert not result.ok and result.summary is None
     assert [(e.row, e.code) for e in result.errors] == [(4, "unknown_role")]

@@ -48,7 +48,7 @@ def test_bad_bank_file_changes_nothing_and_exits_non_zero(
 
 
 def test_daily_plan_and_settings(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["org", "import", str(DEMO / "roster.csv")]) == 0
+    assert main(["org", "import", str(DEMO / "roster.csv"), "--yes"]) == 0
     capsys.readouterr()
     assert main(["quiz", "daily", "--at", "8:30", "--team", "蒸发一班"]) == 0
     assert "每天 8:30 发到蒸发一班" in capsys.readouterr().out

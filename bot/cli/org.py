@@ -9,8 +9,10 @@ from pathlib import Path
 
 from bot.cli.common import Subparsers, plain
 from bot.db import Database
+from bot.delivery.outbox import Outbox
 from bot.domain.org_import import render_summary
 from bot.repos.org import OrgRepo, invite_link
+from bot.services.roster import RosterImports
 from bot.settings import Settings
 from bot.texts import Texts
 
@@ -22,6 +24,8 @@ def add_parser(sub: Subparsers) -> None:
     imp.add_argument("file", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     imp.add_argument("--prune", action="store_true", help="deactivate people not in the file")
+    imp.add_argument("--yes", action="store_true", help="import after the preview without asking")
+    org_sub.add_parser("undo", help="undo the last roster import (once)")
     inv = org_sub.add_parser("invites", help="print each team's invite link")
     inv.add_argument("--rotate", metavar="TEAM", help="replace a team's code (team name)")
 
@@ -33,6 +37,8 @@ async def main(settings: Settings, args: argparse.Namespace) -> int:
         org, texts = OrgRepo(db), Texts(default=settings.language)
         if args.org_command == "import":
             return await _import(org, texts, args)
+        if args.org_command == "undo":
+            return await _undo(org, texts)
         return await _invites(org, texts, settings, args.rotate)
     finally:
         await db.close()
@@ -44,9 +50,49 @@ async def _import(org: OrgRepo, texts: Texts, args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"banzu: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
-    result = await org.import_file(data, args.file.name, prune=args.prune, dry_run=args.dry_run)
-    print(plain(render_summary(result, texts)))
-    return 0 if result.ok else 1
+    # Every import is previewed first, naming who is added, moved, deactivated, re-activated.
+    result, staged = await org.stage(data, args.file.name, prune=args.prune)
+    if args.dry_run or staged is None:
+        print(plain(render_summary(result, texts)))
+        if staged is not None:
+            await org.cancel(staged)
+        return 0 if result.ok else 1
+    if not args.yes:
+        print(plain(render_summary(result, texts)))
+        if not sys.stdin.isatty():
+            await org.cancel(staged)
+            print(texts.get("org.confirm.cli_hint"))
+            return 0
+        answer = await asyncio.to_thread(input, texts.get("org.confirm.cli_question"))
+        if answer.strip().lower() not in ("y", "yes", "是", "确认"):
+            await org.cancel(staged)
+            print(texts.get("org.confirm.cli_cancelled"))
+            return 1
+    # No sender runs here: the notices wait in the outbox for the bot to deliver them.
+    imports = RosterImports(org, Outbox(org.db), texts)
+    applied = await imports.confirm(staged, actor=None)
+    print(plain(render_summary(applied.result, texts)))
+    if applied.result.ok:
+        print(plain(texts.get("org.confirm.undo_hint")).replace("/import_undo", "banzu org undo"))
+    return 0 if applied.result.ok else 1
+
+
+async def _undo(org: OrgRepo, texts: Texts) -> int:
+    undone = await org.undo_last(actor=None)
+    if undone is None:
+        print(texts.get("org.undo.none"))
+        return 1
+    print(
+        plain(
+            texts.get(
+                "org.undo.done",
+                source=undone.source,
+                restored=undone.restored,
+                deactivated=undone.deactivated,
+            )
+        )
+    )
+    return 0
 
 
 async def _invites(org: OrgRepo, texts: Texts, settings: Settings, rotate: str | None) -> int:

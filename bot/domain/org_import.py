@@ -10,21 +10,22 @@ An empty role cell means worker. Roles and tags are split on ; ； 、 , ， /.
 
 from __future__ import annotations
 
-import csv
-import io
+import functools
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from typing import Any
 
+from bot.domain.job_titles import StaffAs, TitleMap, meaning
+from bot.domain.tabular import Limits, TableError, read_table
+from bot.domain.text import visible
 from bot.texts import Texts
 
 ROLES = ("worker", "team_leader", "unit_leader", "admin")
-REQUIRED_COLUMNS = ("unit", "team", "employee_no", "name", "role")
-OPTIONAL_COLUMNS = ("tags",)
+REQUIRED_COLUMNS = ("unit", "team", "employee_no", "name")
+# 角色 is optional: HR rosters carry 职务 (job title) instead, mapped by data/org/job_titles.toml.
+OPTIONAL_COLUMNS = ("role", "tags", "title", "phone")
 
 MAX_NAME_LEN = 64
 MAX_TAG_LEN = 32
@@ -33,12 +34,25 @@ MAX_ROWS = 20_000
 HEADER_SEARCH_ROWS = 10
 
 _HEADER_NAMES: dict[str, tuple[str, ...]] = {
-    "unit": ("单位", "unit", "车间", "分场", "工区"),
-    "team": ("班组", "team"),
-    "employee_no": ("工号", "employee_no", "员工编号"),
-    "name": ("姓名", "name"),
+    "unit": (
+        "单位",
+        "unit",
+        "车间",
+        "分场",
+        "工区",
+        "部门",
+        "所属部门",
+        "区队",
+        "所属单位",
+        "单位名称",
+    ),
+    "team": ("班组", "team", "所属班组", "班组名称", "小组"),
+    "employee_no": ("工号", "employee_no", "员工编号", "职工编号", "员工号", "人员编号"),
+    "name": ("姓名", "name", "员工姓名", "职工姓名"),
     "role": ("角色", "role", "roles"),
     "tags": ("标签", "tags", "tag"),
+    "title": ("职务", "职位", "岗位", "title", "job_title", "岗位名称"),
+    "phone": ("手机", "手机号", "手机号码", "联系电话", "电话", "联系方式", "phone", "mobile"),
 }
 _ROLE_NAMES: dict[str, str] = {
     "职工": "worker",
@@ -54,13 +68,14 @@ _SPLIT = re.compile(r"[;；、,，/]")
 _EMPLOYEE_NO = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 _SPACES = re.compile(r"\s+")
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
-_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
-# ASCII control characters never occur in a text roster (UTF-8 and GBK never use those bytes
-# inside a character either): finding them means the file is binary (an image, a document).
-_BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_BINARY_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls
+# The table reader's own refusals that a roster reply words better ("not a roster").
+_TABLE_CODES = {
+    "empty": "empty",
+    "encoding": "encoding",
+    "xls": "xls",
+    "bad_xlsx": "bad_xlsx",
+    "not_a_table": "not_a_roster",
+}
 
 
 @dataclass(frozen=True)
@@ -74,6 +89,8 @@ class RawRow:
     name: str
     role: str
     tags: str
+    title: str = ""
+    phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,8 @@ class RosterRow:
     name: str
     roles: frozenset[str]
     tags: tuple[str, ...]
+    title: str = ""
+    phone_tail: str = ""  # last 4 digits of 手机: the second check at registration
 
 
 @dataclass(frozen=True)
@@ -103,11 +122,13 @@ class FileError:
     """The file cannot be read as a roster at all.
 
     code: empty | encoding | xls | bad_xlsx | not_a_roster | missing_columns |
-    duplicate_columns | too_large; `columns` names the columns concerned.
+    duplicate_columns | too_large | table (a limit or defect the table reader found:
+    `table` says which); `columns` names the columns concerned.
     """
 
     code: str
     columns: tuple[str, ...] = ()
+    table: TableError | None = field(default=None, compare=False)
 
 
 class RosterFileError(ValueError):
@@ -131,12 +152,30 @@ class ImportSummary:
 
 
 @dataclass(frozen=True)
+class MemberChange:
+    """One person an import adds, moves, deactivates or re-activates, named in the preview.
+
+    kind: added | moved | deactivated | reactivated. Teams are "单位 班组" labels.
+    """
+
+    kind: str
+    employee_no: str
+    name: str
+    old_team: str = ""
+    new_team: str = ""
+    tg_user_id: int | None = None
+
+
+@dataclass(frozen=True)
 class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     file_error: FileError | None = None
     summary: ImportSummary | None = None
     rows: int = 0
     dry_run: bool = False
+    changes: tuple[MemberChange, ...] = ()
+    header_row: int = 0
+    ignored: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -146,91 +185,36 @@ class ImportResult:
 # ---------------------------------------------------------------- reading
 
 
+@dataclass(frozen=True)
+class Roster:
+    """A roster file as read: where its header was, which columns were used or ignored."""
+
+    rows: list[RawRow]
+    header_row: int
+    columns: tuple[str, ...]  # our columns found, in file order
+    ignored: tuple[str, ...]  # header cells of the columns we do not use
+
+
 def read_roster(data: bytes, filename: str) -> list[RawRow]:
     """The roster's data rows; raises RosterFileError when the file is not a readable roster."""
-    if not data.strip():
-        raise RosterFileError(FileError("empty"))
-    name = filename.lower()
-    if data.startswith(_ZIP_MAGIC) or name.endswith((".xlsx", ".xlsm")):
-        table = _xlsx_rows(data)
-    elif data.startswith(_OLE_MAGIC) or name.endswith(".xls"):
-        raise RosterFileError(FileError("xls"))
-    else:
-        table = _csv_rows(_decode(data))
-    return _raw_rows(table)
+    return read_roster_file(data, filename).rows
 
 
-def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = _try_decode(data, "utf-16")
-    elif _BINARY_BYTES.search(data):
-        raise RosterFileError(FileError("not_a_roster"))
-    else:
-        text = _try_decode(data.removeprefix(b"\xef\xbb\xbf"), "utf-8")
-        if text is None:
-            # GB18030 is a superset of GBK, the code page Excel uses on Chinese Windows.
-            text = _try_decode(data, "gb18030")
-    if text is None:
-        raise RosterFileError(FileError("encoding"))
-    if _BINARY.search(text):
-        raise RosterFileError(FileError("not_a_roster"))
-    return text
-
-
-def _try_decode(data: bytes, encoding: str) -> str | None:
+def read_roster_file(data: bytes, filename: str) -> Roster:
     try:
-        return data.decode(encoding)
-    except UnicodeDecodeError:
-        return None
-
-
-def _csv_rows(text: str) -> Iterator[Sequence[Any]]:
-    first_line = next((ln for ln in text.splitlines() if ln.strip()), "")
-    delimiter = max(",\t;", key=first_line.count)
-    return iter(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-
-
-def _xlsx_rows(data: bytes) -> Iterator[Sequence[Any]]:
-    from openpyxl import load_workbook  # slow to import; only a few runs ever need it
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        # openpyxl fails on a damaged or foreign archive with many exception types
-        # (BadZipFile, KeyError, XML errors...): for us they all mean "not a workbook".
-        raise RosterFileError(FileError("bad_xlsx")) from exc
-    try:
-        if not wb.worksheets:
-            raise RosterFileError(FileError("empty"))
-        # Materialised before close(): read-only workbooks keep the archive open.
-        rows = list(_bounded(wb.worksheets[0].iter_rows(min_row=1, values_only=True)))
-    except (zipfile.BadZipFile, KeyError, SyntaxError) as exc:
-        raise RosterFileError(FileError("bad_xlsx")) from exc
-    finally:
-        wb.close()
-    return iter(rows)
-
-
-def _bounded(rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
-    filled = 0
-    for row in rows:
-        if any(_cell_text(v) for v in row):
-            filled += 1
-            if filled > MAX_ROWS + HEADER_SEARCH_ROWS:
-                raise RosterFileError(FileError("too_large"))
-        yield row
+        table = read_table(data, filename, Limits(max_rows=MAX_ROWS + HEADER_SEARCH_ROWS + 50))
+    except TableError as exc:
+        mapped = _TABLE_CODES.get(exc.code)
+        if mapped is not None:
+            raise RosterFileError(FileError(mapped)) from exc
+        if exc.code == "too_many_rows":
+            raise RosterFileError(FileError("too_large")) from exc
+        raise RosterFileError(FileError("table", table=exc)) from exc
+    return _roster(iter([(r.number, r.cells) for r in table.rows]))
 
 
 def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # Excel stores employee number 10023 as 10023.0
-    if isinstance(value, datetime | date | time):
-        value = value.isoformat()
-    return str(value).strip().strip(_INVISIBLE).strip()
+    return visible(str(value)) if value is not None else ""
 
 
 def _header_key(value: Any) -> str:
@@ -246,11 +230,18 @@ def _column_of(header_cell: Any) -> str | None:
     return None
 
 
-def _find_header(rows: Iterator[Sequence[Any]]) -> tuple[int, dict[str, int]]:
-    """(row number, column → index) of the header among the first rows, else RosterFileError."""
+Numbered = Iterator[tuple[int, Sequence[Any]]]
+
+
+def _find_header(rows: Numbered) -> tuple[int, dict[str, int], Sequence[Any]]:
+    """(row number, column → index, header cells) of the header among the first rows.
+
+    HR files put a title or two above it ("XX盐场职工花名册", merged across the sheet), so the
+    first row holding every required column within HEADER_SEARCH_ROWS is the header.
+    """
     best: dict[str, int] = {}
-    for number, cells in enumerate(rows, start=1):
-        if number > HEADER_SEARCH_ROWS:
+    for seen, (number, cells) in enumerate(rows, start=1):
+        if seen > HEADER_SEARCH_ROWS:
             break
         found: dict[str, list[int]] = {}
         for index, cell in enumerate(cells):
@@ -262,7 +253,7 @@ def _find_header(rows: Iterator[Sequence[Any]]) -> tuple[int, dict[str, int]]:
             raise RosterFileError(FileError("duplicate_columns", twice))
         columns = {c: idx[0] for c, idx in found.items()}
         if all(c in columns for c in REQUIRED_COLUMNS):
-            return number, columns
+            return number, columns, cells
         if len(columns) > len(best):
             best = columns
     if not best:
@@ -271,10 +262,14 @@ def _find_header(rows: Iterator[Sequence[Any]]) -> tuple[int, dict[str, int]]:
     raise RosterFileError(FileError("missing_columns", missing))
 
 
-def _raw_rows(table: Iterator[Sequence[Any]]) -> list[RawRow]:
-    header_row, columns = _find_header(table)
+def _roster(table: Numbered) -> Roster:
+    header_row, columns, header = _find_header(table)
+    used = set(columns.values())
+    ignored = tuple(
+        _cell_text(cell) for i, cell in enumerate(header) if i not in used and _cell_text(cell)
+    )
     out: list[RawRow] = []
-    for number, cells in enumerate(table, start=header_row + 1):
+    for number, cells in table:
         texts = [_cell_text(v) for v in cells]
         if not any(texts):
             continue
@@ -294,11 +289,14 @@ def _raw_rows(table: Iterator[Sequence[Any]]) -> list[RawRow]:
                 name=_CJK_GAP.sub("", _one_space(cell("name"))),
                 role=cell("role"),
                 tags=cell("tags"),
+                title=_one_space(cell("title")),
+                phone=cell("phone"),
             )
         )
     if not out:
         raise RosterFileError(FileError("empty"))
-    return out
+    order = tuple(sorted(columns, key=lambda c: columns[c]))
+    return Roster(out, header_row, order, ignored)
 
 
 def _one_space(text: str) -> str:
@@ -321,16 +319,56 @@ def split_list(text: str) -> list[str]:
     return list(dict.fromkeys(item for item in items if item))
 
 
+@functools.cache
+def default_titles() -> TitleMap:
+    return TitleMap.load()
+
+
 def _role_code(item: str) -> str | None:
     return _ROLE_NAMES.get(_SPACES.sub("_", item.lower()))
 
 
-def validate(rows: Iterable[RawRow]) -> tuple[list[RosterRow], list[RowError]]:
+def _role_cell(
+    cell: str, titles: TitleMap, staff_as: StaffAs
+) -> tuple[set[str], list[str], list[str]]:
+    """(roles, tags, unknown items) of a 角色 cell. A 职务 word copied into 角色 (班长, 车间主任)
+    means what it means in the 职务 column; only words neither list knows are errors."""
+    roles: set[str] = set()
+    tags: list[str] = []
+    unknown: list[str] = []
+    for item in split_list(cell):
+        code = _role_code(item)
+        if code is not None:
+            roles.add(code)
+            continue
+        implied = meaning(item, titles, staff_as)
+        if implied.roles == {"worker"} and not implied.tags:
+            unknown.append(item)
+        roles |= implied.roles
+        tags.extend(t for t in implied.tags if t not in tags)
+    return roles, tags, unknown
+
+
+_PHONE_DIGITS = re.compile(r"\d")
+
+
+def phone_tail(text: str) -> str:
+    """Last 4 digits of a mobile number (1xx xxxx xxxx, with +86, spaces or dashes), else ""."""
+    digits = "".join(_PHONE_DIGITS.findall(unicodedata.normalize("NFKC", text)))
+    digits = digits.removeprefix("86") if len(digits) == 13 else digits
+    return digits[-4:] if len(digits) == 11 and digits.startswith("1") else ""
+
+
+def validate(
+    rows: Iterable[RawRow], titles: TitleMap | None = None, staff_as: StaffAs = "tag"
+) -> tuple[list[RosterRow], list[RowError]]:
+    """Checked rows and every error. Roles come from 角色 when it is filled, else from 职务."""
+    titles = titles or default_titles()
     good: list[RosterRow] = []
     errors: list[RowError] = []
     first_row: dict[str, int] = {}
     for raw in rows:
-        row_errors = list(_row_errors(raw))
+        row_errors = list(_row_errors(raw, titles, staff_as))
         employee_no = normalise_employee_no(raw.employee_no)
         if employee_no in first_row:
             row_errors.append(
@@ -347,6 +385,13 @@ def validate(rows: Iterable[RawRow]) -> tuple[list[RosterRow], list[RowError]]:
         if row_errors:
             errors.extend(row_errors)
             continue
+        if split_list(raw.role):
+            roles, implied_tags, _ = _role_cell(raw.role, titles, staff_as)
+        else:
+            implied = meaning(raw.title, titles, staff_as)
+            roles, implied_tags = set(implied.roles), list(implied.tags)
+        tags = split_list(raw.tags)
+        tags += [t for t in implied_tags if t not in tags]
         good.append(
             RosterRow(
                 row=raw.row,
@@ -354,19 +399,16 @@ def validate(rows: Iterable[RawRow]) -> tuple[list[RosterRow], list[RowError]]:
                 team=raw.team,
                 employee_no=employee_no,
                 name=raw.name,
-                roles=_roles(raw.role),
-                tags=tuple(split_list(raw.tags)),
+                roles=frozenset(roles or {"worker"}),
+                tags=tuple(tags),
+                title=raw.title,
+                phone_tail=phone_tail(raw.phone),
             )
         )
     return good, errors
 
 
-def _roles(cell: str) -> frozenset[str]:
-    codes = {_role_code(item) for item in split_list(cell)}
-    return frozenset(c for c in codes if c is not None) or frozenset({"worker"})
-
-
-def _row_errors(raw: RawRow) -> Iterator[RowError]:
+def _row_errors(raw: RawRow, titles: TitleMap, staff_as: StaffAs) -> Iterator[RowError]:
     for column in ("unit", "employee_no", "name"):
         if not getattr(raw, column):
             yield RowError(raw.row, "missing_field", column)
@@ -379,9 +421,8 @@ def _row_errors(raw: RawRow) -> Iterator[RowError]:
     employee_no = normalise_employee_no(raw.employee_no)
     if employee_no and not _EMPLOYEE_NO.match(employee_no):
         yield RowError(raw.row, "bad_employee_no", "employee_no", employee_no)
-    for item in split_list(raw.role):
-        if _role_code(item) is None:
-            yield RowError(raw.row, "unknown_role", "role", item)
+    for item in _role_cell(raw.role, titles, staff_as)[2]:
+        yield RowError(raw.row, "unknown_role", "role", item)
     for tag in split_list(raw.tags):
         if len(tag) > MAX_TAG_LEN:
             yield RowError(raw.row, "too_long", "tags", tag)
@@ -424,6 +465,10 @@ def _render_error(error: RowError, texts: Texts, lang: str | None) -> str:
 
 
 def render_file_error(error: FileError, texts: Texts, lang: str | None = None) -> str:
+    if error.table is not None:
+        from bot.views.files import table_error  # the shared wording of the reader's limits
+
+        return table_error(error.table, texts, lang)
     separator = texts.get("org.list_separator", lang)
     columns = separator.join(texts.get(f"org.column.{c}", lang) for c in error.columns)
     return texts.get(f"org.file.{error.code}", lang, columns=columns, limit=MAX_ROWS)
@@ -438,7 +483,13 @@ def render_summary(result: ImportResult, texts: Texts, lang: str | None = None) 
         return "\n".join([head, *render_errors(result.errors, texts, lang, limit=30)])
     s = result.summary or ImportSummary()
     key = "org.import.dry_run" if result.dry_run else "org.import.done"
-    return texts.get(
+    lines = []
+    if result.header_row:
+        lines.append(texts.get("org.import.header_row", lang, row=result.header_row))
+    if result.ignored:
+        ignored = texts.join(result.ignored, lang)
+        lines.append(texts.get("org.import.ignored", lang, columns=ignored))
+    counts = texts.get(
         key,
         lang,
         rows=result.rows,
@@ -450,3 +501,33 @@ def render_summary(result: ImportResult, texts: Texts, lang: str | None = None) 
         members_deactivated=s.members_deactivated,
         unchanged=s.unchanged,
     )
+    return "\n".join([counts, *lines, *render_changes(result.changes, texts, lang)])
+
+
+MAX_NAMED = 30  # per kind; beyond that the preview says how many more
+
+
+def render_changes(
+    changes: Sequence[MemberChange], texts: Texts, lang: str | None = None
+) -> list[str]:
+    """Who is added, moved, deactivated, re-activated: by name, so nobody changes silently."""
+    lines: list[str] = []
+    for kind in ("moved", "reactivated", "deactivated", "added"):
+        of_kind = [c for c in changes if c.kind == kind]
+        if not of_kind:
+            continue
+        lines.append(texts.get(f"org.change.{kind}", lang, count=len(of_kind)))
+        for c in of_kind[:MAX_NAMED]:
+            lines.append(
+                texts.get(
+                    f"org.change.{kind}_line",
+                    lang,
+                    name=c.name,
+                    employee_no=c.employee_no,
+                    old=c.old_team,
+                    new=c.new_team,
+                )
+            )
+        if len(of_kind) > MAX_NAMED:
+            lines.append(texts.get("org.change.more", lang, count=len(of_kind) - MAX_NAMED))
+    return lines

@@ -1,0 +1,62 @@
+"""Roster imports as a use case: stage and preview, confirm once, tell the people moved, undo.
+
+Used by the chat (an admin's 确认导入 press) and by `banzu org import`, so both tell a worker
+whose team changed, through the outbox like every message to a third person, in the same
+transaction as the import: the notice exists if and only if the move does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import aiosqlite
+
+from bot.delivery.outbox import Outbox, OutMessage
+from bot.domain.org_import import ImportResult, MemberChange
+from bot.repos.org import Applied, ImportStale, OrgRepo, Undone
+from bot.texts import Texts
+
+__all__ = ["ImportStale", "RosterImports"]
+
+_TOLD = ("moved", "reactivated")
+
+
+class RosterImports:
+    def __init__(self, org: OrgRepo, outbox: Outbox, texts: Texts) -> None:
+        self.org = org
+        self.outbox = outbox
+        self.texts = texts
+
+    async def stage(
+        self, data: bytes, filename: str, *, prune: bool = False, actor: int | None = None
+    ) -> tuple[ImportResult, int | None]:
+        return await self.org.stage(data, filename, prune=prune, actor=actor)
+
+    async def confirm(self, import_id: int, *, actor: int | None) -> Applied:
+        """Raises ImportStale when the import was already applied, cancelled or undone."""
+
+        async def tell(tx: aiosqlite.Connection, changes: list[MemberChange]) -> None:
+            await self.outbox.repo.enqueue(self.notices(import_id, changes), tx)
+
+        applied = await self.org.confirm(import_id, actor=actor, after=tell)
+        self.outbox.wake()  # after the commit: the sender sees the rows at once
+        return applied
+
+    def notices(self, import_id: int, changes: Sequence[MemberChange]) -> list[OutMessage]:
+        return [
+            OutMessage(
+                c.tg_user_id,
+                self.texts.get(f"org.notice.{c.kind}", old=c.old_team, new=c.new_team),
+                purpose="org_move",
+                dedupe_key=f"org:{import_id}:{c.kind}:{c.employee_no}",
+                batch=f"org:{import_id}",
+            )
+            for c in changes
+            if c.kind in _TOLD and c.tg_user_id is not None
+        ]
+
+    async def cancel(self, import_id: int) -> bool:
+        return await self.org.cancel(import_id)
+
+    async def undo_last(self, *, actor: int | None) -> Undone | None:
+        return await self.org.undo_last(actor=actor)
