@@ -32,10 +32,17 @@ async def reply(
     markup: InlineKeyboardMarkup | None = None,
     **values: object,
 ) -> Message | None:
-    """Send the text `key` to the chat the update came from (not as a threaded reply)."""
+    """Send the text `key` to the chat the update came from (not as a threaded reply).
+
+    A "not registered" answer to someone whose roster entry was deactivated says so instead:
+    they did register, and "register first" would send them in circles.
+    """
     chat = update.effective_chat
     if chat is None:
         return None
+    deactivated = key.endswith("not_registered") and update.effective_user is not None
+    if deactivated and (await who(update, context)).deactivated:
+        key, values = "common.deactivated", {}
     return await send(context, chat.id, tr(update, context, key, **values), markup)
 
 

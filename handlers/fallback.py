@@ -62,11 +62,16 @@ async def unknown_command(update: Update, context: BanzuContext) -> None:
     assert message is not None and message.text is not None
     command = message.text.split()[0]
     name, _, addressee = command.partition("@")
-    if (
-        message.chat.type != ChatType.PRIVATE
-        and addressee.lower() != (context.bot.username or "").lower()
-    ):
-        return  # in a group, a bare unknown command may be meant for another bot
+    me = (context.bot.username or "").lower()
+    if addressee and addressee.lower() != me:
+        return  # addressed to another bot, in any chat: not ours to answer
+    if message.chat.type != ChatType.PRIVATE:
+        if name.removeprefix("/").lower() in {c.name for c in context.svc.commands}:
+            # One of ours that works only in a private chat: say where to use it.
+            await reply(update, context, "common.private_only_where", command=name, bot=me)
+            return
+        if not addressee:
+            return  # a bare unknown command in a group may be meant for another bot
     await reply(update, context, "common.unknown_command", command=name)
 
 

@@ -43,6 +43,8 @@ async def start(update: Update, context: BanzuContext) -> None:
 async def _welcome(update: Update, context: BanzuContext, ident: Identity) -> None:
     if ident.person:
         await _about(update, context, "start.welcome_back", ident.person)
+    elif ident.deactivated:
+        await reply(update, context, "common.deactivated")
     elif ident.registered:
         await reply(update, context, "start.welcome_admin")
     else:

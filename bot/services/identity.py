@@ -13,6 +13,9 @@ from bot.settings import Settings
 class Identity:
     actor: Actor
     person: Person | None
+    # On the roster, linked to this account, but deactivated (left, pruned by an import):
+    # told so, not "you never registered".
+    deactivated: bool = False
 
     @property
     def registered(self) -> bool:
@@ -21,7 +24,8 @@ class Identity:
 
 async def identify(people: PeopleRepo, settings: Settings, user_id: int) -> Identity:
     person = await people.by_tg(user_id)
-    if person is not None and not person.active:
+    deactivated = person is not None and not person.active
+    if deactivated:
         person = None
     roles = set(person.roles) if person else set()
     if user_id in settings.admins:
@@ -33,4 +37,4 @@ async def identify(people: PeopleRepo, settings: Settings, user_id: int) -> Iden
         team_id=person.team_id if person else None,
         unit_id=person.unit_id if person else None,
     )
-    return Identity(actor, person)
+    return Identity(actor, person, deactivated)
