@@ -32,6 +32,11 @@ class Settings:
     language: str = "zh-CN"
     registration_max_failures: int = 5
     registration_pause_minutes: int = 15
+    # The second check at registration, so a colleague cannot take over someone's entry by
+    # typing their (sequential) employee number: "phone" asks for the last 4 digits of the
+    # mobile the roster holds (people without one register with the number alone); "none"
+    # trusts the number.
+    registration_check: str = "phone"
     log_level: str = "INFO"
 
     @property
@@ -70,6 +75,7 @@ _TOML = {
     "log_level": "log_level",
     "registration_max_failures": "registration_max_failures",
     "registration_pause_minutes": "registration_pause_minutes",
+    "registration_check": "registration_check",
 }
 
 
@@ -121,6 +127,8 @@ def _build(values: dict[str, Any]) -> Settings:
                 values[key] = int(values[key])
             except (TypeError, ValueError) as exc:
                 raise SettingsError(f"{key} must be a whole number") from exc
+    if values.get("registration_check", "phone") not in ("phone", "none"):
+        raise SettingsError('registration_check must be "phone" or "none"')
     settings = Settings(**values)
     try:
         settings.tz  # noqa: B018 - validate early, with a clear message

@@ -11,7 +11,8 @@ from bot.repos.people import Person
 from bot.services import registration
 from bot.services.identity import Identity
 from bot.services.registration import Outcome
-from handlers.common import alert_admins, reply, who
+from handlers.commands import publish_person_menu
+from handlers.common import alert_admins, lang_of, reply, who
 
 FLOW = "register"
 
@@ -41,6 +42,7 @@ async def start(update: Update, context: BanzuContext) -> None:
 
 
 async def _welcome(update: Update, context: BanzuContext, ident: Identity) -> None:
+    await publish_person_menu(context.bot, context.svc, ident, lang_of(update))
     if ident.person:
         await _about(update, context, "start.welcome_back", ident.person)
     elif ident.deactivated:
@@ -89,6 +91,65 @@ async def employee_no_step(update: Update, context: BanzuContext, conv: Conversa
             svc.conversations.drop_cached(conv.chat_id, conv.user_id)  # ended by the link
             assert result.person is not None
             await _about(update, context, "start.linked", result.person)
+            await publish_person_menu(context.bot, svc, await who(update, context), lang_of(update))
+        case Outcome.DEACTIVATED:
+            await svc.conversations.clear(conv.chat_id, conv.user_id)
+            await reply(update, context, "start.deactivated", number=number)
+        case Outcome.NEED_PHONE:
+            assert result.person is not None
+            data = {**conv.data, "employee_no": result.person.employee_no}
+            await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "phone", data)
+            await reply(update, context, "start.ask_phone")
+        case Outcome.WRONG_PHONE:
+            pass  # only the phone step answers this
+
+
+async def phone_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    svc = context.svc
+    assert update.message and update.message.text and update.effective_user
+    user_id, number = update.effective_user.id, str(conv.data["employee_no"])
+    result = await registration.submit_phone_tail(
+        svc.people, svc.settings, user_id, number, update.message.text
+    )
+    if result.outcome in (Outcome.WRONG_PHONE, Outcome.LOCKED) and result.person is not None:
+        p = result.person
+        await alert_admins(
+            context,
+            "start.phone_mismatch_admin",
+            once=f"phone:{number}:{user_id}:{update.update_id}",
+            number=number,
+            name=p.name,
+            team=p.team_name,
+            user=user_id,
+        )
+    match result.outcome:
+        case Outcome.WRONG_PHONE:
+            await reply(update, context, "start.wrong_phone", remaining=result.remaining)
+        case Outcome.LOCKED:
+            await svc.conversations.clear(conv.chat_id, conv.user_id)
+            assert result.locked_until is not None
+            until = result.locked_until.astimezone(svc.settings.tz).strftime("%H:%M")
+            await reply(update, context, "start.locked", until=until)
+        case Outcome.TAKEN:
+            await svc.conversations.clear(conv.chat_id, conv.user_id)
+            assert result.person is not None
+            await _taken(update, context, number, result.person)
+        case Outcome.LINKED:
+            svc.conversations.drop_cached(conv.chat_id, conv.user_id)
+            assert result.person is not None
+            await _about(update, context, "start.linked", result.person)
+            await publish_person_menu(context.bot, svc, await who(update, context), lang_of(update))
+        case _:
+            await svc.conversations.clear(conv.chat_id, conv.user_id)
+            await reply(update, context, "start.bad_invite")
+
+
+async def register_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    """The registration conversation: employee number first, then (if asked) the phone."""
+    if conv.step == "phone":
+        await phone_step(update, context, conv)
+    else:
+        await employee_no_step(update, context, conv)
 
 
 async def _taken(update: Update, context: BanzuContext, number: str, holder: Person) -> None:
@@ -116,4 +177,4 @@ async def cancel(update: Update, context: BanzuContext) -> None:
 def register(app: BanzuApp) -> None:
     app.add_handler(CommandHandler("start", start, filters.ChatType.PRIVATE))
     app.add_handler(CommandHandler("cancel", cancel))
-    app.bot_data.services.flows[FLOW] = employee_no_step
+    app.bot_data.services.flows[FLOW] = register_step

@@ -285,6 +285,7 @@ async def import_roster(scene: Scene) -> None:
     scene.step("admin")
     await scene.message(ADMIN_ID, ADMIN_ID, "/start")
     await scene.document(ADMIN_ID, ADMIN_ID, DEMO / "roster.csv")
+    await scene.press(ADMIN_ID, ADMIN_ID, scene.button("org.confirm.button_ok"))  # the preview
     scene.step("invites")
     await scene.message(ADMIN_ID, ADMIN_ID, "/invites")
     links = _LINK.findall(scene.last_bot_message(ADMIN_ID)["text"])

@@ -131,6 +131,11 @@ class PeopleRepo:
         row = await self.db.fetchone(_PERSON_SQL + " WHERE m.employee_no = ?", (employee_no,))
         return Person.from_row(row) if row else None
 
+    async def phone_tail(self, member_id: int) -> str:
+        """Last 4 digits of the member's mobile as the roster gave it; "" when it had none."""
+        value = await self.db.fetchval("SELECT phone_tail FROM members WHERE id = ?", (member_id,))
+        return str(value or "")
+
     async def team_members(self, team_id: int) -> list[Person]:
         rows = await self.db.fetchall(
             _PERSON_SQL + " WHERE m.team_id = ? AND m.active = 1 ORDER BY m.employee_no",

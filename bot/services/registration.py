@@ -21,6 +21,9 @@ class Outcome(StrEnum):
     WRONG_NUMBER = "wrong_number"
     LOCKED = "locked"
     TAKEN = "taken"
+    NEED_PHONE = "need_phone"  # the number matched; now the last 4 digits of the mobile
+    WRONG_PHONE = "wrong_phone"
+    DEACTIVATED = "deactivated"
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ async def submit_employee_no(
     if number is None:
         return Result(Outcome.BAD_FORMAT)
     person = await people.by_employee_no(number)
+    if person is not None and person.team_id == team_id and not person.active:
+        return Result(Outcome.DEACTIVATED, person=person)
     if person is None or person.team_id != team_id or not person.active:
         attempts = await people.record_failure(
             user_id,
@@ -73,8 +78,55 @@ async def submit_employee_no(
             {"linked_to": person.tg_user_id, "team_id": team_id},
         )
         return Result(Outcome.TAKEN, person=person)
+    if (
+        person.tg_user_id is None
+        and settings.registration_check == "phone"
+        and await people.phone_tail(person.member_id)
+    ):
+        return Result(Outcome.NEED_PHONE, person=person)
+    return await _link(people, person, user_id, team_id)
+
+
+async def _link(people: PeopleRepo, person: Person, user_id: int, team_id: int) -> Result:
     if person.tg_user_id != user_id and not await people.link(
         person.member_id, user_id, person.employee_no, team_id
     ):
         return Result(Outcome.TAKEN, person=person)
     return Result(Outcome.LINKED, person=replace(person, tg_user_id=user_id))
+
+
+_DIGITS = re.compile(r"\d")
+
+
+async def submit_phone_tail(
+    people: PeopleRepo, settings: Settings, user_id: int, employee_no: str, text: str
+) -> Result:
+    """The second check: the last 4 digits of the mobile on the roster. A wrong answer counts
+    towards the same lock as a wrong number, and is audited (the caller alerts the admins)."""
+    until = await locked_until(people, user_id)
+    if until is not None:
+        return Result(Outcome.LOCKED, locked_until=until)
+    person = await people.by_employee_no(employee_no)
+    if person is None or not person.active:
+        return Result(Outcome.WRONG_NUMBER)
+    digits = "".join(_DIGITS.findall(unicodedata.normalize("NFKC", text)))
+    expected = await people.phone_tail(person.member_id)
+    if not expected or digits[-4:] != expected or len(digits) not in (4, 11):
+        await people.audit(
+            user_id, "registration.phone_mismatch", person.employee_no, {"team_id": person.team_id}
+        )
+        attempts = await people.record_failure(
+            user_id,
+            settings.registration_max_failures,
+            timedelta(minutes=settings.registration_pause_minutes),
+        )
+        if attempts.locked_until is not None:
+            return Result(Outcome.LOCKED, person=person, locked_until=attempts.locked_until)
+        return Result(
+            Outcome.WRONG_PHONE,
+            person=person,
+            remaining=settings.registration_max_failures - attempts.failures,
+        )
+    if person.tg_user_id is not None and person.tg_user_id != user_id:
+        return Result(Outcome.TAKEN, person=person)
+    return await _link(people, person, user_id, person.team_id)
