@@ -28,7 +28,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("BANZU_DB", str(tmp_path / "cli.db"))
     monkeypatch.delenv("BANZU_TOKEN", raising=False)
     monkeypatch.delenv("BANZU_CONFIG", raising=False)
-    assert main(["org", "import", str(DEMO / "roster.csv")]) == 0
+    assert main(["org", "import", str(DEMO / "roster.csv"), "--yes"]) == 0
     return tmp_path
 
 
