@@ -134,11 +134,11 @@ class ImportStale(Exception):
     """The staged import was already applied, cancelled or undone."""
 
 
-AfterApply = Callable[[aiosqlite.Connection, list[MemberChange]], Awaitable[None]]
+AfterApply = Callable[[Tx, list[MemberChange]], Awaitable[None]]
 
 
 async def _insert_import(
-    tx: aiosqlite.Connection, actor: int | None, source: str, data: bytes | None, prune: bool
+    tx: Tx, actor: int | None, source: str, data: bytes | None, prune: bool
 ) -> int:
     async with tx.execute(
         "INSERT INTO roster_imports(actor, source, content, prune) VALUES (?, ?, ?, ?)",

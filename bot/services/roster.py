@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import aiosqlite
-
+from bot.db import Tx
 from bot.delivery.outbox import Outbox, OutMessage
 from bot.domain.org_import import ImportResult, MemberChange
 from bot.repos.org import Applied, ImportStale, OrgRepo, Undone
@@ -35,7 +34,7 @@ class RosterImports:
     async def confirm(self, import_id: int, *, actor: int | None) -> Applied:
         """Raises ImportStale when the import was already applied, cancelled or undone."""
 
-        async def tell(tx: aiosqlite.Connection, changes: list[MemberChange]) -> None:
+        async def tell(tx: Tx, changes: list[MemberChange]) -> None:
             await self.outbox.repo.enqueue(self.notices(import_id, changes), tx)
 
         applied = await self.org.confirm(import_id, actor=actor, after=tell)
