@@ -80,7 +80,7 @@ NASTY_TEXT = st.one_of(
             '=HYPERLINK("http://x","点我")',
             "1" * 5000,
             "下午3点" * 800,
-            "/cancel@other_bot",
+            "请 /cancel@other_bot",
             "99999999999999999999999",
             "&amp;lt;i&amp;gt;",
         ]
@@ -275,6 +275,10 @@ def test_every_text_step_answers_arbitrary_text(
     bot: RunningBot, flow: tuple[int, str], text: str
 ) -> None:
     user, start = flow
+    # a text that is a command is another entry point (and one addressed to another bot is
+    # ignored on purpose): the steps are tested with what is not a command
+    if text.lstrip().startswith("/"):
+        text = "x" + text
     bot.call(typed(bot.h, user, start, text or "x"))  # Telegram has no empty messages
 
 
