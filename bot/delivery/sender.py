@@ -38,6 +38,10 @@ from bot.repos.outbox import Outcome, OutRow
 log = logging.getLogger(__name__)
 
 FETCH = 2000  # rows the planner looks at per read: one per chat, in order
+# An enqueue inside a caller's transaction wakes the planner before that transaction commits,
+# and the reader connection cannot see uncommitted rows: so an idle planner looks again at
+# least this often instead of sleeping until the next wake.
+RECHECK_S = 0.5
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -179,8 +183,11 @@ class Sender:
                     wait = later if wait is None else min(wait, later)
             if self._wake.is_set():
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+            recheck = wait is None or wait > RECHECK_S
+            try:
+                await asyncio.wait_for(self._wake.wait(), RECHECK_S if recheck else wait)
+            except TimeoutError:
+                self._dirty = self._dirty or recheck
 
     def _pickable(self, buffer: list[OutRow]) -> bool:
         """Whether the buffer still has a row that could go now (else re-read the table)."""
