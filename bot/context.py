@@ -113,7 +113,7 @@ class Services:
             quiz=QuizService(
                 db, QuizRepo(db), people, outbox, texts, settings.tz, clock=lambda: runner.clock()
             ),
-            contest=ContestService.build(db, people, org, settings),
+            contest=ContestService.build(db, people, org, settings, texts),
             # The ballot key comes from the bot token, which is not in the database: a token
             # seen elsewhere cannot be matched to a ballot from the database alone.
             recognition=RecognitionService(

@@ -18,6 +18,7 @@ from bot.domain import contest as rules
 from bot.domain.auth import Action, Role, can
 from bot.domain.contest import Kind, Level
 from bot.domain.conversation import Conversation
+from bot.domain.textsplit import split_text
 from bot.services.contest import (
     Board,
     Created,
@@ -95,7 +96,7 @@ async def _full(update: Update, context: BanzuContext, contest_id: int, _: int |
         return
     assert isinstance(board, Board)
     await _answer(update)
-    for piece in _pieces(view.full_text(context.svc.texts, lang_of(update), board)):
+    for piece in split_text(view.full_text(context.svc.texts, lang_of(update), board)):
         await send(context, ident.actor.tg_user_id, piece)
 
 
@@ -214,12 +215,6 @@ async def _refused(update: Update, context: BanzuContext, outcome: object) -> bo
 async def _answer(update: Update, text: str | None = None) -> None:
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=bool(text))
-
-
-def _pieces(text: str) -> list[str]:
-    from bot.domain.textsplit import split_text
-
-    return split_text(text)
 
 
 # ------------------------------------------------------------------ /contest_new

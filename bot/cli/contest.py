@@ -64,8 +64,8 @@ async def main(settings: Settings, args: argparse.Namespace) -> int:
     db = Database(settings.db_path)
     await db.open()
     try:
-        svc = ContestService.build(db, PeopleRepo(db), OrgRepo(db), settings)
         texts = Texts(default=settings.language)
+        svc = ContestService.build(db, PeopleRepo(db), OrgRepo(db), settings, texts)
         command = getattr(args, "contest_command", None) or "report"
         return await _COMMANDS[command](svc, texts, settings, args)
     finally:

@@ -194,7 +194,7 @@ class ContestService:
 
     @classmethod
     def build(
-        cls, db: Database, people: PeopleRepo, org: OrgRepo, settings: Settings
+        cls, db: Database, people: PeopleRepo, org: OrgRepo, settings: Settings, texts: Texts
     ) -> ContestService:
         return cls(
             repo=ContestRepo(db),
@@ -203,7 +203,7 @@ class ContestService:
             templates=rules.load_templates(DATA / "contest" / "metrics.toml"),
             point_rules=rules.load_point_rules(DATA / "points" / "rules.toml"),
             tz=settings.tz,
-            names=metric_names(),
+            names=metric_names(texts),
         )
 
     # ------------------------------------------------------------ helpers
@@ -738,9 +738,8 @@ class ContestService:
         return out
 
 
-def metric_names() -> dict[str, str]:
+def metric_names(texts: Texts) -> dict[str, str]:
     """Metric names as a spreadsheet header may give them, in every language we ship."""
-    texts = Texts()
     out: dict[str, str] = {}
     for lang in ("en", "zh-CN"):
         for key, value in texts.catalog[lang].items():

@@ -27,7 +27,6 @@ from bot.services.contest import (
 )
 from bot.texts import Html, Texts
 from bot.views.files import table_error
-from bot.workbook import Col, Workbook
 
 BOARD_TOP = 10
 CHART_MAX_BARS = 30
@@ -264,6 +263,8 @@ def contest_workbook(
     tz: ZoneInfo,
 ) -> bytes:
     """Standings, every figure in force and every change, as an admin can use them."""
+    from bot.workbook import Col, Workbook  # xlsxwriter is loaded only for an export
+
     g = texts.get
     c = board.contest
     title = g("contest.xlsx.title", lang, name=c.name)
