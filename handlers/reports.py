@@ -13,8 +13,8 @@ from telegram.ext import CommandHandler
 
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action, Reach, can, reach, teams_for
+from bot.domain.periods import PeriodError, parse_period
 from bot.domain.textsplit import split_text
-from bot.periods import PeriodError, parse_period
 from bot.services import reports
 from bot.services.identity import Identity
 from handlers.common import lang_of, reply, send, who

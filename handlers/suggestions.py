@@ -22,8 +22,8 @@ from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.delivery.flood import Priority
 from bot.domain.auth import Action, Actor, Place, Reach, can, reach
 from bot.domain.conversation import Conversation
+from bot.domain.periods import PeriodError, parse_period
 from bot.domain.textsplit import split_text
-from bot.periods import PeriodError, parse_period
 from bot.repos.outbox import OutFile, OutMessage
 from bot.repos.suggestions import Suggestion
 from bot.services import suggestion_report as report

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.chartkit import bar_chart, chart_style, count, percent, png_bytes, with_unit
+from bot.views.chartkit import bar_chart, chart_style, count, percent, png_bytes, with_unit
 
 
 def test_percent_and_unit_wording() -> None:

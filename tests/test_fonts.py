@@ -7,8 +7,8 @@ import io
 import pytest
 from fontTools.ttLib import TTFont
 
-from bot import fonts
 from bot.paths import DATA
+from bot.views import fonts
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def test_font_holds_level1_characters(cmap: set[str]) -> None:
 
 def test_font_holds_every_character_of_the_texts(cmap: set[str]) -> None:
     # A text added with a character outside the subset fails here: rebuild the font
-    # (python -m bot.fonts …, see data/fonts/SOURCE.md).
+    # (python -m bot.views.fonts …, see data/fonts/SOURCE.md).
     needed = fonts.cjk_in(fonts.data_texts())
     missing = "".join(sorted(needed - cmap))
     assert not missing, f"chart font lacks {missing}; rebuild it (data/fonts/SOURCE.md)"
@@ -45,7 +45,7 @@ def test_matplotlib_draws_chinese_with_the_shipped_font_only() -> None:
 
     from matplotlib import font_manager
 
-    from bot.chartkit import chart_style, png_bytes
+    from bot.views.chartkit import chart_style, png_bytes
 
     family = fonts.chart_font_family()
     assert family == fonts.FAMILY

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.htmlsplit import split_html, visible_length
+from bot.domain.htmlsplit import split_html, visible_length
 
 
 def _balanced(piece: str) -> bool:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.leave_rules import LeaveError, LeaveType, covers, parse_days, parse_type
+from bot.domain.leave_rules import LeaveError, LeaveType, covers, parse_days, parse_type
 
 TODAY = date(2026, 12, 2)
 

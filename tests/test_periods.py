@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.periods import Period, PeriodError, parse_period
+from bot.domain.periods import Period, PeriodError, parse_period
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)  # 09:00 on 2 December in Shanghai

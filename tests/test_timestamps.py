@@ -12,7 +12,7 @@ import pytest
 
 from bot.clock import iso, parse_iso
 from bot.db import Database
-from bot.periods import Period
+from bot.domain.periods import Period
 
 TZ = ZoneInfo("Asia/Shanghai")
 

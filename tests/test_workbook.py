@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from bot.workbook import Col, Workbook, sheet_name, text_width, to_bytes
+from bot.views.workbook import Col, Workbook, sheet_name, text_width, to_bytes
 
 TZ = ZoneInfo("Asia/Shanghai")
 COLUMNS = [

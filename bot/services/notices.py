@@ -16,8 +16,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.domain.auth import Action, Actor, Place, Reach, Role, can, reach
+from bot.domain.htmlsplit import split_html
 from bot.domain.textsplit import split_text
-from bot.htmlsplit import split_html
 from bot.repos.notices import Member, Recipient, StatusRow
 from bot.repos.outbox import OutMessage
 from bot.texts import Texts

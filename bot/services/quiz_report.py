@@ -1,8 +1,8 @@
 """The monthly quiz report: a workbook per team, person and question (the most-missed
 questions first: they are what the next study day should cover) and a PNG chart.
 
-Written with the shared `bot.workbook` (text cells are always text: nothing from a roster or a
-bank file ever becomes a formula or a link) and `bot.chartkit` (the shipped CJK font).
+Written with the shared `bot.views.workbook` (text cells are always text: nothing from a roster or a
+bank file ever becomes a formula or a link) and `bot.views.chartkit` (the shipped CJK font).
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot import chartkit
 from bot.domain.quiz import TeamScore, rank_teams
 from bot.repos.quiz import PersonScore, QuestionStat, QuizRepo
 from bot.texts import Texts
+from bot.views import chartkit
 from bot.views.quiz import answer_letters
-from bot.workbook import Col, Kind, Workbook, to_bytes
+from bot.views.workbook import Col, Kind, Workbook, to_bytes
 
 TOP_MISSED = 10
 MAX_BARS = 40

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.chartkit import bar_chart, chart_style, count, png_bytes
 from bot.domain.auth import Action, Actor, Reach, reach
 from bot.repos.suggestions import LedgerRow, Suggestion, SuggestionsRepo
 from bot.services.suggestions import DECIDED, REJECTED, STATES
 from bot.tagging.lexicon import load_lexicon
 from bot.texts import Texts
-from bot.workbook import Col, Workbook, to_bytes
+from bot.views.chartkit import bar_chart, chart_style, count, png_bytes
+from bot.views.workbook import Col, Workbook, to_bytes
 
 TOP_TEAMS = 5
 TOP_KEYWORDS = 5
@@ -258,7 +258,7 @@ def render_text(
 
 def render_png(s: Summary, texts: Texts, lang: str, label: str, units: list[str]) -> bytes:
     """Counts by topic, state and unit, each bar with its number; Chinese labels with the
-    shipped font (`bot.chartkit`)."""
+    shipped font (`bot.views.chartkit`)."""
     topics = load_lexicon().topics
     g = texts.get
     unit_word = g("suggestions.report.chart_count", lang)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.htmlsplit import split_html
+from bot.domain.htmlsplit import split_html
 from bot.repos.outbox import OutFile, OutMessage
 from bot.repos.people import PeopleRepo
 from bot.repos.trends import TrendLedger, TrendQueries, open_readonly

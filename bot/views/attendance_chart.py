@@ -1,7 +1,7 @@
 """The attendance report's chart: the month's rate per team (per unit when there are many
 teams) with each value written on its bar, and the rate over recent months.
 
-Drawn with the CJK font shipped in `data/fonts/` (see `bot.chartkit`), so the labels are
+Drawn with the CJK font shipped in `data/fonts/` (see `bot.views.chartkit`), so the labels are
 Chinese on any machine. A team that had no study in the month has no bar but is named, with
 "无学习" where its value would be — those are the teams admins look for.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.chartkit import BLUE, RED, bar_chart, chart_style, percent, png_bytes, with_unit
 from bot.domain.attendance import rate
+from bot.views.chartkit import BLUE, RED, bar_chart, chart_style, percent, png_bytes, with_unit
 
 if TYPE_CHECKING:
     from bot.services.reports import Month, Report

@@ -2,7 +2,7 @@
 缺勤统计 (per person), 明细 (per person per session, real dates and times) and 修改记录
 (every change a leader made to a record, with who, when and why).
 
-Each sheet has a title row, a scope row and a frozen header (`bot.workbook`).
+Each sheet has a title row, a scope row and a frozen header (`bot.views.workbook`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.domain.attendance import rate
-from bot.workbook import Col, Workbook
+from bot.views.workbook import Col, Workbook
 
 if TYPE_CHECKING:
     from bot.repos.attendance import PersonRow, TeamRow

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.chartkit import with_unit
 from bot.domain.contest import Doubt, Kind, PairResult, pair_result
 from bot.repos.contest import AuditRow, Contest, Metric, Standing
 from bot.repos.outbox import OutFile, OutMessage
@@ -26,6 +25,7 @@ from bot.services.contest import (
     WeeklyPost,
 )
 from bot.texts import Html, Texts
+from bot.views.chartkit import with_unit
 from bot.views.files import table_error
 
 BOARD_TOP = 10
@@ -187,7 +187,7 @@ def rows_of(
 
 def leaderboard_png(texts: Texts, lang: str, title: str, standings: Sequence[Standing]) -> bytes:
     """Participants as horizontal bars, best on top, each score written at its bar's end."""
-    from bot.chartkit import bar_chart, chart_style, png_bytes
+    from bot.views.chartkit import bar_chart, chart_style, png_bytes
 
     shown = list(standings[:CHART_MAX_BARS])
     with chart_style():
@@ -263,7 +263,7 @@ def contest_workbook(
     tz: ZoneInfo,
 ) -> bytes:
     """Standings, every figure in force and every change, as an admin can use them."""
-    from bot.workbook import Col, Workbook  # xlsxwriter is loaded only for an export
+    from bot.views.workbook import Col, Workbook  # xlsxwriter is loaded only for an export
 
     g = texts.get
     c = board.contest

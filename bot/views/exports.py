@@ -1,6 +1,6 @@
 """Workbooks for two exports admins ask for: who confirmed a notice (per team, then per
 person) and the year's pledges (决心书汇编). Title and scope rows, frozen headers, real dates
-and percentages, worker text kept as text (`bot.workbook`)."""
+and percentages, worker text kept as text (`bot.views.workbook`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.texts import Texts
-from bot.workbook import Col, Workbook, to_bytes
+from bot.views.workbook import Col, Workbook, to_bytes
 
 XLSX_LANG = "zh-CN"
 

@@ -10,12 +10,12 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.chartkit import bar_chart, chart_style, count, png_bytes, with_unit
 from bot.domain import recognition as rules
 from bot.domain.recognition import GRADES
 from bot.services.recognition import AwardsReport
 from bot.texts import Texts
-from bot.workbook import Col, Workbook
+from bot.views.chartkit import bar_chart, chart_style, count, png_bytes, with_unit
+from bot.views.workbook import Col, Workbook
 
 
 def _t(texts: Texts, lang: str, key: str, **values: object) -> str:

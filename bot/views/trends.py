@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.chartkit import percent
 from bot.domain.trends import MIN_GROUP, Shift
 from bot.services.trends import BASELINE_MONTHS, LEAVE_KINDS, SITE, TrendReport
 from bot.texts import Texts
-from bot.workbook import Col, Workbook, to_bytes
+from bot.views.chartkit import percent
+from bot.views.workbook import Col, Workbook, to_bytes
 
 TEXT_TOPICS = 10
 TEXT_PROBLEMS = 5
@@ -147,7 +147,7 @@ def render_text(rep: TrendReport, texts: Texts, lang: str) -> str:
 
 def render_png(rep: TrendReport, texts: Texts, lang: str) -> bytes:
     """Topic shares this month against the baseline months, side by side."""
-    from bot.chartkit import BLUE, GREY, chart_style, png_bytes
+    from bot.views.chartkit import BLUE, GREY, chart_style, png_bytes
 
     with chart_style():
         from matplotlib.figure import Figure

@@ -10,7 +10,7 @@ The subset holds the 3,500 characters of level 1 of 《通用规范汉字表》 
 texts under `data/`, ASCII and the usual CJK punctuation. Rebuild it after adding texts with
 characters outside that set:
 
-    python -m bot.fonts /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+    python -m bot.views.fonts /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
 (Debian's `fonts-noto-cjk`; the collection's Simplified Chinese face is picked by name.)
 The subset is renamed (OFL: a modified font does not keep the original's name).
@@ -134,7 +134,7 @@ def _rename(font: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m bot.fonts NotoSansCJK-Regular.ttc", file=sys.stderr)
+        print("usage: python -m bot.views.fonts NotoSansCJK-Regular.ttc", file=sys.stderr)
         return 2
     size = build(Path(args[0]))
     print(f"{CHART_FONT.name}: {len(subset_chars())} characters, {size} bytes")

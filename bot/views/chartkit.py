@@ -1,7 +1,7 @@
 """What every chart shares: the shipped CJK font, values on bars, units in axis labels.
 
 Charts are drawn headless (Agg) inside `chart_style()`, which puts the font shipped in
-`data/fonts/` first by path (see `bot.fonts`), so labels are Chinese on a machine with no
+`data/fonts/` first by path (see `bot.views.fonts`), so labels are Chinese on a machine with no
 CJK font at all and matplotlib's global settings are left as they were.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from bot.fonts import chart_font_family
+from bot.views.fonts import chart_font_family
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
