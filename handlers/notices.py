@@ -6,7 +6,9 @@ resumes it; buttons carry the composition's nonce, so an old preview cannot be c
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatType, ParseMode
@@ -19,6 +21,7 @@ from telegram.ext import (
 )
 
 from bot import callbacks
+from bot.callbacks import Callback, Range, Stale, Token, parse
 from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.delivery.flood import Priority
@@ -30,7 +33,8 @@ from bot.services import notices as rules
 from bot.services.identity import Identity
 from bot.services.notices import NS, Audience, Content, TooLong
 from bot.texts import Texts
-from bot.views import exports
+from bot.views import exports, paging
+from bot.views.paging import Option
 from handlers.common import NO_PREVIEW, lang_of, reply, send, tr, who
 
 FLOW = "notice"
@@ -46,6 +50,30 @@ def _c(nonce: str, op: str, arg: object = 0) -> str:
 
 def _n(op: str, notice_id: int) -> str:
     return callbacks.encode(NS, 1, op, notice_id)
+
+
+class PageOp(StrEnum):
+    GO = "pg"  # show page n
+    SEARCH = "ps"  # ask for part of a name
+    CLEAR = "pc"  # drop the search, back to every item
+
+
+PickList = Literal["u", "t", "g"]  # units, teams, roles and tags
+
+
+@dataclass(frozen=True)
+class NoticePage(Callback, ns=NS, version=1):
+    """A page, search or show-all press of an audience picker: "ntc:v1:c:<nonce>:pg:t:3"."""
+
+    c: Literal["c"]
+    nonce: Token
+    op: PageOp
+    what: PickList
+    page: Annotated[int, Range(0, paging.MAX_PAGE)]
+
+
+def _page_data(nonce: str, op: PageOp, what: str, page: int = 0) -> str:
+    return NoticePage("c", nonce, op, what, page).encode()  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- composing
@@ -69,6 +97,9 @@ async def notice_cmd(update: Update, context: BanzuContext) -> None:
 
 async def text_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
     assert update.message is not None
+    if conv.step == "search":
+        await search_step(update, context, conv, update.message.text or "")
+        return
     if conv.step != "content":
         await reply(update, context, "notices.use_buttons")
         return
@@ -181,58 +212,161 @@ async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) 
             raise
 
 
-async def op_units(
-    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, _: str
-) -> None:
-    nonce = conv.data["nonce"]
-    # the list itself follows the sender's reach: a forged "units" press by a team leader
-    # must not even show the other units
-    units = [u for u in await context.svc.org.units() if rules.allowed(ident.actor, Audience(u.id))]
-    if not units:
+_ASK = {"u": "notices.ask_unit", "t": "notices.ask_team", "g": "notices.ask_tag"}
+
+
+async def _options(
+    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, what: str
+) -> list[Option]:
+    """Every choice of a picker, in the sender's reach: the list itself follows the reach, so
+    a forged "units" press by a team leader does not even show the other units."""
+    svc, nonce = context.svc, conv.data["nonce"]
+    if what == "u":
+        units = await svc.org.units()
+        return [
+            Option(u.name, _c(nonce, "u", u.id))
+            for u in units if rules.allowed(ident.actor, Audience(u.id))
+        ]  # fmt: skip
+    if what == "t":
+        return [
+            Option(f"{t.unit_name}·{t.name}", _c(nonce, "t", t.id))
+            for t in await svc.org.teams()
+            if rules.allowed(ident.actor, Audience(t.unit_id, t.id))
+        ]
+    roles = [
+        Option(tr(update, context, f"notices.role.{role.value}"), _c(nonce, "r", i))
+        for i, role in enumerate(rules.ROLES)
+    ]
+    tags = [Option(str(tag), _c(nonce, "g", i)) for i, tag in enumerate(conv.data.get("tags", []))]
+    return roles + tags
+
+
+async def _picker(
+    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, what: str,
+    number: int,
+) -> tuple[str, InlineKeyboardMarkup] | None:  # fmt: skip
+    """One page of a picker (of what a search kept, if one is on), or None if it is empty."""
+    options = await _options(update, context, ident, conv, what)
+    if not options:
+        return None
+    search = conv.data.get("query") or {}
+    query = str(search.get("q", "")) if search.get("what") == what else ""
+    if query:
+        options = paging.matching(options, query, lambda o: o.label)
+    page = paging.paginate(options, number)
+    nonce, lang = conv.data["nonce"], lang_of(update)
+    text = (
+        tr(update, context, _ASK[what])
+        + "\n"
+        + paging.caption(context.svc.texts, lang, page, query)
+    )
+    markup = paging.keyboard(
+        context.svc.texts, lang, page.items, page,
+        nav=lambda n: _page_data(nonce, PageOp.GO, what, n),
+        search=_page_data(nonce, PageOp.SEARCH, what),
+        clear=_page_data(nonce, PageOp.CLEAR, what),
+        query=query,
+        tail=[[Button(tr(update, context, "notices.back"), callback_data=_c(nonce, "back"))]],
+    )  # fmt: skip
+    return text, markup
+
+
+async def _show_picker(
+    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, what: str,
+    number: int = 0,
+) -> None:  # fmt: skip
+    shown = await _picker(update, context, ident, conv, what, number)
+    if shown is None:
         assert update.callback_query is not None
         await update.callback_query.answer(tr(update, context, "common.no_permission"), True)
         return
-    rows = [[Button(u.name, callback_data=_c(nonce, "u", u.id))] for u in units]
-    rows.append([Button(tr(update, context, "notices.back"), callback_data=_c(nonce, "back"))])
-    await _edit(update, tr(update, context, "notices.ask_unit"), InlineKeyboardMarkup(rows))
+    await _edit(update, *shown)
+
+
+async def op_units(
+    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, _: str
+) -> None:
+    await _show_picker(update, context, ident, await _unsearched(context, conv), "u")
 
 
 async def op_teams(
     update: Update, context: BanzuContext, ident: Identity, conv: Conversation, _: str
 ) -> None:
-    nonce = conv.data["nonce"]
-    teams = [
-        t for t in await context.svc.org.teams()
-        if rules.allowed(ident.actor, Audience(t.unit_id, t.id))
-    ]  # fmt: skip
-    rows = [[Button(f"{t.unit_name}·{t.name}", callback_data=_c(nonce, "t", t.id))] for t in teams]
-    rows.append([Button(tr(update, context, "notices.back"), callback_data=_c(nonce, "back"))])
-    await _edit(update, tr(update, context, "notices.ask_team"), InlineKeyboardMarkup(rows))
+    await _show_picker(update, context, ident, await _unsearched(context, conv), "t")
 
 
 async def op_tags(
     update: Update, context: BanzuContext, ident: Identity, conv: Conversation, _: str
 ) -> None:
-    svc, nonce = context.svc, conv.data["nonce"]
+    svc = context.svc
     scope = rules.widest(ident.actor) or Audience()
     tags = await svc.notices.tags(scope.unit_id, scope.team_id)
-    await svc.conversations.set(
-        conv.chat_id, conv.user_id, FLOW, conv.step, {**conv.data, "tags": tags}
-    )
-    rows = [
-        [Button(tr(update, context, f"notices.role.{role.value}"), callback_data=_c(nonce, "r", i))]
-        for i, role in enumerate(rules.ROLES)
-    ]
-    rows += [[Button(tag, callback_data=_c(nonce, "g", i))] for i, tag in enumerate(tags)]
-    rows.append([Button(tr(update, context, "notices.back"), callback_data=_c(nonce, "back"))])
-    await _edit(update, tr(update, context, "notices.ask_tag"), InlineKeyboardMarkup(rows))
+    data = {k: v for k, v in conv.data.items() if k != "query"}
+    await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, conv.step, {**data, "tags": tags})
+    conv = Conversation(conv.chat_id, conv.user_id, FLOW, conv.step, {**data, "tags": tags})
+    await _show_picker(update, context, ident, conv, "g")
+
+
+async def _unsearched(context: BanzuContext, conv: Conversation) -> Conversation:
+    """The conversation with any earlier search dropped (a picker opened afresh shows all)."""
+    if "query" not in conv.data and conv.step == "audience":
+        return conv
+    data = {k: v for k, v in conv.data.items() if k != "query"}
+    step = "audience" if conv.step == "search" else conv.step
+    await context.svc.conversations.set(conv.chat_id, conv.user_id, FLOW, step, data)
+    return Conversation(conv.chat_id, conv.user_id, FLOW, step, data)
+
+
+async def page_pressed(update: Update, context: BanzuContext, press: NoticePage) -> None:
+    """◀ ▶, 🔍 and 显示全部 of an audience picker."""
+    query, svc = update.callback_query, context.svc
+    assert query is not None and query.message is not None
+    conv = await svc.conversations.get(query.message.chat.id, query.from_user.id)
+    if conv is None or conv.flow != FLOW or conv.data.get("nonce") != press.nonce:
+        await _stale(update, context)
+        return
+    if conv.step not in ("audience", "search") or "content" not in conv.data:
+        await _stale(update, context)
+        return
+    ident = await who(update, context)
+    if press.op is PageOp.SEARCH:
+        data = {**conv.data, "query": {"what": press.what, "q": ""}}
+        await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "search", data)
+        back = Button(tr(update, context, "notices.back"), callback_data=_c(press.nonce, "back"))
+        await _edit(update, tr(update, context, "paging.ask_query"), InlineKeyboardMarkup([[back]]))
+        return
+    if press.op is PageOp.CLEAR:
+        conv = await _unsearched(context, conv)
+    await _show_picker(update, context, ident, conv, press.what, press.page)
+
+
+async def search_step(update: Update, context: BanzuContext, conv: Conversation, text: str) -> None:
+    """The part of a name typed after 🔍: the picker again, keeping what contains it."""
+    q = paging.clean_query(text)
+    if not q:
+        await reply(update, context, "paging.empty_query")
+        return
+    search = conv.data.get("query") or {}
+    what = str(search.get("what", "t"))
+    what = what if what in _ASK else "t"
+    data = {**conv.data, "query": {"what": what, "q": q}}
+    await context.svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "audience", data)
+    conv = Conversation(conv.chat_id, conv.user_id, FLOW, "audience", data)
+    ident = await who(update, context)
+    shown = await _picker(update, context, ident, conv, what, 0)
+    if shown is None:
+        await reply(update, context, "common.no_permission")
+        return
+    assert update.effective_chat is not None
+    await send(context, update.effective_chat.id, shown[0], shown[1])
 
 
 async def op_back(
     update: Update, context: BanzuContext, ident: Identity, conv: Conversation, _: str
 ) -> None:
-    await context.svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "audience", conv.data)
-    markup = _audience_menu(update, context, ident, conv.data)
+    data = {k: v for k, v in conv.data.items() if k != "query"}
+    await context.svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "audience", data)
+    markup = _audience_menu(update, context, ident, data)
     await _edit(update, tr(update, context, "notices.ask_audience"), markup)
 
 
@@ -606,6 +740,13 @@ _AFTER = {
 async def pressed(update: Update, context: BanzuContext) -> None:
     query = update.callback_query
     assert query is not None
+    page = parse(query.data, NoticePage)
+    if not isinstance(page, Stale):
+        if query.message and query.message.chat.type == ChatType.PRIVATE:
+            await page_pressed(update, context, page)
+        else:
+            await _stale(update, context)
+        return
     compose = callbacks.decode(query.data, NS, 1, 4)
     if (
         compose is not None

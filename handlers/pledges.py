@@ -4,11 +4,16 @@ the pledge part of /mine, and /pledges for leaders: who has and has not, one pol
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
+from bot.callbacks import Callback, Range, Stale, parse
 from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action, Place, can, teams_for
@@ -17,13 +22,29 @@ from bot.domain.textsplit import split_text
 from bot.repos.org import Team
 from bot.repos.people import Person
 from bot.services import pledges as pl
-from bot.views import exports
+from bot.views import exports, paging
+from bot.views.paging import Option
 from handlers.common import lang_of, notify, reply, send, tr, who
 
 FLOW = "pledge"
 NS_DRAFT = "pl"  # pl:v1:<nonce>:<action>
 NS_MINE = "plm"  # plm:v1:<member>:<action>
 NS_TEAM = "plt"  # plt:v1:<team>:<action>
+FLOW_FIND = "pledges_find"  # /pledges search: step "query" waits for text, "found" shows it
+
+
+class TeamsOp(StrEnum):
+    ALL = "all"  # page n of every team in reach
+    FOUND = "found"  # page n of what the search kept
+    SEARCH = "find"  # ask for part of a name
+
+
+@dataclass(frozen=True)
+class TeamsPage(Callback, ns="plp", version=1):
+    """A press of the /pledges overview's ◀ ▶ 🔍: "plp:v1:all:3"."""
+
+    op: TeamsOp
+    page: Annotated[int, Range(0, paging.MAX_PAGE)]
 
 
 def _year(svc: Services) -> int:
@@ -270,34 +291,97 @@ async def _export(update: Update, context: BanzuContext, teams: list[Team], year
 
 
 async def _teams_overview(
-    update: Update, context: BanzuContext, teams: list[Team], year: int
-) -> tuple[str, InlineKeyboardMarkup]:
-    """One line per team (written / total) and a button to open each."""
-    svc = context.svc
-    lines, rows = [tr(update, context, "pledges.teams_header", year=year)], []
-    for t in teams:
+    update: Update, context: BanzuContext, teams: list[Team], year: int, number: int = 0,
+    query: str = "",
+) -> tuple[str, InlineKeyboardMarkup]:  # fmt: skip
+    """One page of teams (written / total each) with a button to open each, ◀ ▶ and a search
+    by name: every team in reach is one ▶ or one search away (Telegram allows 100 buttons)."""
+    svc, lang = context.svc, lang_of(update)
+    if query:
+        teams = paging.matching(teams, query, lambda t: f"{t.unit_name}·{t.name}")
+    page = paging.paginate(teams, number)
+    lines = [tr(update, context, "pledges.teams_header", year=year)]
+    options = []
+    for t in page.items:
         status = await svc.pledges.team_status(svc.people, t.id, year)
         total = len(status.written) + len(status.missing)
         lines.append(
             tr(
-                update,
-                context,
-                "pledges.team_line",
-                unit=t.unit_name,
-                team=t.name,
-                done=len(status.written),
-                total=total,
+                update, context, "pledges.team_line",
+                unit=t.unit_name, team=t.name, done=len(status.written), total=total,
             )
+        )  # fmt: skip
+        options.append(
+            Option(f"{t.unit_name}·{t.name}", callbacks.encode(NS_TEAM, 1, t.id, "show"))
         )
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    f"{t.unit_name}·{t.name}",
-                    callback_data=callbacks.encode(NS_TEAM, 1, t.id, "show"),
-                )
-            ]
-        )
-    return "\n".join(lines), InlineKeyboardMarkup(rows[:50])
+    lines.append(paging.caption(svc.texts, lang, page, query))
+    op = TeamsOp.FOUND if query else TeamsOp.ALL
+    markup = paging.keyboard(
+        svc.texts, lang, options, page,
+        nav=lambda n: TeamsPage(op, n).encode(),
+        search=TeamsPage(TeamsOp.SEARCH, 0).encode(),
+        clear=TeamsPage(TeamsOp.ALL, 0).encode(),
+        query=query,
+    )  # fmt: skip
+    return "\n".join(lines), markup
+
+
+async def _reach(update: Update, context: BanzuContext) -> list[Team] | None:
+    ident = await who(update, context)
+    if not can(ident.actor, Action.VIEW_PLEDGES):
+        return None
+    return teams_for(ident.actor, Action.VIEW_PLEDGES, await context.svc.org.teams())
+
+
+async def teams_page_pressed(update: Update, context: BanzuContext) -> None:
+    query, svc = update.callback_query, context.svc
+    assert query is not None and query.message is not None
+    press = parse(query.data, TeamsPage)
+    if isinstance(press, Stale):
+        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        return
+    teams = await _reach(update, context)
+    if not teams:
+        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        return
+    chat, user = query.message.chat.id, query.from_user.id
+    if press.op is TeamsOp.SEARCH:
+        await svc.conversations.set(chat, user, FLOW_FIND, "query", {})
+        await query.answer()
+        await send(context, chat, tr(update, context, "paging.ask_query"))
+        return
+    found = ""
+    if press.op is TeamsOp.FOUND:
+        conv = await svc.conversations.get(chat, user)
+        if conv is None or conv.flow != FLOW_FIND or not conv.data.get("q"):
+            await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+            return
+        found = str(conv.data["q"])
+    text, markup = await _teams_overview(update, context, teams, _year(svc), press.page, found)
+    await query.answer()
+    try:
+        await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+    except BadRequest as exc:  # the n/m button: same page again
+        if "not modified" not in exc.message:
+            raise
+
+
+async def find_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    """The part of a team's name typed after 🔍 (again at any time while the result shows)."""
+    message, svc = update.effective_message, context.svc
+    assert message is not None
+    found = paging.clean_query(message.text or "")
+    if not found:
+        await reply(update, context, "paging.empty_query")
+        return
+    teams = await _reach(update, context)
+    if not teams:
+        await svc.conversations.clear(conv.chat_id, conv.user_id)
+        await reply(update, context, "common.no_permission")
+        return
+    await svc.conversations.set(conv.chat_id, conv.user_id, FLOW_FIND, "found", {"q": found})
+    text, markup = await _teams_overview(update, context, teams, _year(svc), 0, found)
+    await send(context, conv.chat_id, text, markup)
 
 
 async def _team_detail(
@@ -376,4 +460,6 @@ def register(app: BanzuApp) -> None:
     app.add_handler(CallbackQueryHandler(draft_pressed, pattern=callbacks.pattern(NS_DRAFT)))
     app.add_handler(CallbackQueryHandler(mine_pressed, pattern=callbacks.pattern(NS_MINE)))
     app.add_handler(CallbackQueryHandler(team_pressed, pattern=callbacks.pattern(NS_TEAM)))
+    app.add_handler(CallbackQueryHandler(teams_page_pressed, pattern=TeamsPage.pattern()))
     svc.flows[FLOW] = step
+    svc.flows[FLOW_FIND] = find_step
