@@ -25,6 +25,7 @@ from bot.callbacks import Callback, Range, Stale, Token, parse
 from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.delivery.flood import Priority
+from bot.delivery.outbox import OutMessage
 from bot.domain.auth import Action, Reach, reach
 from bot.domain.conversation import Conversation
 from bot.domain.textsplit import split_text
@@ -590,6 +591,8 @@ def progress_listener(app: BanzuApp) -> Any:
             cancelled=counts["cancelled"], fallback=notice.fallback_count,
             unreachable=notice.unreachable_count,
         )  # fmt: skip
+        if not running:
+            text += await _pin_report(svc, bot.username, notice, batch)
         try:
             markup = _progress_markup(svc.texts, None, notice.id, running)
             await bot.edit_message_text(
@@ -601,6 +604,24 @@ def progress_listener(app: BanzuApp) -> Any:
                 raise
 
     return progress
+
+
+async def _pin_report(svc: Services, bot_name: str, notice: Notice, batch: str) -> str:
+    """The groups where the notice could not be pinned, and how to fix it — on the author's
+    progress message and, once all pins are tried, in a private message (an edit makes no
+    sound). Empty if every pin worked."""
+    failures = await svc.outbox.repo.pin_failures(batch)
+    if not failures or await svc.outbox.repo.pins_unsettled(batch):
+        return ""
+    groups = svc.texts.join(title or str(chat) for chat, title, _ in failures)
+    text = svc.texts.get(
+        "notices.pin_failed", None, id=notice.id, count=len(failures), groups=groups, bot=bot_name
+    )
+    message = OutMessage(
+        notice.author_user_id, text, purpose="notice_pin", dedupe_key=f"notice:{notice.id}:pin"
+    )
+    await svc.outbox.enqueue([message])
+    return "\n\n" + text
 
 
 async def ack_pressed(update: Update, context: BanzuContext, notice_id: int) -> None:

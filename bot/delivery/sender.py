@@ -104,8 +104,8 @@ class Sender:
             asyncio.create_task(self._write(), name="outbox-writer"),
             asyncio.create_task(self._progress(), name="outbox-progress"),
         ]
-        for row_id, chat_id, message_id in await self.repo.pins_due():
-            self._spawn(self._pin(row_id, chat_id, message_id))  # sent, not pinned at the crash
+        for row_id, chat_id, message_id, pin_batch in await self.repo.pins_due():
+            self._spawn(self._pin(row_id, chat_id, message_id, pin_batch))  # sent, not pinned yet
         self._progress_ready.set()
 
     async def stop(self) -> None:
@@ -340,13 +340,17 @@ class Sender:
             return await self.bot.send_photo(row.chat_id, media, caption=caption, **common)
         return await self.bot.send_document(row.chat_id, media, caption=caption, **common)
 
-    async def _pin(self, row_id: int, chat_id: int, message_id: int) -> None:
+    async def _pin(self, row_id: int, chat_id: int, message_id: int, batch: str | None) -> None:
         error = None
         try:
             await self.bot.pin_chat_message(chat_id, message_id, disable_notification=True)
         except TelegramError as exc:  # not an admin in that group: the notice stays unpinned
             error = f"pin: {exc}"
         await self.repo.mark_pinned(row_id, error)
+        if batch:
+            # never silent: the batch's listener runs again once its pins are settled and tells
+            # the author which groups could not be pinned (OutboxRepo.pin_failures)
+            self.touch(batch)
 
     # ------------------------------------------------------------ results, progress
 
@@ -369,7 +373,7 @@ class Sender:
             if row.batch:
                 self._batches[row.batch] = row.purpose
             if outcome.state == "sent" and row.pin and outcome.message_id is not None:
-                self._spawn(self._pin(row.id, row.chat_id, outcome.message_id))
+                self._spawn(self._pin(row.id, row.chat_id, outcome.message_id, row.batch))
         self._progress_ready.set()
         self._changed()
 

@@ -297,13 +297,36 @@ class OutboxRepo:
         )
         return [(str(r[0]), str(r[1])) for r in rows]
 
-    async def pins_due(self) -> list[tuple[int, int, int]]:
-        """(row id, chat, message id) of sent rows asked to be pinned and not pinned yet."""
+    async def pins_due(self) -> list[tuple[int, int, int, str | None]]:
+        """(row id, chat, message id, batch) of sent rows asked to be pinned and not pinned."""
         rows = await self.db.fetchall(
-            "SELECT id, chat_id, message_id FROM outbox WHERE pin = 1 AND state = 'sent'"
+            "SELECT id, chat_id, message_id, batch FROM outbox WHERE pin = 1 AND state = 'sent'"
             " AND pinned_at IS NULL AND message_id IS NOT NULL ORDER BY id"
         )
-        return [(r[0], r[1], r[2]) for r in rows]
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def pin_failures(self, batch: str) -> list[tuple[int, str | None, str]]:
+        """(chat, its title as the bot last saw it, Telegram's refusal) of the batch's rows
+        that were sent but could not be pinned."""
+        rows = await self.db.fetchall(
+            "SELECT o.chat_id, c.title, o.error FROM outbox o"
+            " LEFT JOIN bot_chats c ON c.chat_id = o.chat_id"
+            " WHERE o.batch = ? AND o.pin = 1 AND o.pinned_at IS NOT NULL"
+            " AND o.error LIKE 'pin: %' ORDER BY o.id",
+            (batch,),
+        )
+        return [(r[0], r[1], str(r[2])) for r in rows]
+
+    async def pins_unsettled(self, batch: str) -> int:
+        """Rows of the batch to be pinned whose pin has not been tried yet."""
+        return int(
+            await self.db.fetchval(
+                "SELECT count(*) FROM outbox WHERE batch = ? AND pin = 1"
+                " AND state IN ('pending', 'sending', 'sent') AND pinned_at IS NULL",
+                (batch,),
+            )
+            or 0
+        )
 
     async def mark_pinned(self, row_id: int, error: str | None = None) -> None:
         await self.db.execute(
