@@ -3,6 +3,7 @@ block the bot. Each action produces the updates Telegram would send to the bot."
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from . import media
@@ -199,8 +200,9 @@ def _delivered(st: State, target: Chat, text: str, reply_to: int | None) -> bool
     """Privacy mode: in groups a bot sees commands, replies to it and mentions only."""
     if target.type == "private" or not st.privacy_mode or st.bot_is_admin(target):
         return True
-    if text.startswith("/"):
-        command = text.split(maxsplit=1)[0]
+    first = next(iter(bot_commands(text)), None)
+    if first is not None and first[0] == 0:
+        command = text[: first[1]]
         return "@" not in command or command.lower().endswith("@" + (st.bot.username or "").lower())
     replied = target.messages.get(reply_to) if reply_to is not None else None
     if replied is not None and replied.by_bot:
@@ -208,11 +210,60 @@ def _delivered(st: State, target: Chat, text: str, reply_to: int | None) -> bool
     return f"@{(st.bot.username or '').lower()}" in text.lower()
 
 
+def _word(ch: str) -> bool:
+    # tdlib's is_word_character: letters, numbers and "_".
+    return ch == "_" or unicodedata.category(ch)[0] in "LN"
+
+
+def _command_char(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch == "_")
+
+
+def _run(text: str, start: int) -> int:
+    end = start
+    while end < len(text) and _command_char(text[end]):
+        end += 1
+    return end
+
+
+def bot_commands(text: str) -> list[tuple[int, int]]:
+    """(start, end) in code points of each bot command, as tdlib's match_bot_commands finds
+    them: "/" not after a word character, "/" or "<>", 1–64 of [A-Za-z0-9_], optionally
+    "@" and a 3–32 character username, not followed by a word character, "/" or "<>".
+    So "/", "/@0", "/中文" and "a/b" are plain text, and "/start@x" (a 1-letter name) is not
+    a command at all."""
+    found: list[tuple[int, int]] = []
+    at = text.find("/")
+    while at != -1:
+        prev = text[at - 1] if at else ""
+        start = at + 1
+        at = text.find("/", start)
+        if prev and (_word(prev) or prev in "/<>"):
+            continue
+        end = _run(text, start)
+        if not 1 <= end - start <= 64:
+            continue
+        if end < len(text) and text[end] == "@":
+            mention_end = _run(text, end + 1)
+            if not 3 <= mention_end - end - 1 <= 32:
+                continue
+            end = mention_end
+        nxt = text[end] if end < len(text) else ""
+        if nxt and (_word(nxt) or nxt in "/<>"):
+            continue
+        found.append((start - 1, end))
+    return found
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
 def text_entities(text: str) -> list[JSON]:
-    if not text.startswith("/"):
-        return []
-    command = text.split(maxsplit=1)[0]
-    return [{"type": "bot_command", "offset": 0, "length": len(command.encode("utf-16-le")) // 2}]
+    return [
+        {"type": "bot_command", "offset": _utf16(text[:a]), "length": _utf16(text[a:b])}
+        for a, b in bot_commands(text)
+    ]
 
 
 def send_message(st: State, chat_id: int, from_id: int, text: str, reply_to: int | None) -> JSON:
