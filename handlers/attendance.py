@@ -15,13 +15,14 @@ from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.attendance import Phase, Status, correction_choices, next_roll_status, phase
 from bot.domain.auth import Action, Place, can
 from bot.domain.conversation import Conversation
+from bot.domain.text import visible
 from bot.repos.attendance import Record, Session
 from bot.repos.org import Team
 from bot.repos.people import Person
 from bot.services import sessions as ss
 from bot.services.sessions import Ask, Decided, Press
-from bot.texts import Html
-from handlers.common import lang_of, reply, send, tr, who
+from bot.texts import to_plain
+from handlers.common import lang_of, reply, send, toast, tr, who
 
 FLOW_REASON = "att_reason"
 FLOW_LEAVE = "att_leave"
@@ -99,7 +100,7 @@ async def session_pressed(update: Update, context: BanzuContext) -> None:
     data = callbacks.decode(query.data, ss.NS_SESSION, 1, 2)
     session_id = data.int_part(0) if data else None
     if data is None or session_id is None or data.parts[1] not in ("in", "leave"):
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     ident = await who(update, context)
     if data.parts[1] == "leave":
@@ -110,7 +111,7 @@ async def session_pressed(update: Update, context: BanzuContext) -> None:
     key = f"attendance.toast.{result.outcome.value}"
     if result.outcome in (Press.RECORDED, Press.ALREADY) and result.status is Status.LATE:
         key += "_late"
-    text = tr(update, context, key, time=_when(context.svc, result.at))
+    text = toast(update, context, key, time=_when(context.svc, result.at))
     await query.answer(text, show_alert=result.outcome in _ALERT)
 
 
@@ -120,18 +121,20 @@ async def leave_button(
     query, svc = update.callback_query, context.svc
     assert query is not None
     if person is None:
-        await query.answer(tr(update, context, "attendance.toast.not_registered"), show_alert=True)
+        await query.answer(
+            toast(update, context, "attendance.toast.not_registered"), show_alert=True
+        )
         return
     user_id = query.from_user.id
     if not await svc.people.private_ok(user_id):
         name = context.bot.username or svc.settings.bot_username
         await query.answer(
-            tr(update, context, "attendance.leave.open_private", bot=name), show_alert=True
+            toast(update, context, "attendance.leave.open_private", bot=name), show_alert=True
         )
         return
     await svc.conversations.set(user_id, user_id, FLOW_LEAVE, "reason", {"session": session_id})
     await send(context, user_id, tr(update, context, "attendance.leave.ask_reason"))
-    await query.answer(tr(update, context, "attendance.leave.see_private"))
+    await query.answer(toast(update, context, "attendance.leave.see_private"))
 
 
 # ==================================================================== /leave
@@ -163,7 +166,7 @@ async def leave_step(update: Update, context: BanzuContext, conv: Conversation) 
         await reply(update, context, "common.not_registered")
         return
     session_id = conv.data.get("session")
-    reason = update.message.text.strip()
+    reason = visible(update.message.text)
     await submit_leave(update, context, ident.person, reason, session_id)
 
 
@@ -259,14 +262,14 @@ async def request_pressed(update: Update, context: BanzuContext) -> None:
     data = callbacks.decode(query.data, ns, 1, 2) if ns in (ss.NS_LEAVE, ss.NS_MAKEUP) else None
     rid = data.int_part(0) if data else None
     if data is None or rid is None or data.parts[1] not in ("y", "n"):
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     ident = await who(update, context)
     result = await ss.decide(svc, rid, data.parts[1] == "y", ident.actor)
     if result.outcome in (Decided.GONE, Decided.NOT_ALLOWED, Decided.DONE_ALREADY):
         key = {Decided.GONE: "common.stale_button", Decided.NOT_ALLOWED: "common.no_permission"}
         await query.answer(
-            tr(update, context, key.get(result.outcome, "attendance.decided")), show_alert=True
+            toast(update, context, key.get(result.outcome, "attendance.decided")), show_alert=True
         )
         return
     assert result.session is not None and result.member is not None
@@ -277,7 +280,7 @@ async def request_pressed(update: Update, context: BanzuContext) -> None:
         f"attendance.{result.kind}.{result.outcome.value}",
         by=ident.person.name if ident.person else query.from_user.first_name,
     )
-    await query.answer(outcome)
+    await query.answer(to_plain(outcome))
     text = request_text(svc, result.kind, result.member, result.session, result.reason, lang)
     await _edit(query.message.chat.id, query.message.message_id, context, f"{text}\n{outcome}")
     user_id = result.member.tg_user_id
@@ -347,23 +350,25 @@ async def roll_pressed(update: Update, context: BanzuContext) -> None:
     data = callbacks.decode(query.data, ss.NS_ROLL, 1, 2)
     session = await svc.attendance.repo.session(data.int_part(0) or 0) if data else None
     if data is None or session is None:
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     ident = await who(update, context)
     if not ss.may_take_attendance(ident.actor, session):
-        await query.answer(tr(update, context, "common.not_yours"))
+        await query.answer(toast(update, context, "common.not_yours"))
         return
     if data.parts[1] == "close":
         closed = await ss.close_session(context.bot, svc, session.id, ident.actor.tg_user_id)
         await query.answer(
-            tr(update, context, "attendance.roll." + ("closed_now" if closed else "closed_already"))
+            toast(
+                update, context, "attendance.roll." + ("closed_now" if closed else "closed_already")
+            )
         )
         await refresh_roll(update, context, session.id)
         return
     member_id = data.int_part(1)
     record = await svc.attendance.repo.record(session.id, member_id) if member_id else None
     if record is None:
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
     elif session.closed:
         await roll_after_close(update, context, session, record.member_id)
     else:
@@ -371,9 +376,10 @@ async def roll_pressed(update: Update, context: BanzuContext) -> None:
         await ss.change_status(
             svc, session, record.member_id, new, ident.actor.tg_user_id, None, expect=record.status
         )
-        # A toast is plain text: nothing in it is escaped for HTML.
-        name, label = Html(record.name), Html(_label(svc, new, lang_of(update)))
-        await query.answer(tr(update, context, "attendance.roll.toast", name=name, status=label))
+        label = _label(svc, new, lang_of(update))
+        await query.answer(
+            toast(update, context, "attendance.roll.toast", name=record.name, status=label)
+        )
         await refresh_roll(update, context, session.id)
 
 
@@ -385,13 +391,14 @@ async def roll_after_close(
     query, svc = update.callback_query, context.svc
     assert query is not None
     if not await svc.people.private_ok(query.from_user.id):
-        await query.answer(tr(update, context, "attendance.roll.open_private"), show_alert=True)
+        await query.answer(toast(update, context, "attendance.roll.open_private"), show_alert=True)
         return
     record = await svc.attendance.repo.record(session.id, member_id)
     assert record is not None
     label = _label(svc, record.status, lang_of(update))
-    await query.answer(tr(update, context, "attendance.roll.pick", name=Html(record.name),
-                          status=Html(label)))  # fmt: skip
+    await query.answer(
+        toast(update, context, "attendance.roll.pick", name=record.name, status=label)
+    )
     assert query.message is not None
     try:
         await query.edit_message_reply_markup(ss.pick_markup(svc, session, record, lang_of(update)))
@@ -411,11 +418,11 @@ async def pick_pressed(update: Update, context: BanzuContext) -> None:
         await svc.attendance.repo.record(session.id, member_id) if session and member_id else None
     )
     if data is None or session is None or record is None or not session.closed:
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     ident = await who(update, context)
     if not ss.may_take_attendance(ident.actor, session):
-        await query.answer(tr(update, context, "common.not_yours"))
+        await query.answer(toast(update, context, "common.not_yours"))
         return
     user_id = query.from_user.id
     if data.parts[2] == "back":
@@ -428,13 +435,13 @@ async def pick_pressed(update: Update, context: BanzuContext) -> None:
     except ValueError:
         new = None
     if new is None or new not in correction_choices(record.status):
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     if not await svc.people.private_ok(user_id):
-        await query.answer(tr(update, context, "attendance.roll.open_private"), show_alert=True)
+        await query.answer(toast(update, context, "attendance.roll.open_private"), show_alert=True)
         return
     await _ask_reason(update, context, record, new)
-    await query.answer(tr(update, context, "attendance.roll.reason_needed"))
+    await query.answer(toast(update, context, "attendance.roll.reason_needed"))
     await refresh_roll(update, context, session.id, {record.member_id: new})
 
 
@@ -466,7 +473,7 @@ async def _ask_reason(update: Update, context: BanzuContext, record: Record, new
 async def reason_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
     svc, lang = context.svc, lang_of(update)
     assert update.message is not None and update.message.text is not None
-    reason = update.message.text.strip()
+    reason = visible(update.message.text)
     if len(reason) < 2:
         await reply(update, context, "attendance.roll.reason_short")
         return

@@ -9,9 +9,11 @@ from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 from bot import callbacks
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action
+from bot.domain.text import visible
 from bot.services import binding
 from bot.services.binding import BindOutcome, BindResult
-from handlers.common import reply, send, tr, who
+from bot.texts import to_plain
+from handlers.common import reply, send, toast, tr, who
 
 NS = "bind"
 _IN = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
@@ -41,7 +43,7 @@ async def bind(update: Update, context: BanzuContext) -> None:
         await reply(update, context, "groups.bind_private")
         return
     svc, ident = context.svc, await who(update, context)
-    wanted = " ".join(context.args or []).strip() or None
+    wanted = visible(" ".join(context.args or [])) or None
     result = await binding.candidates(svc.org, svc.groups, ident, chat.id, wanted)
     if result.outcome is BindOutcome.PICK:
         asker = ident.actor.tg_user_id
@@ -66,16 +68,16 @@ async def bind_pressed(update: Update, context: BanzuContext) -> None:
     data = callbacks.decode(query.data, NS, 1, 2)
     team_id, asker = (data.int_part(0), data.int_part(1)) if data else (None, None)
     if team_id is None or asker is None:
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     if asker != query.from_user.id:
-        await query.answer(tr(update, context, "common.not_yours"))
+        await query.answer(toast(update, context, "common.not_yours"))
         return
     svc, ident = context.svc, await who(update, context)
     chat_id = query.message.chat.id
     result = await binding.bind(svc.org, svc.groups, ident, chat_id, team_id)
     if result.outcome not in (BindOutcome.DONE, BindOutcome.ALREADY):
-        await query.answer(render_text(update, context, result), show_alert=True)
+        await query.answer(to_plain(render_text(update, context, result)), show_alert=True)
         return
     await query.answer()
     await query.edit_message_reply_markup(None)

@@ -28,6 +28,7 @@ from bot.delivery.flood import Priority
 from bot.delivery.outbox import OutMessage
 from bot.domain.auth import Action, Reach, reach
 from bot.domain.conversation import Conversation
+from bot.domain.text import is_blank
 from bot.domain.textsplit import split_text
 from bot.repos.notices import Notice, NoticeDraft
 from bot.services import notices as rules
@@ -36,7 +37,7 @@ from bot.services.notices import NS, Audience, Content, TooLong
 from bot.texts import Texts
 from bot.views import exports, paging
 from bot.views.paging import Option
-from handlers.common import NO_PREVIEW, lang_of, reply, send, tr, who
+from handlers.common import NO_PREVIEW, lang_of, reply, send, toast, tr, who
 
 FLOW = "notice"
 # Progress edits are bulk traffic: they use what interactive replies leave of the budget
@@ -135,7 +136,7 @@ async def take_content(
 ) -> None:
     svc, ident = context.svc, await who(update, context)
     author = _author(ident, update)
-    if not content.body.strip() and content.kind == "text":
+    if is_blank(content.body) and content.kind == "text":
         await reply(update, context, "notices.empty")
         return
     try:
@@ -190,12 +191,12 @@ async def compose_pressed(update: Update, context: BanzuContext, parts: tuple[st
         or conv.data.get("nonce") != nonce
         or "content" not in conv.data
     ):
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     ident = await who(update, context)
     handler = _COMPOSE.get(op)
     if handler is None:
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     await handler(update, context, ident, conv, arg)
 
@@ -279,7 +280,7 @@ async def _show_picker(
     shown = await _picker(update, context, ident, conv, what, number)
     if shown is None:
         assert update.callback_query is not None
-        await update.callback_query.answer(tr(update, context, "common.no_permission"), True)
+        await update.callback_query.answer(toast(update, context, "common.no_permission"), True)
         return
     await _edit(update, *shown)
 
@@ -381,7 +382,7 @@ async def op_pick(
     scope = rules.widest(ident.actor) or Audience()
     audience = await _audience(update, context, op, arg, scope, conv)
     if audience is None or not rules.allowed(ident.actor, audience):
-        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
     data = {
         **conv.data,
@@ -516,7 +517,7 @@ async def op_confirm(
         await _stale(update, context)
         return
     if not rules.allowed(ident.actor, audience):
-        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
     plan, author = await _plan(context, data), _author(ident, update)
     parts = rules.render(svc.texts, _content(data), author)
@@ -556,7 +557,9 @@ _COMPOSE = {
 
 async def _stale(update: Update, context: BanzuContext) -> None:
     assert update.callback_query is not None
-    await update.callback_query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+    await update.callback_query.answer(
+        toast(update, context, "common.stale_button"), show_alert=True
+    )
 
 
 # ---------------------------------------------------------------- after sending
@@ -634,7 +637,7 @@ async def ack_pressed(update: Update, context: BanzuContext, notice_id: int) -> 
     outcome = (
         "unregistered" if person is None else await svc.notices.ack(notice_id, person.member_id)
     )
-    await query.answer(tr(update, context, f"notices.ack.{outcome}"))
+    await query.answer(toast(update, context, f"notices.ack.{outcome}"))
 
 
 async def _visible(
@@ -671,7 +674,7 @@ async def status_pressed(update: Update, context: BanzuContext, notice_id: int) 
     assert query is not None and query.message is not None
     notice, ok = await _visible(update, context, notice_id)
     if notice is None or not ok:
-        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
     await query.answer()
     rows = await svc.notices.status(notice_id)
@@ -697,17 +700,17 @@ async def remind_pressed(update: Update, context: BanzuContext, notice_id: int) 
     assert query is not None
     notice, ok = await _visible(update, context, notice_id)
     if notice is None or not ok:
-        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
     unconfirmed = await svc.notices.unconfirmed(notice_id)
     if not unconfirmed:
-        await query.answer(tr(update, context, "notices.remind.all_done"), show_alert=True)
+        await query.answer(toast(update, context, "notices.remind.all_done"), show_alert=True)
         return
     now = utcnow()
     if not await svc.notices.claim_reminder(notice_id, now, rules.REMIND_INTERVAL_S):
         last = (notice.last_reminded_at or now).astimezone(svc.settings.tz).strftime("%H:%M")
         await query.answer(
-            tr(update, context, "notices.remind.too_soon", last=last), show_alert=True
+            toast(update, context, "notices.remind.too_soon", last=last), show_alert=True
         )
         return
     title = rules.title_of(notice.body)
@@ -715,7 +718,7 @@ async def remind_pressed(update: Update, context: BanzuContext, notice_id: int) 
     messages, unreachable = rules.reminders(svc.texts, notice_id, title, unconfirmed, now, by)
     await svc.outbox.enqueue(messages)
     await query.answer(
-        tr(update, context, "notices.remind.sent", sent=len(messages), unreachable=unreachable),
+        toast(update, context, "notices.remind.sent", sent=len(messages), unreachable=unreachable),
         show_alert=True,
     )
 
@@ -725,10 +728,10 @@ async def stop_pressed(update: Update, context: BanzuContext, notice_id: int) ->
     assert query is not None
     notice, ok = await _visible(update, context, notice_id)
     if notice is None or not ok:
-        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
     cancelled = await context.svc.outbox.cancel(f"notice:{notice_id}")
-    await query.answer(tr(update, context, "notices.stopped", count=cancelled), show_alert=True)
+    await query.answer(toast(update, context, "notices.stopped", count=cancelled), show_alert=True)
 
 
 async def export_pressed(update: Update, context: BanzuContext, notice_id: int) -> None:
@@ -737,7 +740,7 @@ async def export_pressed(update: Update, context: BanzuContext, notice_id: int) 
     assert query is not None and query.message is not None
     notice, ok = await _visible(update, context, notice_id)
     if notice is None or not ok:
-        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
     await query.answer()
     rows = await svc.notices.confirmations(notice_id)

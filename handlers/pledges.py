@@ -18,13 +18,14 @@ from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action, Place, can, teams_for
 from bot.domain.conversation import Conversation
+from bot.domain.text import visible
 from bot.domain.textsplit import split_text
 from bot.repos.org import Team
 from bot.repos.people import Person
 from bot.services import pledges as pl
 from bot.views import exports, paging
 from bot.views.paging import Option
-from handlers.common import lang_of, notify, reply, send, tr, who
+from handlers.common import lang_of, notify, reply, send, toast, tr, who
 
 FLOW = "pledge"
 NS_DRAFT = "pl"  # pl:v1:<nonce>:<action>
@@ -77,7 +78,7 @@ async def _begin(update: Update, context: BanzuContext, user_id: int) -> None:
     text = ""
     if message is not None and message.text and message.text.startswith("/"):
         parts = message.text.split(maxsplit=1)
-        text = parts[1].strip() if len(parts) > 1 else ""
+        text = visible(parts[1]) if len(parts) > 1 else ""
     data = {"nonce": random.randint(1, 999_999), "pledge": "", "plan": ""}
     await context.svc.conversations.set(user_id, user_id, FLOW, "pledge", data)
     if text:
@@ -105,14 +106,14 @@ async def _take(update: Update, context: BanzuContext, conv: Conversation, text:
         await reply(update, context, f"pledges.{problem}", limit=pl.MAX_CHARS, length=len(text))
         return
     if conv.step == "pledge":
-        data = {**conv.data, "pledge": text.strip()}
+        data = {**conv.data, "pledge": visible(text)}
         await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "plan", data)
         markup = InlineKeyboardMarkup(
             [[_button(update, context, "pledges.btn.skip", NS_DRAFT, data["nonce"], "skip")]]
         )
         await reply(update, context, "pledges.ask_plan", markup=markup, limit=pl.MAX_CHARS)
         return
-    await _preview(update, context, conv, {**conv.data, "plan": text.strip()})
+    await _preview(update, context, conv, {**conv.data, "plan": visible(text)})
 
 
 async def _preview(
@@ -151,7 +152,7 @@ async def draft_pressed(update: Update, context: BanzuContext) -> None:
         or conv.flow != FLOW
         or parsed.int_part(0) != conv.data.get("nonce")
     ):
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     action = parsed.parts[1]
     await query.answer()
@@ -220,7 +221,7 @@ async def mine_pressed(update: Update, context: BanzuContext) -> None:
     svc, ident = context.svc, await who(update, context)
     parsed = callbacks.decode(query.data, NS_MINE, 1, 2)
     if parsed is None or ident.person is None or parsed.int_part(0) != ident.person.member_id:
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     await query.answer()
     if parsed.parts[1] == "edit":
@@ -413,10 +414,10 @@ async def team_pressed(update: Update, context: BanzuContext) -> None:
     parsed = callbacks.decode(query.data, NS_TEAM, 1, 2)
     team = await svc.org.team(parsed.int_part(0) or 0) if parsed else None
     if parsed is None or team is None or parsed.parts[1] not in ("show", "remind"):
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     if not can(ident.actor, Action.VIEW_PLEDGES, Place(team.unit_id, team.id)):
-        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
     year = _year(svc)
     if parsed.parts[1] == "show":
@@ -435,7 +436,7 @@ async def team_pressed(update: Update, context: BanzuContext) -> None:
         await notify(context, person.tg_user_id, text, purpose="pledge", key=key)
     days = svc.pledges.interval.days
     await query.answer(
-        tr(
+        toast(
             update,
             context,
             "pledges.reminded",

@@ -23,6 +23,7 @@ from bot.delivery.flood import Priority
 from bot.domain.auth import Action, Actor, Place, Reach, can, reach
 from bot.domain.conversation import Conversation
 from bot.domain.periods import PeriodError, parse_period
+from bot.domain.text import visible
 from bot.domain.textsplit import split_text
 from bot.repos.outbox import OutFile, OutMessage
 from bot.repos.suggestions import Suggestion
@@ -31,7 +32,7 @@ from bot.services import suggestions as sv
 from bot.services.suggestions import Move, TextProblem
 from bot.tagging import OTHER
 from bot.texts import Html
-from handlers.common import lang_of, notify, reply, send, tr, who
+from handlers.common import lang_of, notify, reply, send, toast, tr, who
 from handlers.pledges import pledge_summary
 
 FLOW = "suggest"
@@ -134,7 +135,7 @@ async def _take_text(
         await reply(update, context, "suggestions.ask", limit=sv.MAX_CHARS)
         return
     svc = context.svc
-    data = {**data, "text": text.strip(), **(await _tagged(svc, text))}
+    data = {**data, "text": visible(text), **(await _tagged(svc, text))}
     await svc.conversations.set(chat_id, chat_id, FLOW, "preview", data)
     await _show_preview(update, context, chat_id, data)
 
@@ -220,7 +221,7 @@ async def draft_pressed(update: Update, context: BanzuContext) -> None:
         or conv.step != "preview"
         or parsed.int_part(0) != conv.data.get("nonce")
     ):
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     action, arg = parsed.parts[1], parsed.int_part(2) or 0
     if action in ("submit", "anon"):
@@ -239,7 +240,7 @@ async def _submit(
     query, svc, ident = update.callback_query, context.svc, await who(update, context)
     assert query is not None
     if ident.person is None:
-        await query.answer(tr(update, context, "common.not_registered"), show_alert=True)
+        await query.answer(toast(update, context, "common.not_registered"), show_alert=True)
         return
     d = conv.data
     saved = await svc.suggestions.submit(
@@ -253,7 +254,7 @@ async def _submit(
     )
     svc.conversations.drop_cached(conv.chat_id, conv.user_id)  # ended with the save
     if saved is None:
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     await query.answer()
     await query.edit_message_reply_markup(None)
@@ -275,7 +276,7 @@ async def _draft_topics(
     if action == "t" and 0 <= arg < len(topics):
         chosen = _toggle(chosen, topics[arg])
         if not chosen:
-            await query.answer(tr(update, context, "suggestions.topics_need_one"))
+            await query.answer(toast(update, context, "suggestions.topics_need_one"))
             return
         data = {**conv.data, "topics": chosen}
         await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "preview", data)
@@ -445,16 +446,16 @@ async def review_pressed(update: Update, context: BanzuContext) -> None:
         await _open_card(update, context, s)
         return
     if parsed is None or s is None or parsed.parts[1] not in {m.value for m in Move}:
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     move, arg = Move(parsed.parts[1]), parsed.int_part(2) or 0
     rule = sv.RULES[move]
     if not can(ident.actor, rule.action, Place(s.unit_id, s.team_id)):
-        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
     if s.state not in rule.from_states:
         await query.answer(
-            tr(
+            toast(
                 update,
                 context,
                 "suggestions.state_changed",
@@ -472,10 +473,10 @@ async def review_pressed(update: Update, context: BanzuContext) -> None:
     elif await svc.suggestions.repo.transition(
         s.id, rule.from_states, rule.to_state, ident.actor.tg_user_id
     ):
-        await query.answer(tr(update, context, "suggestions.done"))
+        await query.answer(toast(update, context, "suggestions.done"))
         await _after_move(update, context, s.id)
     else:
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
 
 
 async def _open_card(update: Update, context: BanzuContext, s: Suggestion) -> None:
@@ -483,7 +484,7 @@ async def _open_card(update: Update, context: BanzuContext, s: Suggestion) -> No
     query, ident = update.callback_query, await who(update, context)
     assert query is not None and query.message is not None
     if not sv.may_review(ident.actor, s):
-        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
     await query.answer()
     text, markup = await _card(update, context, s)
@@ -503,7 +504,7 @@ async def _ask(update: Update, context: BanzuContext, flow: str, s: Suggestion, 
 
 async def reason_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
     assert update.message is not None
-    reason = (update.message.text or "").strip()
+    reason = visible(update.message.text)
     if not reason or len(reason) > 500:
         await reply(update, context, "suggestions.ask_reason", id=conv.data["id"])
         return
@@ -546,7 +547,7 @@ async def _duplicate(update: Update, context: BanzuContext, s: Suggestion, targe
     if target == 0:
         similar = await svc.suggestions.similar(s)
         if not similar:
-            await query.answer(tr(update, context, "suggestions.no_similar"), show_alert=True)
+            await query.answer(toast(update, context, "suggestions.no_similar"), show_alert=True)
             return
         rows = [
             [
@@ -567,12 +568,12 @@ async def _duplicate(update: Update, context: BanzuContext, s: Suggestion, targe
     # would credit its author there and let them read it through /mine
     other = await svc.suggestions.repo.get(target)
     if other is None or not can(ident.actor, rule.action, Place(other.unit_id, other.team_id)):
-        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
     if not await svc.suggestions.repo.merge(s.id, target, rule.from_states, ident.actor.tg_user_id):
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
-    await query.answer(tr(update, context, "suggestions.done"))
+    await query.answer(toast(update, context, "suggestions.done"))
     await _after_move(update, context, s.id)
 
 
@@ -663,15 +664,15 @@ async def topic_pressed(update: Update, context: BanzuContext) -> None:
     if mask is not None and not 0 <= mask < 1 << len(topics):
         mask = None  # a forged mask (-1 would be every topic) is a stale press
     if s is None or mask is None or index is None:
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     if not sv.may_review(ident.actor, s):
-        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
     chosen = [t for i, t in enumerate(topics) if mask >> i & 1]
     if index == SAVE and chosen:
         await svc.suggestions.correct_topics(s, tuple(chosen), ident.actor.tg_user_id)
-        await query.answer(tr(update, context, "suggestions.done"))
+        await query.answer(toast(update, context, "suggestions.done"))
         await _after_move_card_only(update, context, s.id)
         return
     if 0 <= index < len(topics):

@@ -20,6 +20,7 @@ from bot.domain import contest as rules
 from bot.domain.auth import Action, Actor, Place, Role, can
 from bot.domain.contest import Doubt, FigureProblem, Kind, Level, MetricTemplate, PointsRule
 from bot.domain.tabular import Limits, TableError, read_table
+from bot.domain.text import is_blank, visible
 from bot.paths import DATA
 from bot.repos.contest import Contest, ContestRepo, FigureEntry, Metric, Pair, Standing
 from bot.repos.org import OrgRepo, Team
@@ -471,7 +472,7 @@ class ContestService:
             return Refused(Refusal.NOT_FOUND)
         if not can(actor, Action.CORRECT_CLOSED_FIGURES, None):
             return Refused(Refusal.FORBIDDEN)
-        if not reason.strip():
+        if is_blank(reason):
             return Refused(Refusal.NEED_REASON)
         metric = next((m for m in await self.repo.metrics(contest_id) if m.key == metric_key), None)
         if metric is None or not metric.entered:
@@ -485,7 +486,7 @@ class ContestService:
             actor=actor.tg_user_id,
             via="cli" if actor.tg_user_id == 0 else "chat",
             after_close=not contest.active,
-            reason=reason.strip(),
+            reason=visible(reason),
         )
         return Saved(changed)
 

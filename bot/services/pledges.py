@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.domain.text import visible
 from bot.repos.people import PeopleRepo, Person
 from bot.repos.pledges import Pledge, PledgesRepo
 
@@ -30,7 +31,7 @@ class RemindPlan:
 
 def check_text(text: str | None) -> str | None:
     """None if fine, else 'empty' or 'too_long'."""
-    body = (text or "").strip()
+    body = visible(text)
     if not body:
         return "empty"
     if len(body) > MAX_CHARS:
@@ -44,8 +45,8 @@ class PledgeService:
         self.interval = interval
 
     async def save(self, person: Person, year: int, pledge: str, plan: str | None) -> Pledge:
-        plan_text = (plan or "").strip() or None
-        return await self.repo.save(person.member_id, year, pledge.strip(), plan_text)
+        plan_text = visible(plan) or None
+        return await self.repo.save(person.member_id, year, visible(pledge), plan_text)
 
     async def team_status(self, people: PeopleRepo, team_id: int, year: int) -> TeamStatus:
         members = await people.team_members(team_id)

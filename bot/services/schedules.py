@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
+from bot.domain.text import visible
 from bot.repos.schedules import Purpose, Schedule, SchedulesRepo, Scope
 from bot.texts import Texts
 from scheduler.holidays import HolidayCalendar
@@ -293,8 +294,8 @@ def build_spec(
         unit_id is not None
     ):
         raise ScheduleError("bad_scope", scope=scope.value)
-    body = (body or "").strip() or None
-    title = title.strip()
+    body = visible(body) or None
+    title = visible(title)
     if purpose is Purpose.CUSTOM and body is None:
         raise ScheduleError("body_required")
     if len(title) > MAX_TITLE:

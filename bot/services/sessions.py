@@ -47,6 +47,7 @@ from bot.domain.attendance import (
     window_for,
 )
 from bot.domain.auth import Action, Actor, Place, can
+from bot.domain.text import visible
 from bot.domain.textsplit import split_text
 from bot.repos.attendance import (
     AttendanceRepo,
@@ -152,8 +153,8 @@ async def open_session(
     session_id = await att.repo.create_session(
         unit_id=unit_id,
         team_id=team_id,
-        topic=topic.strip()[:200] or svc.texts.get("attendance.default_topic"),
-        material=(material or "").strip()[:1000] or None,
+        topic=visible(topic)[:200] or svc.texts.get("attendance.default_topic"),
+        material=visible(material)[:1000] or None,
         starts_at=starts_at,
         ends_at=ends_at,
         window=window_for(starts_at, att.rules),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.domain.auth import Action, Actor, Place, can
+from bot.domain.text import visible
 from bot.repos.people import Person
 from bot.repos.suggestions import NewSuggestion, Suggestion, SuggestionsRepo
 from bot.tagging import Correction, Tagger, TagResult
@@ -60,7 +61,7 @@ class TextProblem(StrEnum):
 
 
 def check_text(text: str | None) -> TextProblem | None:
-    body = (text or "").strip()
+    body = visible(text)
     if not body:
         return TextProblem.EMPTY
     if len(body) > MAX_CHARS:
