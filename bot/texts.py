@@ -30,6 +30,17 @@ def esc(value: object) -> str:
     return value if isinstance(value, Html) else html.escape(str(value), quote=False)
 
 
+_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
+
+
+def to_plain(rendered: str) -> str:
+    """Our HTML as the text a reader sees, for surfaces Telegram shows as plain text (toasts,
+    button labels, command descriptions) and for the terminal. Values were escaped on the way
+    in, so every "<" left is a tag of the template and the unescape gives the writer's text
+    back exactly as written."""
+    return html.unescape(_TAG.sub("", rendered))
+
+
 def _flatten(prefix: str, table: Mapping[str, Any], out: dict[str, str]) -> None:
     for key, value in table.items():
         full = f"{prefix}.{key}"
@@ -69,6 +80,10 @@ class Texts:
                 safe[name] = safe[name].rstrip()
                 template = template.replace("{" + name + "}" + stop, "{" + name + "}")
         return template.format(**safe)
+
+    def plain(self, key: str, lang: str | None = None, /, **values: object) -> str:
+        """The text for a plain-text surface: tags dropped, values exactly as given."""
+        return to_plain(self.get(key, lang, **values))
 
     def join(self, items: Iterable[object], lang: str | None = None, /, kind: str = "list") -> str:
         """Items joined with the language's separator: "list" (、 / ", ") or "group" (； / "; ")."""

@@ -24,6 +24,11 @@ def tr(update: Update, context: BanzuContext, key: str, /, **values: object) -> 
     return context.svc.texts.get(key, lang_of(update), **values)
 
 
+def toast(update: Update, context: BanzuContext, key: str, /, **values: object) -> str:
+    """A callback answer's text: Telegram shows it as plain text, so it is never escaped."""
+    return context.svc.texts.plain(key, lang_of(update), **values)
+
+
 async def reply(
     update: Update,
     context: BanzuContext,
@@ -98,4 +103,4 @@ async def answer_stale(update: Update, context: BanzuContext) -> None:
     """The answer to a press whose data is `callbacks.Stale`: "这个按钮已失效", nothing changed."""
     query = update.callback_query
     if query is not None:
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)

@@ -33,7 +33,7 @@ from bot.services.contest import (
     Saved,
 )
 from bot.views import contest as view
-from handlers.common import lang_of, notify, reply, send, tr, who
+from handlers.common import lang_of, notify, reply, send, toast, tr, who
 
 FLOW_NEW = "contest_new"
 FLOW_FIG = "contest_fig"
@@ -82,7 +82,7 @@ async def pressed(update: Update, context: BanzuContext) -> None:
     ids = [_id(parsed.int_part(i)) for i in range(1, len(parsed.parts))] if parsed else []
     handler = _PRESSES.get(parsed.parts[0]) if parsed else None
     if handler is None or not ids or None in ids:
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     first, second = ids[0], ids[1] if len(ids) > 1 else None
     assert first is not None
@@ -106,7 +106,7 @@ async def _close(update: Update, context: BanzuContext, contest_id: int, _: int 
     if await _refused(update, context, closed):
         return
     assert not isinstance(closed, Refused)
-    await _answer(update, tr(update, context, "contest.close.done", name=closed.name))
+    await _answer(update, toast(update, context, "contest.close.done", name=closed.name))
 
 
 async def _rivals(update: Update, context: BanzuContext, contest_id: int, _: int | None) -> None:
@@ -132,7 +132,7 @@ async def _challenge(
     if await _refused(update, context, proposed):
         return
     assert isinstance(proposed, Proposed)
-    await _answer(update, tr(update, context, "contest.challenge.sent", rival=proposed.b_name))
+    await _answer(update, toast(update, context, "contest.challenge.sent", rival=proposed.b_name))
     texts, lang = context.svc.texts, context.svc.settings.language
     for leader in proposed.b_leaders:
         await notify(
@@ -153,7 +153,7 @@ async def _decide(update: Update, context: BanzuContext, pair_id: int, accept: b
     assert isinstance(decided, Decided)
     key = "contest.challenge.accepted" if decided.accepted else "contest.challenge.declined"
     text = tr(update, context, key, a=decided.a_name, b=decided.b_name)
-    await _answer(update, tr(update, context, "contest.challenge.answered"))
+    await _answer(update, toast(update, context, "contest.challenge.answered"))
     query = update.callback_query
     if query is not None and query.message is not None:
         await query.edit_message_reply_markup(None)
@@ -204,7 +204,7 @@ async def _refused(update: Update, context: BanzuContext, outcome: object) -> bo
     """Tell why an act was refused (a toast for a press, a reply for a command)."""
     if not isinstance(outcome, Refused):
         return False
-    text = tr(update, context, f"contest.refused.{outcome.why}")
+    text = toast(update, context, f"contest.refused.{outcome.why}")
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
     else:
@@ -268,7 +268,7 @@ async def new_pressed(update: Update, context: BanzuContext) -> None:
         or conv.flow != FLOW_NEW
         or parsed.int_part(0) != conv.data.get("nonce")
     ):
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     action, arg = parsed.parts[1], parsed.parts[2]
     nonce = int(parsed.parts[0])
@@ -301,7 +301,7 @@ async def new_pressed(update: Update, context: BanzuContext) -> None:
         if level is None or (
             unit_id is not None and unit_id not in {u.id for u in await svc.org.units()}
         ):
-            await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+            await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
             return
         await query.answer()
         await query.edit_message_reply_markup(None)
@@ -311,7 +311,7 @@ async def new_pressed(update: Update, context: BanzuContext) -> None:
         keys = list(svc.contest.templates)
         index = parsed.int_part(2)
         if index is None or not 0 <= index < len(keys):
-            await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+            await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
             return
         chosen = [str(k) for k in conv.data.get("metrics", [])]
         key = keys[index]
@@ -327,7 +327,7 @@ async def new_pressed(update: Update, context: BanzuContext) -> None:
         return
     if action == "next" and conv.step == "metrics":
         if not conv.data.get("metrics"):
-            await query.answer(tr(update, context, "contest.new.no_metrics"), show_alert=True)
+            await query.answer(toast(update, context, "contest.new.no_metrics"), show_alert=True)
             return
         await query.answer()
         await query.edit_message_reply_markup(None)
@@ -339,7 +339,7 @@ async def new_pressed(update: Update, context: BanzuContext) -> None:
         await query.edit_message_reply_markup(None)
         await _create(update, context, conv)
         return
-    await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+    await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
 
 
 def _scope(action: str, arg: str) -> tuple[str | None, int | None]:
@@ -562,7 +562,7 @@ async def figure_pressed(update: Update, context: BanzuContext) -> None:
         or conv.flow != FLOW_FIG
         or parsed.int_part(0) != conv.data.get("nonce")
     ):
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     action = parsed.parts[1]
     await query.answer()

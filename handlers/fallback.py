@@ -13,7 +13,7 @@ from telegram.ext import (
 )
 
 from bot.context import BanzuApp, BanzuContext
-from handlers.common import reply, tr
+from handlers.common import reply, toast
 
 TRACK_GROUP = -10  # before every feature: note who we have seen
 FLOW_GROUP = -5  # before commands: a conversation in progress takes the next private text
@@ -82,7 +82,7 @@ async def not_understood(update: Update, context: BanzuContext) -> None:
 async def stale_button(update: Update, context: BanzuContext) -> None:
     query = update.callback_query
     assert query is not None
-    await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+    await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
 
 
 _PRIVATE_TEXT = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND

@@ -13,7 +13,7 @@ from bot.domain.textsplit import split_text
 from bot.repos.org import invite_link
 from bot.services.roster import ImportStale
 from bot.views.org import ImportAction, ImportPress, confirm_keyboard
-from handlers.common import lang_of, reply, send, tr, who
+from handlers.common import lang_of, reply, send, toast, who
 
 MAX_MB = 5
 
@@ -58,10 +58,10 @@ async def import_pressed(update: Update, context: BanzuContext) -> None:
     assert query is not None and query.message is not None
     press, ident = parse(query.data, ImportPress), await who(update, context)
     if isinstance(press, Stale):
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     if not can(ident.actor, Action.IMPORT_ORG):
-        await query.answer(tr(update, context, "org.confirm.admins_only"), show_alert=True)
+        await query.answer(toast(update, context, "org.confirm.admins_only"), show_alert=True)
         return
     svc, lang = context.svc, lang_of(update)
     if press.action is ImportAction.NO:
@@ -73,7 +73,7 @@ async def import_pressed(update: Update, context: BanzuContext) -> None:
     try:
         applied = await svc.roster.confirm(press.staged, actor=ident.actor.tg_user_id)
     except ImportStale:
-        await query.answer(tr(update, context, "org.confirm.stale"), show_alert=True)
+        await query.answer(toast(update, context, "org.confirm.stale"), show_alert=True)
         return
     svc.people.forget()  # roles and teams may have changed for anyone
     await query.answer()

@@ -27,7 +27,7 @@ from bot.domain.quiz_bank import looks_like_bank
 from bot.domain.textsplit import split_text
 from bot.services import quiz as qs
 from bot.views import quiz as views
-from handlers.common import answer_stale, lang_of, reply, send, tr, who
+from handlers.common import answer_stale, lang_of, reply, send, toast, tr, who
 
 JOB = "quiz.tick"
 TICK_SECONDS = 5.0
@@ -122,7 +122,7 @@ async def pressed(update: Update, context: BanzuContext) -> None:
 
 async def _toast(update: Update, context: BanzuContext, key: str, /, **values: object) -> None:
     assert update.callback_query is not None
-    await update.callback_query.answer(tr(update, context, key, **values), show_alert=True)
+    await update.callback_query.answer(toast(update, context, key, **values), show_alert=True)
 
 
 async def _go(update: Update, context: BanzuContext, arg: str) -> None:

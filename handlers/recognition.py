@@ -20,9 +20,9 @@ from bot.domain.recognition import NomineeKind, Stage
 from bot.repos.conversations import Conversation
 from bot.repos.recognition import Cast, Rated, Ratee
 from bot.services.recognition import Ballot, Closed, Nominated, NomineeFound, Refused
-from bot.texts import Html
+from bot.texts import Html, to_plain
 from bot.views import recognition as view
-from handlers.common import lang_of, notify, reply, send, tr, who
+from handlers.common import lang_of, notify, reply, send, toast, tr, who
 
 FLOW_NOMINATE = "award_nominate"
 FLOW_COMMENT = "rating_comment"
@@ -49,7 +49,7 @@ async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) 
 async def _alert(update: Update, context: BanzuContext, key: str, **values: object) -> None:
     query = update.callback_query
     assert query is not None
-    await query.answer(tr(update, context, key, **values), show_alert=True)
+    await query.answer(toast(update, context, key, **values), show_alert=True)
 
 
 # ------------------------------------------------------------------ campaigns
@@ -174,14 +174,14 @@ async def short_pressed(update: Update, context: BanzuContext) -> None:
         return
     out = await svc.recognition.toggle_shortlist(ident.actor, cid, nid)
     if isinstance(out, Refused):
-        await query.answer(view.refused(out, svc.texts, lang), show_alert=True)
+        await query.answer(to_plain(view.refused(out, svc.texts, lang)), show_alert=True)
         return
     c = await svc.recognition.campaign(cid)
     entries = await svc.recognition.review(ident.actor, cid)
     assert c is not None and not isinstance(entries, Refused)
     name = next((e.nominee.name for e in entries if e.nominee.nominee_id == nid), "?")
     await query.answer(
-        tr(update, context, f"recognition.review.toggled_{'in' if out else 'out'}", name=name)
+        toast(update, context, f"recognition.review.toggled_{'in' if out else 'out'}", name=name)
     )
     await _edit(update, *view.review(c, entries, svc.texts, lang))
 

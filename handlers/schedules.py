@@ -32,7 +32,8 @@ from bot.services.schedules import (
     reminder_times,
     upcoming,
 )
-from handlers.common import lang_of, reply, send, tr, who
+from bot.texts import to_plain
+from handlers.common import lang_of, reply, send, toast, tr, who
 from scheduler.holidays import HolidayCalendar
 from scheduler.rule_text import RuleSyntaxError
 from scheduler.rule_zh import rule_for
@@ -151,11 +152,11 @@ async def admin_pressed(update: Update, context: BanzuContext) -> None:
     parsed = callbacks.decode(query.data, NS, 1, 2)
     number = parsed.int_part(1) if parsed else None
     if parsed is None or number is None:
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     actor = await _admin(update, context)
     if actor is None:
-        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
     action, page = parsed.parts[0], 0
     if action == "new":
@@ -169,7 +170,9 @@ async def admin_pressed(update: Update, context: BanzuContext) -> None:
         await _ask_delete(update, context, number)
         return
     else:
-        await query.answer(await _change(update, context, action, number, actor), show_alert=True)
+        await query.answer(
+            to_plain(await _change(update, context, action, number, actor)), show_alert=True
+        )
     text, markup = await _page(update, context, page)
     await _edit(update, text, markup)
 
@@ -198,7 +201,7 @@ async def _ask_delete(update: Update, context: BanzuContext, schedule_id: int) -
     assert query is not None
     schedule = await context.svc.schedules.get(schedule_id)
     if schedule is None or schedule.deleted:
-        await query.answer(tr(update, context, "schedules.cli.not_found", id=schedule_id))
+        await query.answer(toast(update, context, "schedules.cli.not_found", id=schedule_id))
         return
     await query.answer()
     text = tr(
@@ -412,10 +415,10 @@ async def flow_pressed(update: Update, context: BanzuContext) -> None:
         or conv.flow != FLOW
         or (parsed.int_part(0) != conv.data.get("nonce"))
     ):
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     if await _admin(update, context) is None:
-        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
     action, arg = parsed.parts[1], parsed.parts[2]
     await query.answer()
@@ -464,29 +467,33 @@ async def preshift_pressed(update: Update, context: BanzuContext) -> None:
     occ = parsed.int_part(1) if parsed else None
     team = parsed.int_part(2) if parsed else None
     if parsed is None or occ is None or team is None or parsed.parts[0] not in ps.ACTIONS:
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     if parsed.parts[0] == "ack":
         result = await ps.ack(svc.schedules, await svc.people.by_tg(user.id), occ, team)
         alert = result not in (ps.Ack.RECORDED, ps.Ack.ALREADY)
-        await query.answer(tr(update, context, f"schedules.preshift.{result.value}"),
+        await query.answer(toast(update, context, f"schedules.preshift.{result.value}"),
                            show_alert=alert)  # fmt: skip
         return
     st = await ps.status(svc.schedules, svc.org, occ, team)
     ident = await who(update, context)
     if st is None or not ps.may_see(ident.actor, st.team):
         key = "gone" if st is None else "leaders_only"
-        await query.answer(tr(update, context, f"schedules.preshift.{key}"), show_alert=True)
+        await query.answer(toast(update, context, f"schedules.preshift.{key}"), show_alert=True)
         return
     if parsed.parts[0] == "nudge":
         await _nudge(update, context, st)
         return
     if not await svc.people.private_ok(user.id):
-        await query.answer(tr(update, context, "schedules.preshift.need_private"), show_alert=True)
+        await query.answer(
+            toast(update, context, "schedules.preshift.need_private"), show_alert=True
+        )
         return
     await _send_status(update, context, st, user.id)
     private = query.message is not None and query.message.chat.id == user.id
-    await query.answer(None if private else tr(update, context, "schedules.preshift.sent_private"))
+    await query.answer(
+        None if private else toast(update, context, "schedules.preshift.sent_private")
+    )
 
 
 async def _send_status(update: Update, context: BanzuContext, st: ps.Status, chat: int) -> None:
@@ -519,7 +526,7 @@ async def _nudge(update: Update, context: BanzuContext, st: ps.Status) -> None:
     query, svc = update.callback_query, context.svc
     assert query is not None
     if not st.missing:
-        await query.answer(tr(update, context, "schedules.preshift.none_to_nudge"))
+        await query.answer(toast(update, context, "schedules.preshift.none_to_nudge"))
         return
     ids = [m.tg_user_id for m in st.missing if m.tg_user_id is not None]
     reachable = [uid for uid in ids if await svc.people.private_ok(uid)]
@@ -529,7 +536,7 @@ async def _nudge(update: Update, context: BanzuContext, st: ps.Status) -> None:
     await svc.outbox.enqueue(plan.messages)
     sent = len(plan.messages) - plan.earlier
     await query.answer(
-        tr(update, context, "schedules.preshift.nudged", sent=sent, earlier=plan.earlier,
+        toast(update, context, "schedules.preshift.nudged", sent=sent, earlier=plan.earlier,
            unreachable=plan.unreachable),
         show_alert=True,
     )  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -25,6 +26,39 @@ ADMIN_ID = 900001
 # (a test fails on any unexpected 429), the suite just does not wait for them in real time.
 SPEED = 20.0
 _LINK = re.compile(r"start=([A-Za-z0-9_-]+)")
+# An entity a reader can see: text escaped twice, or escaped for a surface Telegram shows as
+# plain text (a toast, a button label, a command description, a poll).
+_SHOWN_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);")
+
+
+def _plain_surfaces(entry: dict[str, Any]) -> list[str]:
+    params = entry.get("params") or {}
+    texts = [entry.get("text") or ""]
+    if entry.get("method") == "answerCallbackQuery":
+        texts.append(str(params.get("text") or ""))
+    if entry.get("method") == "setMyCommands":
+        texts += [str(c.get("description", "")) for c in _list(params.get("commands"))]
+    if entry.get("method") == "sendPoll":
+        texts.append(str(params.get("question") or ""))
+        texts += [
+            str(o.get("text", o)) if isinstance(o, dict) else str(o)
+            for o in _list(params.get("options"))
+        ]
+    markup = entry.get("reply_markup") or {}
+    for row in markup.get("inline_keyboard", []) if isinstance(markup, dict) else []:
+        texts += [str(b.get("text", "")) for b in row]
+    return texts
+
+
+def _list(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        value = json.loads(value)
+    return value if isinstance(value, list) else []
+
+
+def shown_entities(transcript: list[dict[str, Any]]) -> list[str]:
+    """Every text a person would see with an HTML entity in it (escaped once too often)."""
+    return [t for e in transcript for t in _plain_surfaces(e) if _SHOWN_ENTITY.search(t)]
 
 
 @dataclass
@@ -154,6 +188,8 @@ async def harness(emulator: Emulator, tmp_path: Path) -> AsyncIterator[Harness]:
         h = Harness(emulator, app, tmp_path)
         h.user(ADMIN_ID, "李主任")
         yield h
+        # Every e2e test also checks that nothing it made the bot show was escaped twice.
+        assert not shown_entities(emulator.transcript()), shown_entities(emulator.transcript())
         if app.updater.running:
             await app.updater.stop()
         if app.running:

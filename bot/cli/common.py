@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import html
-import re
 from typing import TypeAlias
+
+from bot.texts import to_plain as plain
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
-
-def plain(text: str) -> str:
-    """Chat texts are HTML; a terminal wants them without tags and entities."""
-    return html.unescape(re.sub(r"</?[a-z][^>]*>", "", text))
+__all__ = ["Subparsers", "plain"]  # chat texts are HTML; a terminal wants them plain

@@ -91,7 +91,7 @@ async def _create(svc: ContestService, texts: Texts, settings: Settings, args: A
         return 2
     created = await svc.create(CLI_ACTOR, draft)
     if isinstance(created, Refused):
-        print(f"banzu: {texts.get(f'contest.refused.{created.why}', settings.language)}")
+        print(f"banzu: {texts.plain(f'contest.refused.{created.why}', settings.language)}")
         return 1
     assert isinstance(created, Created)
     print(f"#{created.contest_id} {draft.name}: {created.participants} participants")
@@ -147,7 +147,7 @@ async def _correct(svc: ContestService, texts: Texts, settings: Settings, args: 
         CLI_ACTOR, contest.id, pid or 0, args.metric, week, args.value, args.reason
     )
     if isinstance(saved, Refused):
-        print(f"banzu: {texts.get(f'contest.refused.{saved.why}', settings.language)}")
+        print(f"banzu: {texts.plain(f'contest.refused.{saved.why}', settings.language)}")
         return 1
     print(f"#{contest.id}: {saved.changed} figure changed (audited)")
     return 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import re
 import signal
 import tempfile
@@ -35,7 +34,7 @@ from bot.logs import setup_logging
 from bot.paths import DEMO
 from bot.services.schedules import load_calendar, plan_schedule
 from bot.settings import Settings
-from bot.texts import Texts
+from bot.texts import Texts, to_plain
 
 ADMIN_ID = 900001
 USER_BASE = 100000  # the roster's n-th person (0-based) is Telegram user USER_BASE + n
@@ -74,10 +73,6 @@ async def settle_all(emu: Emulator, app: BanzuApp) -> bool:
     ok = await svc.outbox.wait_idle(20) and ok
     ok = await svc.attendance.tally.drain(10) and ok
     return await settle(emu, app) and ok
-
-
-def plain(text: str) -> str:
-    return html.unescape(re.sub(r"</?[a-z][^>]*>", "", text or ""))
 
 
 class ShiftedClock:
@@ -146,7 +141,7 @@ class Scene:
 
     def button(self, key: str, **values: object) -> str:
         """A button's label as the demo's people see it."""
-        return plain(self.texts.get(key, USER_LANG, **values))
+        return self.texts.plain(key, USER_LANG, **values)
 
     def label(self, chat_id: int) -> str:
         if chat_id in self.chat_titles:
@@ -184,7 +179,7 @@ class Scene:
         method = entry["method"]
         if method not in _SHOWN:
             return None
-        text = plain(entry.get("text") or "")
+        text = to_plain(entry.get("text") or "")
         if method == "answerCallbackQuery":
             who = self.names.get(presser or 0, "")
             return self.texts.get("demo.toast", name=who, text=text) if text else None
@@ -525,8 +520,8 @@ async def run_demo(settings: Settings, *, port: int = 0, wait: bool = True) -> i
         )
         app = build_application(demo_settings, flood=FloodController(FloodLimits().scaled(SPEED)))
         texts = Texts(default=settings.language)
-        print(texts.get("demo.scene", title=texts.get("demo.title")), flush=True)
-        print(texts.get("demo.speed", speed=f"{SPEED:g}"), flush=True)
+        print(texts.plain("demo.scene", title=texts.get("demo.title")), flush=True)
+        print(texts.plain("demo.speed", speed=f"{SPEED:g}"), flush=True)
         async with app:
             await app.start()
             assert app.updater is not None
@@ -535,7 +530,7 @@ async def run_demo(settings: Settings, *, port: int = 0, wait: bool = True) -> i
                 await play(Scene(emu, app, texts))
                 print("\n" + _stats_line(emu), flush=True)
                 if wait:
-                    print(texts.get("demo.running", base=base, worker_id=100002), flush=True)
+                    print(texts.plain("demo.running", base=base, worker_id=100002), flush=True)
                     await _until_stopped()
             finally:
                 await app.updater.stop()

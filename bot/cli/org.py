@@ -61,12 +61,12 @@ async def _import(org: OrgRepo, texts: Texts, args: argparse.Namespace) -> int:
         print(plain(render_summary(result, texts)))
         if not sys.stdin.isatty():
             await org.cancel(staged)
-            print(texts.get("org.confirm.cli_hint"))
+            print(texts.plain("org.confirm.cli_hint"))
             return 0
         answer = await asyncio.to_thread(input, texts.get("org.confirm.cli_question"))
         if answer.strip().lower() not in ("y", "yes", "是", "确认"):
             await org.cancel(staged)
-            print(texts.get("org.confirm.cli_cancelled"))
+            print(texts.plain("org.confirm.cli_cancelled"))
             return 1
     # No sender runs here: the notices wait in the outbox for the bot to deliver them.
     imports = RosterImports(org, Outbox(org.db), texts)
@@ -80,7 +80,7 @@ async def _import(org: OrgRepo, texts: Texts, args: argparse.Namespace) -> int:
 async def _undo(org: OrgRepo, texts: Texts) -> int:
     undone = await org.undo_last(actor=None)
     if undone is None:
-        print(texts.get("org.undo.none"))
+        print(texts.plain("org.undo.none"))
         return 1
     print(
         plain(
@@ -112,7 +112,7 @@ async def _invites(org: OrgRepo, texts: Texts, settings: Settings, rotate: str |
         return 0
     invites = await org.list_invites()
     if not invites:
-        print(texts.get("org.invites.none"))
+        print(texts.plain("org.invites.none"))
         return 1
     for inv in invites:
         print(f"{inv.unit_name}\t{inv.team_name}\t{invite_link(settings.bot_username, inv.code)}")
