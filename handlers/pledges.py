@@ -339,11 +339,11 @@ async def teams_page_pressed(update: Update, context: BanzuContext) -> None:
     assert query is not None and query.message is not None
     press = parse(query.data, TeamsPage)
     if isinstance(press, Stale):
-        await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     teams = await _reach(update, context)
     if not teams:
-        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
     chat, user = query.message.chat.id, query.from_user.id
     if press.op is TeamsOp.SEARCH:
@@ -355,7 +355,7 @@ async def teams_page_pressed(update: Update, context: BanzuContext) -> None:
     if press.op is TeamsOp.FOUND:
         conv = await svc.conversations.get(chat, user)
         if conv is None or conv.flow != FLOW_FIND or not conv.data.get("q"):
-            await query.answer(tr(update, context, "common.stale_button"), show_alert=True)
+            await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
             return
         found = str(conv.data["q"])
     text, markup = await _teams_overview(update, context, teams, _year(svc), press.page, found)

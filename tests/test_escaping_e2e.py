@@ -5,6 +5,9 @@ drives the flows with names and titles full of "<", ">" and "&"."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from tests.botfixtures import ADMIN_ID, Harness, shown_entities
 from tests.test_attendance_e2e import (
     GROUP,
@@ -87,3 +90,14 @@ async def test_titles_in_schedule_list_and_notice_picker(harness: Harness) -> No
     labels = [b["text"] for row in picker["reply_markup"]["inline_keyboard"] for b in row]
     assert any(TEAM_NAME in label for label in labels), labels
     assert shown_entities(h.emu.transcript()) == []
+
+
+def test_no_handler_answers_a_press_with_html() -> None:
+    """A toast made with `tr` (HTML) shows "&lt;" for a "<" in a name: handlers use `toast`."""
+    html_toasts = [
+        f"{path.name}:{text[: m.start()].count(chr(10)) + 1}"
+        for path in sorted(Path("handlers").glob("*.py"))
+        for text in [path.read_text(encoding="utf-8")]
+        for m in re.finditer(r"\.answer\(\s*(?:None if \w+ else )?tr\(", text)
+    ]
+    assert html_toasts == []
