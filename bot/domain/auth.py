@@ -45,6 +45,7 @@ class Action(StrEnum):
     ENTER_FIGURES = "enter_figures"  # a participant's figures; challenges for it
     CORRECT_CLOSED_FIGURES = "correct_closed_figures"  # after close, with a reason
     MANAGE_AWARDS = "manage_awards"  # campaigns, review, close; 民主评议 rounds and results
+    VIEW_TRENDS = "view_trends"  # the monthly 思想动态分析: the site, or one's own unit
 
 
 _W, _TL, _UL, _AD = Role.WORKER, Role.TEAM_LEADER, Role.UNIT_LEADER, Role.ADMIN
@@ -67,6 +68,7 @@ POLICY: dict[Action, dict[Role, Reach]] = {
     Action.CORRECT_CLOSED_FIGURES: {_AD: Reach.ALL},
     Action.RECEIVE_ALERTS: {_AD: Reach.ALL},
     Action.MANAGE_AWARDS: {_AD: Reach.ALL},
+    Action.VIEW_TRENDS: {_UL: Reach.UNIT, _AD: Reach.ALL},
 }
 
 

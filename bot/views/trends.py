@@ -6,9 +6,14 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import Callback, Range
 from bot.domain.trends import MIN_GROUP, Shift
+from bot.services.reports import Month
 from bot.services.trends import BASELINE_MONTHS, LEAVE_KINDS, SITE, TrendReport
 from bot.texts import Texts
 from bot.views.chartkit import percent
@@ -18,6 +23,33 @@ TEXT_TOPICS = 10
 TEXT_PROBLEMS = 5
 TEXT_TEAMS = 5
 TEXT_KEYWORDS = 8
+
+
+@dataclass(frozen=True)
+class TrendFile(Callback, ns="trx", version=1):
+    """ "The workbook of this month, please": the month as year * 12 + month - 1. The scope is
+    not in the button: it is the presser's own (bot/services/trend_requests.py)."""
+
+    month: Annotated[int, Range(2000 * 12, 2200 * 12)]
+
+    @classmethod
+    def of(cls, month: Month) -> TrendFile:
+        return cls(month.year * 12 + month.month - 1)
+
+    @property
+    def as_month(self) -> Month:
+        return Month(self.month // 12, self.month % 12 + 1)
+
+
+def file_keyboard(month: Month, texts: Texts, lang: str) -> InlineKeyboardMarkup:
+    label = texts.get("trends.ask.xlsx_button", lang)
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=TrendFile.of(month).encode())]]
+    )
+
+
+def bad_month(code: str, value: str, texts: Texts, lang: str) -> str:
+    return texts.get(f"trends.ask.{code}_period", lang, value=value[:40])
 
 
 @dataclass(frozen=True)
