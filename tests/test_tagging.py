@@ -18,6 +18,7 @@ from bot.tagging.compiled import load_tokens
 from bot.tagging.lexicon import (
     REAL_DEV,
     REAL_HELD_OUT,
+    REAL_HELD_OUT_2,
     load_examples,
     load_real,
     load_real_examples,
@@ -187,22 +188,24 @@ def test_real_sets_are_cited_labelled_and_split_by_source() -> None:
     """Every real suggestion names its source and has topics of the rules; no source is on
     both sides of the split, and the tagger learns from the dev side only."""
     topics = set(load_lexicon().topics)
-    dev, held = load_real(REAL_DEV), load_real(REAL_HELD_OUT)
-    assert len(dev) >= 100 and len(held) >= 50
-    for row in (*dev, *held):
+    dev, held, fresh = load_real(REAL_DEV), load_real(REAL_HELD_OUT), load_real(REAL_HELD_OUT_2)
+    assert len(dev) >= 150 and len(held) >= 50 and len(fresh) >= 25
+    for row in (*dev, *held, *fresh):
         assert row["source"] and row["title"] and row["text"]
         labels = row["topics"]
         assert isinstance(labels, list) and 1 <= len(labels) <= 2 and set(labels) <= topics
-    assert not {r["source"] for r in dev} & {r["source"] for r in held}
+    sources = [{str(r["source"]) for r in rows} for rows in (dev, held, fresh)]
+    assert not sources[0] & sources[1] and not sources[0] & sources[2]
+    assert not sources[1] & sources[2]
     learnt = {text for text, _ in load_real_examples()}
     assert learnt == {str(r["text"]) for r in dev}
-    assert not learnt & {str(r["text"]) for r in held}
+    assert not learnt & {str(r["text"]) for r in (*held, *fresh)}
 
 
 def test_no_training_text_is_a_near_copy_of_a_held_out_one() -> None:
     training = [text for text, _ in [*load_examples(), *load_real_examples()]]
     grams = [_bigrams(t) for t in training]
-    for row in load_real(REAL_HELD_OUT):
+    for row in (*load_real(REAL_HELD_OUT), *load_real(REAL_HELD_OUT_2)):
         held = _bigrams(str(row["text"]))
         closest = max(len(held & g) / len(held | g) for g in grams)
         assert closest < 0.5, row["text"]
