@@ -23,10 +23,12 @@ UNRELATED = "食堂夜班就剩冷馒头，能不能给夜班留点热菜"
 async def correct(h: Harness, topic: str) -> None:
     await h.say(UNIT_LEADER, UNIT_LEADER, "/review")
     await press_text(h, UNIT_LEADER, UNIT_LEADER, "🏷 改话题")
-    for label in [
-        b[0] for b in buttons(last_with_buttons(h, UNIT_LEADER)) if b[0].startswith("✓ ")
-    ]:
-        await press_text(h, UNIT_LEADER, UNIT_LEADER, label)  # clear the tagger's choice
+    for _ in range(3):  # clear the tagger's choice, one press at a time (each edits the keyboard)
+        ticked = [b[0] for b in buttons(last_with_buttons(h, UNIT_LEADER)) if b[0].startswith("✓ ")]
+        if not ticked:
+            break
+        await press_text(h, UNIT_LEADER, UNIT_LEADER, ticked[0])
+    assert not [b for b in buttons(last_with_buttons(h, UNIT_LEADER)) if b[0].startswith("✓ ")]
     await press_text(h, UNIT_LEADER, UNIT_LEADER, topic)
     await press_text(h, UNIT_LEADER, UNIT_LEADER, "完成")
 
