@@ -58,7 +58,13 @@ async def settle(emu: Emulator, app: BanzuApp, limit_s: float = 15.0) -> bool:
         left_ms = int((deadline - loop.time()) * 1000)
         if not await emu.wait_idle(idle_ms=20, timeout_ms=max(left_ms, 1)):
             return False
-        busy = app.update_processor.current_concurrent_updates or not app.update_queue.empty()
+        # An update fetched but still being stored, or stored and not yet handled, counts as
+        # work: the emulator is quiet while the database write runs.
+        busy = (
+            app.update_processor.current_concurrent_updates
+            or not app.update_queue.empty()
+            or app.bot_data.services.inbox.busy
+        )
         if not busy:
             return True
         await asyncio.sleep(0.005)

@@ -73,6 +73,7 @@ class Inbox:
         self._done: list[int] = []
         self._flusher: asyncio.Task[None] | None = None
         self._replay_pending = True
+        self._intaking = 0
         self.replayed = 0
         self.late_answers = 0
 
@@ -81,9 +82,22 @@ class Inbox:
 
     # ------------------------------------------------------------ intake
 
+    @property
+    def busy(self) -> bool:
+        """Updates taken from Telegram that the handlers have not finished (or are being
+        stored): "nothing to do" for a caller waiting until the bot is idle means none."""
+        return self._intaking > 0 or bool(self._received)
+
     async def intake(self, body: bytes) -> bytes:
         """A `getUpdates` answer: store its updates, prefix those left from before a crash,
         drop those already stored; returns the answer PTB is to see."""
+        self._intaking += 1
+        try:
+            return await self._intake(body)
+        finally:
+            self._intaking -= 1
+
+    async def _intake(self, body: bytes) -> bytes:
         try:
             data = json.loads(body)
         except ValueError:
