@@ -25,8 +25,6 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-import xlsxwriter
-
 Kind = Literal["text", "int", "number", "money", "percent", "date", "datetime", "time"]
 
 OPTIONS = {
@@ -155,6 +153,8 @@ class Workbook:
     def __init__(
         self, target: Path | BytesIO, *, tz: ZoneInfo, constant_memory: bool = False
     ) -> None:
+        import xlsxwriter  # only when a workbook is written: it is not needed to start the bot
+
         options: dict[str, object] = dict(OPTIONS)
         if isinstance(target, BytesIO):
             options["in_memory"] = True
