@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections import Counter
+from typing import Any
 
 from PIL import Image
 
@@ -132,6 +134,40 @@ async def test_restart_resends_rows_caught_in_flight(harness: Harness) -> None:
     assert got[(lost, rows[lost].text)] == 1
     assert got[(accepted, rows[accepted].text)] == 2
     assert await outbox.repo.recovered_count() == 2
+
+
+async def test_at_most_max_on_wire_rows_accepted_and_not_yet_recorded(
+    harness: Harness,
+) -> None:
+    """The uncertain set (Telegram has the message, the outbox does not say `sent` yet) is what
+    a crash repeats: it stays within `max_on_wire` even while results are slow to commit."""
+    h = harness
+    outbox = h.svc.outbox
+    started(h, USERS)
+    real_record = outbox.repo.record
+
+    async def slow_record(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(0.05)  # a busy database: answers pile up behind the commit
+        return await real_record(*args, **kwargs)
+
+    outbox.repo.record = slow_record  # type: ignore[method-assign]
+    peak, done = 0, False
+
+    async def sample() -> None:
+        nonlocal peak
+        while not done:
+            accepted = sum(delivered(h).values())  # read first: never an over-estimate
+            recorded = (await outbox.repo.batch_counts("t:1")).get("sent", 0)
+            peak = max(peak, accepted - recorded)
+            await asyncio.sleep(0.002)
+
+    sampler = asyncio.create_task(sample())
+    await outbox.enqueue(messages(USERS, parts=2))
+    await drain(h)
+    done = True
+    await sampler
+    assert sum(delivered(h).values()) == 2 * len(USERS)
+    assert 2 <= peak <= outbox.max_on_wire < len(USERS)
 
 
 async def test_interactive_reply_overtakes_a_broadcast(harness: Harness) -> None:

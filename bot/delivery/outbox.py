@@ -53,8 +53,10 @@ the `sent` commit (or a request times out after Telegram accepted it). Telegram 
 idempotency key and a bot cannot read back its own messages, so the restart cannot tell this
 row from one whose request never arrived. We resend it, because a lost notice is silent while a
 repeated one is visible and harmless (its 收到 button counts a person once). The window is one
-round trip, and with one request in flight per chat a crash repeats at most one message per
-chat that was in flight at that instant. `banzu outbox status` reports how many rows were
+round trip plus the commit of its result, and it is narrow in count too: a row's request only
+leaves holding one of `max_on_wire` (10) wire slots, given back when its result is committed,
+and one row per chat is in flight; so a crash repeats at most 10 messages in all, at most one
+per chat. Rows claimed ahead that are still waiting for the flood window were never sent. `banzu outbox status` reports how many rows were
 recovered this way. tests/test_crash_broadcast.py kills a real `banzu run` with SIGKILL while
 requests are in flight that Telegram has not acted on, and checks that every recipient got
 exactly one copy; tests/test_outbox.py pins the residual case (accepted, not recorded: sent
@@ -91,7 +93,11 @@ class Outbox:
         self.listeners: dict[str, Listener] = {}
         # Tunables; tests shorten the timeout so an injected timeout fault costs little.
         self.send_timeout = 10.0
-        self.max_inflight = 40
+        self.max_inflight = 40  # rows claimed ahead; most wait for the flood window
+        # Rows whose request may be on the wire or answered but not yet recorded: all a crash
+        # can repeat. 30 messages/s in all need 30 x round trip slots: 10 keep the budget full
+        # while a round trip (answer + commit) stays under ~0.3 s.
+        self.max_on_wire = 10
         self.max_attempts = 6
         self._sender: Sender | None = None
 

@@ -2,12 +2,17 @@
 
 A planner task picks rows whose chat may be written to (its own window has room, no 429 hold,
 no other row of that chat in flight), claims them in one transaction and starts one short task
-per row, up to `max_inflight`; the tasks take their turn in the flood controller's global
-window with `Priority.BULK`, so many requests are in flight at once (a sequential loop would
-waste the budget on round trips) and a freed slot is used at once. Rows that must wait get no
+per row, up to `max_inflight` claimed rows. A claimed row's request only leaves once it holds
+one of `max_on_wire` wire slots, and the slot is given back when the row's result is
+*committed*, not when the answer arrives: so at any moment at most `max_on_wire` rows can be
+"accepted by Telegram, not yet recorded as sent" — the only rows a crash can repeat. The
+slot holders take their turn in the flood controller's global window with `Priority.BULK`,
+so several requests are in flight at once (a sequential loop would waste the budget on round
+trips) and a freed slot is used at once by an already claimed row. Rows that must wait get no
 task: the planner sleeps until the earliest of them may go, or until an enqueue or a finished
-send wakes it. One writer task records results in group commits. Progress listeners are
-called at most every `progress_every` seconds per batch.
+send wakes it. One writer task records results as they arrive (one commit for whatever
+arrived meanwhile, no added delay). Progress listeners are called at most every
+`progress_every` seconds per batch.
 """
 
 from __future__ import annotations
@@ -71,6 +76,10 @@ class Sender:
         self._results_ready = asyncio.Event()
         self._progress_ready = asyncio.Event()
         self._inflight: dict[int, OutRow] = {}  # row id -> row, until its result is committed
+        # Rows whose request may have left and whose result is not committed yet (see above).
+        self._wire = asyncio.Semaphore(outbox.max_on_wire)
+        self.on_wire = 0  # how many hold a wire slot now (status, tests)
+        self.on_wire_peak = 0
         self._inflight_chats: set[int] = set()
         self._file_locks: dict[int, asyncio.Lock] = {}  # file_ref -> one upload at a time
         self._results: list[tuple[Outcome, OutRow]] = []
@@ -241,6 +250,22 @@ class Sender:
         task.add_done_callback(self._tasks.discard)
 
     async def _send(self, row: OutRow) -> None:
+        await self._wire.acquire()
+        self.on_wire += 1
+        self.on_wire_peak = max(self.on_wire_peak, self.on_wire)
+        try:
+            outcome = await self._outcome(row)
+        except BaseException:  # cancelled at stop: the row stays `sending`, recovered on start
+            self._unwire()
+            raise
+        self._results.append((outcome, row))  # the slot is given back once this is committed
+        self._results_ready.set()
+
+    def _unwire(self) -> None:
+        self.on_wire -= 1
+        self._wire.release()
+
+    async def _outcome(self, row: OutRow) -> Outcome:
         attempt = row.attempts + 1
         try:
             message = await self._call(row)
@@ -268,8 +293,7 @@ class Sender:
         except Exception as exc:  # a bug must not kill the sender nor leave the row stuck
             log.exception("outbox row %s failed", row.id)
             outcome = Outcome(row.id, "undeliverable", error=f"error: {exc!r}"[:500])
-        self._results.append((outcome, row))
-        self._results_ready.set()
+        return outcome
 
     def _retry(self, row: OutRow, error: str, seconds: float) -> Outcome:
         at = utcnow() + timedelta(seconds=min(seconds, 60 * self.unit))
@@ -368,6 +392,7 @@ class Sender:
         files = any(r.file_ref for _, r in done)
         await self.repo.record([o for o, _ in done], files=files, batches=batches)
         for outcome, row in done:
+            self._unwire()
             self._inflight.pop(row.id, None)
             self._inflight_chats.discard(row.chat_id)
             if row.batch:
