@@ -78,13 +78,15 @@ async def study(update: Update, context: BanzuContext) -> None:
         if s.team_id == team.id and phase(s.window, now) is not Phase.OVER
     ]
     if running:
+        # Handing it over again is a no-op, unless a crash came between opening and handing.
+        await ss.post_session(svc, running[0])
         await reply(update, context, "attendance.study.already", topic=running[0].topic)
         return
     topic, _, material = _args_text(update).partition("\n")
     session = await ss.open_session(
         svc, team.id, topic, now, now + att.rules.duration, ident.actor.tg_user_id, material
     )
-    if not await ss.post_session(context.bot, svc, session):
+    if not await ss.post_session(svc, session):
         await reply(update, context, "attendance.study.unbound")
 
 

@@ -151,7 +151,9 @@ async def test_window_rules_and_button_after_window(harness: Harness, team: Cloc
     session = await ss.open_session(
         h.svc, 1, "形势任务教育", start_at, start_at + timedelta(hours=1), None
     )
-    posts = await ss.post_session(h.app.bot, h.svc, session)
+    assert await ss.post_session(h.svc, session) == 1
+    await h.settle()  # the outbox sends it
+    posts = await h.svc.attendance.repo.posts(session.id)
     assert posts and posts[0][0] == GROUP
     mid = posts[0][1]
     early = await press(h, W2, mid)
@@ -324,3 +326,60 @@ async def test_summary_says_all_present_only_when_nobody_was_on_leave(
     with_leave = await ss.summary_text(h.svc, session)
     assert "全员到齐" not in with_leave
     assert "无人缺勤（1 人请假）" in with_leave and "请假：赵振磊" in with_leave
+
+
+async def test_study_message_overtakes_a_broadcast_in_progress(
+    harness: Harness, team: Clock
+) -> None:
+    """/study's session message is a reply to the leader: it goes ahead of a queued broadcast
+    (interactive outbox rows), not after the hundreds of rows queued before it."""
+    from bot.repos.outbox import OutMessage
+
+    h = harness
+    crowd = [700000 + i for i in range(200)]
+    for uid in crowd:
+        h.user(uid, f"职{uid % 100}")
+        h.emu.state.users[uid].started = True
+    outbox, handed = h.svc.outbox, []
+    real_enqueue = outbox.enqueue
+
+    async def enqueue(messages: Any, tx: Any = None) -> int:
+        if any(m.purpose == "session" for m in messages):
+            handed.append(h.mark())  # where the broadcast was when /study handed its message
+        return await real_enqueue(messages, tx)
+
+    outbox.enqueue = enqueue  # type: ignore[method-assign]
+    await outbox.enqueue(
+        [OutMessage(u, f"通知 {u} {p}", "test", f"crowd:{u}:{p}") for p in (1, 2, 3) for u in crowd]
+    )
+    session = await start(h)
+    assert "签到" in session["text"] and handed
+    between = [
+        e
+        for e in h.emu.transcript(after_seq=handed[0])
+        if e["chat_id"] in crowd and e["seq"] < session["seq"]
+    ]
+    left = [e for e in h.emu.transcript(after_seq=session["seq"]) if e["chat_id"] in crowd]
+    # At most the rows already claimed ahead went first; hundreds were still queued.
+    assert len(between) <= outbox.max_inflight + outbox.max_on_wire < len(left), len(between)
+
+
+async def test_study_again_hands_over_a_session_left_without_its_message(
+    harness: Harness, team: Clock
+) -> None:
+    """A crash between opening the session and handing its message to the outbox: the next
+    /study says one is running and hands the message over (once; never a second copy)."""
+    h = harness
+    now = h.svc.attendance.now()
+    session = await ss.open_session(h.svc, 1, "安全规程", now, now + timedelta(hours=1), LEADER)
+    mark = h.mark()
+    await h.say(GROUP, LEADER, "/study")
+    await h.say(GROUP, LEADER, "/study")
+    posted = [
+        e
+        for e in h.emu.transcript(after_seq=mark)
+        if e["method"] == "sendMessage" and "安全规程" in str(e["text"]) and e.get("reply_markup")
+    ]
+    assert len(posted) == 1 and posted[0]["chat_id"] == GROUP
+    assert await h.svc.attendance.repo.posts(session.id) == [(GROUP, posted[0]["message_id"])]
+    assert sum("正在进行学习" in t for t in h.sent(GROUP, mark)) == 2

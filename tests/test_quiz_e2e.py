@@ -501,7 +501,8 @@ async def test_closing_a_study_session_sends_its_quiz_once(harness: Harness, tea
     h = harness
     now = utcnow()
     session = await ss.open_session(h.svc, 1, "安全规程", now, now + timedelta(hours=1), None)
-    assert await ss.post_session(h.app.bot, h.svc, session)
+    assert await ss.post_session(h.svc, session)
+    await h.settle()  # the outbox has sent the session message
     mark = h.mark()
     await ss.close_session(h.app.bot, h.svc, session.id, None)
     await ss.close_session(h.app.bot, h.svc, session.id, None)  # closed already: nothing again

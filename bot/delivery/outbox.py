@@ -56,11 +56,12 @@ repeated one is visible and harmless (its 收到 button counts a person once). T
 round trip plus the commit of its result, and it is narrow in count too: a row's request only
 leaves holding one of `max_on_wire` (10) wire slots, given back when its result is committed,
 and one row per chat is in flight; so a crash repeats at most 10 messages in all, at most one
-per chat. Rows claimed ahead that are still waiting for the flood window were never sent. `banzu outbox status` reports how many rows were
-recovered this way. tests/test_crash_broadcast.py kills a real `banzu run` with SIGKILL while
-requests are in flight that Telegram has not acted on, and checks that every recipient got
-exactly one copy; tests/test_outbox.py pins the residual case (accepted, not recorded: sent
-again once, counted as recovered).
+per chat. Rows claimed ahead that are still waiting for the flood window were never sent.
+`banzu outbox status` reports how many rows were recovered this way.
+tests/test_crash_broadcast.py kills a real `banzu run` with SIGKILL while requests are in
+flight that Telegram has not acted on, and checks that every recipient got exactly one copy;
+tests/test_outbox.py pins the residual case (accepted, not recorded: sent again once, counted
+as recovered) and the bound (never more than `max_on_wire` rows accepted and not recorded).
 """
 
 from __future__ import annotations

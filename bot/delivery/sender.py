@@ -64,14 +64,16 @@ class Sender:
         self.progress_every = 3 * flood.limits.private_period
         # A process that just started cannot know what its predecessor sent in the last
         # moment (Telegram still counts it): bulk traffic waits out the global and private
-        # windows first. Replies to people are not held back. Telegram lets a private chat
-        # have a short burst (a few messages within a few seconds), so "the private window"
-        # is three of our one-per-period slots: a predecessor killed right after a burst to
-        # one chat must not push a fresh process into a 429 there.
+        # windows first. Replies to people (and interactive outbox rows) are not held back.
+        # Telegram lets a private chat have a short burst (a few messages within a few
+        # seconds), so "the private window" is three of our one-per-period slots: a
+        # predecessor killed right after a burst to one chat must not push a fresh process
+        # into a 429 there.
         lim = flood.limits
         self.cooldown = max(lim.global_period, PRIVATE_BURST * lim.private_period) * (
             1 + lim.margin
         )
+        self._bulk_from = 0.0  # loop time from which bulk rows may go (start + cooldown)
         self._wake = asyncio.Event()
         self._results_ready = asyncio.Event()
         self._progress_ready = asyncio.Event()
@@ -95,6 +97,7 @@ class Sender:
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
+        self._bulk_from = asyncio.get_running_loop().time() + self.cooldown
         recovered = await self.repo.recover()
         if recovered:
             log.warning(
@@ -164,7 +167,6 @@ class Sender:
     # ------------------------------------------------------------ planning
 
     async def _plan(self) -> None:
-        await asyncio.sleep(self.cooldown)
         loop = asyncio.get_running_loop()
         buffer: list[OutRow] = []
         while True:
@@ -225,8 +227,12 @@ class Sender:
         shared = self.flood.delay(None, now)  # the global window: every chat waits for it
         picked: list[OutRow] = []
         wait: float | None = None
+        held = self._bulk_from - asyncio.get_running_loop().time()  # > 0: start-up pause
         for row in buffer:
             if row.chat_id in self._inflight_chats:
+                continue
+            if held > 0 and not row.interactive:
+                wait = held if wait is None else min(wait, held)
                 continue
             delay = self.flood.delay(row.chat_id, now)
             if delay > shared:
@@ -308,7 +314,8 @@ class Sender:
             "reply_markup": markup,
             "read_timeout": self.outbox.send_timeout,
             "write_timeout": self.outbox.send_timeout,
-            "rate_limit_args": Priority.BULK,
+            # Someone waits for an interactive row: it takes the turn of a reply.
+            "rate_limit_args": Priority.INTERACTIVE if row.interactive else Priority.BULK,
         }
         if row.poll is not None:
             return await self._send_poll(row, common)

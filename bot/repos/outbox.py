@@ -24,9 +24,14 @@ _INSERT = (
     " pin, priority, not_before, file_ref, poll) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT(dedupe_key) DO NOTHING"
 )
+# Rows at this priority or above answer what a person just did (the session message of a
+# leader's /study): the sender sends them with the flood controller's interactive turn, ahead of
+# broadcasts and tally edits, and not held by its start-up pause.
+PRIORITY_INTERACTIVE = 10
+
 _ROW = (
     "SELECT id, chat_id, purpose, batch, kind, text, media, reply_markup, pin, attempts,"
-    " file_ref, poll FROM outbox o"
+    " file_ref, poll, priority FROM outbox o"
 )
 # Bytes nobody needs any more: every row that sends the file is finished.
 _DROP_DONE_FILES = (
@@ -59,7 +64,7 @@ class OutMessage:
     media: str | None = None
     reply_markup: dict[str, Any] | None = None  # InlineKeyboardMarkup.to_dict()
     pin: bool = False
-    priority: int = 0  # higher goes first
+    priority: int = 0  # higher goes first; PRIORITY_INTERACTIVE and up: someone is waiting
     not_before: datetime | None = None
     file: OutFile | None = None  # instead of `media`, for kind photo / document
     # A quiz poll: sendPoll's parameters (question, options, type, ...); `text` is the question
@@ -100,6 +105,11 @@ class OutRow:
     attempts: int
     file_ref: int | None = None
     poll: dict[str, Any] | None = None
+    priority: int = 0
+
+    @property
+    def interactive(self) -> bool:
+        return self.priority >= PRIORITY_INTERACTIVE
 
     @classmethod
     def from_row(cls, r: aiosqlite.Row) -> OutRow:
@@ -107,7 +117,7 @@ class OutRow:
         poll = json.loads(r["poll"]) if r["poll"] else None
         return cls(
             r["id"], r["chat_id"], r["purpose"], r["batch"], r["kind"], r["text"], r["media"],
-            markup, bool(r["pin"]), r["attempts"], r["file_ref"], poll,
+            markup, bool(r["pin"]), r["attempts"], r["file_ref"], poll, r["priority"],
         )  # fmt: skip
 
 

@@ -4,12 +4,13 @@ make-up, close. Rules come from `bot.domain.attendance`; SQL from `bot.repos.att
 For other features (the schedules open a session on each study day):
 
     session = await open_session(svc, team_id, "安全规程", starts_at, ends_at, opened_by=None)
-    posts = await post_session(bot, svc, session)   # the one message with 签到 in the group(s)
+    groups = await post_session(svc, session)   # the one message with 签到, via the outbox
 
 `open_session` writes the session and its roster (the team's active members; with
-`team_id=None, unit_id=U` a joint session of the whole unit). `post_session` sends the
-session message to the team's bound group (every bound group of the unit's teams for a joint
-session) and returns the (chat_id, message_id) posted; [] when no group is bound. Sessions
+`team_id=None, unit_id=U` a joint session of the whole unit). `post_session` hands the
+session message for the team's bound group (every bound group of the unit's teams for a joint
+session) to the outbox and returns how many groups; 0 when no group is bound. The tally edits
+the sent messages (`AttendanceRepo.posts` reads their ids from the outbox). Sessions
 close by themselves at `ends_at` (`tick`, run by the job queue every 30 s) or when a leader
 closes them from the roll call.
 """
@@ -57,7 +58,7 @@ from bot.repos.attendance import (
     decide_request,
     session_batch,
 )
-from bot.repos.outbox import OutMessage
+from bot.repos.outbox import PRIORITY_INTERACTIVE, OutMessage
 from bot.repos.people import Person
 from bot.settings import Settings
 from bot.texts import Texts
@@ -175,30 +176,23 @@ async def session_chats(svc: Services, session: Session) -> list[int]:
     return [c for c in chats if c is not None]
 
 
-async def post_session(bot: Bot, svc: Services, session: Session) -> list[tuple[int, int]]:
-    """Send the session message (签到 / 请假 buttons, live tally) to the session's group(s)."""
-    att = svc.attendance
-    rendered = await render(svc, session.id)
-    if rendered is None:
-        return []
-    posts = []
-    for chat_id in await session_chats(svc, session):
-        try:
-            msg = await bot.send_message(
-                chat_id, rendered.text, parse_mode=ParseMode.HTML, reply_markup=rendered.markup
-            )
-        except TelegramError:
-            continue  # the bot was removed from that group; the others still get it
-        await att.repo.add_post(session.id, chat_id, msg.message_id)
-        att.tally.shown(chat_id, msg.message_id, rendered)
-        posts.append((chat_id, msg.message_id))
-    return posts
+async def post_session(svc: Services, session: Session) -> int:
+    """Hand the session message (签到 / 请假 buttons, live tally) for each of the session's
+    groups to the outbox, as a reply to the leader (interactive: ahead of any broadcast);
+    returns the number of groups (0: none bound). Safe to call again: one message per group
+    for all time, so a /study after a crash between opening and handing over mends it."""
+    messages = await session_messages(svc, session, priority=PRIORITY_INTERACTIVE)
+    await svc.outbox.enqueue(messages)
+    return len(messages)
 
 
-async def session_messages(svc: Services, session: Session) -> list[OutMessage]:
-    """The session message for each of its groups as outbox rows (a schedule opened it): one
-    per chat for all time (dedupe key), in the session's batch so the tally finds the sent
-    message's id (`AttendanceRepo.posts`)."""
+async def session_messages(
+    svc: Services, session: Session, *, priority: int = 1
+) -> list[OutMessage]:
+    """The session message for each of its groups as outbox rows: one per chat for all time
+    (dedupe key), in the session's batch so the tally finds the sent message's id
+    (`AttendanceRepo.posts`). A schedule opens sessions at priority 1 (ahead of other bulk
+    rows); a leader's /study at `PRIORITY_INTERACTIVE`."""
     att = svc.attendance
     counts = await att.repo.counts(session.id)
     now = att.now()
@@ -211,7 +205,7 @@ async def session_messages(svc: Services, session: Session) -> list[OutMessage]:
             dedupe_key=f"att:session:{session.id}:{chat_id}",
             batch=session_batch(session.id),
             reply_markup=markup.to_dict() if markup else None,
-            priority=1,
+            priority=priority,
         )
         for chat_id in await session_chats(svc, session)
     ]
