@@ -106,7 +106,11 @@ async def broadcast(root: str, db_path: str, scale: float) -> dict[str, Any]:
         await app.start()  # starts the outbox sender; no polling: nobody presses anything here
         svc = app.bot_data.services
         progress = await app.bot.send_message(AUTHOR, "…")
-        await asyncio.sleep(0.5)  # past the sender's start-up pause and the author's window
+        # Past the sender's start-up pause (it waits out what a killed predecessor may still
+        # have in Telegram's windows: 3 private-chat periods, 3.1 s at real limits, reported
+        # apart) and the author's window: this figure is the broadcast's own pace.
+        pause = svc.outbox.start_pause_s
+        await asyncio.sleep(max(0.5, pause + 0.2))
         mark = len(await transcript(root))
         members = await svc.notices.audience()
         plan = rules.plan(members, await svc.notices.team_groups(), "both")
@@ -133,6 +137,7 @@ async def broadcast(root: str, db_path: str, scale: float) -> dict[str, Any]:
         "missing": len(set(plan.chats) - set(per_chat)),
         "elapsed_s": round(last_sent_at(entries, "📢") - start, 3),
         "progress_edits": sum(1 for e in entries if e["method"] == "editMessageText"),
+        "start_pause_s": round(pause, 3),
     }
 
 

@@ -140,6 +140,11 @@ class Outbox:
             await sender.stop()
 
     @property
+    def start_pause_s(self) -> float:
+        """How long bulk rows wait after the sender starts (a killed predecessor's windows)."""
+        return self._sender.cooldown if self._sender is not None else 0.0
+
+    @property
     def running(self) -> bool:
         return self._sender is not None
 
