@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
 
-from bot.context import BanzuContext
+from bot.context import BanzuContext, FlowStep
 from bot.delivery.outbox import OutMessage
+from bot.domain.conversation import Conversation
+from bot.domain.flowstate import FlowState, StaleState, load
 from bot.services.identity import Identity, identify
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+S = TypeVar("S", bound=FlowState)
 
 
 def lang_of(update: Update) -> str:
@@ -104,3 +108,23 @@ async def answer_stale(update: Update, context: BanzuContext) -> None:
     query = update.callback_query
     if query is not None:
         await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
+
+
+def typed_step(
+    cls: type[S], step: Callable[[Update, BanzuContext, S], Awaitable[None]]
+) -> FlowStep:
+    """A flow's next-message step that receives its typed state (`svc.flows[cls.flow] = …`).
+
+    A stored conversation that no longer fits `cls` is ended and the person told to start
+    again ("common.flow_stale"), so no step ever reads a half-understood state.
+    """
+
+    async def run(update: Update, context: BanzuContext, conv: Conversation) -> None:
+        state = load(cls, conv)
+        if isinstance(state, StaleState):
+            await context.svc.conversations.clear(conv.chat_id, conv.user_id)
+            await reply(update, context, "common.flow_stale")
+            return
+        await step(update, context, state)
+
+    return run

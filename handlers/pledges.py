@@ -4,7 +4,7 @@ the pledge part of /mine, and /pledges for leaders: who has and has not, one pol
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Annotated
 
@@ -17,7 +17,7 @@ from bot.callbacks import Callback, Range, Stale, parse
 from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action, Place, can, teams_for
-from bot.domain.conversation import Conversation
+from bot.domain.flowstate import FlowState
 from bot.domain.text import visible
 from bot.domain.textsplit import split_text
 from bot.repos.org import Team
@@ -25,13 +25,22 @@ from bot.repos.people import Person
 from bot.services import pledges as pl
 from bot.views import exports, paging
 from bot.views.paging import Option
-from handlers.common import lang_of, notify, reply, send, toast, tr, who
+from handlers.common import lang_of, notify, reply, send, toast, tr, typed_step, who
 
-FLOW = "pledge"
 NS_DRAFT = "pl"  # pl:v1:<nonce>:<action>
 NS_MINE = "plm"  # plm:v1:<member>:<action>
 NS_TEAM = "plt"  # plt:v1:<team>:<action>
-FLOW_FIND = "pledges_find"  # /pledges search: step "query" waits for text, "found" shows it
+
+
+class FindStep(StrEnum):
+    QUERY = "query"  # waits for the text typed after 🔍
+    FOUND = "found"  # shows the result (a new text searches again)
+
+
+@dataclass(frozen=True)
+class PledgesFind(FlowState, flow="pledges_find", version=1):
+    step: FindStep
+    q: str = ""
 
 
 class TeamsOp(StrEnum):
@@ -63,6 +72,20 @@ def _button(
 # ------------------------------------------------------------------ writing
 
 
+class PledgeStep(StrEnum):
+    PLEDGE = "pledge"
+    PLAN = "plan"
+    PREVIEW = "preview"
+
+
+@dataclass(frozen=True)
+class PledgeDraft(FlowState, flow="pledge", version=1):
+    step: PledgeStep
+    nonce: int
+    pledge: str = ""
+    plan: str = ""
+
+
 async def pledge(update: Update, context: BanzuContext) -> None:
     ident = await who(update, context)
     user = update.effective_user
@@ -79,10 +102,10 @@ async def _begin(update: Update, context: BanzuContext, user_id: int) -> None:
     if message is not None and message.text and message.text.startswith("/"):
         parts = message.text.split(maxsplit=1)
         text = visible(parts[1]) if len(parts) > 1 else ""
-    data = {"nonce": random.randint(1, 999_999), "pledge": "", "plan": ""}
-    await context.svc.conversations.set(user_id, user_id, FLOW, "pledge", data)
+    draft = PledgeDraft(PledgeStep.PLEDGE, random.randint(1, 999_999))
+    await context.svc.conversations.put(user_id, user_id, draft)
     if text:
-        await _take(update, context, Conversation(user_id, user_id, FLOW, "pledge", data), text)
+        await _take(update, context, user_id, draft, text)
     else:
         await send(
             context,
@@ -91,36 +114,36 @@ async def _begin(update: Update, context: BanzuContext, user_id: int) -> None:
         )
 
 
-async def step(update: Update, context: BanzuContext, conv: Conversation) -> None:
-    assert update.message is not None
-    if conv.step == "preview":
+async def step(update: Update, context: BanzuContext, draft: PledgeDraft) -> None:
+    assert update.message is not None and update.effective_user is not None
+    if draft.step is PledgeStep.PREVIEW:
         await reply(update, context, "pledges.use_buttons")
         return
-    await _take(update, context, conv, update.message.text or "")
+    await _take(update, context, update.effective_user.id, draft, update.message.text or "")
 
 
-async def _take(update: Update, context: BanzuContext, conv: Conversation, text: str) -> None:
-    svc = context.svc
+async def _take(
+    update: Update, context: BanzuContext, user_id: int, draft: PledgeDraft, text: str
+) -> None:
     problem = pl.check_text(text)
     if problem is not None:
         await reply(update, context, f"pledges.{problem}", limit=pl.MAX_CHARS, length=len(text))
         return
-    if conv.step == "pledge":
-        data = {**conv.data, "pledge": visible(text)}
-        await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "plan", data)
+    if draft.step is PledgeStep.PLEDGE:
+        draft = replace(draft, step=PledgeStep.PLAN, pledge=visible(text))
+        await context.svc.conversations.put(user_id, user_id, draft)
         markup = InlineKeyboardMarkup(
-            [[_button(update, context, "pledges.btn.skip", NS_DRAFT, data["nonce"], "skip")]]
+            [[_button(update, context, "pledges.btn.skip", NS_DRAFT, draft.nonce, "skip")]]
         )
         await reply(update, context, "pledges.ask_plan", markup=markup, limit=pl.MAX_CHARS)
         return
-    await _preview(update, context, conv, {**conv.data, "plan": visible(text)})
+    await _preview(update, context, user_id, replace(draft, plan=visible(text)))
 
 
-async def _preview(
-    update: Update, context: BanzuContext, conv: Conversation, data: dict[str, object]
-) -> None:
-    await context.svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "preview", data)
-    nonce = data["nonce"]
+async def _preview(update: Update, context: BanzuContext, user_id: int, draft: PledgeDraft) -> None:
+    draft = replace(draft, step=PledgeStep.PREVIEW)
+    await context.svc.conversations.put(user_id, user_id, draft)
+    nonce = draft.nonce
     markup = InlineKeyboardMarkup(
         [
             [
@@ -134,10 +157,10 @@ async def _preview(
         update,
         context,
         "pledges.preview",
-        pledge=data["pledge"],
-        plan=data.get("plan") or tr(update, context, "pledges.no_plan"),
+        pledge=draft.pledge,
+        plan=draft.plan or tr(update, context, "pledges.no_plan"),
     )
-    await send(context, conv.chat_id, text, markup)
+    await send(context, user_id, text, markup)
 
 
 async def draft_pressed(update: Update, context: BanzuContext) -> None:
@@ -145,38 +168,31 @@ async def draft_pressed(update: Update, context: BanzuContext) -> None:
     assert query is not None and user is not None
     svc = context.svc
     parsed = callbacks.decode(query.data, NS_DRAFT, 1, 2)
-    conv = await svc.conversations.get(user.id, user.id)
-    if (
-        parsed is None
-        or conv is None
-        or conv.flow != FLOW
-        or parsed.int_part(0) != conv.data.get("nonce")
-    ):
+    draft = await svc.conversations.state(user.id, user.id, PledgeDraft)
+    if parsed is None or draft is None or parsed.int_part(0) != draft.nonce:
         await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     action = parsed.parts[1]
     await query.answer()
     await query.edit_message_reply_markup(None)
-    if action == "skip" and conv.step == "plan":
-        await _preview(update, context, conv, {**conv.data, "plan": ""})
+    if action == "skip" and draft.step is PledgeStep.PLAN:
+        await _preview(update, context, user.id, replace(draft, plan=""))
     elif action == "redo":
         await _begin(update, context, user.id)
     elif action == "cancel":
         await svc.conversations.clear(user.id, user.id)
         await reply(update, context, "common.cancelled")
-    elif action == "ok" and conv.step == "preview":
-        await _confirm(update, context, conv)
+    elif action == "ok" and draft.step is PledgeStep.PREVIEW:
+        await _confirm(update, context, user.id, draft)
 
 
-async def _confirm(update: Update, context: BanzuContext, conv: Conversation) -> None:
+async def _confirm(update: Update, context: BanzuContext, user_id: int, draft: PledgeDraft) -> None:
     svc, ident = context.svc, await who(update, context)
     if ident.person is None:
         await reply(update, context, "common.not_registered")
         return
-    await svc.conversations.clear(conv.chat_id, conv.user_id)
-    saved = await svc.pledges.save(
-        ident.person, _year(svc), str(conv.data["pledge"]), str(conv.data.get("plan") or "")
-    )
+    await svc.conversations.clear(user_id, user_id)
+    saved = await svc.pledges.save(ident.person, _year(svc), draft.pledge, draft.plan)
     await reply(update, context, "pledges.saved", year=saved.year, version=saved.version)
 
 
@@ -347,17 +363,17 @@ async def teams_page_pressed(update: Update, context: BanzuContext) -> None:
         return
     chat, user = query.message.chat.id, query.from_user.id
     if press.op is TeamsOp.SEARCH:
-        await svc.conversations.set(chat, user, FLOW_FIND, "query", {})
+        await svc.conversations.put(chat, user, PledgesFind(FindStep.QUERY))
         await query.answer()
         await send(context, chat, tr(update, context, "paging.ask_query"))
         return
     found = ""
     if press.op is TeamsOp.FOUND:
-        conv = await svc.conversations.get(chat, user)
-        if conv is None or conv.flow != FLOW_FIND or not conv.data.get("q"):
+        st = await svc.conversations.state(chat, user, PledgesFind)
+        if st is None or not st.q:
             await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
             return
-        found = str(conv.data["q"])
+        found = st.q
     text, markup = await _teams_overview(update, context, teams, _year(svc), press.page, found)
     await query.answer()
     try:
@@ -367,22 +383,23 @@ async def teams_page_pressed(update: Update, context: BanzuContext) -> None:
             raise
 
 
-async def find_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+async def find_step(update: Update, context: BanzuContext, st: PledgesFind) -> None:
     """The part of a team's name typed after 🔍 (again at any time while the result shows)."""
-    message, svc = update.effective_message, context.svc
-    assert message is not None
+    message, svc, who_ = update.effective_message, context.svc, update.effective_user
+    assert message is not None and who_ is not None
+    chat, user = message.chat.id, who_.id
     found = paging.clean_query(message.text or "")
     if not found:
         await reply(update, context, "paging.empty_query")
         return
     teams = await _reach(update, context)
     if not teams:
-        await svc.conversations.clear(conv.chat_id, conv.user_id)
+        await svc.conversations.clear(chat, user)
         await reply(update, context, "common.no_permission")
         return
-    await svc.conversations.set(conv.chat_id, conv.user_id, FLOW_FIND, "found", {"q": found})
+    await svc.conversations.put(chat, user, replace(st, step=FindStep.FOUND, q=found))
     text, markup = await _teams_overview(update, context, teams, _year(svc), 0, found)
-    await send(context, conv.chat_id, text, markup)
+    await send(context, chat, text, markup)
 
 
 async def _team_detail(
@@ -462,5 +479,5 @@ def register(app: BanzuApp) -> None:
     app.add_handler(CallbackQueryHandler(mine_pressed, pattern=callbacks.pattern(NS_MINE)))
     app.add_handler(CallbackQueryHandler(team_pressed, pattern=callbacks.pattern(NS_TEAM)))
     app.add_handler(CallbackQueryHandler(teams_page_pressed, pattern=TeamsPage.pattern()))
-    svc.flows[FLOW] = step
-    svc.flows[FLOW_FIND] = find_step
+    svc.flows[PledgeDraft.flow] = typed_step(PledgeDraft, step)
+    svc.flows[PledgesFind.flow] = typed_step(PledgesFind, find_step)

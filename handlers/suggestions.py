@@ -9,6 +9,8 @@ the person acting (the submitter told of a step) go out through the outbox
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -21,7 +23,7 @@ from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.delivery.flood import Priority
 from bot.domain.auth import Action, Actor, Place, Reach, can, reach
-from bot.domain.conversation import Conversation
+from bot.domain.flowstate import FlowState
 from bot.domain.periods import PeriodError, parse_period
 from bot.domain.text import visible
 from bot.domain.textsplit import split_text
@@ -32,12 +34,9 @@ from bot.services import suggestions as sv
 from bot.services.suggestions import Move, TextProblem
 from bot.tagging import OTHER
 from bot.texts import Html
-from handlers.common import lang_of, notify, reply, send, toast, tr, who
+from handlers.common import lang_of, notify, reply, send, toast, tr, typed_step, who
 from handlers.pledges import pledge_summary
 
-FLOW = "suggest"
-FLOW_REASON = "sg_reason"
-FLOW_REWARD = "sg_reward"
 NS_DRAFT = "sgs"  # the submitter's preview: sgs:v1:<nonce>:<action>:<arg>
 NS_REVIEW = "sg"  # a reviewer's card: sg:v1:<id>:<move>:<arg>
 NS_TOPIC = "sgt"  # a reviewer's topic choice: sgt:v1:<id>:<mask>:<index>
@@ -66,6 +65,26 @@ def _state(svc: Services, state: str, lang: str) -> str:
 # ------------------------------------------------------------------ submitting
 
 
+class DraftStep(StrEnum):
+    TEXT = "text"
+    PREVIEW = "preview"
+
+
+@dataclass(frozen=True)
+class SuggestDraft(FlowState, flow="suggest", version=1):
+    step: DraftStep
+    nonce: int
+    text: str = ""
+    photos: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    auto: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+
+def _new_draft(step: DraftStep, text: str = "") -> SuggestDraft:
+    return SuggestDraft(step, random.randint(1, 999_999), text)
+
+
 async def suggest(update: Update, context: BanzuContext) -> None:
     svc, ident = context.svc, await who(update, context)
     chat, user = update.effective_chat, update.effective_user
@@ -77,14 +96,14 @@ async def suggest(update: Update, context: BanzuContext) -> None:
     if chat.type != ChatType.PRIVATE:
         await _suggest_in_group(update, context, text)
         return
-    conv = await svc.conversations.get(user.id, user.id)
-    if not text and conv and conv.flow == FLOW and conv.data.get("text"):
-        await _show_preview(update, context, user.id, conv.data)  # a draft from the group
+    draft = await svc.conversations.state(user.id, user.id, SuggestDraft)
+    if not text and draft and draft.text:
+        await _show_preview(update, context, user.id, draft)  # a draft from the group
         return
-    data = {"nonce": random.randint(1, 999_999), "photos": [], "text": ""}
-    await svc.conversations.set(user.id, user.id, FLOW, "text", data)
+    draft = _new_draft(DraftStep.TEXT)
+    await svc.conversations.put(user.id, user.id, draft)
     if text:
-        await _take_text(update, context, user.id, data, text)
+        await _take_text(update, context, user.id, draft, text)
     else:
         await reply(update, context, "suggestions.ask", limit=sv.MAX_CHARS)
 
@@ -97,35 +116,34 @@ async def _suggest_in_group(update: Update, context: BanzuContext, text: str) ->
         key = "suggestions.group_empty" if problem is TextProblem.EMPTY else "suggestions.too_long"
         await reply(update, context, key, limit=sv.MAX_CHARS, length=len(text))
         return
-    data = {"nonce": random.randint(1, 999_999), "photos": [], "text": text}
-    data.update(await _tagged(svc, text))
-    await svc.conversations.set(user.id, user.id, FLOW, "preview", data)
+    draft = await _tagged(svc, _new_draft(DraftStep.PREVIEW, text))
+    await svc.conversations.put(user.id, user.id, draft)
     if not await svc.people.private_ok(user.id):
         await reply(update, context, "suggestions.group_open_private", name=user.first_name)
         return
     await reply(update, context, "suggestions.group_ack", name=user.first_name)
-    await _show_preview(update, context, user.id, data)
+    await _show_preview(update, context, user.id, draft)
 
 
-async def _tagged(svc: Services, text: str) -> dict[str, list[str]]:
-    result = await svc.suggestions.tag(text)
-    return {
-        "topics": list(result.topics),
-        "auto": list(result.topics),
-        "keywords": list(result.keywords),
-    }
+async def _tagged(svc: Services, draft: SuggestDraft) -> SuggestDraft:
+    result = await svc.suggestions.tag(draft.text)
+    return replace(
+        draft, topics=tuple(result.topics), auto=tuple(result.topics),
+        keywords=tuple(result.keywords),
+    )  # fmt: skip
 
 
-async def text_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
-    assert update.message is not None
-    if conv.step == "preview":
+async def text_step(update: Update, context: BanzuContext, draft: SuggestDraft) -> None:
+    assert update.message is not None and update.effective_user is not None
+    if draft.step is DraftStep.PREVIEW:
         await reply(update, context, "suggestions.use_buttons")
         return
-    await _take_text(update, context, conv.chat_id, conv.data, update.message.text or "")
+    user_id = update.effective_user.id
+    await _take_text(update, context, user_id, draft, update.message.text or "")
 
 
 async def _take_text(
-    update: Update, context: BanzuContext, chat_id: int, data: dict[str, object], text: str
+    update: Update, context: BanzuContext, chat_id: int, draft: SuggestDraft, text: str
 ) -> None:
     problem = sv.check_text(text)
     if problem is TextProblem.TOO_LONG:
@@ -135,32 +153,30 @@ async def _take_text(
         await reply(update, context, "suggestions.ask", limit=sv.MAX_CHARS)
         return
     svc = context.svc
-    data = {**data, "text": visible(text), **(await _tagged(svc, text))}
-    await svc.conversations.set(chat_id, chat_id, FLOW, "preview", data)
-    await _show_preview(update, context, chat_id, data)
+    draft = await _tagged(svc, replace(draft, step=DraftStep.PREVIEW, text=visible(text)))
+    await svc.conversations.put(chat_id, chat_id, draft)
+    await _show_preview(update, context, chat_id, draft)
 
 
 async def photo(update: Update, context: BanzuContext) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None and message.photo
     svc = context.svc
-    conv = await svc.conversations.get(user.id, user.id)
-    if conv is None or conv.flow != FLOW:
+    draft = await svc.conversations.state(user.id, user.id, SuggestDraft)
+    if draft is None:
         await reply(update, context, "suggestions.photo_no_flow")
         return
-    photos = list(conv.data.get("photos", []))
-    if len(photos) >= sv.MAX_PHOTOS:
+    if len(draft.photos) >= sv.MAX_PHOTOS:
         await reply(update, context, "suggestions.photo_limit", limit=sv.MAX_PHOTOS)
         return
-    photos.append(message.photo[-1].file_id)
-    data = {**conv.data, "photos": photos}
-    await svc.conversations.set(user.id, user.id, FLOW, conv.step, data)
+    draft = replace(draft, photos=(*draft.photos, message.photo[-1].file_id))
+    await svc.conversations.put(user.id, user.id, draft)
     if message.caption:
-        await _take_text(update, context, user.id, data, message.caption)
-    elif conv.step == "preview":
-        await _show_preview(update, context, user.id, data)
+        await _take_text(update, context, user.id, draft, message.caption)
+    elif draft.step is DraftStep.PREVIEW:
+        await _show_preview(update, context, user.id, draft)
     else:
-        await reply(update, context, "suggestions.photo_need_text", count=len(photos))
+        await reply(update, context, "suggestions.photo_need_text", count=len(draft.photos))
 
 
 def _draft_button(
@@ -186,26 +202,24 @@ def _preview_markup(update: Update, context: BanzuContext, nonce: int) -> Inline
     )
 
 
-def _preview_text(update: Update, context: BanzuContext, data: dict[str, object]) -> str:
+def _preview_text(update: Update, context: BanzuContext, draft: SuggestDraft) -> str:
     svc, lang = context.svc, lang_of(update)
-    topics = [str(t) for t in data.get("topics", []) or []]  # type: ignore[attr-defined]
-    keywords = [str(k) for k in data.get("keywords", []) or []]  # type: ignore[attr-defined]
     return tr(
         update,
         context,
         "suggestions.preview",
-        text=data.get("text", ""),
-        photos=len(data.get("photos", []) or []),  # type: ignore[arg-type]
-        topics=_topics_text(svc, topics, lang),
-        keywords=svc.texts.join(keywords, lang) or "—",
+        text=draft.text,
+        photos=len(draft.photos),
+        topics=_topics_text(svc, draft.topics, lang),
+        keywords=svc.texts.join(draft.keywords, lang) or "—",
     )
 
 
 async def _show_preview(
-    update: Update, context: BanzuContext, chat_id: int, data: dict[str, object]
+    update: Update, context: BanzuContext, chat_id: int, draft: SuggestDraft
 ) -> None:
-    markup = _preview_markup(update, context, int(data["nonce"]))  # type: ignore[call-overload]
-    await send(context, chat_id, _preview_text(update, context, data), markup)
+    markup = _preview_markup(update, context, draft.nonce)
+    await send(context, chat_id, _preview_text(update, context, draft), markup)
 
 
 async def draft_pressed(update: Update, context: BanzuContext) -> None:
@@ -213,46 +227,45 @@ async def draft_pressed(update: Update, context: BanzuContext) -> None:
     assert query is not None and user is not None
     svc = context.svc
     parsed = callbacks.decode(query.data, NS_DRAFT, 1, 3)
-    conv = await svc.conversations.get(user.id, user.id)
+    draft = await svc.conversations.state(user.id, user.id, SuggestDraft)
     if (
         parsed is None
-        or conv is None
-        or conv.flow != FLOW
-        or conv.step != "preview"
-        or parsed.int_part(0) != conv.data.get("nonce")
+        or draft is None
+        or draft.step is not DraftStep.PREVIEW
+        or parsed.int_part(0) != draft.nonce
     ):
         await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     action, arg = parsed.parts[1], parsed.int_part(2) or 0
     if action in ("submit", "anon"):
-        await _submit(update, context, conv, anonymous=action == "anon")
+        await _submit(update, context, draft, anonymous=action == "anon")
     elif action == "cancel":
         await svc.conversations.clear(user.id, user.id)
         await query.answer()
         await query.edit_message_text(tr(update, context, "suggestions.cancelled"))
     else:
-        await _draft_topics(update, context, conv, action, arg)
+        await _draft_topics(update, context, draft, action, arg)
 
 
 async def _submit(
-    update: Update, context: BanzuContext, conv: Conversation, anonymous: bool
+    update: Update, context: BanzuContext, draft: SuggestDraft, anonymous: bool
 ) -> None:
     query, svc, ident = update.callback_query, context.svc, await who(update, context)
-    assert query is not None
+    assert query is not None and update.effective_user is not None
     if ident.person is None:
         await query.answer(toast(update, context, "common.not_registered"), show_alert=True)
         return
-    d = conv.data
+    user_id = update.effective_user.id
     saved = await svc.suggestions.submit(
         ident.person,
-        str(d["text"]),
-        tuple(d.get("photos", [])),
-        tuple(d.get("topics", [])),
+        draft.text,
+        draft.photos,
+        draft.topics,
         anonymous,
         ident.actor.tg_user_id,
-        (conv.chat_id, conv.user_id),
+        (user_id, user_id),
     )
-    svc.conversations.drop_cached(conv.chat_id, conv.user_id)  # ended with the save
+    svc.conversations.drop_cached(user_id, user_id)  # ended with the save
     if saved is None:
         await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
@@ -266,24 +279,23 @@ async def _submit(
 
 
 async def _draft_topics(
-    update: Update, context: BanzuContext, conv: Conversation, action: str, arg: int
+    update: Update, context: BanzuContext, draft: SuggestDraft, action: str, arg: int
 ) -> None:
-    query, svc = update.callback_query, context.svc
-    assert query is not None
+    query, svc, user = update.callback_query, context.svc, update.effective_user
+    assert query is not None and user is not None
     topics = svc.suggestions.tagger.topics
-    chosen = [str(t) for t in conv.data.get("topics", [])]
-    nonce = int(conv.data["nonce"])
+    chosen = list(draft.topics)
+    nonce = draft.nonce
     if action == "t" and 0 <= arg < len(topics):
         chosen = _toggle(chosen, topics[arg])
         if not chosen:
             await query.answer(toast(update, context, "suggestions.topics_need_one"))
             return
-        data = {**conv.data, "topics": chosen}
-        await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "preview", data)
+        await svc.conversations.put(user.id, user.id, replace(draft, topics=tuple(chosen)))
     if action == "back":
         await query.answer()
         await query.edit_message_text(
-            _preview_text(update, context, conv.data),
+            _preview_text(update, context, draft),
             parse_mode=ParseMode.HTML,
             reply_markup=_preview_markup(update, context, nonce),
         )
@@ -465,9 +477,9 @@ async def review_pressed(update: Update, context: BanzuContext) -> None:
         )
         return
     if move is Move.REJECT:
-        await _ask(update, context, FLOW_REASON, s, "suggestions.ask_reason")
+        await _ask(update, context, RejectReason, s, "suggestions.ask_reason")
     elif move is Move.REWARD:
-        await _ask(update, context, FLOW_REWARD, s, "suggestions.ask_reward")
+        await _ask(update, context, RewardAmount, s, "suggestions.ask_reward")
     elif move is Move.DUPLICATE:
         await _duplicate(update, context, s, arg)
     elif await svc.suggestions.repo.transition(
@@ -491,39 +503,67 @@ async def _open_card(update: Update, context: BanzuContext, s: Suggestion) -> No
     await send(context, query.message.chat.id, text, markup)
 
 
-async def _ask(update: Update, context: BanzuContext, flow: str, s: Suggestion, key: str) -> None:
+class AnswerStep(StrEnum):
+    TEXT = "text"
+
+
+@dataclass(frozen=True)
+class RejectReason(FlowState, flow="sg_reason", version=1):
+    """A reviewer pressed 不采纳: the next message is the reason. `card` is the message with
+    the buttons, refreshed once the move is made."""
+
+    step: AnswerStep
+    id: int
+    card: int | None = None
+
+
+@dataclass(frozen=True)
+class RewardAmount(FlowState, flow="sg_reward", version=1):
+    """A reviewer pressed 奖励: the next message is the points (and yuan)."""
+
+    step: AnswerStep
+    id: int
+    card: int | None = None
+
+
+async def _ask(
+    update: Update,
+    context: BanzuContext,
+    flow: type[RejectReason] | type[RewardAmount],
+    s: Suggestion,
+    key: str,
+) -> None:
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None and query.message is not None
     chat_id = query.message.chat.id
-    await context.svc.conversations.set(
-        chat_id, user.id, flow, "text", {"id": s.id, "card": query.message.message_id}
-    )
+    state = flow(AnswerStep.TEXT, s.id, query.message.message_id)
+    await context.svc.conversations.put(chat_id, user.id, state)
     await query.answer()
     await reply(update, context, key, id=s.id)
 
 
-async def reason_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+async def reason_step(update: Update, context: BanzuContext, state: RejectReason) -> None:
     assert update.message is not None
     reason = visible(update.message.text)
     if not reason or len(reason) > 500:
-        await reply(update, context, "suggestions.ask_reason", id=conv.data["id"])
+        await reply(update, context, "suggestions.ask_reason", id=state.id)
         return
-    await _finish_move(update, context, conv, Move.REJECT, reason=reason)
+    await _finish_move(update, context, state, Move.REJECT, reason=reason)
 
 
-async def reward_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+async def reward_step(update: Update, context: BanzuContext, state: RewardAmount) -> None:
     assert update.message is not None
     amount = sv.parse_reward(update.message.text or "")
     if amount is None:
-        await reply(update, context, "suggestions.ask_reward", id=conv.data["id"])
+        await reply(update, context, "suggestions.ask_reward", id=state.id)
         return
-    await _finish_move(update, context, conv, Move.REWARD, reward=amount)
+    await _finish_move(update, context, state, Move.REWARD, reward=amount)
 
 
 async def _finish_move(
     update: Update,
     context: BanzuContext,
-    conv: Conversation,
+    state: RejectReason | RewardAmount,
     move: Move,
     *,
     reason: str | None = None,
@@ -531,14 +571,15 @@ async def _finish_move(
 ) -> None:
     """The reviewer answered the question a move needed: end the step and make the move."""
     svc, ident = context.svc, await who(update, context)
-    await svc.conversations.clear(conv.chat_id, conv.user_id)
-    sid = int(conv.data["id"])
-    if not await svc.suggestions.apply(ident.actor, sid, move, reason=reason, reward=reward):
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    await svc.conversations.clear(chat.id, user.id)
+    if not await svc.suggestions.apply(ident.actor, state.id, move, reason=reason, reward=reward):
         await reply(update, context, "suggestions.too_late")
         return
     await reply(update, context, "suggestions.done")
-    card = conv.data.get("card")
-    await _after_move(update, context, sid, (conv.chat_id, int(card)) if card else None)
+    card = (chat.id, state.card) if state.card else None
+    await _after_move(update, context, state.id, card)
 
 
 async def _duplicate(update: Update, context: BanzuContext, s: Suggestion, target: int) -> None:
@@ -833,9 +874,9 @@ def register(app: BanzuApp) -> None:
     app.add_handler(CallbackQueryHandler(draft_pressed, pattern=callbacks.pattern(NS_DRAFT)))
     app.add_handler(CallbackQueryHandler(review_pressed, pattern=callbacks.pattern(NS_REVIEW)))
     app.add_handler(CallbackQueryHandler(topic_pressed, pattern=callbacks.pattern(NS_TOPIC)))
-    svc.flows[FLOW] = text_step
-    svc.flows[FLOW_REASON] = reason_step
-    svc.flows[FLOW_REWARD] = reward_step
+    svc.flows[SuggestDraft.flow] = typed_step(SuggestDraft, text_step)
+    svc.flows[RejectReason.flow] = typed_step(RejectReason, reason_step)
+    svc.flows[RewardAmount.flow] = typed_step(RewardAmount, reward_step)
     if app.job_queue is not None:
         app.job_queue.run_repeating(summary_job, interval=3600, first=60, name=SUMMARY_JOB)
     _start_tagger_with_polling(app)

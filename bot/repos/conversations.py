@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+import logging
+from typing import Any, TypeVar
 
 from bot.db import Database
 from bot.domain.conversation import Conversation
+from bot.domain.flowstate import FlowState, StaleState, dump, load
 
 __all__ = ["END_CONVERSATION_SQL", "Conversation", "ConversationsRepo"]
+
+log = logging.getLogger(__name__)
+S = TypeVar("S", bound=FlowState)
 
 # Ends a conversation inside another repository's transaction, when the end must commit
 # together with the work it finishes (a registration, a saved suggestion); that caller then
@@ -65,6 +70,27 @@ class ConversationsRepo:
             (chat_id, user_id, flow, step, json.dumps(data, ensure_ascii=False)),
         )
         live[(chat_id, user_id)] = Conversation(chat_id, user_id, flow, step, dict(data))
+
+    async def put(self, chat_id: int, user_id: int, state: FlowState) -> None:
+        """Store a flow's typed state (bot.domain.flowstate) as this person's conversation."""
+        flow, step, data = dump(state)
+        await self.set(chat_id, user_id, flow, step, data)
+
+    async def state(self, chat_id: int, user_id: int, cls: type[S]) -> S | None:
+        """This person's conversation as `cls`, or None when there is none of that flow.
+
+        A stored row of that flow which no longer fits the class (an older version, a field
+        changed) is ended here, so nobody is stuck in a conversation the code cannot read.
+        """
+        conv = await self.get(chat_id, user_id)
+        if conv is None or conv.flow != cls.flow:
+            return None
+        state = load(cls, conv)
+        if isinstance(state, StaleState):
+            log.info("conversation %s of %s ended: %s", conv.flow, user_id, state.reason)
+            await self.clear(chat_id, user_id)
+            return None
+        return state
 
     def drop_cached(self, chat_id: int, user_id: int) -> None:
         """Another repository ended this conversation inside its own transaction (so that the
