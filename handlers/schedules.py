@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -16,7 +18,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot import callbacks
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action, can
-from bot.domain.conversation import Conversation
+from bot.domain.flowstate import FlowState
 from bot.domain.textsplit import split_text
 from bot.repos.schedules import Purpose, Schedule, Scope
 from bot.services import preshift as ps
@@ -33,13 +35,12 @@ from bot.services.schedules import (
     upcoming,
 )
 from bot.texts import to_plain
-from handlers.common import lang_of, reply, send, toast, tr, who
+from handlers.common import lang_of, reply, send, toast, tr, typed_step, who
 from scheduler.holidays import HolidayCalendar
 from scheduler.rule_text import RuleSyntaxError
 from scheduler.rule_zh import rule_for
 from scheduler.runner import JOB_NAME, TICK_SECONDS, scope_text
 
-FLOW = "schedule"
 NS = "sch"  # sch:v1:<page|pause|resume|del|delok|new>:<n>
 NS_FLOW = "schf"  # schf:v1:<nonce>:<purpose|skip|save|cancel>:<arg>
 PAGE = 8
@@ -237,14 +238,36 @@ async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) 
 # ------------------------------------------------------------------ creating
 
 
+class ScheduleStep(StrEnum):
+    PURPOSE = "purpose"
+    SCOPE = "scope"
+    RULE = "rule"
+    TITLE = "title"
+    BODY = "body"
+    CONFIRM = "confirm"
+
+
+@dataclass(frozen=True)
+class ScheduleDraft(FlowState, flow="schedule", version=1):
+    step: ScheduleStep
+    nonce: int
+    purpose: Purpose | None = None
+    scope: Scope | None = None
+    unit_id: int | None = None
+    team_id: int | None = None
+    rule: str = ""
+    title: str = ""
+    body: str = ""
+
+
 async def _begin(update: Update, context: BanzuContext, user_id: int) -> None:
-    data = {"nonce": random.randint(1, 999_999)}
-    await context.svc.conversations.set(user_id, user_id, FLOW, "purpose", data)
+    draft = ScheduleDraft(ScheduleStep.PURPOSE, random.randint(1, 999_999))
+    await context.svc.conversations.put(user_id, user_id, draft)
     rows = [
         [
             _btn(
                 tr(update, context, f"schedules.purpose.{p.value}"),
-                NS_FLOW, data["nonce"], "purpose", p.value,
+                NS_FLOW, draft.nonce, "purpose", p.value,
             )
         ]
         for p in PURPOSES
@@ -253,44 +276,53 @@ async def _begin(update: Update, context: BanzuContext, user_id: int) -> None:
                InlineKeyboardMarkup(rows))  # fmt: skip
 
 
-async def step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+def _me(update: Update) -> int:
+    """The creation flow is private: its chat is the person."""
+    assert update.effective_user is not None
+    return update.effective_user.id
+
+
+async def step(update: Update, context: BanzuContext, draft: ScheduleDraft) -> None:
     """The next private text in the creation flow: scope, rule, title or text."""
     assert update.message is not None
     if await _admin(update, context) is None:
-        await context.svc.conversations.clear(conv.chat_id, conv.user_id)
+        await context.svc.conversations.clear(_me(update), _me(update))
         await reply(update, context, "common.no_permission")
         return
     text = (update.message.text or "").strip()
-    if conv.step == "scope":
-        await _take_scope(update, context, conv, text)
-    elif conv.step == "rule":
-        await _take_rule(update, context, conv, text)
-    elif conv.step in ("title", "body"):
-        await _preview(update, context, conv, {**conv.data, conv.step: text})
+    if draft.step is ScheduleStep.SCOPE:
+        await _take_scope(update, context, draft, text)
+    elif draft.step is ScheduleStep.RULE:
+        await _take_rule(update, context, draft, text)
+    elif draft.step is ScheduleStep.TITLE:
+        await _preview(update, context, replace(draft, title=text))
+    elif draft.step is ScheduleStep.BODY:
+        await _preview(update, context, replace(draft, body=text))
     else:
         await reply(update, context, "schedules.chat.use_buttons")
 
 
-async def _take_scope(update: Update, context: BanzuContext, conv: Conversation, text: str) -> None:
+async def _take_scope(
+    update: Update, context: BanzuContext, draft: ScheduleDraft, text: str
+) -> None:
     svc = context.svc
-    found: dict[str, object] | None = None
+    found: ScheduleDraft | None = None
     if text.lower() in ("全体", "all", "everyone", tr(update, context, "schedules.chat.all_word")):
-        found = {"scope": Scope.ALL.value}
+        found = replace(draft, scope=Scope.ALL)
     units = [u for u in await svc.org.units() if u.name == text]
     if found is None and units:
-        found = {"scope": Scope.UNIT.value, "unit_id": units[0].id}
+        found = replace(draft, scope=Scope.UNIT, unit_id=units[0].id)
     teams = [t for t in await svc.org.teams() if text in (t.name, f"{t.unit_name}{t.name}")]
     if found is None and len(teams) > 1:
         await reply(update, context, "schedules.cli.ambiguous_team", name=text, count=len(teams))
         return
     if found is None and teams:
-        found = {"scope": Scope.TEAM.value, "team_id": teams[0].id}
+        found = replace(draft, scope=Scope.TEAM, team_id=teams[0].id)
     if found is None:
         await reply(update, context, "schedules.chat.unknown_scope", name=text)
         return
-    data = {**conv.data, **found}
-    await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "rule", data)
-    await send(context, conv.chat_id, _rule_help(update, context))
+    await svc.conversations.put(_me(update), _me(update), replace(found, step=ScheduleStep.RULE))
+    await send(context, _me(update), _rule_help(update, context))
 
 
 def _rule_help(update: Update, context: BanzuContext) -> str:
@@ -302,61 +334,61 @@ def _rule_help(update: Update, context: BanzuContext) -> str:
 
 
 def _spec(
-    context: BanzuContext, data: dict[str, object], now: datetime, cal: HolidayCalendar
+    context: BanzuContext, draft: ScheduleDraft, now: datetime, cal: HolidayCalendar
 ) -> ScheduleSpec:
-    team, unit = data.get("team_id"), data.get("unit_id")
+    if draft.scope is None or draft.purpose is None:
+        raise ScheduleError("incomplete")
     return build_spec(
-        scope=Scope(str(data["scope"])),
-        purpose=Purpose(str(data["purpose"])),
-        rule_text=str(data.get("rule") or ""),
+        scope=draft.scope,
+        purpose=draft.purpose,
+        rule_text=draft.rule,
         now=now,
         tz=context.svc.settings.tz,
         calendar=cal,
-        team_id=int(str(team)) if team is not None else None,
-        unit_id=int(str(unit)) if unit is not None else None,
-        title=str(data.get("title") or ""),
-        body=str(data["body"]) if data.get("body") else None,
+        team_id=draft.team_id,
+        unit_id=draft.unit_id,
+        title=draft.title,
+        body=draft.body or None,
     )
 
 
-async def _take_rule(update: Update, context: BanzuContext, conv: Conversation, text: str) -> None:
-    svc = context.svc
-    data = {**conv.data, "rule": text}
-    purpose = Purpose(str(data["purpose"]))
-    if purpose is Purpose.CUSTOM:
-        data["body"] = "-"  # checked for real at the next step
-    try:
-        spec = _spec(context, data, svc.runner.now(), await load_calendar(svc.schedules))
-    except (RuleSyntaxError, ScheduleError) as exc:
-        await send(context, conv.chat_id, error_text(svc.texts, exc, lang_of(update)))
-        return
-    data = {**conv.data, "rule": spec.rule_text}
-    if purpose is Purpose.PRESHIFT:
-        await _preview(update, context, conv, data)
-        return
-    nxt = "body" if purpose is Purpose.CUSTOM else "title"
-    await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, nxt, data)
-    markup = None
-    if nxt == "title":
-        skip = _btn(
-            tr(update, context, "schedules.chat.btn_skip"), NS_FLOW, data["nonce"], "skip", 0
-        )
-        markup = InlineKeyboardMarkup([[skip]])
-    await send(context, conv.chat_id, tr(update, context, f"schedules.chat.ask_{nxt}"), markup)
-
-
-async def _preview(
-    update: Update, context: BanzuContext, conv: Conversation, data: dict[str, object]
+async def _take_rule(
+    update: Update, context: BanzuContext, draft: ScheduleDraft, text: str
 ) -> None:
+    svc = context.svc
+    purpose = draft.purpose
+    check = replace(draft, rule=text)
+    if purpose is Purpose.CUSTOM:
+        check = replace(check, body="-")  # checked for real at the next step
+    try:
+        spec = _spec(context, check, svc.runner.now(), await load_calendar(svc.schedules))
+    except (RuleSyntaxError, ScheduleError) as exc:
+        await send(context, _me(update), error_text(svc.texts, exc, lang_of(update)))
+        return
+    draft = replace(draft, rule=spec.rule_text)
+    if purpose is Purpose.PRESHIFT:
+        await _preview(update, context, draft)
+        return
+    nxt = ScheduleStep.BODY if purpose is Purpose.CUSTOM else ScheduleStep.TITLE
+    await svc.conversations.put(_me(update), _me(update), replace(draft, step=nxt))
+    markup = None
+    if nxt is ScheduleStep.TITLE:
+        skip = _btn(tr(update, context, "schedules.chat.btn_skip"), NS_FLOW, draft.nonce, "skip", 0)
+        markup = InlineKeyboardMarkup([[skip]])
+    await send(context, _me(update), tr(update, context, f"schedules.chat.ask_{nxt}"), markup)
+
+
+async def _preview(update: Update, context: BanzuContext, draft: ScheduleDraft) -> None:
     svc = context.svc
     now = svc.runner.now()
     calendar = await load_calendar(svc.schedules)
     try:
-        spec = _spec(context, data, now, calendar)
+        spec = _spec(context, draft, now, calendar)
     except (RuleSyntaxError, ScheduleError) as exc:
-        await send(context, conv.chat_id, error_text(svc.texts, exc, lang_of(update)))
+        await send(context, _me(update), error_text(svc.texts, exc, lang_of(update)))
         return
-    await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "confirm", data)
+    draft = replace(draft, step=ScheduleStep.CONFIRM)
+    await svc.conversations.put(_me(update), _me(update), draft)
     lines = [await _describe(update, context, spec)]
     lang = lang_of(update)
     tz = svc.settings.tz
@@ -365,7 +397,7 @@ async def _preview(
         lines.append("· " + describe_occurrence(occ, calendar, svc.texts, lang))
         times = reminder_times(sends, tz, svc.texts, lang)
         lines.append(tr(update, context, "schedules.preview.reminders", times=times))
-    nonce = data["nonce"]
+    nonce = draft.nonce
     markup = InlineKeyboardMarkup(
         [
             [
@@ -374,7 +406,7 @@ async def _preview(
             ]
         ]
     )
-    await send(context, conv.chat_id, "\n".join(lines), markup)
+    await send(context, _me(update), "\n".join(lines), markup)
 
 
 async def _describe(update: Update, context: BanzuContext, spec: ScheduleSpec) -> str:
@@ -408,13 +440,8 @@ async def flow_pressed(update: Update, context: BanzuContext) -> None:
     assert query is not None and user is not None
     svc = context.svc
     parsed = callbacks.decode(query.data, NS_FLOW, 1, 3)
-    conv = await svc.conversations.get(user.id, user.id)
-    if (
-        parsed is None
-        or conv is None
-        or conv.flow != FLOW
-        or (parsed.int_part(0) != conv.data.get("nonce"))
-    ):
+    draft = await svc.conversations.state(user.id, user.id, ScheduleDraft)
+    if parsed is None or draft is None or parsed.int_part(0) != draft.nonce:
         await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     if await _admin(update, context) is None:
@@ -423,32 +450,33 @@ async def flow_pressed(update: Update, context: BanzuContext) -> None:
     action, arg = parsed.parts[1], parsed.parts[2]
     await query.answer()
     await query.edit_message_reply_markup(None)
-    if action == "purpose" and conv.step == "purpose" and arg in {p.value for p in PURPOSES}:
-        data = {**conv.data, "purpose": arg}
-        await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "scope", data)
-        await send(context, conv.chat_id, tr(update, context, "schedules.chat.ask_scope"))
-    elif action == "skip" and conv.step == "title":
-        await _preview(update, context, conv, {**conv.data, "title": ""})
+    at = draft.step
+    if action == "purpose" and at is ScheduleStep.PURPOSE and arg in {p.value for p in PURPOSES}:
+        draft = replace(draft, step=ScheduleStep.SCOPE, purpose=Purpose(arg))
+        await svc.conversations.put(user.id, user.id, draft)
+        await send(context, user.id, tr(update, context, "schedules.chat.ask_scope"))
+    elif action == "skip" and at is ScheduleStep.TITLE:
+        await _preview(update, context, replace(draft, title=""))
     elif action == "cancel":
-        await svc.conversations.clear(conv.chat_id, conv.user_id)
+        await svc.conversations.clear(user.id, user.id)
         await reply(update, context, "common.cancelled")
-    elif action == "save" and conv.step == "confirm":
-        await _save(update, context, conv)
+    elif action == "save" and at is ScheduleStep.CONFIRM:
+        await _save(update, context, draft)
     else:
         await reply(update, context, "schedules.chat.use_buttons")
 
 
-async def _save(update: Update, context: BanzuContext, conv: Conversation) -> None:
+async def _save(update: Update, context: BanzuContext, draft: ScheduleDraft) -> None:
     svc = context.svc
     now = svc.runner.now()
     calendar = await load_calendar(svc.schedules)
     try:
-        spec = _spec(context, conv.data, now, calendar)
+        spec = _spec(context, draft, now, calendar)
     except (RuleSyntaxError, ScheduleError) as exc:  # e.g. the only time passed meanwhile
-        await send(context, conv.chat_id, error_text(svc.texts, exc, lang_of(update)))
+        await send(context, _me(update), error_text(svc.texts, exc, lang_of(update)))
         return
-    await svc.conversations.clear(conv.chat_id, conv.user_id)
-    schedule_id = await create_schedule(svc.schedules, spec, conv.user_id)
+    await svc.conversations.clear(_me(update), _me(update))
+    schedule_id = await create_schedule(svc.schedules, spec, _me(update))
     first = next_planned(spec.rule, spec.policy, spec.leads, now, svc.settings.tz, calendar)
     tz = svc.settings.tz
     when = f"{first.occurs_at.astimezone(tz):%Y-%m-%d %H:%M}" if first else "-"
@@ -586,6 +614,6 @@ def register(app: BanzuApp) -> None:
     app.add_handler(CallbackQueryHandler(admin_pressed, pattern=callbacks.pattern(NS)))
     app.add_handler(CallbackQueryHandler(flow_pressed, pattern=callbacks.pattern(NS_FLOW)))
     app.add_handler(CallbackQueryHandler(preshift_pressed, pattern=callbacks.pattern(ps.NS)))
-    svc.flows[FLOW] = step
+    svc.flows[ScheduleDraft.flow] = typed_step(ScheduleDraft, step)
     if app.job_queue is not None:  # once at start (a downtime's moments), then every tick
         app.job_queue.run_repeating(tick_job, interval=TICK_SECONDS, first=0.5, name=JOB_NAME)

@@ -19,6 +19,7 @@ OLD_ROWS: list[tuple[str, str, dict[str, Any]]] = [
     ("suggest", "text", {"nonce": 5, "photos": [], "text": ""}),
     ("sg_reason", "text", {"id": 1, "card": 9}),
     ("sg_reward", "text", {"id": 1, "card": 9}),
+    ("schedule", "rule", {"nonce": 5, "purpose": "meeting", "scope": "all"}),
 ]
 
 
