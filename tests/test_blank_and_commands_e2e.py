@@ -63,3 +63,15 @@ async def test_commands_addressed_to_bots(worker: Harness) -> None:
     assert any("决心书" in t for t in mine)
     assert await h.say(WORKER, WORKER, "/nosuch@other_bot") == []
     assert "没有 /nosuch 这个命令" in (await h.say(WORKER, WORKER, "/nosuch@banzu_demo_bot"))[0]
+
+
+async def test_group_commands_with_and_without_our_name(worker: Harness) -> None:
+    h = worker
+    group = -1001000000077
+    await h.register(100001, "10001")
+    await h.group(group, "蒸发一班群", [100001, WORKER])
+    plain_cmd = await h.say(group, 100001, "/review")
+    addressed = await h.say(group, 100001, "/review@banzu_demo_bot")
+    assert plain_cmd and addressed == plain_cmd  # the same answer, not "没有 /review 这个命令"
+    assert "没有" not in addressed[0]
+    assert await h.say(group, 100001, "/review@other_bot") == []
