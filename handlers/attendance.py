@@ -22,7 +22,7 @@ from bot.repos.people import Person
 from bot.services import sessions as ss
 from bot.services.sessions import Ask, Decided, Press
 from bot.texts import to_plain
-from handlers.common import lang_of, reply, send, toast, tr, who
+from handlers.common import lang_of, reply, send, toast, toast_who, tr, who
 
 FLOW_REASON = "att_reason"
 FLOW_LEAVE = "att_leave"
@@ -113,7 +113,7 @@ async def session_pressed(update: Update, context: BanzuContext) -> None:
     key = f"attendance.toast.{result.outcome.value}"
     if result.outcome in (Press.RECORDED, Press.ALREADY) and result.status is Status.LATE:
         key += "_late"
-    text = toast(update, context, key, time=_when(context.svc, result.at))
+    text = await toast_who(update, context, key, time=_when(context.svc, result.at))
     await query.answer(text, show_alert=result.outcome in _ALERT)
 
 
@@ -124,7 +124,7 @@ async def leave_button(
     assert query is not None
     if person is None:
         await query.answer(
-            toast(update, context, "attendance.toast.not_registered"), show_alert=True
+            await toast_who(update, context, "attendance.toast.not_registered"), show_alert=True
         )
         return
     user_id = query.from_user.id

@@ -18,7 +18,7 @@ from telegram.ext import CommandHandler
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action, Actor, Role, can
 from bot.services.identity import Identity
-from handlers.common import send, tr, who
+from handlers.common import send, tr, tr_who, who
 
 
 def visible(svc: Services, ident_registered: bool, allowed: set[str]) -> list[CommandInfo]:
@@ -39,7 +39,7 @@ async def show_help(update: Update, context: BanzuContext) -> None:
     if can(ident.actor, Action.IMPORT_ORG):
         lines.append(tr(update, context, "help.cmd.import"))
     if not ident.registered:
-        lines += ["", tr(update, context, "help.unregistered")]
+        lines += ["", await tr_who(update, context, "help.unregistered")]
     chat = update.effective_chat
     assert chat is not None
     await send(context, chat.id, "\n".join(lines))

@@ -13,6 +13,7 @@ from bot.delivery.outbox import OutMessage
 from bot.domain.conversation import Conversation
 from bot.domain.flowstate import FlowState, StaleState, load
 from bot.services.identity import Identity, identify
+from bot.texts import Html, to_plain
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 S = TypeVar("S", bound=FlowState)
@@ -43,16 +44,50 @@ async def reply(
 ) -> Message | None:
     """Send the text `key` to the chat the update came from (not as a threaded reply).
 
-    A "not registered" answer to someone whose roster entry was deactivated says so instead:
-    they did register, and "register first" would send them in circles.
+    A "not registered" answer to someone whose roster entry was deactivated says so instead
+    (`tr_who`): they did register, and "register first" would send them in circles.
     """
     chat = update.effective_chat
     if chat is None:
         return None
-    deactivated = key.endswith("not_registered") and update.effective_user is not None
-    if deactivated and (await who(update, context)).deactivated:
-        key, values = "common.deactivated", {}
-    return await send(context, chat.id, tr(update, context, key, **values), markup)
+    return await send(context, chat.id, await tr_who(update, context, key, **values), markup)
+
+
+_UNREGISTERED = ("not_registered", "unregistered")
+MAX_LEADERS_NAMED = 3
+
+
+async def tr_who(update: Update, context: BanzuContext, key: str, /, **values: object) -> str:
+    """`tr`, except that a "not registered" text (…not_registered, …unregistered, or
+    common.deactivated itself) for a person whose roster entry was deactivated tells them so,
+    and whom to ask: their last team's leaders by name, or an admin. Use it for every reply
+    and toast that may refuse an unregistered person."""
+    last = key.rsplit(".", 1)[-1]
+    if not last.endswith(_UNREGISTERED) and key != "common.deactivated":
+        return tr(update, context, key, **values)
+    if update.effective_user is None:
+        return tr(update, context, key, **values)
+    ident = await who(update, context)
+    if not ident.deactivated:
+        return tr(update, context, key, **values)
+    return await deactivated_text(update, context, ident)
+
+
+async def toast_who(update: Update, context: BanzuContext, key: str, /, **values: object) -> str:
+    """`toast` (plain text for a callback answer) with `tr_who`'s word for a deactivated person."""
+    return to_plain(await tr_who(update, context, key, **values))
+
+
+async def deactivated_text(update: Update, context: BanzuContext, ident: Identity) -> str:
+    leaders = (await ident.leaders_to_ask(context.svc.people))[:MAX_LEADERS_NAMED]
+    if leaders and ident.former is not None:
+        whom = tr(
+            update, context, "common.deactivated_ask_leaders", team=ident.former.team_name,
+            names=context.svc.texts.join(leaders, lang_of(update)),
+        )  # fmt: skip
+    else:
+        whom = tr(update, context, "common.deactivated_ask_admin")
+    return tr(update, context, "common.deactivated", whom=Html(whom))
 
 
 async def send(

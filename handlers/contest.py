@@ -33,7 +33,7 @@ from bot.services.contest import (
     Saved,
 )
 from bot.views import contest as view
-from handlers.common import lang_of, notify, reply, send, toast, tr, who
+from handlers.common import lang_of, notify, reply, send, toast, toast_who, tr, who
 
 FLOW_NEW = "contest_new"
 FLOW_FIG = "contest_fig"
@@ -204,8 +204,8 @@ async def _refused(update: Update, context: BanzuContext, outcome: object) -> bo
     """Tell why an act was refused (a toast for a press, a reply for a command)."""
     if not isinstance(outcome, Refused):
         return False
-    text = toast(update, context, f"contest.refused.{outcome.why}")
     if update.callback_query is not None:
+        text = await toast_who(update, context, f"contest.refused.{outcome.why}")
         await update.callback_query.answer(text, show_alert=True)
     else:
         await reply(update, context, f"contest.refused.{outcome.why}")

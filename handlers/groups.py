@@ -13,7 +13,7 @@ from bot.domain.text import visible
 from bot.services import binding
 from bot.services.binding import BindOutcome, BindResult
 from bot.texts import to_plain
-from handlers.common import reply, send, toast, tr, who
+from handlers.common import reply, send, toast, tr, tr_who, who
 
 NS = "bind"
 _IN = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
@@ -59,7 +59,7 @@ async def bind(update: Update, context: BanzuContext) -> None:
         return
     if result.outcome is BindOutcome.READY:
         result = await binding.bind(svc.org, svc.groups, ident, chat.id, result.teams[0].id)
-    await send(context, chat.id, render_text(update, context, result))
+    await send(context, chat.id, await render_text(update, context, result))
 
 
 async def bind_pressed(update: Update, context: BanzuContext) -> None:
@@ -77,21 +77,21 @@ async def bind_pressed(update: Update, context: BanzuContext) -> None:
     chat_id = query.message.chat.id
     result = await binding.bind(svc.org, svc.groups, ident, chat_id, team_id)
     if result.outcome not in (BindOutcome.DONE, BindOutcome.ALREADY):
-        await query.answer(to_plain(render_text(update, context, result)), show_alert=True)
+        await query.answer(to_plain(await render_text(update, context, result)), show_alert=True)
         return
     await query.answer()
     await query.edit_message_reply_markup(None)
-    await send(context, chat_id, render_text(update, context, result))
+    await send(context, chat_id, await render_text(update, context, result))
 
 
-def render_text(update: Update, context: BanzuContext, result: BindResult) -> str:
+async def render_text(update: Update, context: BanzuContext, result: BindResult) -> str:
     team = result.teams[0] if result.teams else None
     values: dict[str, object] = {"unit": team.unit_name, "team": team.name} if team else {}
     if result.outcome is BindOutcome.NO_MATCH:
         values = {"name": result.wanted or ""}
     elif result.outcome is BindOutcome.TOO_MANY:
         values = {"example": team.name if team else ""}
-    text = tr(update, context, f"groups.{result.outcome.value}", **values)
+    text = await tr_who(update, context, f"groups.{result.outcome.value}", **values)
     if result.moved_from_team:
         text += "\n" + tr(update, context, "groups.bind_moved", team=result.moved_from_team)
     return text

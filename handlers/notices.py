@@ -37,7 +37,7 @@ from bot.services.notices import NS, Audience, Content, TooLong
 from bot.texts import Texts
 from bot.views import exports, paging
 from bot.views.paging import Option
-from handlers.common import NO_PREVIEW, lang_of, reply, send, toast, tr, who
+from handlers.common import NO_PREVIEW, lang_of, reply, send, toast, toast_who, tr, who
 
 FLOW = "notice"
 # Progress edits are bulk traffic: they use what interactive replies leave of the budget
@@ -637,7 +637,7 @@ async def ack_pressed(update: Update, context: BanzuContext, notice_id: int) -> 
     outcome = (
         "unregistered" if person is None else await svc.notices.ack(notice_id, person.member_id)
     )
-    await query.answer(toast(update, context, f"notices.ack.{outcome}"))
+    await query.answer(await toast_who(update, context, f"notices.ack.{outcome}"))
 
 
 async def _visible(

@@ -27,7 +27,7 @@ from bot.domain.quiz_bank import looks_like_bank
 from bot.domain.textsplit import split_text
 from bot.services import quiz as qs
 from bot.views import quiz as views
-from handlers.common import answer_stale, lang_of, reply, send, toast, tr, who
+from handlers.common import answer_stale, lang_of, reply, send, toast_who, tr_who, who
 
 JOB = "quiz.tick"
 TICK_SECONDS = 5.0
@@ -84,7 +84,7 @@ async def _mistakes(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     ident, svc, lang = await who(update, context), context.svc, lang_of(update)
     if ident.person is None:
-        return tr(update, context, "quiz.refused.not_registered"), None
+        return await tr_who(update, context, "quiz.refused.not_registered"), None
     items = await svc.quiz.mistakes(ident.person)
     earned, cap = await svc.quiz.today(ident.person)
     text = (
@@ -122,7 +122,9 @@ async def pressed(update: Update, context: BanzuContext) -> None:
 
 async def _toast(update: Update, context: BanzuContext, key: str, /, **values: object) -> None:
     assert update.callback_query is not None
-    await update.callback_query.answer(toast(update, context, key, **values), show_alert=True)
+    await update.callback_query.answer(
+        await toast_who(update, context, key, **values), show_alert=True
+    )
 
 
 async def _go(update: Update, context: BanzuContext, arg: str) -> None:

@@ -35,7 +35,7 @@ from bot.services.schedules import (
     upcoming,
 )
 from bot.texts import to_plain
-from handlers.common import lang_of, reply, send, toast, tr, typed_step, who
+from handlers.common import lang_of, reply, send, toast, toast_who, tr, typed_step, who
 from scheduler.holidays import HolidayCalendar
 from scheduler.rule_text import RuleSyntaxError
 from scheduler.rule_zh import rule_for
@@ -500,7 +500,7 @@ async def preshift_pressed(update: Update, context: BanzuContext) -> None:
     if parsed.parts[0] == "ack":
         result = await ps.ack(svc.schedules, await svc.people.by_tg(user.id), occ, team)
         alert = result not in (ps.Ack.RECORDED, ps.Ack.ALREADY)
-        await query.answer(toast(update, context, f"schedules.preshift.{result.value}"),
+        await query.answer(await toast_who(update, context, f"schedules.preshift.{result.value}"),
                            show_alert=alert)  # fmt: skip
         return
     st = await ps.status(svc.schedules, svc.org, occ, team)

@@ -34,7 +34,7 @@ from bot.services import suggestions as sv
 from bot.services.suggestions import Move, TextProblem
 from bot.tagging import OTHER
 from bot.texts import Html
-from handlers.common import lang_of, notify, reply, send, toast, tr, typed_step, who
+from handlers.common import lang_of, notify, reply, send, toast, toast_who, tr, typed_step, who
 from handlers.pledges import pledge_summary
 
 NS_DRAFT = "sgs"  # the submitter's preview: sgs:v1:<nonce>:<action>:<arg>
@@ -253,7 +253,9 @@ async def _submit(
     query, svc, ident = update.callback_query, context.svc, await who(update, context)
     assert query is not None and update.effective_user is not None
     if ident.person is None:
-        await query.answer(toast(update, context, "common.not_registered"), show_alert=True)
+        await query.answer(
+            await toast_who(update, context, "common.not_registered"), show_alert=True
+        )
         return
     user_id = update.effective_user.id
     saved = await svc.suggestions.submit(

@@ -16,6 +16,16 @@ class Identity:
     # On the roster, linked to this account, but deactivated (left, pruned by an import):
     # told so, not "you never registered".
     deactivated: bool = False
+    former: Person | None = None  # the deactivated roster entry: to say whom to ask
+
+    async def leaders_to_ask(self, people: PeopleRepo) -> list[str]:
+        """Names of the active team leaders of a deactivated person's last team (not them)."""
+        if self.former is None:
+            return []
+        return [
+            p.name for p in await people.team_members(self.former.team_id)
+            if p.active and Role.TEAM_LEADER in p.roles and p.member_id != self.former.member_id
+        ]  # fmt: skip
 
     @property
     def registered(self) -> bool:
@@ -25,6 +35,7 @@ class Identity:
 async def identify(people: PeopleRepo, settings: Settings, user_id: int) -> Identity:
     person = await people.by_tg(user_id)
     deactivated = person is not None and not person.active
+    former = person if deactivated else None
     if deactivated:
         person = None
     roles = set(person.roles) if person else set()
@@ -37,4 +48,4 @@ async def identify(people: PeopleRepo, settings: Settings, user_id: int) -> Iden
         team_id=person.team_id if person else None,
         unit_id=person.unit_id if person else None,
     )
-    return Identity(actor, person, deactivated)
+    return Identity(actor, person, deactivated, former)
