@@ -88,7 +88,7 @@ class Services:
     def create(cls, settings: Settings, flood: FloodController) -> Services:
         db = Database(settings.db_path)
         texts = Texts(default=settings.language)
-        people, org = PeopleRepo(db), OrgRepo(db)
+        people, org = PeopleRepo(db), OrgRepo(db, settings.political_titles)
         outbox = Outbox(db)
         inbox = Inbox(db, texts)
         inbox.attach(outbox, people)

@@ -37,6 +37,10 @@ class Settings:
     # mobile the roster holds (people without one register with the number alone); "none"
     # trusts the number.
     registration_check: str = "phone"
+    # What the roster's political-work titles (书记, 政工员, 工会主席, 团支部书记; the list is
+    # [staff_admins] in data/org/job_titles.toml) become at import: "tag" (the tag only) or
+    # "admin" (admins as well, where those staff run the programme).
+    political_titles: str = "tag"
     log_level: str = "INFO"
 
     @property
@@ -63,6 +67,7 @@ _ENV = {
     "BANZU_TZ": "tz_name",
     "BANZU_BOT_USERNAME": "bot_username",
     "BANZU_LOG_LEVEL": "log_level",
+    "BANZU_POLITICAL_TITLES": "political_titles",
 }
 _TOML = {
     "token": "token",
@@ -76,6 +81,7 @@ _TOML = {
     "registration_max_failures": "registration_max_failures",
     "registration_pause_minutes": "registration_pause_minutes",
     "registration_check": "registration_check",
+    "political_titles": "political_titles",
 }
 
 
@@ -129,6 +135,8 @@ def _build(values: dict[str, Any]) -> Settings:
                 raise SettingsError(f"{key} must be a whole number") from exc
     if values.get("registration_check", "phone") not in ("phone", "none"):
         raise SettingsError('registration_check must be "phone" or "none"')
+    if values.get("political_titles", "tag") not in ("tag", "admin"):
+        raise SettingsError('political_titles must be "tag" or "admin"')
     settings = Settings(**values)
     try:
         settings.tz  # noqa: B018 - validate early, with a clear message

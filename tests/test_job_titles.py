@@ -62,4 +62,9 @@ def test_title_cells(title: str, roles: set[str], tags: tuple[str, ...]) -> None
 def test_site_can_make_staff_admins() -> None:
     m = meaning("党支部书记", TITLES, staff_as="admin")
     assert m.roles == {"admin"} and m.tags == ("书记",)
+    assert meaning("政工员", TITLES, staff_as="admin").roles == {"admin"}
     assert meaning("班长", TITLES, staff_as="admin").roles == {"team_leader"}
+    # staff who do not run the programme keep only their tag
+    assert meaning("安全员", TITLES, staff_as="admin").roles == {"worker"}
+    assert meaning("工会小组长", TITLES, staff_as="admin").roles == {"worker"}
+    assert meaning("党支部书记", TITLES).roles == {"worker"}  # the default: tag only

@@ -34,7 +34,8 @@ async def main(settings: Settings, args: argparse.Namespace) -> int:
     db = Database(settings.db_path)
     await db.open()
     try:
-        org, texts = OrgRepo(db), Texts(default=settings.language)
+        org = OrgRepo(db, settings.political_titles)
+        texts = Texts(default=settings.language)
         if args.org_command == "import":
             return await _import(org, texts, args)
         if args.org_command == "undo":

@@ -31,12 +31,15 @@ _QUALIFIER = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
 class TitleMap:
     roles: dict[str, str]  # word → role code
     staff: dict[str, str]  # word → tag
+    # staff tags that make their holder an admin where the site says so (书记, 政工 — not 安全员)
+    admin_tags: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, path: Path = JOB_TITLES) -> TitleMap:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
         roles = {word: role for role, words in raw.get("roles", {}).items() for word in words}
-        return cls(roles=roles, staff=dict(raw.get("staff", {})))
+        admin_tags = frozenset(raw.get("staff_admins", {}).get("tags", []))
+        return cls(roles=roles, staff=dict(raw.get("staff", {})), admin_tags=admin_tags)
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ def meaning(title: str, titles: TitleMap, staff_as: StaffAs = "tag") -> TitleMea
         role = _match(word, titles.roles)
         staff = _match(word, titles.staff)
         if staff is not None and (role is None or staff[0] >= role[0]):
-            if staff_as == "admin":
+            if staff_as == "admin" and staff[1] in titles.admin_tags:
                 roles.add("admin")
             if staff[1] not in tags:
                 tags.append(staff[1])

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, replace
 import aiosqlite
 
 from bot.db import Database, Tx
+from bot.domain.job_titles import StaffAs
 from bot.domain.org_import import (
     ImportResult,
     ImportSummary,
@@ -160,8 +161,10 @@ def invite_link(bot_username: str, code: str) -> str:
 
 
 class OrgRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, staff_as: str = "tag") -> None:
         self.db = db
+        # the site's political_titles setting: 书记/政工员… as admins or as tags only
+        self.staff_as: StaffAs = "admin" if staff_as == "admin" else "tag"
 
     # ------------------------------------------------------------ import
 
@@ -194,7 +197,7 @@ class OrgRepo:
             roster = read_roster_file(data, filename)
         except RosterFileError as exc:
             return ImportResult(file_error=exc.error, dry_run=dry_run), None
-        rows, errors = validate(roster.rows)
+        rows, errors = validate(roster.rows, staff_as=self.staff_as)
         result = ImportResult(
             errors=errors,
             rows=len(roster.rows),
