@@ -23,12 +23,14 @@ from bot.repos.people import PeopleRepo
 from bot.repos.pledges import PledgesRepo
 from bot.repos.quiz import QuizRepo
 from bot.repos.recognition import RecognitionRepo
+from bot.repos.rectification import RectificationRepo
 from bot.repos.schedules import SchedulesRepo
 from bot.repos.suggestions import SuggestionsRepo
 from bot.services.contest import ContestService
 from bot.services.pledges import PledgeService
 from bot.services.quiz import QuizService
 from bot.services.recognition import RecognitionService
+from bot.services.rectification import RectificationService
 from bot.services.roster import RosterImports
 from bot.services.sessions import AttendanceService
 from bot.services.suggestions import SuggestionService
@@ -73,6 +75,7 @@ class Services:
     quiz: QuizService
     contest: ContestService
     recognition: RecognitionService
+    rectification: RectificationService
     roster: RosterImports
     # flow name -> handler of the next private message in that flow; filled by handlers'
     # register(app), so a feature owns its steps and the dispatcher knows none of them.
@@ -93,13 +96,14 @@ class Services:
         inbox = Inbox(db, texts)
         inbox.attach(outbox, people)
         runner = ScheduleRunner()
+        groups = GroupsRepo(db)
         return cls(
             settings=settings,
             db=db,
             texts=texts,
             flood=flood,
             people=people,
-            groups=GroupsRepo(db),
+            groups=groups,
             conversations=ConversationsRepo(db),
             org=org,
             attendance=AttendanceService.create(db, settings, flood),
@@ -118,6 +122,15 @@ class Services:
             # seen elsewhere cannot be matched to a ballot from the database alone.
             recognition=RecognitionService(
                 RecognitionRepo(db), ballot_key(settings.token), settings.tz
+            ),
+            rectification=RectificationService(
+                RectificationRepo(db),
+                people,
+                groups,
+                texts,
+                settings.tz,
+                settings.admins,
+                wake=outbox.wake,
             ),
             roster=RosterImports(org, outbox, texts),
         )

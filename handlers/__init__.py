@@ -15,6 +15,7 @@ from handlers import (
     pledges,
     quiz,
     recognition,
+    rectification,
     reports,
     schedules,
     start,
@@ -38,6 +39,7 @@ def register_all(app: BanzuApp) -> None:
     contest.register(app)
     trends.register(app)
     recognition.register(app)
+    rectification.register(app)
     commands.register(app)
     fallback.register_last(app)  # unknown commands, text, stale buttons
     errors.register(app)

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.cli import awards, contest
+from bot.cli import awards, contest, rectification
 from bot.cli.common import Subparsers, plain
 from bot.db import Database
 from bot.repos.attendance import ReportQueries, open_readonly
@@ -45,6 +45,9 @@ def add_parser(sub: Subparsers) -> None:
     awards.add_arguments(
         rep_sub.add_parser("awards", help="recognition results, turnout, 民主评议: XLSX, PNG")
     )
+    rectification.add_arguments(
+        rep_sub.add_parser("rectification", help="monthly rectification register (台账): XLSX, PNG")
+    )
 
 
 async def main(settings: Settings, args: argparse.Namespace) -> int:
@@ -56,6 +59,8 @@ async def main(settings: Settings, args: argparse.Namespace) -> int:
         return await trends_main(settings, args)
     if args.report_command == "awards":
         return await awards.main(settings, args)
+    if args.report_command == "rectification":
+        return await rectification.main(settings, args)
     return await attendance_main(settings, args)
 
 

@@ -46,6 +46,11 @@ class Action(StrEnum):
     CORRECT_CLOSED_FIGURES = "correct_closed_figures"  # after close, with a reason
     MANAGE_AWARDS = "manage_awards"  # campaigns, review, close; 民主评议 rounds and results
     VIEW_TRENDS = "view_trends"  # the monthly 思想动态分析: the site, or one's own unit
+    # 整改销号: raise items, postpone, reopen; verify (never one's own: bot.domain.rectification);
+    # see the register and its monthly 台账. The owner of an item always sees and answers it.
+    RAISE_RECTIFICATION = "raise_rectification"
+    VERIFY_RECTIFICATION = "verify_rectification"
+    VIEW_RECTIFICATION = "view_rectification"
 
 
 _W, _TL, _UL, _AD = Role.WORKER, Role.TEAM_LEADER, Role.UNIT_LEADER, Role.ADMIN
@@ -69,6 +74,9 @@ POLICY: dict[Action, dict[Role, Reach]] = {
     Action.RECEIVE_ALERTS: {_AD: Reach.ALL},
     Action.MANAGE_AWARDS: {_AD: Reach.ALL},
     Action.VIEW_TRENDS: {_UL: Reach.UNIT, _AD: Reach.ALL},
+    Action.RAISE_RECTIFICATION: {_UL: Reach.UNIT, _AD: Reach.ALL},
+    Action.VERIFY_RECTIFICATION: {_UL: Reach.UNIT, _AD: Reach.ALL},
+    Action.VIEW_RECTIFICATION: {_TL: Reach.TEAM, _UL: Reach.UNIT, _AD: Reach.ALL},
 }
 
 

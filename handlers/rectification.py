@@ -1,0 +1,384 @@
+"""整改销号 in chat: /rectify (the register), /rectify_new (raise an item), /rectify_month
+(the monthly 台账), the item card's buttons, evidence upload, and the escalation job.
+
+Every step of a flow (raising, evidence, a reason and a date) lives in the conversations
+table, so a restart resumes it; the moves and the messages they cause are one transaction
+in the service.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot.callbacks import Stale, parse
+from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
+from bot.domain.auth import Action
+from bot.domain.conversation import Conversation
+from bot.domain.rectification import Move
+from bot.periods import PeriodError, parse_period
+from bot.services.rectification import Op, Refused
+from bot.views import rectification as view
+from bot.views.rectification import FromSuggestion, ItemPress, Press
+from handlers.common import answer_stale, lang_of, reply, send, tr, who
+
+FLOW_NEW, FLOW_EVIDENCE, FLOW_REASON = "rect_new", "rect_evidence", "rect_reason"
+JOB = "rectification.escalate"
+TICK_SECONDS = 600.0
+
+
+class NewStep(StrEnum):
+    PROBLEM = "problem"
+    OWNER = "owner"
+    DEADLINE = "deadline"
+
+
+class ReasonStep(StrEnum):
+    REASON = "reason"
+    DATE = "date"
+
+
+_MOVES = {
+    Press.VERIFY: Move.VERIFY,
+    Press.SEND_BACK: Move.SEND_BACK,
+    Press.POSTPONE: Move.POSTPONE,
+    Press.REOPEN: Move.REOPEN,
+}
+
+
+def _text(update: Update) -> str:
+    message = update.effective_message
+    return (message.text if message else None) or ""
+
+
+def _args(update: Update) -> list[str]:
+    return _text(update).split()[1:]
+
+
+async def _refused(update: Update, context: BanzuContext, r: Refused) -> None:
+    text = view.refused(r, context.svc.texts, lang_of(update))
+    if update.callback_query is not None:
+        await update.callback_query.answer(text[:200], show_alert=True)
+    else:
+        chat = update.effective_chat
+        assert chat is not None
+        await send(context, chat.id, text)
+
+
+# ------------------------------------------------------------------ the register
+
+
+async def rectify_cmd(update: Update, context: BanzuContext) -> None:
+    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    if not ident.registered:
+        await reply(update, context, "common.not_registered")
+        return
+    number = _args(update)[0].lstrip("#") if _args(update) else ""
+    if number.isdigit() and len(number) < 19:  # /rectify 12: that item's card, closed or not
+        await _show_card(update, context, int(number))
+        return
+    rect = svc.rectification
+    items = await rect.register(ident.actor)
+    today = rect.today(svc.runner.now())
+    text, markup = view.register_list(items, svc.texts, lang, today, rect.may_raise(ident.actor))
+    await send(context, ident.actor.tg_user_id, text, markup)
+
+
+async def month_cmd(update: Update, context: BanzuContext) -> None:
+    ident, svc, lang, args = await who(update, context), context.svc, lang_of(update), _args(update)
+    now = svc.runner.now()
+    try:
+        period = parse_period(args[0] if args else "本月", now, svc.settings.tz)
+    except PeriodError as e:
+        await reply(update, context, f"rectification.problem.{e.code}_month", detail=e.value[:20])
+        return
+    if period.kind != "month":
+        await reply(update, context, "rectification.problem.bad_month", detail=args[0][:20])
+        return
+    out = await svc.rectification.ledger_for(ident.actor, period, now, " ".join(args[1:]) or None)
+    if isinstance(out, Refused):
+        await _refused(update, context, out)
+        return
+    await send(context, ident.actor.tg_user_id, view.ledger(out, svc.texts, lang))
+
+
+# ------------------------------------------------------------------ raising an item
+
+
+async def new_cmd(update: Update, context: BanzuContext) -> None:
+    ident, svc, args = await who(update, context), context.svc, _args(update)
+    if not svc.rectification.may_raise(ident.actor):
+        await reply(update, context, "rectification.new.not_allowed")
+        return
+    meeting = bool(args) and args[0] in ("会议", "meeting")
+    user = ident.actor.tg_user_id
+    data = {"source": "meeting" if meeting else "manual"}
+    await svc.conversations.set(user, user, FLOW_NEW, NewStep.PROBLEM, data)
+    await reply(update, context, f"rectification.new.ask_problem{'_meeting' if meeting else ''}")
+
+
+async def from_suggestion_pressed(update: Update, context: BanzuContext) -> None:
+    press = parse(update.callback_query.data if update.callback_query else None, FromSuggestion)
+    if isinstance(press, Stale):
+        await answer_stale(update, context)
+        return
+    ident, svc = await who(update, context), context.svc
+    out = await svc.rectification.from_suggestion(ident.actor, press.suggestion)
+    if isinstance(out, Refused):
+        await _refused(update, context, out)
+        return
+    user = ident.actor.tg_user_id
+    data = {"source": "suggestion", "suggestion": out.id, "problem": out.text[:500]}
+    await svc.conversations.set(user, user, FLOW_NEW, NewStep.OWNER, data)
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    text = tr(update, context, "rectification.new.from_suggestion", id=out.id, text=out.text[:200])
+    await send(context, user, text)
+
+
+async def new_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    ident, svc, text = await who(update, context), context.svc, _text(update)
+    rect, now, data = svc.rectification, svc.runner.now(), dict(conv.data)
+    if conv.step == NewStep.PROBLEM:
+        problem = rect.problem_text(text)
+        if isinstance(problem, Refused):
+            await _refused(update, context, problem)
+            return
+        data["problem"] = problem
+        await svc.conversations.set(conv.chat_id, conv.user_id, FLOW_NEW, NewStep.OWNER, data)
+        await reply(update, context, "rectification.new.ask_owner")
+    elif conv.step == NewStep.OWNER:
+        owner = await rect.find_owner(ident.actor, text)
+        if isinstance(owner, Refused):
+            await _refused(update, context, owner)
+            return
+        data["owner"] = owner.member_id
+        await svc.conversations.set(conv.chat_id, conv.user_id, FLOW_NEW, NewStep.DEADLINE, data)
+        await reply(update, context, "rectification.new.ask_deadline")
+    else:
+        deadline = rect.deadline(text, now)
+        if isinstance(deadline, Refused):
+            await _refused(update, context, deadline)
+            return
+        suggestion = data.get("suggestion")
+        item = await rect.raise_item(
+            ident.actor,
+            str(data["problem"]),
+            int(data["owner"]),
+            deadline,
+            now,
+            source=str(data["source"]),
+            suggestion_id=int(suggestion) if suggestion else None,
+        )
+        await svc.conversations.clear(conv.chat_id, conv.user_id)
+        if isinstance(item, Refused):
+            await _refused(update, context, item)
+            return
+        await send(context, conv.chat_id, view.raised(item, svc.texts, lang_of(update)))
+        await _show_card(update, context, item.id)
+
+
+# ------------------------------------------------------------------ the card and its buttons
+
+
+async def _show_card(update: Update, context: BanzuContext, item_id: int) -> None:
+    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    card = await svc.rectification.card(ident.actor, item_id)
+    if isinstance(card, Refused):
+        await _refused(update, context, card)
+        return
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    today = svc.rectification.today(svc.runner.now())
+    text, markup = view.card(card, svc.texts, lang, svc.settings.tz, today)
+    await send(context, ident.actor.tg_user_id, text, markup)
+
+
+async def item_pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    press = parse(query.data, ItemPress)
+    if isinstance(press, Stale):
+        await answer_stale(update, context)
+        return
+    if press.op is Press.CARD:
+        await _show_card(update, context, press.item)
+    elif press.op is Press.EVIDENCE:
+        await _send_evidence(update, context, press.item)
+    elif press.op is Press.SUBMIT:
+        await _start_evidence(update, context, press)
+    elif press.op in (Press.DONE, Press.VERIFY):
+        move = Move.SUBMIT if press.op is Press.DONE else Move.VERIFY
+        await _act(update, context, press.item, press.ver, move)
+    else:
+        await _ask_reason(update, context, press)
+
+
+async def _act(
+    update: Update, context: BanzuContext, item_id: int, version: int, move: Move, **kw: object
+) -> None:
+    ident, svc = await who(update, context), context.svc
+    out = await svc.rectification.act(ident.actor, item_id, version, move, svc.runner.now(), **kw)  # type: ignore[arg-type]
+    if isinstance(out, Refused):
+        await _refused(update, context, out)
+        return
+    user = ident.actor.tg_user_id
+    conv = await svc.conversations.get(user, user)
+    if (
+        conv is not None
+        and conv.flow in (FLOW_EVIDENCE, FLOW_REASON)
+        and conv.data.get("item") == item_id
+    ):
+        await svc.conversations.clear(user, user)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    await send(context, user, view.moved_reply(out.item, move, svc.texts, lang_of(update)))
+
+
+async def _start_evidence(update: Update, context: BanzuContext, press: ItemPress) -> None:
+    ident, svc = await who(update, context), context.svc
+    draft = await svc.rectification.start_evidence(ident.actor, press.item, press.ver)
+    if isinstance(draft, Refused):
+        await _refused(update, context, draft)
+        return
+    user = ident.actor.tg_user_id
+    await svc.conversations.set(user, user, FLOW_EVIDENCE, "collect", {"item": press.item})
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await reply(update, context, "rectification.evidence.ask")
+    if draft.pieces:
+        _, markup = view.draft(draft, svc.texts, lang_of(update))
+        await reply(update, context, "rectification.evidence.ask_more", markup, n=draft.pieces)
+
+
+async def _send_evidence(update: Update, context: BanzuContext, item_id: int) -> None:
+    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    out = await svc.rectification.evidence(ident.actor, item_id)
+    if isinstance(out, Refused):
+        await _refused(update, context, out)
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    item, pieces = out
+    user = ident.actor.tg_user_id
+    if not pieces:
+        await reply(update, context, "rectification.evidence.none")
+        return
+    await send(context, user, view.evidence_text(pieces, item, svc.texts, lang))
+    for p in pieces:
+        caption = view.evidence_caption(p, item, svc.texts, lang)
+        if p.kind == "photo":
+            await context.bot.send_photo(user, p.file_id or "", caption=caption, parse_mode="HTML")
+        elif p.kind == "document":
+            await context.bot.send_document(
+                user, p.file_id or "", caption=caption, parse_mode="HTML"
+            )
+
+
+async def _ask_reason(update: Update, context: BanzuContext, press: ItemPress) -> None:
+    ident, svc = await who(update, context), context.svc
+    move = _MOVES[press.op]
+    item = await svc.rectification.check(ident.actor, press.item, press.ver, Op(press.op.value))
+    if isinstance(item, Refused):
+        await _refused(update, context, item)
+        return
+    user = ident.actor.tg_user_id
+    data = {
+        "item": item.id,
+        "ver": press.ver,
+        "move": move.value,
+        "deadline": view.day(item.deadline),
+    }
+    await svc.conversations.set(user, user, FLOW_REASON, ReasonStep.REASON, data)
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await reply(update, context, f"rectification.reason.{move.value}")
+
+
+async def reason_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    svc, text, data = context.svc, _text(update), dict(conv.data)
+    rect, move = svc.rectification, Move(str(data["move"]))
+    item_id, version = int(data["item"]), int(data["ver"])
+    if conv.step == ReasonStep.REASON:
+        reason = rect.reason_text(text)
+        if isinstance(reason, Refused):
+            await _refused(update, context, reason)
+            return
+        if move is Move.SEND_BACK:
+            await _act(update, context, item_id, version, move, reason=reason)
+            return
+        data["reason"] = reason
+        await svc.conversations.set(conv.chat_id, conv.user_id, FLOW_REASON, ReasonStep.DATE, data)
+        key = f"rectification.reason.ask_date_{move.value}"
+        await reply(update, context, key, deadline=str(data["deadline"]))
+        return
+    deadline = rect.deadline(text, svc.runner.now())
+    if isinstance(deadline, Refused):
+        await _refused(update, context, deadline)
+        return
+    await _act(
+        update, context, item_id, version, move, reason=str(data["reason"]), new_deadline=deadline
+    )
+
+
+async def evidence_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    """A note, a photo or a file sent while submitting the fix: one piece of the draft."""
+    ident, svc, message = await who(update, context), context.svc, update.message
+    assert message is not None
+    kind, file_id, name, size = "text", None, None, None
+    if message.photo:
+        photo = message.photo[-1]  # the largest size Telegram made
+        kind, file_id, size = "photo", photo.file_id, photo.file_size
+    elif message.document is not None:
+        doc = message.document
+        kind, file_id, name, size = "document", doc.file_id, doc.file_name, doc.file_size
+    elif message.text is None:
+        await reply(update, context, "rectification.evidence.not_a_file")
+        return
+    body = (message.caption or "") if kind != "text" else (message.text or "")
+    out = await svc.rectification.add_evidence(
+        ident.actor,
+        int(conv.data["item"]),
+        svc.runner.now(),
+        kind=kind,
+        body=body,
+        file_id=file_id,
+        file_name=name,
+        size=size,
+    )
+    if isinstance(out, Refused):
+        await _refused(update, context, out)
+        return
+    text, markup = view.draft(out, svc.texts, lang_of(update))
+    await send(context, conv.chat_id, text, markup)
+
+
+# ------------------------------------------------------------------ escalation
+
+
+async def escalate_job(context: BanzuContext) -> None:
+    """Overdue items: owner, then the owner's leader, then admins — each once (outbox keys)."""
+    await context.svc.rectification.escalate(context.svc.runner.now())
+
+
+def register(app: BanzuApp) -> None:
+    svc: Services = app.bot_data.services
+    svc.commands += [
+        CommandInfo("rectify", "rectification.cmd.rectify"),
+        CommandInfo("rectify_new", "rectification.cmd.rectify_new", Action.RAISE_RECTIFICATION),
+        CommandInfo("rectify_month", "rectification.cmd.rectify_month", Action.VIEW_RECTIFICATION),
+    ]
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("rectify", rectify_cmd, private))
+    app.add_handler(CommandHandler("rectify_new", new_cmd, private))
+    app.add_handler(CommandHandler("rectify_month", month_cmd, private))
+    app.add_handler(CallbackQueryHandler(item_pressed, pattern=ItemPress.pattern()))
+    app.add_handler(CallbackQueryHandler(from_suggestion_pressed, pattern=FromSuggestion.pattern()))
+    svc.flows[FLOW_NEW] = new_step
+    svc.flows[FLOW_REASON] = reason_step
+    svc.flows[FLOW_EVIDENCE] = evidence_step
+    svc.file_flows[FLOW_EVIDENCE] = evidence_step
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(escalate_job, interval=TICK_SECONDS, first=20.0, name=JOB)
