@@ -34,6 +34,7 @@ from bot.services import suggestions as sv
 from bot.services.suggestions import Move, TextProblem
 from bot.tagging import OTHER
 from bot.texts import Html
+from bot.views import rectification as rectification_view
 from handlers.common import lang_of, notify, reply, send, toast, toast_who, tr, typed_step, who
 from handlers.pledges import pledge_summary
 
@@ -421,7 +422,7 @@ async def _card_text(update: Update, context: BanzuContext, s: Suggestion) -> st
 def _card_buttons(
     update: Update, context: BanzuContext, s: Suggestion, actor: Actor
 ) -> list[InlineKeyboardButton]:
-    """The moves this reviewer may make now, and the topic correction."""
+    """The moves this reviewer may make now, the topic correction, and 转整改 once adopted."""
     svc = context.svc
     buttons = [
         InlineKeyboardButton(
@@ -437,6 +438,9 @@ def _card_buttons(
                 callback_data=callbacks.encode(NS_TOPIC, 1, s.id, _mask(svc, s.topics), OPEN),
             )
         )
+    place = Place(s.unit_id, s.team_id)
+    if s.state in sv.DECIDED and can(actor, Action.RAISE_RECTIFICATION, place):
+        buttons.append(rectification_view.from_suggestion_button(svc.texts, lang_of(update), s.id))
     return buttons
 
 

@@ -62,6 +62,18 @@ TABLE = [
     (Role.ADMIN, Action.ENTER_FIGURES, True, True, True),
     (Role.UNIT_LEADER, Action.CORRECT_CLOSED_FIGURES, False, False, False),
     (Role.ADMIN, Action.CORRECT_CLOSED_FIGURES, True, True, True),
+    (Role.WORKER, Action.RAISE_RECTIFICATION, False, False, False),
+    (Role.TEAM_LEADER, Action.RAISE_RECTIFICATION, False, False, False),
+    (Role.UNIT_LEADER, Action.RAISE_RECTIFICATION, True, True, False),
+    (Role.ADMIN, Action.RAISE_RECTIFICATION, True, True, True),
+    (Role.WORKER, Action.VERIFY_RECTIFICATION, False, False, False),
+    (Role.TEAM_LEADER, Action.VERIFY_RECTIFICATION, False, False, False),
+    (Role.UNIT_LEADER, Action.VERIFY_RECTIFICATION, True, True, False),
+    (Role.ADMIN, Action.VERIFY_RECTIFICATION, True, True, True),
+    (Role.WORKER, Action.VIEW_RECTIFICATION, False, False, False),
+    (Role.TEAM_LEADER, Action.VIEW_RECTIFICATION, True, False, False),
+    (Role.UNIT_LEADER, Action.VIEW_RECTIFICATION, True, True, False),
+    (Role.ADMIN, Action.VIEW_RECTIFICATION, True, True, True),
 ]
 
 

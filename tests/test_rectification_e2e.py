@@ -331,3 +331,81 @@ async def test_monthly_register_in_chat_and_export(harness: Harness) -> None:
     assert a and c
     args = argparse.Namespace(month="2026-11", unit="三分场", out=out, chart=None, lang=None)
     assert await cli.main(h.svc.settings, args) == 2
+
+
+async def test_from_an_adopted_suggestion_once(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    preview = await h.say(
+        CHEN, CHEN, "/suggest 蒸发罐巡检通道照明不足，夜班巡检看不清仪表，建议加装防爆灯"
+    )
+    assert "请确认你的建议" in preview[-1]
+    await press_text(h, CHEN, CHEN, "✅ 提交")
+    await h.say(SUN, SUN, "/review")
+    await press_text(h, SUN, SUN, "受理")
+    card = last_with_buttons(h, SUN)
+    assert "📋 转整改" not in [t for t, _ in buttons(card)]  # not adopted yet
+    await press_text(h, SUN, SUN, "采纳")
+    card = last_with_buttons(h, SUN)
+    assert "📋 转整改" in [t for t, _ in buttons(card)], buttons(card)
+    out = await press_text(h, SUN, SUN, "📋 转整改")
+    assert any("建议 #1：蒸发罐巡检通道照明不足" in str(e.get("text")) for e in out), out
+    await h.say(SUN, SUN, "刘建国")
+    assert "已立整改项 #1" in (await h.say(SUN, SUN, "15天"))[0]
+    row = await h.svc.db.fetchone("SELECT source, suggestion_id, problem FROM rect_items")
+    assert tuple(row) == (
+        "suggestion",
+        1,
+        "蒸发罐巡检通道照明不足，夜班巡检看不清仪表，建议加装防爆灯",
+    )
+    # Pressed again (the same card): refused, pointing to the item; a worker cannot at all.
+    again = await h.press(SUN, SUN, int(card["message_id"]), button_text="📋 转整改")
+    assert "已转为整改项 #1" in alerts(again)[0]
+    assert alerts(await forge(h, CHEN, "rzs:v1:1")) == ["你没有权限进行这个操作。"]
+    assert "没有编号为 9 的建议" in alerts(await forge(h, SUN, "rzs:v1:9"))[0]
+    assert await h.svc.db.fetchval("SELECT count(*) FROM rect_items") == 1
+
+
+async def restart(h: Harness) -> None:
+    assert h.app.updater is not None
+    await h.app.updater.stop()
+    await h.app.stop()
+    await h.app.shutdown()
+    clock = h.svc.runner.clock
+    app = build_test_app(h.emu, h.tmp)
+    await app.initialize()
+    await start_polling(app)
+    h.app = app
+    h.svc.runner.clock = clock
+
+
+async def test_restart_during_raising_and_a_reason_resumes(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    await h.say(SUN, SUN, "/rectify_new")
+    await h.say(SUN, SUN, "配电柜门锁损坏")
+    await restart(h)
+    try:
+        assert "整改期限" in (await h.say(SUN, SUN, "陈志强"))[0]
+        assert "已立整改项 #1" in (await h.say(SUN, SUN, "10天"))[0]
+        await open_card(h, SUN, 1)
+        await press_text(h, SUN, SUN, "⏳ 延期")
+        await h.say(SUN, SUN, "门锁型号停产，需另行采购")
+        await restart(h)
+        assert "已延期到 2026-12-30" in (await h.say(SUN, SUN, "2026-12-30"))[0]
+        events = await h.svc.db.fetchall("SELECT move, reason FROM rect_events ORDER BY id")
+        assert [tuple(e) for e in events] == [
+            ("raise", ""),
+            ("postpone", "门锁型号停产，需另行采购"),
+        ]
+        # /cancel leaves a flow; the item is untouched.
+        await open_card(h, SUN, 1)
+        await press_text(h, SUN, SUN, "⏳ 延期")
+        await h.say(SUN, SUN, "/cancel")
+        assert await h.svc.conversations.get(SUN, SUN) is None
+        assert await h.svc.db.fetchval("SELECT deadline FROM rect_items") == "2026-12-30"
+    finally:
+        assert h.app.updater is not None
+        await h.app.updater.stop()
+        await h.app.stop()
+        await h.app.shutdown()
