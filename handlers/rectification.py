@@ -17,8 +17,8 @@ from bot.callbacks import Stale, parse
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action
 from bot.domain.conversation import Conversation
+from bot.domain.periods import PeriodError, parse_period
 from bot.domain.rectification import Move
-from bot.periods import PeriodError, parse_period
 from bot.services.rectification import Op, Refused
 from bot.views import rectification as view
 from bot.views.rectification import FromSuggestion, ItemPress, Press

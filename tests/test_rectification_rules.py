@@ -176,7 +176,9 @@ def test_month_figures_replay_history_up_to_the_month_end() -> None:
     later = figures(ev("raise", 3, deadline=due), ev("submit", 5), ev("verify", 2, 12))
     assert later == rules.MonthFigures(open=1)
     # Postponed in the month: counted, and judged on the new deadline.
-    moved = figures(ev("raise", 3, deadline=date(2026, 11, 10)), ev("postpone", 9, deadline=date(2026, 11, 20)))
+    moved = figures(
+        ev("raise", 3, deadline=date(2026, 11, 10)), ev("postpone", 9, deadline=date(2026, 11, 20))
+    )
     assert moved == rules.MonthFigures(open=1, postponed=1, overdue=1)
     fine = figures(
         ev("raise", 3, deadline=date(2026, 11, 10)), ev("postpone", 9, deadline=date(2026, 12, 20))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.clock import utcnow
 from bot.db import Database
-from bot.periods import PeriodError, parse_period
+from bot.domain.periods import PeriodError, parse_period
 from bot.repos.groups import GroupsRepo
 from bot.repos.people import PeopleRepo
 from bot.repos.rectification import RectificationRepo

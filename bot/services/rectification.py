@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import rectification as rules
 from bot.domain.auth import Action, Actor, Place, Reach, Role, can, reach
+from bot.domain.periods import Period
 from bot.domain.rectification import Level, MonthFigures, Move, State
 from bot.domain.text import is_blank, visible
-from bot.periods import Period
 from bot.repos.groups import GroupsRepo
 from bot.repos.outbox import OutMessage
 from bot.repos.people import PeopleRepo

@@ -9,11 +9,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.chartkit import bar_chart, chart_style, percent, png_bytes, with_unit
 from bot.services.rectification import Ledger
 from bot.texts import Texts
+from bot.views.chartkit import bar_chart, chart_style, percent, png_bytes, with_unit
 from bot.views.rectification import state_name
-from bot.workbook import Col, Workbook
+from bot.views.workbook import Col, Workbook
 
 
 def _t(texts: Texts, lang: str, key: str, **values: object) -> str:
