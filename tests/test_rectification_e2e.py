@@ -353,7 +353,7 @@ async def test_from_an_adopted_suggestion_once(harness: Harness) -> None:
     await h.say(SUN, SUN, "刘建国")
     assert "已立整改项 #1" in (await h.say(SUN, SUN, "15天"))[0]
     row = await h.svc.db.fetchone("SELECT source, suggestion_id, problem FROM rect_items")
-    assert tuple(row) == (
+    assert row is not None and tuple(row) == (
         "suggestion",
         1,
         "蒸发罐巡检通道照明不足，夜班巡检看不清仪表，建议加装防爆灯",
