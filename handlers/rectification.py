@@ -20,6 +20,7 @@ from bot.domain.conversation import Conversation
 from bot.domain.periods import PeriodError, parse_period
 from bot.domain.rectification import Move
 from bot.services.rectification import Op, Refused
+from bot.texts import to_plain
 from bot.views import rectification as view
 from bot.views.rectification import FromSuggestion, ItemPress, Press
 from handlers.common import answer_stale, lang_of, reply, send, tr, who
@@ -59,8 +60,8 @@ def _args(update: Update) -> list[str]:
 
 async def _refused(update: Update, context: BanzuContext, r: Refused) -> None:
     text = view.refused(r, context.svc.texts, lang_of(update))
-    if update.callback_query is not None:
-        await update.callback_query.answer(text[:200], show_alert=True)
+    if update.callback_query is not None:  # a toast is plain text
+        await update.callback_query.answer(to_plain(text)[:200], show_alert=True)
     else:
         chat = update.effective_chat
         assert chat is not None

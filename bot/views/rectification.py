@@ -54,6 +54,11 @@ def _t(texts: Texts, lang: str, key: str, /, **values: object) -> str:
     return texts.get(f"rectification.{key}", lang, **values)
 
 
+def _label(texts: Texts, lang: str, key: str, /, **values: object) -> str:
+    """A button label: Telegram shows it as plain text, so values are not escaped."""
+    return texts.plain(f"rectification.{key}", lang, **values)
+
+
 def _short(text: str, size: int = PREVIEW_CHARS) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
@@ -67,7 +72,7 @@ def state_name(texts: Texts, lang: str, state: State) -> str:
 
 
 def open_button(texts: Texts, lang: str, item_id: int, version: int) -> InlineKeyboardMarkup:
-    label = _t(texts, lang, "btn.open", id=item_id)
+    label = _label(texts, lang, "btn.open", id=item_id)
     return InlineKeyboardMarkup(
         [
             [
@@ -81,7 +86,7 @@ def open_button(texts: Texts, lang: str, item_id: int, version: int) -> InlineKe
 
 def from_suggestion_button(texts: Texts, lang: str, suggestion_id: int) -> InlineKeyboardButton:
     return InlineKeyboardButton(
-        _t(texts, lang, "btn.from_suggestion"),
+        _label(texts, lang, "btn.from_suggestion"),
         callback_data=FromSuggestion(suggestion_id).encode(),
     )
 
@@ -147,7 +152,7 @@ def register_list(
     rows = []
     for i in items[:MAX_LISTED]:
         mark = "⚠️" if i.deadline < today else ("🔎" if i.state is State.RECTIFIED else "⬜")
-        label = _t(
+        label = _label(
             texts,
             lang,
             "list.button",
@@ -208,7 +213,7 @@ def card(
     allowed = {op.value for op in c.ops}  # Op and Press share their values
     buttons = [
         InlineKeyboardButton(
-            _t(texts, lang, f"btn.{press.value}"),
+            _label(texts, lang, f"btn.{press.value}"),
             callback_data=ItemPress(i.id, press, i.version).encode(),
         )
         for press in Press
@@ -221,7 +226,7 @@ def card(
 def draft(d: Draft, texts: Texts, lang: str) -> tuple[str, InlineKeyboardMarkup]:
     text = _t(texts, lang, "evidence.added", n=d.pieces, id=d.item.id)
     button = InlineKeyboardButton(
-        _t(texts, lang, "btn.done", n=d.pieces),
+        _label(texts, lang, "btn.done", n=d.pieces),
         callback_data=ItemPress(d.item.id, Press.DONE, d.item.version).encode(),
     )
     return text, InlineKeyboardMarkup([[button]])
