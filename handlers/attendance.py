@@ -80,6 +80,10 @@ async def study(update: Update, context: BanzuContext) -> None:
     if running:
         # Handing it over again is a no-op, unless a crash came between opening and handing.
         await ss.post_session(svc, running[0])
+        if svc.inbox.is_replay(update.update_id) and (
+            running[0].opened_by == ident.actor.tg_user_id
+        ):
+            return  # replayed after a crash: this command opened it, its answer is the post
         await reply(update, context, "attendance.study.already", topic=running[0].topic)
         return
     topic, _, material = _args_text(update).partition("\n")

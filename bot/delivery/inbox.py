@@ -142,6 +142,11 @@ class Inbox:
                 replayed,
             )
 
+    def is_replay(self, update_id: int) -> bool:
+        """Stored by a process that died before it marked the update done: its handler may
+        already have acted on it (idempotency checks look at this)."""
+        return update_id in self._replayed
+
     def replay_age_s(self, update_id: int) -> float:
         """How long ago an update replayed after a restart reached us (0 for a fresh one:
         its handler's clock is the moment it was made, to within a round trip)."""
