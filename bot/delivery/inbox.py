@@ -47,6 +47,12 @@ log = logging.getLogger(__name__)
 # the answer needs a round trip: past this age we do not try.
 ANSWER_WINDOW_S = 14.0
 _TOO_OLD = b"query is too old"
+# An edit sets a message to a state: sending it again cannot do anything twice, so a server
+# error or a timeout is tried once more at once (a ballot's tick, a tally, a toggle would
+# otherwise be lost: the draft lives in the buttons). A send is retried only on a 5xx answer
+# (Telegram said it failed); after a timeout it may have been delivered, so it is not.
+_IDEMPOTENT = frozenset({"editmessagetext", "editmessagereplymarkup", "editmessagecaption"})
+_RETRY_ON_5XX = _IDEMPOTENT | {"sendmessage", "sendphoto", "senddocument"}
 _FAKE_OK = b'{"ok":true,"result":true}'
 
 
@@ -202,18 +208,29 @@ class Inbox:
             await self._tell_late(qid, press, params.get("text"))
             return 200, _FAKE_OK
         try:
-            status, body = await send()
-        except NetworkError:
-            if press is None or time.time() - press.received_at > self.window_s / 2:
-                raise
-            status, body = await send()
-        else:
-            if (
-                status >= 500
-                and press is not None
-                and (time.time() - press.received_at < self.window_s / 2)
-            ):
+            try:
                 status, body = await send()
+            except NetworkError:
+                if press is None or time.time() - press.received_at > self.window_s / 2:
+                    raise
+                status, body = await send()
+            else:
+                if (
+                    status >= 500
+                    and press is not None
+                    and (time.time() - press.received_at < self.window_s / 2)
+                ):
+                    status, body = await send()
+        except NetworkError:
+            if press is None:
+                raise
+            status, body = 500, b""
+        if status >= 500 and press is not None:
+            # Telegram failed to show the answer (twice, or too late to try again): the
+            # person is looking at a spinner, so they are told in the chat instead, and the
+            # handler goes on (a ballot or the next step still follows).
+            await self._tell_late(qid, press, params.get("text"))
+            return 200, _FAKE_OK
         if status == 400 and _TOO_OLD in body and press is not None:
             if press.replayed and time.time() - press.received_at < self.window_s:
                 return 200, _FAKE_OK  # answered by the process that stored it
@@ -285,7 +302,15 @@ class InboxRequest(BaseRequest):
         endpoint = url.rsplit("/", 1)[-1].lower()
         if endpoint == "answercallbackquery" and request_data is not None:
             return await self.inbox.answer(request_data.parameters, send)
-        status, body = await send()
+        if endpoint in _IDEMPOTENT:
+            try:
+                status, body = await send()
+            except NetworkError:
+                status, body = await send()
+        else:
+            status, body = await send()
+        if status >= 500 and endpoint in _RETRY_ON_5XX:
+            status, body = await send()
         if endpoint == "getupdates" and status == 200:
             body = await self.inbox.intake(body)
         return status, body
