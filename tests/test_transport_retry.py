@@ -4,6 +4,8 @@ the draft lives in the buttons; a 500 on the reply to /vote left the voter with 
 
 from __future__ import annotations
 
+import pytest
+
 from tests.botfixtures import Harness
 from tests.test_attendance_e2e import (
     GROUP,
@@ -62,12 +64,13 @@ async def test_an_answer_telegram_fails_twice_is_told_and_the_flow_goes_on(
     assert "提交选票" in str(last_with_buttons(h, WANG)["reply_markup"])
 
 
-async def test_a_check_in_whose_toast_fails_twice_is_told_in_private(
-    harness: Harness, team: Clock
-) -> None:
+@pytest.mark.usefixtures("team")
+async def test_a_check_in_whose_toast_fails_twice_is_told_in_private(harness: Harness) -> None:
     h = harness
     msg = await start(h)
-    team.at(1)
+    clock = h.svc.attendance.clock
+    assert isinstance(clock, Clock)
+    clock.at(1)
     session_id = await h.svc.db.fetchval("SELECT max(id) FROM study_sessions")
     h.emu.fail_next("answerCallbackQuery", "500", count=2)
     mark = h.mark()
