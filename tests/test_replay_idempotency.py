@@ -172,8 +172,8 @@ async def test_a_study_command_that_died_before_its_post_is_posted_on_replay(
     await h.group(GROUP, "蒸发一班群", [100001])
     await h.say(GROUP, 100001, "/bind")
 
-    async def died(*args: object) -> list[tuple[int, int]]:
-        raise asyncio.CancelledError  # SIGKILL between the two steps
+    async def died(*args: object) -> int:
+        raise RuntimeError("SIGKILL between opening and handing over")
 
     async def act() -> None:
         with monkeypatch.context() as m:
