@@ -20,7 +20,7 @@ from bot.repos.trends import TrendLedger
 from bot.services import trend_requests as ask
 from bot.services.trend_delivery import TrendDeps, deliver_due
 from bot.views import trends as view
-from handlers.common import answer_stale, lang_of, reply, send, tr, who
+from handlers.common import answer_stale, lang_of, reply, send, toast, who
 
 JOB = "trend_reports"
 # ExtBot[None] types rate_limit_args as None; our limiter takes a Priority.
@@ -89,10 +89,10 @@ async def file_pressed(update: Update, context: BanzuContext) -> None:
         return
     actor = (await who(update, context)).actor
     if ask.scope_for(actor) is None:
-        await query.answer(tr(update, context, "common.no_permission"), show_alert=True)
+        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
     # Answered before the build: a site-wide month may take longer than Telegram waits.
-    await query.answer(tr(update, context, "trends.ask.xlsx_sent"))
+    await query.answer(toast(update, context, "trends.ask.xlsx_sent"))
     out = await ask.analysis(ask_of(context), actor, press.as_month, lang, now)
     if isinstance(out, ask.Ready) and not out.out.empty:
         xlsx = InputFile(out.out.xlsx, filename=out.out.stem + ".xlsx")
