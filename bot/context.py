@@ -17,6 +17,7 @@ from bot.domain.auth import Action
 from bot.domain.recognition import ballot_key
 from bot.repos.conversations import Conversation, ConversationsRepo
 from bot.repos.groups import GroupsRepo
+from bot.repos.leave import LeaveRepo
 from bot.repos.notices import NoticesRepo
 from bot.repos.org import OrgRepo
 from bot.repos.people import PeopleRepo
@@ -27,6 +28,7 @@ from bot.repos.rectification import RectificationRepo
 from bot.repos.schedules import SchedulesRepo
 from bot.repos.suggestions import SuggestionsRepo
 from bot.services.contest import ContestService
+from bot.services.leave import LeaveService
 from bot.services.pledges import PledgeService
 from bot.services.quiz import QuizService
 from bot.services.recognition import RecognitionService
@@ -65,6 +67,7 @@ class Services:
     conversations: ConversationsRepo
     org: OrgRepo
     attendance: AttendanceService
+    leave: LeaveService  # leave asked ahead (请假)
     outbox: Outbox
     inbox: Inbox  # updates stored before they are acknowledged (bot/delivery/inbox.py)
     notices: NoticesRepo
@@ -97,6 +100,7 @@ class Services:
         inbox.attach(outbox, people)
         runner = ScheduleRunner()
         groups = GroupsRepo(db)
+        attendance = AttendanceService.create(db, settings, flood)
         return cls(
             settings=settings,
             db=db,
@@ -106,7 +110,8 @@ class Services:
             groups=groups,
             conversations=ConversationsRepo(db),
             org=org,
-            attendance=AttendanceService.create(db, settings, flood),
+            attendance=attendance,
+            leave=LeaveService(LeaveRepo(db), people, texts, attendance, outbox, settings.admins),
             outbox=outbox,
             inbox=inbox,
             notices=NoticesRepo(db),

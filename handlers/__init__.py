@@ -10,6 +10,7 @@ from handlers import (
     errors,
     fallback,
     groups,
+    leave,
     notices,
     org,
     pledges,
@@ -31,6 +32,7 @@ def register_all(app: BanzuApp) -> None:
     org.register(app)
     notices.register(app)
     attendance.register(app)
+    leave.register(app)  # /leave: ahead in private, the running session in a group
     reports.register(app)
     pledges.register(app)
     suggestions.register(app)

@@ -143,12 +143,12 @@ async def leave_button(
     await query.answer(toast(update, context, "attendance.leave.see_private"))
 
 
-# ==================================================================== /leave
+# ==================================================================== /leave in a group
 
 
 async def leave(update: Update, context: BanzuContext) -> None:
-    svc, chat = context.svc, update.effective_chat
-    assert chat is not None and update.effective_user is not None
+    """`/leave 原因` for the session running now (a group; `handlers.leave` owns /leave and
+    hands group use here). Leave for later days is asked in the private chat."""
     ident = await who(update, context)
     if ident.person is None:
         await reply(update, context, "common.not_registered")
@@ -156,10 +156,6 @@ async def leave(update: Update, context: BanzuContext) -> None:
     reason = _args_text(update)
     if reason:
         await submit_leave(update, context, ident.person, reason, None)
-    elif chat.type == ChatType.PRIVATE:
-        user_id = update.effective_user.id
-        await svc.conversations.set(user_id, user_id, FLOW_LEAVE, "reason", {"session": None})
-        await reply(update, context, "attendance.leave.ask_reason")
     else:
         await reply(update, context, "attendance.leave.need_reason")
 
@@ -541,12 +537,10 @@ def register(app: BanzuApp) -> None:
             "study", "attendance.cmd.study", Action.TAKE_ATTENDANCE, private=False, group=True
         ),
         CommandInfo("roll", "attendance.cmd.roll", Action.TAKE_ATTENDANCE, group=True),
-        CommandInfo("leave", "attendance.cmd.leave", group=True),
         CommandInfo("makeup", "attendance.cmd.makeup"),
     ]
     app.add_handler(CommandHandler("study", study))
     app.add_handler(CommandHandler("roll", roll))
-    app.add_handler(CommandHandler("leave", leave))
     app.add_handler(CommandHandler("makeup", makeup))
     app.add_handler(CallbackQueryHandler(session_pressed, pattern=callbacks.pattern(ss.NS_SESSION)))
     app.add_handler(CallbackQueryHandler(roll_pressed, pattern=callbacks.pattern(ss.NS_ROLL)))

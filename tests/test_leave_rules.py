@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.leave_rules import LeaveError, LeaveType, covers, parse_days, parse_type
+from bot.domain.leave import Draft, Refusal, Step
+from bot.domain.leave_rules import (
+    LeaveError,
+    LeaveStatus,
+    LeaveType,
+    cancellable,
+    covers,
+    local_day,
+    overlaps,
+    parse_days,
+    parse_type,
+    utc_bounds,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 TODAY = date(2026, 12, 2)
 
@@ -43,6 +58,8 @@ def test_days(text: str, first: date, last: date) -> None:
         ("下礼拜", "bad_date"),
         ("2026-11-30", "past"),
         ("12-07至2026-12-05", "reversed"),
+        ("12-07至12-05", "reversed"),
+        ("12月7日到5日", "reversed"),
         ("12-01至12-05", "past"),
         ("12-03至2027-03-01", "too_long"),
     ],
@@ -67,3 +84,42 @@ def test_types() -> None:
 def test_covers() -> None:
     assert covers(date(2026, 12, 5), date(2026, 12, 7), date(2026, 12, 7))
     assert not covers(date(2026, 12, 5), date(2026, 12, 7), date(2026, 12, 8))
+
+
+def test_overlaps_share_a_day() -> None:
+    d = date
+    assert overlaps((d(2026, 12, 5), d(2026, 12, 7)), (d(2026, 12, 7), d(2026, 12, 9)))
+    assert not overlaps((d(2026, 12, 5), d(2026, 12, 7)), (d(2026, 12, 8), d(2026, 12, 9)))
+    assert overlaps((d(2026, 12, 1), d(2026, 12, 30)), (d(2026, 12, 8), d(2026, 12, 9)))
+
+
+def test_cancellable_only_before_the_first_day_and_while_in_force() -> None:
+    first = date(2026, 12, 5)
+    assert cancellable(LeaveStatus.PENDING, first, date(2026, 12, 4))
+    assert cancellable(LeaveStatus.APPROVED, first, date(2026, 12, 4))
+    assert not cancellable(LeaveStatus.APPROVED, first, first)
+    assert not cancellable(LeaveStatus.REFUSED, first, date(2026, 12, 1))
+    assert not cancellable(LeaveStatus.CANCELLED, first, date(2026, 12, 1))
+
+
+def test_local_days_and_their_utc_bounds() -> None:
+    # 23:30 UTC on the 4th is 07:30 on the 5th in Shanghai
+    assert local_day(datetime(2026, 12, 4, 23, 30, tzinfo=UTC), SHANGHAI) == date(2026, 12, 5)
+    start, end = utc_bounds(date(2026, 12, 5), date(2026, 12, 6), SHANGHAI)
+    assert start == datetime(2026, 12, 4, 16, 0, tzinfo=UTC)
+    assert end == datetime(2026, 12, 6, 16, 0, tzinfo=UTC)
+
+
+def test_draft_round_trips_and_refuses_shapes_it_cannot_be() -> None:
+    draft = Draft(Step.CONFIRM, date(2026, 12, 5), date(2026, 12, 6), LeaveType.SICK, "发烧", "F1")
+    assert Draft.load(draft.step.value, draft.data()) == draft
+    assert Draft.load("days", {}) == Draft()
+    assert Draft.load("confirm", {**draft.data(), "kind": None}) is None  # no type yet
+    assert Draft.load("type", {"first": None, "last": None}) is None
+    assert Draft.load("nonsense", draft.data()) is None
+    assert Draft.load("note", {**draft.data(), "kind": "旷工"}) is None
+    assert Draft.load("note", {**draft.data(), "first": "12月5日"}) is None
+    refusal = Refusal(7, 100, 5, photo=True)
+    assert Refusal.load(refusal.data()) == refusal
+    assert Refusal.load({"leave": "x", "msg": [1, 2]}) is None
+    assert Refusal.load({"leave": 1}) is None

@@ -36,6 +36,7 @@ class Action(StrEnum):
     SEND_NOTICE = "send_notice"
     VIEW_REPORT = "view_report"
     TAKE_ATTENDANCE = "take_attendance"
+    APPROVE_LEAVE = "approve_leave"  # leave asked ahead, for the days it covers
     REVIEW_SUGGESTION = "review_suggestion"
     REWARD_SUGGESTION = "reward_suggestion"
     VIEW_PLEDGES = "view_pledges"  # who has / has not written one, and the reminder
@@ -64,6 +65,7 @@ POLICY: dict[Action, dict[Role, Reach]] = {
     Action.SEND_NOTICE: {_TL: Reach.TEAM, _UL: Reach.UNIT, _AD: Reach.ALL},
     Action.VIEW_REPORT: {_TL: Reach.TEAM, _UL: Reach.UNIT, _AD: Reach.ALL},
     Action.TAKE_ATTENDANCE: {_TL: Reach.TEAM, _UL: Reach.UNIT, _AD: Reach.ALL},
+    Action.APPROVE_LEAVE: {_TL: Reach.TEAM, _UL: Reach.UNIT, _AD: Reach.ALL},
     Action.REVIEW_SUGGESTION: {_UL: Reach.UNIT, _AD: Reach.ALL},
     Action.REWARD_SUGGESTION: {_AD: Reach.ALL},
     Action.VIEW_PLEDGES: {_TL: Reach.TEAM, _UL: Reach.UNIT, _AD: Reach.ALL},

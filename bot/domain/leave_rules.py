@@ -13,12 +13,35 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
-__all__ = ["MAX_DAYS", "LeaveError", "LeaveType", "covers", "parse_days", "parse_type"]
+__all__ = [
+    "MAX_DAYS",
+    "NOTE_MAX",
+    "LeaveError",
+    "LeaveStatus",
+    "LeaveType",
+    "cancellable",
+    "covers",
+    "day_count",
+    "local_day",
+    "overlaps",
+    "parse_days",
+    "parse_type",
+    "utc_bounds",
+]
 
 MAX_DAYS = 60
+NOTE_MAX = 300  # a note, and a leader's reason for refusing
+
+
+class LeaveStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    CANCELLED = "cancelled"
 
 
 class LeaveType(StrEnum):
@@ -102,8 +125,8 @@ def parse_days(text: str, today: date) -> tuple[date, date]:
     last = first
     if len(parts) == 2:
         last = _day(parts[1], today, first.month, first.year)
-        if last < first and not _ISO.fullmatch(parts[1].strip()):
-            # "12-30至01-02": the end is in the next year
+        if last < first and last.month < first.month and not _ISO.fullmatch(parts[1].strip()):
+            # "12-30至01-02": the end is in the next year ("12月5日到3日" is just reversed)
             try:
                 last = last.replace(year=last.year + 1)
             except ValueError:
@@ -119,3 +142,30 @@ def parse_days(text: str, today: date) -> tuple[date, date]:
 
 def covers(first: date, last: date, day: date) -> bool:
     return first <= day <= last
+
+
+def day_count(first: date, last: date) -> int:
+    return (last - first).days + 1
+
+
+def overlaps(a: tuple[date, date], b: tuple[date, date]) -> bool:
+    """Two inclusive day ranges share at least one day."""
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def cancellable(status: LeaveStatus, first: date, today: date) -> bool:
+    """The worker may withdraw a request (waiting or approved) until its first day comes;
+    from then on sessions may already count it, and only the leader's roll changes it."""
+    return status in (LeaveStatus.PENDING, LeaveStatus.APPROVED) and today < first
+
+
+def local_day(moment: datetime, tz: ZoneInfo) -> date:
+    """The enterprise's calendar day of an instant (a 23:30 UTC session is the next day)."""
+    return moment.astimezone(tz).date()
+
+
+def utc_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """[start of `first`, start of the day after `last`) in local time, as UTC instants."""
+    start = datetime.combine(first, time(0), tzinfo=tz)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz)
+    return start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC"))

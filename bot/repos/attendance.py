@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 import aiosqlite
@@ -19,6 +19,8 @@ import aiosqlite
 from bot.clock import iso, parse_iso
 from bot.db import Database, Tx
 from bot.domain.attendance import Counts, Status, Window
+from bot.domain.leave_rules import LeaveType
+from bot.repos.leave import APPROVED_ON_SQL, Describe
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,15 @@ class Session:
             closed_at=parse_iso(r["closed_at"]) if r["closed_at"] else None,
             occurrence_id=r["occurrence_id"],
         )
+
+
+@dataclass(frozen=True)
+class LeaveMark:
+    """Approved leave to apply when a session opens: its local day, the audit text, now."""
+
+    day: date
+    describe: Describe
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -146,10 +157,13 @@ class AttendanceRepo:
         window: Window,
         opened_by: int | None,
         occurrence_id: int | None = None,
+        leave: LeaveMark | None = None,
     ) -> int:
         """A session and its roster (every active member of the team, or of the unit). With
         `occurrence_id` (a schedule opened it) at most one per occurrence and team: asking
-        again returns the session made the first time."""
+        again returns the session made the first time. With `leave`, members whose approved
+        leave covers `leave.day` are 请假 from the start (audited, no actor), in the same
+        transaction: no moment exists where the session is open and they count as missing."""
         async with self.db.transaction() as tx:
             if occurrence_id is not None:
                 async with tx.execute(
@@ -185,6 +199,14 @@ class AttendanceRepo:
                 " WHERE m.active = 1 AND (m.team_id = ? OR (? IS NULL AND t.unit_id = ?))",
                 (session_id, team_id, team_id, unit_id),
             )
+            if leave is not None:
+                day = leave.day.isoformat()
+                for r in await tx.execute_fetchall(APPROVED_ON_SQL, (session_id, day, day)):
+                    reason = leave.describe(r["id"], LeaveType(r["kind"]), r["note"])
+                    await _change(
+                        tx, session_id, r["member_id"], Status.PENDING, Status.LEAVE, None,
+                        reason, leave.at,
+                    )  # fmt: skip
         return session_id
 
     async def session(self, session_id: int) -> Session | None:

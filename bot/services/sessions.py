@@ -161,6 +161,7 @@ async def open_session(
         window=window_for(starts_at, att.rules),
         opened_by=opened_by,
         occurrence_id=occurrence_id,
+        leave=svc.leave.session_mark(starts_at),  # approved leave asked ahead: 请假 from the start
     )
     session = await att.repo.session(session_id)
     assert session is not None

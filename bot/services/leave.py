@@ -1,0 +1,315 @@
+"""Leave asked ahead (请假): a worker asks for days, a leader of the team decides.
+
+    svc.leave.ask(person, draft)                 -> AskResult (saved + leaders' cards queued)
+    svc.leave.decide(actor, leave_id, True, by)  -> DecideResult (sessions already open marked)
+    svc.leave.cancel(person, leave_id)           -> CancelResult (only before the first day)
+
+Who decides: the team's leaders; when none of them can be written to privately, the unit's
+leaders; when none of those either, the admins. Whoever presses is checked again here
+(`Action.APPROVE_LEAVE` on the request's team), so a card forwarded to, or forged by, a leader
+of another team changes nothing. Sessions that open on an approved day mark the worker 请假
+themselves (`AttendanceRepo.create_session`, through `sessions.open_session`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.delivery.outbox import Outbox
+from bot.domain.auth import Action, Actor, Place, can
+from bot.domain.leave import Draft, Leave, NewLeave
+from bot.domain.leave_rules import (
+    LeaveStatus,
+    LeaveType,
+    cancellable,
+    local_day,
+    parse_days,
+    utc_bounds,
+)
+from bot.repos.attendance import LeaveMark
+from bot.repos.leave import Decision, LeaveRepo
+from bot.repos.outbox import OutMessage
+from bot.repos.people import PeopleRepo, Person
+from bot.services.sessions import AttendanceService
+from bot.texts import Html, Texts
+from bot.views import leave as views
+
+PENDING_LIST_MAX = 20
+
+
+class Tier(StrEnum):
+    """Who was asked to decide (named to the worker)."""
+
+    TEAM_LEADER = "team_leader"
+    UNIT_LEADER = "unit_leader"
+    ADMIN = "admin"
+
+
+class Asked(StrEnum):
+    CREATED = "created"
+    OVERLAP = "overlap"  # the member has waiting or approved leave on one of these days
+    STARTED = "started"  # the first day passed while the draft waited
+
+
+@dataclass(frozen=True)
+class AskResult:
+    outcome: Asked
+    leave: Leave | None = None
+    clash: Leave | None = None
+    tier: Tier | None = None  # None with CREATED: nobody can be told
+
+
+class Decided(StrEnum):
+    APPROVED = "approved"
+    REFUSED = "refused"
+    NOT_ALLOWED = "not_allowed"
+    DONE_ALREADY = "done_already"
+    GONE = "gone"
+
+
+@dataclass(frozen=True)
+class DecideResult:
+    outcome: Decided
+    leave: Leave | None = None
+    marked: int = 0  # sessions already opened where the record became 请假
+
+
+class Cancelled(StrEnum):
+    CANCELLED = "cancelled"
+    REFUSED = "refused"  # begun, decided as refused, cancelled already, or not theirs
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    outcome: Cancelled
+    leave: Leave | None = None
+
+
+@dataclass
+class LeaveService:
+    """The one `Services.leave`. Its clock and time zone are attendance's (tests move it)."""
+
+    repo: LeaveRepo
+    people: PeopleRepo
+    texts: Texts
+    attendance: AttendanceService
+    outbox: Outbox
+    admins: frozenset[int]
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.attendance.tz
+
+    def now(self) -> datetime:
+        return self.attendance.now()
+
+    def today(self) -> date:
+        return local_day(self.now(), self.tz)
+
+    def days(self, text: str) -> tuple[date, date]:
+        """The days `text` names, from today on (`LeaveError` otherwise)."""
+        return parse_days(text, self.today())
+
+    def describe(self, leave_id: int, kind: LeaveType, note: str) -> str:
+        """The audit reason of a record marked 请假 by a leave: plain text (it is stored, and
+        escaped where it is shown)."""
+        label = views.type_label(self.texts, kind)
+        return self.texts.get("leave.audit", id=leave_id, kind=Html(label), note=Html(note))
+
+    def session_mark(self, starts_at: datetime) -> LeaveMark:
+        """What a session opening now at `starts_at` applies (see create_session)."""
+        return LeaveMark(local_day(starts_at, self.tz), self.describe, self.now())
+
+    # ------------------------------------------------------------------ asking
+
+    async def recipients(
+        self, team_id: int, unit_id: int, asker: int | None
+    ) -> tuple[Tier | None, list[int]]:
+        """Who gets the card: the first tier with someone reachable privately, the asker
+        left out (a team leader's own leave goes to the unit's leaders)."""
+        ids = await self.attendance.repo.leader_user_ids(team_id)
+        tiers = (
+            (Tier.TEAM_LEADER, [u for u in ids if await self.people.private_ok(u)]),
+            (Tier.UNIT_LEADER, await self.people.reachable_unit_leaders(unit_id)),
+            (Tier.ADMIN, await self.people.reachable_admins(self.admins)),
+        )
+        for tier, chats in tiers:
+            chats = [c for c in chats if c != asker]
+            if chats:
+                return tier, chats
+        return None, []
+
+    async def ask(self, person: Person, draft: Draft) -> AskResult:
+        assert draft.first_day and draft.last_day and draft.kind, "an incomplete draft"
+        now = self.now()
+        if draft.first_day < local_day(now, self.tz):
+            return AskResult(Asked.STARTED)
+        new = NewLeave(
+            person.member_id,
+            person.team_id,
+            draft.kind,
+            draft.first_day,
+            draft.last_day,
+            draft.note,
+            draft.photo,
+        )
+        tier, chats = await self.recipients(person.team_id, person.unit_id, person.tg_user_id)
+
+        def cards(leave_id: int) -> list[OutMessage]:
+            leave = _as_leave(leave_id, new, person, now)
+            text = views.request_text(self.texts, leave)
+            markup = views.decide_markup(self.texts, leave_id).to_dict()
+            return [
+                OutMessage(
+                    chat,
+                    text,
+                    purpose="leave",
+                    dedupe_key=f"leave:{leave_id}:ask:{chat}",
+                    kind="photo" if leave.photo else "text",
+                    media=leave.photo,
+                    reply_markup=markup,
+                )
+                for chat in chats
+            ]
+
+        leave_id, clash_id = await self.repo.create(new, now, cards)
+        if leave_id is None:
+            clash = await self.repo.get(clash_id) if clash_id else None
+            return AskResult(Asked.OVERLAP, clash=clash)
+        return AskResult(Asked.CREATED, await self.repo.get(leave_id), tier=tier if chats else None)
+
+    async def get(self, leave_id: int) -> Leave | None:
+        return await self.repo.get(leave_id)
+
+    async def mine(self, person: Person) -> list[Leave]:
+        return await self.repo.of_member(person.member_id, self.today())
+
+    # ------------------------------------------------------------------ deciding
+
+    def may_decide(self, actor: Actor, leave: Leave) -> bool:
+        """A leader within reach of the request's team, and never the asker themselves."""
+        if actor.member_id is not None and actor.member_id == leave.member_id:
+            return False
+        return can(
+            actor, Action.APPROVE_LEAVE, Place(leave.unit_id, leave.team_id, leave.member_id)
+        )
+
+    async def check(self, actor: Actor, leave_id: int) -> DecideResult | None:
+        """Why `actor` cannot decide this request now, or None if they can."""
+        leave = await self.repo.get(leave_id)
+        if leave is None:
+            return DecideResult(Decided.GONE)
+        if not self.may_decide(actor, leave):
+            return DecideResult(Decided.NOT_ALLOWED, leave)
+        if leave.status is not LeaveStatus.PENDING:
+            return DecideResult(Decided.DONE_ALREADY, leave)
+        return None
+
+    async def decide(
+        self, actor: Actor, leave_id: int, approve: bool, by: str, reason: str | None = None
+    ) -> DecideResult:
+        refused = await self.check(actor, leave_id)
+        if refused is not None:
+            return refused
+        leave = await self.repo.get(leave_id)
+        assert leave is not None
+        done = await self.repo.decide(
+            leave_id,
+            approve=approve,
+            actor=actor.tg_user_id,
+            reason=None if approve else reason,
+            at=self.now(),
+            window=utc_bounds(leave.first_day, leave.last_day, self.tz),
+            describe=self.describe,
+        )
+        after = await self.repo.get(leave_id)
+        if done.outcome is Decision.NOT_PENDING or after is None:
+            return DecideResult(Decided.DONE_ALREADY, after)
+        for session_id in done.sessions:
+            session = await self.attendance.session(session_id)
+            if session is not None and not session.closed:
+                self.attendance.tally.mark(session_id)  # the live tally counts the leave
+        await self._tell_worker(after, by)
+        outcome = Decided.APPROVED if approve else Decided.REFUSED
+        return DecideResult(outcome, after, len(done.sessions))
+
+    async def pending_for(self, actor: Actor) -> list[Leave]:
+        """Requests waiting for this actor's decision (their reach), soonest first."""
+        if actor.unit_id is None and not actor.roles:
+            return []
+        everywhere = can(actor, Action.APPROVE_LEAVE, Place(None))
+        unit = None if everywhere else actor.unit_id
+        rows = await self.repo.pending(unit, None, PENDING_LIST_MAX * 5)
+        return [r for r in rows if self.may_decide(actor, r)][:PENDING_LIST_MAX]
+
+    async def _tell_worker(self, leave: Leave, by: str) -> None:
+        if leave.tg_user_id is None:
+            return
+        key = "leave.told." + ("approved" if leave.status is LeaveStatus.APPROVED else "refused")
+        text = self.texts.get(
+            key,
+            by=by,
+            reason=leave.decision_reason or "",
+            **views.summary_values(self.texts, leave),
+        )
+        await self._enqueue([OutMessage(leave.tg_user_id, text, "leave", f"leave:{leave.id}:told")])
+
+    # ------------------------------------------------------------------ withdrawing
+
+    async def cancel(self, person: Person, leave_id: int) -> CancelResult:
+        leave = await self.repo.get(leave_id)
+        if leave is None or leave.member_id != person.member_id:
+            return CancelResult(Cancelled.REFUSED, leave)
+        today = self.today()
+        if not cancellable(leave.status, leave.first_day, today):
+            return CancelResult(Cancelled.REFUSED, leave)
+        if not await self.repo.cancel(leave_id, person.member_id, self.now(), today):
+            return CancelResult(Cancelled.REFUSED, await self.repo.get(leave_id))
+        after = await self.repo.get(leave_id)
+        assert after is not None
+        # Whoever was asked to decide (or decided) hears that it is withdrawn.
+        _, chats = await self.recipients(leave.team_id, leave.unit_id, leave.tg_user_id)
+        if leave.decided_by is not None and leave.decided_by not in chats:
+            chats.append(leave.decided_by)
+        text = self.texts.get(
+            "leave.told.cancelled", name=leave.name, **views.summary_values(self.texts, leave)
+        )
+        await self._enqueue(
+            [OutMessage(c, text, "leave", f"leave:{leave_id}:cancelled:{c}") for c in chats]
+        )
+        return CancelResult(Cancelled.CANCELLED, after)
+
+    # ------------------------------------------------------------------ reports
+
+    async def in_period(self, start: date, end: date) -> list[Leave]:
+        return await self.repo.in_period(start, end)
+
+    async def _enqueue(self, messages: list[OutMessage]) -> None:
+        await self.outbox.enqueue(messages)
+
+
+def _as_leave(leave_id: int, new: NewLeave, person: Person, at: datetime) -> Leave:
+    """The request as it is being saved (for its card, rendered inside the saving write)."""
+    return Leave(
+        id=leave_id,
+        member_id=new.member_id,
+        team_id=new.team_id,
+        unit_id=person.unit_id,
+        kind=new.kind,
+        first_day=new.first_day,
+        last_day=new.last_day,
+        note=new.note,
+        photo=new.photo,
+        status=LeaveStatus.PENDING,
+        asked_at=at,
+        decided_by=None,
+        decided_at=None,
+        decision_reason=None,
+        name=person.name,
+        employee_no=person.employee_no,
+        tg_user_id=person.tg_user_id,
+        team_name=person.team_name,
+    )

@@ -1,0 +1,479 @@
+"""/leave: leave asked ahead, in a private chat, at any time — days, type, note or photo,
+submit; the leader's 批准 / 不批准 (with a reason); withdrawing before the first day.
+
+In a group, `/leave 原因` still asks leave for the session running now (handlers.attendance).
+Rules and storage: `bot.services.leave`; texts and keyboards: `bot.views.leave`.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.callbacks import Stale, parse
+from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
+from bot.domain.conversation import Conversation
+from bot.domain.leave import Draft, Leave, Refusal, Step
+from bot.domain.text import is_blank
+from bot.domain.leave_rules import NOTE_MAX, LeaveError, parse_type
+from bot.services.identity import Identity
+from bot.services.leave import Asked, Cancelled, Decided, DecideResult
+from bot.texts import Html
+from bot.views import leave as views
+from handlers import attendance
+from handlers.common import answer_stale, lang_of, reply, send, tr, who
+
+FLOW = "leave_ahead"
+FLOW_REFUSE = "leave_refuse"
+MAX_PHOTO_MB = 10  # Telegram's own limit for a photo; a bigger "photo" is refused plainly
+ECHO_MAX = 30  # never echo more of what someone typed than this
+
+
+def _echo(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= ECHO_MAX else text[:ECHO_MAX] + "…"
+
+
+def _args(update: Update) -> str:
+    message = update.effective_message
+    return ((message.text if message else None) or "").partition(" ")[2].strip()
+
+
+async def _save(context: BanzuContext, user_id: int, draft: Draft) -> None:
+    await context.svc.conversations.set(user_id, user_id, FLOW, draft.step.value, draft.data())
+
+
+async def _send_view(
+    context: BanzuContext, chat_id: int, view: tuple[str, InlineKeyboardMarkup | None]
+) -> None:
+    await send(context, chat_id, view[0], view[1])
+
+
+# ==================================================================== /leave
+
+
+async def leave(update: Update, context: BanzuContext) -> None:
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    if chat.type != ChatType.PRIVATE:
+        await attendance.leave(update, context)  # for the session running now
+        return
+    ident = await who(update, context)
+    if ident.person is None:
+        await reply(update, context, "common.not_registered")
+        return
+    args = _args(update)
+    if args.lower() in ("审批", "待审批", "pending", "approve"):
+        await pending(update, context, ident)
+        return
+    svc, lang = context.svc, lang_of(update)
+    mine = await svc.leave.mine(ident.person)
+    waiting = len(await svc.leave.pending_for(ident.actor))
+    await _save(context, user.id, Draft())
+    await _send_view(
+        context, chat.id, views.ask_days(svc.texts, lang, mine, svc.leave.today(), waiting)
+    )
+    if args:  # "/leave 明天": the days given with the command
+        await days_step(update, context, Draft(), args)
+
+
+async def pending(update: Update, context: BanzuContext, ident: Identity) -> None:
+    """The requests waiting for this leader, each as a card with its buttons."""
+    svc, lang = context.svc, lang_of(update)
+    waiting = await svc.leave.pending_for(ident.actor)
+    if not waiting:
+        await reply(update, context, "leave.request.pending_none")
+        return
+    await reply(update, context, "leave.request.pending_head", n=len(waiting))
+    chat = update.effective_chat
+    assert chat is not None
+    for item in waiting:
+        await _card(context, chat.id, item, lang)
+
+
+async def _card(context: BanzuContext, chat_id: int, item: Leave, lang: str) -> None:
+    texts = context.svc.texts
+    text, markup = views.request_text(texts, item, lang), views.decide_markup(texts, item.id, lang)
+    if item.photo:
+        await context.bot.send_photo(
+            chat_id, item.photo, caption=text, parse_mode="HTML", reply_markup=markup
+        )
+    else:
+        await send(context, chat_id, text, markup)
+
+
+# ==================================================================== the worker's steps
+
+
+async def text_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    assert update.message is not None and update.message.text is not None
+    draft = Draft.load(conv.step, conv.data)
+    text = update.message.text
+    if draft is None:  # a stored shape this code cannot read: start again, say so
+        await _save(context, conv.user_id, Draft())
+        await _send_view(
+            context,
+            conv.chat_id,
+            views.ask_days(context.svc.texts, lang_of(update), [], context.svc.leave.today(), 0),
+        )
+        return
+    if draft.step is Step.DAYS:
+        await days_step(update, context, draft, text)
+    elif draft.step is Step.TYPE:
+        await type_text(update, context, draft, text)
+    elif draft.step is Step.NOTE:
+        await note_step(update, context, draft, text)
+    else:
+        await reply(update, context, "leave.bad.confirm_hint")
+
+
+async def days_step(update: Update, context: BanzuContext, draft: Draft, text: str) -> None:
+    svc, lang = context.svc, lang_of(update)
+    try:
+        first, last = svc.leave.days(text)
+    except LeaveError as exc:
+        await reply(update, context, f"leave.bad.{exc.code}", value=_echo(exc.value))
+        return
+    new = draft.at(Step.TYPE, first_day=first, last_day=last)
+    await _save(context, update.effective_user.id if update.effective_user else 0, new)
+    assert update.effective_chat is not None
+    await _send_view(context, update.effective_chat.id, views.ask_type(svc.texts, lang, new))
+
+
+async def type_text(update: Update, context: BanzuContext, draft: Draft, text: str) -> None:
+    try:
+        kind = parse_type(text)
+    except LeaveError:
+        assert update.effective_chat is not None
+        _, markup = views.ask_type(context.svc.texts, lang_of(update), draft)
+        await reply(update, context, "leave.bad.bad_type", markup)
+        return
+    await _typed(update, context, draft.at(Step.NOTE, kind=kind))
+
+
+async def _typed(update: Update, context: BanzuContext, draft: Draft) -> None:
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None and draft.kind is not None
+    await _save(context, user.id, draft)
+    await _send_view(
+        context, chat.id, views.ask_note(context.svc.texts, lang_of(update), draft.kind)
+    )
+
+
+def _note_problem(text: str) -> tuple[str, dict[str, object]] | None:
+    if is_blank(text):
+        return "leave.bad.note_blank", {}
+    if len(text.strip()) > NOTE_MAX:
+        return "leave.bad.note_long", {"max": NOTE_MAX, "n": len(text.strip())}
+    return None
+
+
+async def note_step(update: Update, context: BanzuContext, draft: Draft, text: str) -> None:
+    problem = _note_problem(text)
+    if problem is not None:
+        await reply(update, context, problem[0], None, **problem[1])
+        return
+    await _to_confirm(update, context, draft.at(Step.CONFIRM, note=text.strip()))
+
+
+async def _to_confirm(
+    update: Update, context: BanzuContext, draft: Draft, replaced: bool = False
+) -> None:
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    await _save(context, user.id, draft)
+    view = views.confirm(context.svc.texts, lang_of(update), draft, replaced)
+    await _send_view(context, chat.id, view)
+
+
+async def file_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    """A photo is the evidence (its caption the note); a document is refused plainly; before
+    the type is chosen, the step says what it wants instead."""
+    message = update.message
+    assert message is not None
+    draft = Draft.load(conv.step, conv.data)
+    if draft is None or draft.step is Step.DAYS:
+        await reply(update, context, "leave.bad.photo_days")
+        return
+    if draft.step is Step.TYPE:
+        await reply(update, context, "leave.bad.photo_type")
+        return
+    if not message.photo:
+        await reply(update, context, "leave.bad.document")
+        return
+    photo = message.photo[-1]
+    if (photo.file_size or 0) > MAX_PHOTO_MB * 1024 * 1024:
+        await reply(update, context, "leave.bad.photo_big", mb=MAX_PHOTO_MB)
+        return
+    note = draft.note
+    if message.caption and not is_blank(message.caption):
+        problem = _note_problem(message.caption)
+        if problem is not None:
+            await reply(update, context, problem[0], None, **problem[1])
+            return
+        note = message.caption.strip()
+    replaced = draft.photo is not None
+    await _to_confirm(
+        update, context, draft.at(Step.CONFIRM, photo=photo.file_id, note=note), replaced
+    )
+
+
+# ==================================================================== buttons
+
+
+async def pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    press = parse(query.data, *views.PRESSES)
+    if isinstance(press, Stale):
+        await answer_stale(update, context)
+    elif isinstance(press, views.Decide):
+        await decide_pressed(update, context, press)
+    elif isinstance(press, views.Withdraw):
+        await withdraw_pressed(update, context, press.leave)
+    elif isinstance(press, (views.PickType, views.DraftStep)):
+        await draft_pressed(update, context, press)
+
+
+async def _own_draft(update: Update, context: BanzuContext) -> Draft | None:
+    user = update.effective_user
+    assert user is not None
+    conv = await context.svc.conversations.get(user.id, user.id)
+    if conv is None or conv.flow != FLOW:
+        return None
+    return Draft.load(conv.step, conv.data)
+
+
+async def _drop_keyboard(update: Update) -> None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def draft_pressed(
+    update: Update, context: BanzuContext, press: views.PickType | views.DraftStep
+) -> None:
+    query, svc = update.callback_query, context.svc
+    assert query is not None
+    draft = await _own_draft(update, context)
+    wanted = (
+        Step.TYPE
+        if isinstance(press, views.PickType)
+        else (Step.NOTE if press.what == "skip" else Step.CONFIRM)
+    )
+    if draft is None or (
+        draft.step is not wanted
+        and not (isinstance(press, views.DraftStep) and press.what == "abort")
+    ):
+        await answer_stale(update, context)
+        return
+    await query.answer()
+    await _drop_keyboard(update)
+    if isinstance(press, views.PickType):
+        await _typed(update, context, draft.at(Step.NOTE, kind=press.kind))
+    elif press.what == "skip":
+        await _to_confirm(update, context, draft.at(Step.CONFIRM))
+    elif press.what == "abort":
+        await svc.conversations.clear(query.from_user.id, query.from_user.id)
+        await reply(update, context, "leave.confirm.aborted")
+    else:
+        await submit(update, context, draft)
+
+
+async def submit(update: Update, context: BanzuContext, draft: Draft) -> None:
+    svc, user = context.svc, update.effective_user
+    assert user is not None
+    ident = await who(update, context)
+    await svc.conversations.clear(user.id, user.id)
+    if ident.person is None:
+        await reply(update, context, "common.not_registered")
+        return
+    result = await svc.leave.ask(ident.person, draft)
+    if result.outcome is Asked.STARTED:
+        assert draft.first_day is not None and draft.last_day is not None
+        days = views.days_text(svc.texts, draft.first_day, draft.last_day, lang_of(update))
+        await reply(update, context, "leave.bad.stale_days", days=days)
+    elif result.outcome is Asked.OVERLAP:
+        clash = result.clash
+        values = views.summary_values(svc.texts, clash, lang_of(update)) if clash else {"days": ""}
+        status = views.status_label(svc.texts, clash, lang_of(update)) if clash else ""
+        await reply(update, context, "leave.submitted.overlap", days=values["days"], status=status)
+    else:
+        assert result.leave is not None
+        values = views.summary_values(svc.texts, result.leave, lang_of(update))
+        if result.tier is None:
+            await reply(update, context, "leave.submitted.nobody", None, **values)
+        else:
+            who_ = tr(update, context, f"leave.submitted.{result.tier.value}")
+            await reply(update, context, "leave.submitted.ok", None, who=Html(who_), **values)
+
+
+async def withdraw_pressed(update: Update, context: BanzuContext, leave_id: int) -> None:
+    query, svc = update.callback_query, context.svc
+    assert query is not None
+    ident = await who(update, context)
+    if ident.person is None:
+        await query.answer(tr(update, context, "attendance.toast.not_registered"), show_alert=True)
+        return
+    result = await svc.leave.cancel(ident.person, leave_id)
+    if result.outcome is not Cancelled.CANCELLED or result.leave is None:
+        await query.answer(tr(update, context, "leave.cancel.refused"), show_alert=True)
+        return
+    values = views.summary_values(svc.texts, result.leave, lang_of(update))
+    await query.answer(
+        tr(update, context, "leave.cancel.done", **{k: Html(str(v)) for k, v in values.items()})
+    )
+    await reply(update, context, "leave.cancel.done", None, **values)
+
+
+# ==================================================================== the leader's decision
+
+
+def _by(update: Update, ident: Identity) -> str:
+    user = update.effective_user
+    return ident.person.name if ident.person else (user.first_name if user else "")
+
+
+async def _refused_toast(update: Update, context: BanzuContext, result: DecideResult) -> None:
+    query = update.callback_query
+    assert query is not None
+    if result.outcome is Decided.GONE:
+        await answer_stale(update, context)
+        return
+    status = (
+        views.status_label(context.svc.texts, result.leave, lang_of(update)) if result.leave else ""
+    )
+    key = (
+        "leave.toast.not_allowed"
+        if result.outcome is Decided.NOT_ALLOWED
+        else "leave.toast.done_already"
+    )
+    await query.answer(tr(update, context, key, status=Html(status)), show_alert=True)
+
+
+async def decide_pressed(update: Update, context: BanzuContext, press: views.Decide) -> None:
+    query, svc = update.callback_query, context.svc
+    assert query is not None and query.message is not None
+    ident = await who(update, context)
+    if not press.approve:
+        await ask_reason(update, context, ident, press.leave)
+        return
+    result = await svc.leave.decide(ident.actor, press.leave, True, _by(update, ident))
+    if result.outcome is not Decided.APPROVED or result.leave is None:
+        await _refused_toast(update, context, result)
+        return
+    key = "leave.toast.approved_marked" if result.marked else "leave.toast.approved"
+    await query.answer(tr(update, context, key, name=Html(result.leave.name), n=result.marked))
+    msg = query.message
+    assert isinstance(msg, Message)
+    await _edit_card(
+        context,
+        msg.chat.id,
+        msg.message_id,
+        bool(msg.photo),
+        result.leave,
+        _by(update, ident),
+        lang_of(update),
+    )
+
+
+async def ask_reason(update: Update, context: BanzuContext, ident: Identity, leave_id: int) -> None:
+    query, svc = update.callback_query, context.svc
+    assert query is not None and isinstance(query.message, Message)
+    refused = await svc.leave.check(ident.actor, leave_id)
+    if refused is not None:
+        await _refused_toast(update, context, refused)
+        return
+    user_id = query.from_user.id
+    if not await svc.people.private_ok(user_id):
+        await query.answer(tr(update, context, "leave.toast.open_private"), show_alert=True)
+        return
+    msg = query.message
+    state = Refusal(leave_id, msg.chat.id, msg.message_id, bool(msg.photo))
+    await svc.conversations.set(user_id, user_id, FLOW_REFUSE, "reason", state.data())
+    leave_row = await svc.leave.get(leave_id)
+    name = leave_row.name if leave_row else ""
+    await send(
+        context, user_id, tr(update, context, "leave.request.ask_reason", name=name, max=NOTE_MAX)
+    )
+    await query.answer(tr(update, context, "leave.toast.ask_reason"))
+
+
+async def reason_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    svc = context.svc
+    assert update.message is not None and update.message.text is not None
+    state = Refusal.load(conv.data)
+    text = update.message.text.strip()
+    if state is not None and is_blank(text):
+        await reply(update, context, "leave.request.reason_blank")
+        return
+    if state is not None and len(text) > NOTE_MAX:
+        await reply(update, context, "leave.request.reason_long", max=NOTE_MAX, n=len(text))
+        return
+    await svc.conversations.clear(conv.chat_id, conv.user_id)
+    if state is None:
+        await reply(update, context, "common.stale_button")
+        return
+    ident = await who(update, context)
+    result = await svc.leave.decide(ident.actor, state.leave_id, False, _by(update, ident), text)
+    if result.outcome is not Decided.REFUSED or result.leave is None:
+        key = (
+            "leave.toast.not_allowed"
+            if result.outcome is Decided.NOT_ALLOWED
+            else "attendance.decided"
+        )
+        await reply(update, context, key)
+        return
+    await reply(update, context, "leave.toast.refused", name=result.leave.name)
+    await _edit_card(
+        context,
+        state.chat_id,
+        state.message_id,
+        state.photo,
+        result.leave,
+        _by(update, ident),
+        lang_of(update),
+    )
+
+
+async def _edit_card(
+    context: BanzuContext,
+    chat_id: int,
+    message_id: int,
+    photo: bool,
+    item: Leave,
+    by: str,
+    lang: str,
+) -> None:
+    text = views.decided_text(context.svc.texts, item, by, lang)
+    try:
+        if photo:
+            await context.bot.edit_message_caption(
+                chat_id, message_id, caption=text, parse_mode="HTML", reply_markup=None
+            )
+        else:
+            await context.bot.edit_message_text(
+                text, chat_id, message_id, parse_mode="HTML", reply_markup=None
+            )
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+# ==================================================================== wiring
+
+
+def register(app: BanzuApp) -> None:
+    svc: Services = app.bot_data.services
+    svc.commands.append(CommandInfo("leave", "leave.cmd.leave", group=True))
+    app.add_handler(CommandHandler("leave", leave))
+    app.add_handler(CallbackQueryHandler(pressed, pattern=views.PickType.pattern()))
+    svc.flows[FLOW] = text_step
+    svc.flows[FLOW_REFUSE] = reason_step
+    svc.file_flows[FLOW] = file_step
