@@ -16,8 +16,8 @@ from bot.callbacks import Stale, parse
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.conversation import Conversation
 from bot.domain.leave import Draft, Leave, Refusal, Step
-from bot.domain.text import is_blank
 from bot.domain.leave_rules import NOTE_MAX, LeaveError, parse_type
+from bot.domain.text import is_blank
 from bot.services.identity import Identity
 from bot.services.leave import Asked, Cancelled, Decided, DecideResult
 from bot.texts import Html
