@@ -23,7 +23,7 @@ from bot.services.leave import Asked, Cancelled, Decided, DecideResult
 from bot.texts import Html
 from bot.views import leave as views
 from handlers import attendance
-from handlers.common import answer_stale, lang_of, reply, send, tr, who
+from handlers.common import answer_stale, lang_of, reply, send, toast, tr, who
 
 FLOW = "leave_ahead"
 FLOW_REFUSE = "leave_refuse"
@@ -319,16 +319,16 @@ async def withdraw_pressed(update: Update, context: BanzuContext, leave_id: int)
     assert query is not None
     ident = await who(update, context)
     if ident.person is None:
-        await query.answer(tr(update, context, "attendance.toast.not_registered"), show_alert=True)
+        await query.answer(
+            toast(update, context, "attendance.toast.not_registered"), show_alert=True
+        )
         return
     result = await svc.leave.cancel(ident.person, leave_id)
     if result.outcome is not Cancelled.CANCELLED or result.leave is None:
-        await query.answer(tr(update, context, "leave.cancel.refused"), show_alert=True)
+        await query.answer(toast(update, context, "leave.cancel.refused"), show_alert=True)
         return
     values = views.summary_values(svc.texts, result.leave, lang_of(update))
-    await query.answer(
-        tr(update, context, "leave.cancel.done", **{k: Html(str(v)) for k, v in values.items()})
-    )
+    await query.answer(toast(update, context, "leave.cancel.done", **values))
     await reply(update, context, "leave.cancel.done", None, **values)
 
 
@@ -354,7 +354,7 @@ async def _refused_toast(update: Update, context: BanzuContext, result: DecideRe
         if result.outcome is Decided.NOT_ALLOWED
         else "leave.toast.done_already"
     )
-    await query.answer(tr(update, context, key, status=Html(status)), show_alert=True)
+    await query.answer(toast(update, context, key, status=status), show_alert=True)
 
 
 async def decide_pressed(update: Update, context: BanzuContext, press: views.Decide) -> None:
@@ -369,7 +369,7 @@ async def decide_pressed(update: Update, context: BanzuContext, press: views.Dec
         await _refused_toast(update, context, result)
         return
     key = "leave.toast.approved_marked" if result.marked else "leave.toast.approved"
-    await query.answer(tr(update, context, key, name=Html(result.leave.name), n=result.marked))
+    await query.answer(toast(update, context, key, name=result.leave.name, n=result.marked))
     msg = query.message
     assert isinstance(msg, Message)
     await _edit_card(
@@ -392,7 +392,7 @@ async def ask_reason(update: Update, context: BanzuContext, ident: Identity, lea
         return
     user_id = query.from_user.id
     if not await svc.people.private_ok(user_id):
-        await query.answer(tr(update, context, "leave.toast.open_private"), show_alert=True)
+        await query.answer(toast(update, context, "leave.toast.open_private"), show_alert=True)
         return
     msg = query.message
     state = Refusal(leave_id, msg.chat.id, msg.message_id, bool(msg.photo))
@@ -402,7 +402,7 @@ async def ask_reason(update: Update, context: BanzuContext, ident: Identity, lea
     await send(
         context, user_id, tr(update, context, "leave.request.ask_reason", name=name, max=NOTE_MAX)
     )
-    await query.answer(tr(update, context, "leave.toast.ask_reason"))
+    await query.answer(toast(update, context, "leave.toast.ask_reason"))
 
 
 async def reason_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
