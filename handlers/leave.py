@@ -14,8 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import Stale, parse
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
-from bot.domain.conversation import Conversation
-from bot.domain.leave import Draft, Leave, Refusal, Step
+from bot.domain.leave import Draft, Leave, Refusal, RefuseStep, Step
 from bot.domain.leave_rules import NOTE_MAX, LeaveError, parse_type
 from bot.domain.text import is_blank
 from bot.services.identity import Identity
@@ -23,10 +22,8 @@ from bot.services.leave import Asked, Cancelled, Decided, DecideResult
 from bot.texts import Html
 from bot.views import leave as views
 from handlers import attendance
-from handlers.common import answer_stale, lang_of, reply, send, toast, tr, who
+from handlers.common import answer_stale, lang_of, reply, send, toast, tr, typed_step, who
 
-FLOW = "leave_ahead"
-FLOW_REFUSE = "leave_refuse"
 MAX_PHOTO_MB = 10  # Telegram's own limit for a photo; a bigger "photo" is refused plainly
 ECHO_MAX = 30  # never echo more of what someone typed than this
 
@@ -42,7 +39,19 @@ def _args(update: Update) -> str:
 
 
 async def _save(context: BanzuContext, user_id: int, draft: Draft) -> None:
-    await context.svc.conversations.set(user_id, user_id, FLOW, draft.step.value, draft.data())
+    await context.svc.conversations.put(user_id, user_id, draft)
+
+
+async def _unusable(update: Update, context: BanzuContext, draft: Draft) -> bool:
+    """A stored draft whose step lacks what it relies on: ended, the person told to start
+    again (as the codec does for a shape it cannot read)."""
+    if draft.usable():
+        return False
+    user = update.effective_user
+    assert user is not None
+    await context.svc.conversations.clear(user.id, user.id)
+    await reply(update, context, "common.flow_stale")
+    return True
 
 
 async def _send_view(
@@ -107,17 +116,10 @@ async def _card(context: BanzuContext, chat_id: int, item: Leave, lang: str) -> 
 # ==================================================================== the worker's steps
 
 
-async def text_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+async def text_step(update: Update, context: BanzuContext, draft: Draft) -> None:
     assert update.message is not None and update.message.text is not None
-    draft = Draft.load(conv.step, conv.data)
     text = update.message.text
-    if draft is None:  # a stored shape this code cannot read: start again, say so
-        await _save(context, conv.user_id, Draft())
-        await _send_view(
-            context,
-            conv.chat_id,
-            views.ask_days(context.svc.texts, lang_of(update), [], context.svc.leave.today(), 0),
-        )
+    if await _unusable(update, context, draft):
         return
     if draft.step is Step.DAYS:
         await days_step(update, context, draft, text)
@@ -136,7 +138,7 @@ async def days_step(update: Update, context: BanzuContext, draft: Draft, text: s
     except LeaveError as exc:
         await reply(update, context, f"leave.bad.{exc.code}", value=_echo(exc.value))
         return
-    new = draft.at(Step.TYPE, first_day=first, last_day=last)
+    new = draft.at(Step.TYPE, first=first.isoformat(), last=last.isoformat())
     await _save(context, update.effective_user.id if update.effective_user else 0, new)
     assert update.effective_chat is not None
     await _send_view(context, update.effective_chat.id, views.ask_type(svc.texts, lang, new))
@@ -188,13 +190,14 @@ async def _to_confirm(
     await _send_view(context, chat.id, view)
 
 
-async def file_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+async def file_step(update: Update, context: BanzuContext, draft: Draft) -> None:
     """A photo is the evidence (its caption the note); a document is refused plainly; before
     the type is chosen, the step says what it wants instead."""
     message = update.message
     assert message is not None
-    draft = Draft.load(conv.step, conv.data)
-    if draft is None or draft.step is Step.DAYS:
+    if await _unusable(update, context, draft):
+        return
+    if draft.step is Step.DAYS:
         await reply(update, context, "leave.bad.photo_days")
         return
     if draft.step is Step.TYPE:
@@ -240,10 +243,8 @@ async def pressed(update: Update, context: BanzuContext) -> None:
 async def _own_draft(update: Update, context: BanzuContext) -> Draft | None:
     user = update.effective_user
     assert user is not None
-    conv = await context.svc.conversations.get(user.id, user.id)
-    if conv is None or conv.flow != FLOW:
-        return None
-    return Draft.load(conv.step, conv.data)
+    draft = await context.svc.conversations.state(user.id, user.id, Draft)
+    return draft if draft is not None and draft.usable() else None
 
 
 async def _drop_keyboard(update: Update) -> None:
@@ -395,8 +396,8 @@ async def ask_reason(update: Update, context: BanzuContext, ident: Identity, lea
         await query.answer(toast(update, context, "leave.toast.open_private"), show_alert=True)
         return
     msg = query.message
-    state = Refusal(leave_id, msg.chat.id, msg.message_id, bool(msg.photo))
-    await svc.conversations.set(user_id, user_id, FLOW_REFUSE, "reason", state.data())
+    state = Refusal(RefuseStep.REASON, leave_id, msg.chat.id, msg.message_id, bool(msg.photo))
+    await svc.conversations.put(user_id, user_id, state)
     leave_row = await svc.leave.get(leave_id)
     name = leave_row.name if leave_row else ""
     await send(
@@ -405,21 +406,17 @@ async def ask_reason(update: Update, context: BanzuContext, ident: Identity, lea
     await query.answer(toast(update, context, "leave.toast.ask_reason"))
 
 
-async def reason_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
-    svc = context.svc
-    assert update.message is not None and update.message.text is not None
-    state = Refusal.load(conv.data)
+async def reason_step(update: Update, context: BanzuContext, state: Refusal) -> None:
+    svc, user = context.svc, update.effective_user
+    assert update.message is not None and update.message.text is not None and user is not None
     text = update.message.text.strip()
-    if state is not None and is_blank(text):
+    if is_blank(text):
         await reply(update, context, "leave.request.reason_blank")
         return
-    if state is not None and len(text) > NOTE_MAX:
+    if len(text) > NOTE_MAX:
         await reply(update, context, "leave.request.reason_long", max=NOTE_MAX, n=len(text))
         return
-    await svc.conversations.clear(conv.chat_id, conv.user_id)
-    if state is None:
-        await reply(update, context, "common.stale_button")
-        return
+    await svc.conversations.clear(user.id, user.id)
     ident = await who(update, context)
     result = await svc.leave.decide(ident.actor, state.leave_id, False, _by(update, ident), text)
     if result.outcome is not Decided.REFUSED or result.leave is None:
@@ -474,6 +471,6 @@ def register(app: BanzuApp) -> None:
     svc.commands.append(CommandInfo("leave", "leave.cmd.leave", group=True))
     app.add_handler(CommandHandler("leave", leave))
     app.add_handler(CallbackQueryHandler(pressed, pattern=views.PickType.pattern()))
-    svc.flows[FLOW] = text_step
-    svc.flows[FLOW_REFUSE] = reason_step
-    svc.file_flows[FLOW] = file_step
+    svc.flows[Draft.flow] = typed_step(Draft, text_step)
+    svc.flows[Refusal.flow] = typed_step(Refusal, reason_step)
+    svc.file_flows[Draft.flow] = typed_step(Draft, file_step)

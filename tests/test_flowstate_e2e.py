@@ -20,6 +20,9 @@ OLD_ROWS: list[tuple[str, str, dict[str, Any]]] = [
     ("sg_reason", "text", {"id": 1, "card": 9}),
     ("sg_reward", "text", {"id": 1, "card": 9}),
     ("schedule", "rule", {"nonce": 5, "purpose": "meeting", "scope": "all"}),
+    ("leave_ahead", "note", {"first": "2026-12-05", "last": None, "kind": "sick"}),
+    ("leave_ahead", "confirm", {"v": 1, "first": "2026-12-05", "last": "2026-12-05"}),  # no type
+    ("leave_refuse", "reason", {"leave": 1, "msg": [100001, 9]}),
 ]
 
 
@@ -37,6 +40,7 @@ async def test_an_old_shape_is_ended_with_start_again(
     # nothing was saved from the half-understood state
     assert await h.svc.db.fetchval("SELECT count(*) FROM pledges") == 0
     assert await h.svc.db.fetchval("SELECT count(*) FROM suggestions") == 0
+    assert await h.svc.db.fetchval("SELECT count(*) FROM leave_requests") == 0
 
 
 async def test_a_new_shape_of_the_same_flow_works_after_the_old_one_ended(

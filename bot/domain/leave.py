@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Self
+from typing import Any
 
+from bot.domain.flowstate import FlowState
 from bot.domain.leave_rules import LeaveStatus, LeaveType, day_count
 
-__all__ = ["Draft", "Leave", "NewLeave", "Refusal", "Step", "days_of"]
+__all__ = ["Draft", "Leave", "NewLeave", "Refusal", "RefuseStep", "Step", "days_of"]
 
 
 @dataclass(frozen=True)
@@ -59,68 +60,54 @@ class Step(StrEnum):
 
 
 @dataclass(frozen=True)
-class Draft:
-    """The conversation state of flow `leave_ahead` (step in the row, the rest as JSON)."""
+class Draft(FlowState, flow="leave_ahead", version=1):
+    """The worker's /leave conversation (typed state, bot.domain.flowstate)."""
 
     step: Step = Step.DAYS
-    first_day: date | None = None
-    last_day: date | None = None
+    first: str = ""  # ISO local days, once given
+    last: str = ""
     kind: LeaveType | None = None
     note: str = ""
-    photo: str | None = None
+    photo: str | None = None  # Telegram file_id of the evidence photo
 
-    def data(self) -> dict[str, Any]:
-        return {
-            "first": self.first_day.isoformat() if self.first_day else None,
-            "last": self.last_day.isoformat() if self.last_day else None,
-            "kind": self.kind.value if self.kind else None,
-            "note": self.note,
-            "photo": self.photo,
-        }
+    @property
+    def first_day(self) -> date | None:
+        return _day(self.first)
 
-    @classmethod
-    def load(cls, step: str, data: dict[str, Any]) -> Self | None:
-        """The draft stored in a conversation row, or None for a shape it cannot be (an
-        older version, a hand-edited row): the caller starts again instead of guessing."""
-        try:
-            draft = cls(
-                Step(step),
-                date.fromisoformat(data["first"]) if data.get("first") else None,
-                date.fromisoformat(data["last"]) if data.get("last") else None,
-                LeaveType(data["kind"]) if data.get("kind") else None,
-                str(data.get("note") or ""),
-                str(data["photo"]) if data.get("photo") else None,
-            )
-        except (KeyError, TypeError, ValueError):
-            return None
-        needs_days = draft.step is not Step.DAYS
-        needs_kind = draft.step in (Step.NOTE, Step.CONFIRM)
-        if needs_days and (draft.first_day is None or draft.last_day is None):
-            return None
-        if needs_kind and draft.kind is None:
-            return None
-        return draft
+    @property
+    def last_day(self) -> date | None:
+        return _day(self.last)
+
+    def usable(self) -> bool:
+        """The fields the step relies on are there (the codec checks types, not this)."""
+        if self.step is Step.DAYS:
+            return True
+        days_ok = self.first_day is not None and self.last_day is not None
+        if self.step is Step.TYPE:
+            return days_ok
+        return days_ok and self.kind is not None
 
     def at(self, step: Step, **changes: Any) -> Draft:
         return replace(self, step=step, **changes)
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """The conversation state of flow `leave_refuse`: a leader about to give a reason."""
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
+
+class RefuseStep(StrEnum):
+    REASON = "reason"
+
+
+@dataclass(frozen=True)
+class Refusal(FlowState, flow="leave_refuse", version=1):
+    """A leader about to give the reason for refusing a request."""
+
+    step: RefuseStep
     leave_id: int
     chat_id: int  # the request card being decided, edited after the reason
     message_id: int
     photo: bool = False  # the card is a photo with a caption (edit the caption, not a text)
-
-    def data(self) -> dict[str, Any]:
-        return {"leave": self.leave_id, "msg": [self.chat_id, self.message_id], "photo": self.photo}
-
-    @classmethod
-    def load(cls, data: dict[str, Any]) -> Self | None:
-        try:
-            chat_id, message_id = data["msg"]
-            return cls(int(data["leave"]), int(chat_id), int(message_id), bool(data.get("photo")))
-        except (KeyError, TypeError, ValueError):
-            return None
