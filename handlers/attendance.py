@@ -15,12 +15,11 @@ from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.attendance import Phase, Status, correction_choices, next_roll_status, phase
 from bot.domain.auth import Action, Place, can
 from bot.domain.conversation import Conversation
+from bot.domain.org import Team
+from bot.domain.people import Person
 from bot.domain.text import visible
-from bot.repos.attendance import Record, Session
-from bot.repos.org import Team
-from bot.repos.people import Person
 from bot.services import sessions as ss
-from bot.services.sessions import Ask, Decided, Press
+from bot.services.sessions import Ask, Decided, Press, Record, Session
 from bot.texts import to_plain
 from handlers.common import lang_of, reply, send, toast, toast_who, tr, who
 

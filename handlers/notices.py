@@ -30,10 +30,9 @@ from bot.domain.auth import Action, Reach, reach
 from bot.domain.conversation import Conversation
 from bot.domain.text import is_blank
 from bot.domain.textsplit import split_text
-from bot.repos.notices import Notice, NoticeDraft
 from bot.services import notices as rules
 from bot.services.identity import Identity
-from bot.services.notices import NS, Audience, Content, TooLong
+from bot.services.notices import NS, Audience, Content, Notice, NoticeDraft, TooLong
 from bot.texts import Texts
 from bot.views import exports, paging
 from bot.views.paging import Option

@@ -10,9 +10,8 @@ from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action, can, teams_for
 from bot.domain.org_import import render_summary
 from bot.domain.textsplit import split_text
-from bot.repos.org import invite_link
 from bot.services.roster import ImportStale
-from bot.views.org import ImportAction, ImportPress, confirm_keyboard
+from bot.views.org import ImportAction, ImportPress, confirm_keyboard, invite_link
 from handlers.common import lang_of, reply, send, toast, who
 
 MAX_MB = 5

@@ -18,10 +18,10 @@ from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action, Place, can, teams_for
 from bot.domain.flowstate import FlowState
+from bot.domain.org import Team
+from bot.domain.people import Person
 from bot.domain.text import visible
 from bot.domain.textsplit import split_text
-from bot.repos.org import Team
-from bot.repos.people import Person
 from bot.services import pledges as pl
 from bot.views import exports, paging
 from bot.views.paging import Option
@@ -203,7 +203,7 @@ async def pledge_summary(
     update: Update, context: BanzuContext, person: Person
 ) -> tuple[str, InlineKeyboardMarkup]:
     svc, year = context.svc, _year(context.svc)
-    current = await svc.pledges.repo.current(person.member_id, year)
+    current = await svc.pledges.current(person.member_id, year)
     edit = _button(
         update,
         context,
@@ -244,7 +244,7 @@ async def mine_pressed(update: Update, context: BanzuContext) -> None:
         await _begin(update, context, ident.actor.tg_user_id)
         return
     lines = [tr(update, context, "pledges.history_header")]
-    for p in await svc.pledges.repo.history(ident.person.member_id, _year(svc)):
+    for p in await svc.pledges.history(ident.person.member_id, _year(svc)):
         when = p.created_at.astimezone(svc.settings.tz).strftime("%Y-%m-%d %H:%M")
         lines.append(
             tr(
@@ -290,7 +290,7 @@ async def _export(update: Update, context: BanzuContext, teams: list[Team], year
     """决心书汇编 of the teams in the asker's reach, as a workbook."""
     svc, chat = context.svc, update.effective_chat
     assert chat is not None
-    rows = await svc.pledges.repo.compilation([t.id for t in teams], year)
+    rows = await svc.pledges.compilation([t.id for t in teams], year)
     if not rows:
         await reply(update, context, "pledges.xlsx.export_none")
         return

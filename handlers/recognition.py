@@ -16,10 +16,18 @@ from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain import recognition as rules
 from bot.domain.auth import Action, can
+from bot.domain.conversation import Conversation
 from bot.domain.recognition import NomineeKind, Stage
-from bot.repos.conversations import Conversation
-from bot.repos.recognition import Cast, Rated, Ratee
-from bot.services.recognition import Ballot, Closed, Nominated, NomineeFound, Refused
+from bot.services.recognition import (
+    Ballot,
+    Cast,
+    Closed,
+    Nominated,
+    NomineeFound,
+    Rated,
+    Ratee,
+    Refused,
+)
 from bot.texts import Html, to_plain
 from bot.views import recognition as view
 from handlers.common import lang_of, notify, reply, send, toast, tr, who

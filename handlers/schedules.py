@@ -20,11 +20,13 @@ from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action, can
 from bot.domain.flowstate import FlowState
 from bot.domain.textsplit import split_text
-from bot.repos.schedules import Purpose, Schedule, Scope
 from bot.services import preshift as ps
 from bot.services.schedules import (
+    Purpose,
+    Schedule,
     ScheduleError,
     ScheduleSpec,
+    Scope,
     build_spec,
     create_schedule,
     describe_occurrence,

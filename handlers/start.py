@@ -7,7 +7,7 @@ from telegram.ext import CommandHandler, filters
 
 from bot.context import BanzuApp, BanzuContext
 from bot.domain.conversation import Conversation
-from bot.repos.people import Person
+from bot.domain.people import Person
 from bot.services import registration
 from bot.services.identity import Identity
 from bot.services.registration import Outcome

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatType, ParseMode
@@ -19,23 +19,34 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
+from bot.callbacks import INT64_MAX, Callback, Id, Range, parse
 from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.delivery.flood import Priority
-from bot.domain.auth import Action, Actor, Place, Reach, can, reach
+from bot.delivery.outbox import OutFile, OutMessage
+from bot.domain.auth import Action, Actor, Place, can
 from bot.domain.flowstate import FlowState
 from bot.domain.periods import PeriodError, parse_period
 from bot.domain.text import visible
 from bot.domain.textsplit import split_text
-from bot.repos.outbox import OutFile, OutMessage
-from bot.repos.suggestions import Suggestion
 from bot.services import suggestion_report as report
 from bot.services import suggestions as sv
-from bot.services.suggestions import Move, TextProblem
+from bot.services.suggestions import Decision, Move, Pressed, Suggestion, TextProblem
 from bot.tagging import OTHER
 from bot.texts import Html
 from bot.views import rectification as rectification_view
-from handlers.common import lang_of, notify, reply, send, toast, toast_who, tr, typed_step, who
+from handlers.common import (
+    answer_stale,
+    lang_of,
+    notify,
+    reply,
+    send,
+    toast,
+    toast_who,
+    tr,
+    typed_step,
+    who,
+)
 from handlers.pledges import pledge_summary
 
 NS_DRAFT = "sgs"  # the submitter's preview: sgs:v1:<nonce>:<action>:<arg>
@@ -43,7 +54,6 @@ NS_REVIEW = "sg"  # a reviewer's card: sg:v1:<id>:<move>:<arg>
 NS_TOPIC = "sgt"  # a reviewer's topic choice: sgt:v1:<id>:<mask>:<index>
 SAVE = 99
 OPEN = 98  # shows the topic buttons without changing anything
-OPEN_CARD = "open"  # sg:v1:<id>:open:0 — a reviewer's notice asks for the card
 MAX_CARDS = 10
 SUMMARY_JOB = "suggestion_summaries"
 
@@ -352,14 +362,7 @@ async def review(update: Update, context: BanzuContext) -> None:
     if not can(ident.actor, Action.REVIEW_SUGGESTION):
         await reply(update, context, "common.no_permission")
         return
-    unit = (
-        None if reach(ident.actor, Action.REVIEW_SUGGESTION) is Reach.ALL else ident.actor.unit_id
-    )
-    queue = [
-        s
-        for s in await svc.suggestions.repo.queue(unit, sv.QUEUE_STATES)
-        if sv.moves_for(ident.actor, s)
-    ]
+    queue = await svc.suggestions.review_queue(ident.actor)
     if not queue:
         await reply(update, context, "suggestions.review_empty")
         return
@@ -427,7 +430,7 @@ def _card_buttons(
     buttons = [
         InlineKeyboardButton(
             tr(update, context, f"suggestions.btn.{m.value}"),
-            callback_data=callbacks.encode(NS_REVIEW, 1, s.id, m.value, 0),
+            callback_data=ReviewPress(s.id, m).encode(),
         )
         for m in sv.moves_for(actor, s)
     ]
@@ -453,54 +456,70 @@ def _mask(svc: Services, topics: tuple[str, ...] | list[str]) -> int:
     return sum(1 << order.index(t) for t in topics if t in order)
 
 
+@dataclass(frozen=True)
+class ReviewPress(Callback, ns=NS_REVIEW, version=1):
+    """A move on a reviewer's card; `target` is the earlier suggestion a duplicate repeats."""
+
+    id: Id
+    move: Move
+    target: Annotated[int, Range(0, INT64_MAX)] = 0
+
+
+@dataclass(frozen=True)
+class OpenCard(Callback, ns=NS_REVIEW, version=1):
+    """A reviewer's notice of a new suggestion asks for its card."""
+
+    id: Id
+    op: Literal["open"] = "open"
+    zero: Annotated[int, Range(0, 0)] = 0
+
+
 async def review_pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.message is not None
-    svc, ident = context.svc, await who(update, context)
-    parsed = callbacks.decode(query.data, NS_REVIEW, 1, 3)
-    sid = parsed.int_part(0) if parsed else None
-    s = await svc.suggestions.repo.get(sid) if sid is not None else None
-    if parsed is not None and s is not None and parsed.parts[1] == OPEN_CARD:
-        await _open_card(update, context, s)
+    query, svc = update.callback_query, context.svc
+    assert query is not None
+    press = parse(query.data, ReviewPress, OpenCard)
+    if isinstance(press, OpenCard):
+        await _open_card(update, context, press.id)
         return
-    if parsed is None or s is None or parsed.parts[1] not in {m.value for m in Move}:
-        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
+    if not isinstance(press, ReviewPress):
+        await answer_stale(update, context)
         return
-    move, arg = Move(parsed.parts[1]), parsed.int_part(2) or 0
-    rule = sv.RULES[move]
-    if not can(ident.actor, rule.action, Place(s.unit_id, s.team_id)):
-        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
-        return
-    if s.state not in rule.from_states:
-        await query.answer(
-            toast(
-                update,
-                context,
-                "suggestions.state_changed",
-                state=_state(svc, s.state, lang_of(update)),
-            ),
-            show_alert=True,
-        )
-        return
-    if move is Move.REJECT:
-        await _ask(update, context, RejectReason, s, "suggestions.ask_reason")
-    elif move is Move.REWARD:
-        await _ask(update, context, RewardAmount, s, "suggestions.ask_reward")
-    elif move is Move.DUPLICATE:
-        await _duplicate(update, context, s, arg)
-    elif await svc.suggestions.repo.transition(
-        s.id, rule.from_states, rule.to_state, ident.actor.tg_user_id
-    ):
+    actor = (await who(update, context)).actor
+    done = await svc.suggestions.press(actor, press.id, press.move)
+    if done.decision is Decision.PICK_TARGET and press.target:
+        done = await svc.suggestions.merge(actor, press.id, press.target)
+    await _show_pressed(update, context, done)
+
+
+async def _show_pressed(update: Update, context: BanzuContext, done: Pressed) -> None:
+    query, s, d = update.callback_query, done.suggestion, done.decision
+    assert query is not None
+    if s is not None and d is Decision.DONE:
         await query.answer(toast(update, context, "suggestions.done"))
         await _after_move(update, context, s.id)
+    elif s is not None and d is Decision.ASK_REASON:
+        await _ask(update, context, RejectReason, s, "suggestions.ask_reason")
+    elif s is not None and d is Decision.ASK_REWARD:
+        await _ask(update, context, RewardAmount, s, "suggestions.ask_reward")
+    elif s is not None and d is Decision.PICK_TARGET:
+        await _pick_target(update, context, s)
+    elif s is not None and d is Decision.STATE_CHANGED:
+        state = _state(context.svc, s.state, lang_of(update))
+        await query.answer(toast(update, context, "suggestions.state_changed", state=state), True)
+    elif d is Decision.NO_PERMISSION:
+        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
     else:
-        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
+        await answer_stale(update, context)
 
 
-async def _open_card(update: Update, context: BanzuContext, s: Suggestion) -> None:
+async def _open_card(update: Update, context: BanzuContext, sid: int) -> None:
     """The card of one suggestion, from the button of a new-suggestion notice."""
     query, ident = update.callback_query, await who(update, context)
     assert query is not None and query.message is not None
+    s = await context.svc.suggestions.get(sid)
+    if s is None:
+        await answer_stale(update, context)
+        return
     if not sv.may_review(ident.actor, s):
         await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
@@ -588,40 +607,25 @@ async def _finish_move(
     await _after_move(update, context, state.id, card)
 
 
-async def _duplicate(update: Update, context: BanzuContext, s: Suggestion, target: int) -> None:
-    query, svc, ident = update.callback_query, context.svc, await who(update, context)
+async def _pick_target(update: Update, context: BanzuContext, s: Suggestion) -> None:
+    """重复 pressed: the similar earlier suggestions, one button each, to merge into."""
+    query, svc = update.callback_query, context.svc
     assert query is not None
-    if target == 0:
-        similar = await svc.suggestions.similar(s)
-        if not similar:
-            await query.answer(toast(update, context, "suggestions.no_similar"), show_alert=True)
-            return
-        rows = [
-            [
-                InlineKeyboardButton(
-                    f"#{m.suggestion.id} {_short(m.suggestion.text, 16)}",
-                    callback_data=callbacks.encode(
-                        NS_REVIEW, 1, s.id, Move.DUPLICATE.value, m.suggestion.id
-                    ),
-                )
-            ]
-            for m in similar
+    similar = await svc.suggestions.similar(s)
+    if not similar:
+        await query.answer(toast(update, context, "suggestions.no_similar"), show_alert=True)
+        return
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"#{m.suggestion.id} {_short(m.suggestion.text, 16)}",
+                callback_data=ReviewPress(s.id, Move.DUPLICATE, m.suggestion.id).encode(),
+            )
         ]
-        await query.answer()
-        await _edit_markup(query, InlineKeyboardMarkup(rows))
-        return
-    rule = sv.RULES[Move.DUPLICATE]
-    # the target is checked like the source: merging into a suggestion one may not review
-    # would credit its author there and let them read it through /mine
-    other = await svc.suggestions.repo.get(target)
-    if other is None or not can(ident.actor, rule.action, Place(other.unit_id, other.team_id)):
-        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
-        return
-    if not await svc.suggestions.repo.merge(s.id, target, rule.from_states, ident.actor.tg_user_id):
-        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
-        return
-    await query.answer(toast(update, context, "suggestions.done"))
-    await _after_move(update, context, s.id)
+        for m in similar
+    ]
+    await query.answer()
+    await _edit_markup(query, InlineKeyboardMarkup(rows))
 
 
 async def _after_move(
@@ -631,7 +635,7 @@ async def _after_move(
     reward) belongs to — so it shows the new state and only the moves left; then tell the
     submitter (and anyone credited)."""
     svc = context.svc
-    s = await svc.suggestions.repo.get(sid)
+    s = await svc.suggestions.get(sid)
     assert s is not None
     pressed = update.callback_query.message if update.callback_query else None
     if pressed is not None:
@@ -660,7 +664,8 @@ async def tell_submitter(context: BanzuContext, s: Suggestion) -> None:
         values["reason"] = s.reason or ""
     if s.state == sv.REWARDED:
         values["points"], values["amount"] = s.points, f"{s.amount_fen / 100:.2f}"
-        code = await svc.suggestions.repo.claim_code_of(s.id) if s.anonymous else None
+    told, code = await svc.suggestions.to_tell(s)
+    if s.state == sv.REWARDED:
         values["claim"] = (
             Html(svc.texts.get("suggestions.notify.claim", lang, code=code)) if code else ""
         )
@@ -668,7 +673,7 @@ async def tell_submitter(context: BanzuContext, s: Suggestion) -> None:
         values["target"] = s.duplicate_of or 0
     text = svc.texts.get(f"suggestions.notify.{s.state}", lang, **values)
     key = f"sg:{s.id}:{s.state}"
-    for tg in [s.author_tg, *await svc.suggestions.repo.credited_tg(s.id)]:
+    for tg in told:
         await notify(context, tg, text, purpose="suggestion", key=f"{key}:{tg}")
 
 
@@ -691,7 +696,7 @@ async def tell_reviewers(context: BanzuContext, s: Suggestion) -> None:
     )
     button = InlineKeyboardButton(
         svc.texts.get("suggestions.btn.open", lang),
-        callback_data=callbacks.encode(NS_REVIEW, 1, s.id, OPEN_CARD, 0),
+        callback_data=OpenCard(s.id).encode(),
     )
     markup = InlineKeyboardMarkup([[button]])
     for tg in reviewers:
@@ -705,7 +710,7 @@ async def topic_pressed(update: Update, context: BanzuContext) -> None:
     assert query is not None
     svc, ident = context.svc, await who(update, context)
     parsed = callbacks.decode(query.data, NS_TOPIC, 1, 3)
-    s = await svc.suggestions.repo.get(parsed.int_part(0) or 0) if parsed else None
+    s = await svc.suggestions.get(parsed.int_part(0) or 0) if parsed else None
     mask, index = (parsed.int_part(1), parsed.int_part(2)) if parsed else (None, None)
     topics = svc.suggestions.tagger.topics
     if mask is not None and not 0 <= mask < 1 << len(topics):
@@ -745,7 +750,7 @@ async def topic_pressed(update: Update, context: BanzuContext) -> None:
 
 async def _after_move_card_only(update: Update, context: BanzuContext, sid: int) -> None:
     query = update.callback_query
-    s = await context.svc.suggestions.repo.get(sid)
+    s = await context.svc.suggestions.get(sid)
     assert query is not None and s is not None
     text, markup = await _card(update, context, s)
     await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
@@ -763,7 +768,7 @@ async def mine(update: Update, context: BanzuContext) -> None:
         return
     pledge_text, pledge_markup = await pledge_summary(update, context, ident.person)
     await send(context, chat.id, pledge_text, pledge_markup)
-    items = await svc.suggestions.repo.by_member(ident.person.member_id)
+    items = await svc.suggestions.by_member(ident.person.member_id)
     lang = lang_of(update)
     lines = [tr(update, context, "suggestions.mine_header", count=len(items))]
     for s in items:
@@ -803,10 +808,9 @@ async def summary_command(update: Update, context: BanzuContext) -> None:
         await reply(update, context, f"suggestions.report.{err.code}_period", value=err.value)
         return
     scope = report.scope_for(ident.actor)
-    built = await report.build(
-        svc.suggestions.repo, svc.texts, lang, period.start(tz), period.end(tz), tz, scope,
-        period.label(lang),
-    )  # fmt: skip
+    built = await svc.suggestions.report(
+        svc.texts, lang, period.start(tz), period.end(tz), tz, scope, period.label(lang)
+    )
     await _send_report(context, chat.id, built, None)
 
 
@@ -831,10 +835,9 @@ async def summary_job(context: BanzuContext) -> None:
     for kind in report.due_kinds(now, svc.settings.tz):
         start, end = report.period_bounds(kind, now, svc.settings.tz, current=False)
         key = report.period_key(kind, start, svc.settings.tz)
-        if await svc.suggestions.repo.summary_sent(key):
+        if await svc.suggestions.summary_sent(key):
             continue
-        built = await report.build(
-            svc.suggestions.repo,
+        built = await svc.suggestions.report(
             svc.texts,
             svc.settings.language,
             start,
@@ -844,7 +847,7 @@ async def summary_job(context: BanzuContext) -> None:
         )
         admins = [] if built.empty else await svc.people.reachable_admins(svc.settings.admins)
         # An empty period is recorded, not sent.
-        if await svc.suggestions.repo.claim_summary(key, now, _summary_rows(built, key, admins)):
+        if await svc.suggestions.claim_summary(key, now, _summary_rows(built, key, admins)):
             svc.outbox.wake()
 
 

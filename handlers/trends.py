@@ -16,9 +16,8 @@ from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.delivery.flood import Priority
 from bot.domain.auth import Action
 from bot.domain.htmlsplit import split_html
-from bot.repos.trends import TrendLedger
 from bot.services import trend_requests as ask
-from bot.services.trend_delivery import TrendDeps, deliver_due
+from bot.services.trend_delivery import TrendDeps, TrendLedger, deliver_due
 from bot.views import trends as view
 from handlers.common import answer_stale, lang_of, reply, send, toast, who
 

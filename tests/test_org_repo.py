@@ -11,7 +11,8 @@ import pytest
 
 from bot.db import Database
 from bot.paths import DEMO
-from bot.repos.org import ImportSummary, OrgRepo, invite_link
+from bot.repos.org import ImportSummary, OrgRepo
+from bot.views.org import invite_link
 
 HEADER = "单位,班组,工号,姓名,角色,标签\n"
 ROSTER = HEADER + (
@@ -229,3 +230,5 @@ async def test_team_unknown(repo: OrgRepo) -> None:
 def test_invite_link() -> None:
     assert invite_link("banzu_bot", "AbC-_9") == "https://t.me/banzu_bot?start=AbC-_9"
     assert invite_link("@banzu_bot", "x") == "https://t.me/banzu_bot?start=x"
+    with pytest.raises(ValueError):  # Telegram's deep links allow A-Z a-z 0-9 _ - only
+        invite_link("banzu_bot", "a b")

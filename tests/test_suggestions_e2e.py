@@ -394,3 +394,27 @@ async def test_summary_on_demand_sends_text_png_xlsx(harness: Harness) -> None:
     methods = [e["method"] for e in entries]
     assert methods == ["sendMessage", "sendPhoto", "sendDocument"]
     assert "建议 2 条" in str(entries[0]["text"]) and "一分场" in str(entries[0]["text"])
+
+
+async def test_a_move_another_reviewer_made_first_is_refused_with_the_new_state(
+    harness: Harness,
+) -> None:
+    """Two reviewers hold the same card; the second press of 采纳 changes nothing and says the
+    suggestion is already adopted (SuggestionService.press decides, not the handler)."""
+    h = harness
+    await setup(h, (WORKER, "10003"), (UNIT_LEADER, "10005"))
+    sid = await submit(h, WORKER)
+    await h.say(UNIT_LEADER, UNIT_LEADER, "/review")
+    leader_card = last_with_buttons(h, UNIT_LEADER)
+    await h.say(ADMIN_ID, ADMIN_ID, "/review")
+    await press_text(h, ADMIN_ID, ADMIN_ID, "采纳")
+    late = await h.press(
+        UNIT_LEADER, UNIT_LEADER, int(leader_card["message_id"]), button_text="采纳"
+    )
+    assert alerts(late) == ["这条建议已经是“已采纳”状态了。"]
+    adopted = await h.svc.db.fetchval(
+        "SELECT count(*) FROM suggestion_events WHERE suggestion_id = ? AND to_state = 'adopted'",
+        (sid,),
+    )
+    state = await h.svc.db.fetchval("SELECT state FROM suggestions WHERE id = ?", (sid,))
+    assert (state, adopted) == ("adopted", 1)

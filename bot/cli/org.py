@@ -11,10 +11,11 @@ from bot.cli.common import Subparsers, plain
 from bot.db import Database
 from bot.delivery.outbox import Outbox
 from bot.domain.org_import import render_summary
-from bot.repos.org import OrgRepo, invite_link
+from bot.repos.org import OrgRepo
 from bot.services.roster import RosterImports
 from bot.settings import Settings
 from bot.texts import Texts
+from bot.views.org import invite_link
 
 
 def add_parser(sub: Subparsers) -> None:

@@ -12,10 +12,9 @@ import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 
-import aiosqlite
-
 from bot.db import Database, Tx
 from bot.domain.job_titles import StaffAs
+from bot.domain.org import Team, Unit
 from bot.domain.org_import import (
     ImportResult,
     ImportSummary,
@@ -33,7 +32,6 @@ __all__ = [
     "OrgRepo",
     "Team",
     "Unit",
-    "invite_link",
     "new_invite_code",
 ]
 
@@ -42,25 +40,6 @@ _TEAM_SQL = (
     "SELECT t.id, t.unit_id, u.name AS unit_name, t.name, t.invite_code"
     " FROM teams t JOIN units u ON u.id = t.unit_id"
 )
-
-
-@dataclass(frozen=True)
-class Unit:
-    id: int
-    name: str
-
-
-@dataclass(frozen=True)
-class Team:
-    id: int
-    unit_id: int
-    unit_name: str
-    name: str
-    invite_code: str
-
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Team:
-        return cls(row["id"], row["unit_id"], row["unit_name"], row["name"], row["invite_code"])
 
 
 @dataclass(frozen=True)
@@ -154,10 +133,6 @@ def new_invite_code() -> str:
     # 9 random bytes = 72 bits, 12 URL-safe characters: unguessable, and within what a
     # Telegram deep-link payload allows (A-Z a-z 0-9 _ -, at most 64).
     return secrets.token_urlsafe(9)
-
-
-def invite_link(bot_username: str, code: str) -> str:
-    return f"https://t.me/{bot_username.removeprefix('@')}?start={code}"
 
 
 class OrgRepo:

@@ -8,11 +8,9 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.clock import iso, parse_iso, utcnow
 from bot.db import Database
-from bot.domain.auth import Role
+from bot.domain.people import Person as Person  # re-exported: moved to the domain
 from bot.repos.conversations import END_CONVERSATION_SQL
 
 _PERSON_SQL = """
@@ -22,37 +20,6 @@ SELECT m.id, m.employee_no, m.name, m.team_id, t.name AS team_name, t.unit_id,
        (SELECT group_concat(tag, ',') FROM member_tags g WHERE g.member_id = m.id) AS tags
 FROM members m JOIN teams t ON t.id = m.team_id JOIN units u ON u.id = t.unit_id
 """
-
-
-@dataclass(frozen=True)
-class Person:
-    member_id: int
-    employee_no: str
-    name: str
-    team_id: int
-    team_name: str
-    unit_id: int
-    unit_name: str
-    tg_user_id: int | None
-    active: bool
-    roles: frozenset[Role]
-    tags: tuple[str, ...]
-
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Person:
-        return cls(
-            member_id=row["id"],
-            employee_no=row["employee_no"],
-            name=row["name"],
-            team_id=row["team_id"],
-            team_name=row["team_name"],
-            unit_id=row["unit_id"],
-            unit_name=row["unit_name"],
-            tg_user_id=row["tg_user_id"],
-            active=bool(row["active"]),
-            roles=frozenset(Role(r) for r in (row["roles"] or "").split(",") if r),
-            tags=tuple(sorted(t for t in (row["tags"] or "").split(",") if t)),
-        )
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from bot.domain.auth import Action, Actor, Place, Reach, Role, can, reach
 from bot.domain.htmlsplit import split_html
 from bot.domain.textsplit import split_text
 from bot.repos.notices import Member, Recipient, StatusRow
+from bot.repos.notices import Notice as Notice  # re-exported for handlers
+from bot.repos.notices import NoticeDraft as NoticeDraft
 from bot.repos.outbox import OutMessage
 from bot.texts import Texts
 

@@ -44,6 +44,18 @@ class PledgeService:
         self.repo = repo
         self.interval = interval
 
+    async def current(self, member_id: int, year: int) -> Pledge | None:
+        return await self.repo.current(member_id, year)
+
+    async def history(self, member_id: int, year: int) -> list[Pledge]:
+        return await self.repo.history(member_id, year)
+
+    async def compilation(
+        self, team_ids: list[int], year: int
+    ) -> list[tuple[str, str, str, str, int | None, datetime | None, str, str]]:
+        """决心书汇编 rows: every active member of the teams with their pledge for the year."""
+        return await self.repo.compilation(team_ids, year)
+
     async def save(self, person: Person, year: int, pledge: str, plan: str | None) -> Pledge:
         plan_text = visible(plan) or None
         return await self.repo.save(person.member_id, year, visible(pledge), plan_text)

@@ -20,14 +20,15 @@ from bot.domain.text import is_blank, visible
 from bot.repos.recognition import (
     Campaign,
     Candidate,
-    Cast,
     Evidence,
     Nominee,
-    Rated,
     RateeResult,
     RecognitionRepo,
     Result,
 )
+from bot.repos.recognition import Cast as Cast  # re-exported for handlers
+from bot.repos.recognition import Rated as Rated
+from bot.repos.recognition import Ratee as Ratee
 
 DEFAULT_VOTE_DAYS = 7
 DEFAULT_RATING_DAYS = 14

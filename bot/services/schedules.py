@@ -22,7 +22,10 @@ from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from bot.domain.text import visible
-from bot.repos.schedules import Purpose, Schedule, SchedulesRepo, Scope
+from bot.repos.schedules import Purpose as Purpose  # re-exported for handlers
+from bot.repos.schedules import Schedule as Schedule
+from bot.repos.schedules import SchedulesRepo
+from bot.repos.schedules import Scope as Scope
 from bot.texts import Texts
 from scheduler.holidays import HolidayCalendar
 from scheduler.rule_text import RuleSyntaxError, format_rule, parse_rule

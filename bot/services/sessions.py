@@ -50,14 +50,9 @@ from bot.domain.attendance import (
 from bot.domain.auth import Action, Actor, Place, can
 from bot.domain.text import visible
 from bot.domain.textsplit import split_text
-from bot.repos.attendance import (
-    AttendanceRepo,
-    CheckIn,
-    Record,
-    Session,
-    decide_request,
-    session_batch,
-)
+from bot.repos.attendance import AttendanceRepo, CheckIn, decide_request, session_batch
+from bot.repos.attendance import Record as Record  # re-exported for handlers
+from bot.repos.attendance import Session as Session
 from bot.repos.outbox import PRIORITY_INTERACTIVE, OutMessage
 from bot.repos.people import Person
 from bot.settings import Settings

@@ -8,14 +8,24 @@ Unit leaders review their unit's suggestions; admins review all and give rewards
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
-from bot.domain.auth import Action, Actor, Place, can
+from bot.domain.auth import Action, Actor, Place, Reach, can, reach
 from bot.domain.text import visible
 from bot.repos.people import Person
-from bot.repos.suggestions import NewSuggestion, Suggestion, SuggestionsRepo
+from bot.repos.suggestions import NewSuggestion, SuggestionsRepo
+from bot.repos.suggestions import Suggestion as Suggestion  # the row type handlers render
 from bot.tagging import Correction, Tagger, TagResult
+
+if TYPE_CHECKING:
+    from bot.repos.outbox import OutMessage
+    from bot.services.suggestion_report import Report, Scope
+    from bot.texts import Texts
 
 MAX_CHARS = 2000
 MAX_PHOTOS = 5
@@ -101,6 +111,24 @@ def parse_reward(text: str) -> tuple[int, int] | None:
     return points, fen
 
 
+class Decision(StrEnum):
+    """What a reviewer's press on a card led to."""
+
+    DONE = "done"  # the move is made
+    ASK_REASON = "ask_reason"  # 不采纳 needs a reason: ask for it, nothing changed yet
+    ASK_REWARD = "ask_reward"  # 奖励 needs points (and yuan)
+    PICK_TARGET = "pick_target"  # 重复 needs the earlier suggestion it repeats
+    NO_PERMISSION = "no_permission"
+    STATE_CHANGED = "state_changed"  # another reviewer moved it first
+    STALE = "stale"  # gone, or the move could not be made any more
+
+
+@dataclass(frozen=True)
+class Pressed:
+    decision: Decision
+    suggestion: Suggestion | None = None
+
+
 @dataclass(frozen=True)
 class Similar:
     suggestion: Suggestion
@@ -173,6 +201,86 @@ class SuggestionService:
         return await self.repo.transition(
             s.id, rule.from_states, rule.to_state, actor.tg_user_id, reason=reason
         )
+
+    async def press(self, actor: Actor, suggestion_id: int, move: Move) -> Pressed:
+        """A reviewer pressed `move` on a card: make it, or say what it needs first (a reason,
+        a reward, a target) or why it cannot be made. One set of rules for buttons and typed
+        answers: the move itself is `apply`."""
+        s = await self.repo.get(suggestion_id)
+        if s is None:
+            return Pressed(Decision.STALE)
+        rule = RULES[move]
+        if not can(actor, rule.action, Place(s.unit_id, s.team_id)):
+            return Pressed(Decision.NO_PERMISSION, s)
+        if s.state not in rule.from_states:
+            return Pressed(Decision.STATE_CHANGED, s)
+        needs = {
+            Move.REJECT: Decision.ASK_REASON,
+            Move.REWARD: Decision.ASK_REWARD,
+            Move.DUPLICATE: Decision.PICK_TARGET,
+        }
+        if move in needs:
+            return Pressed(needs[move], s)
+        if not await self.apply(actor, s.id, move):
+            return Pressed(Decision.STALE, s)
+        return Pressed(Decision.DONE, s)
+
+    async def merge(self, actor: Actor, suggestion_id: int, target_id: int) -> Pressed:
+        """Merge a duplicate into the earlier suggestion it repeats. The target is checked like
+        the source: merging into a suggestion one may not review would credit its author there
+        and let them read it through /mine."""
+        s, other = await self.repo.get(suggestion_id), await self.repo.get(target_id)
+        rule = RULES[Move.DUPLICATE]
+        if s is None:
+            return Pressed(Decision.STALE)
+        for one in (s, other):
+            if one is None or not can(actor, rule.action, Place(one.unit_id, one.team_id)):
+                return Pressed(Decision.NO_PERMISSION, s)
+        if not await self.repo.merge(s.id, target_id, rule.from_states, actor.tg_user_id):
+            return Pressed(Decision.STALE, s)
+        return Pressed(Decision.DONE, s)
+
+    async def get(self, suggestion_id: int) -> Suggestion | None:
+        return await self.repo.get(suggestion_id)
+
+    async def review_queue(self, actor: Actor) -> list[Suggestion]:
+        """What this reviewer can move now: their unit's (all, for an admin), oldest first."""
+        everywhere = reach(actor, Action.REVIEW_SUGGESTION) is Reach.ALL
+        unit = None if everywhere else actor.unit_id
+        return [s for s in await self.repo.queue(unit, QUEUE_STATES) if moves_for(actor, s)]
+
+    async def by_member(self, member_id: int) -> list[Suggestion]:
+        return await self.repo.by_member(member_id)
+
+    async def to_tell(self, s: Suggestion) -> tuple[list[int | None], str | None]:
+        """Who hears of a step (the author and anyone credited through a merge) and, for a
+        rewarded anonymous suggestion, the code that claims the reward."""
+        code = await self.repo.claim_code_of(s.id) if s.anonymous and s.state == REWARDED else None
+        return [s.author_tg, *await self.repo.credited_tg(s.id)], code
+
+    async def report(
+        self,
+        texts: Texts,
+        lang: str,
+        start: datetime,
+        end: datetime,
+        tz: ZoneInfo,
+        scope: Scope | None,
+        label: str | None = None,
+    ) -> Report:
+        # imported here: the report module imports this one (states), and its chart and
+        # workbook libraries are only needed when a summary is made
+        from bot.services import suggestion_report
+
+        return await suggestion_report.build(self.repo, texts, lang, start, end, tz, scope, label)
+
+    async def summary_sent(self, period_key: str) -> bool:
+        return await self.repo.summary_sent(period_key)
+
+    async def claim_summary(
+        self, period_key: str, at: datetime, messages: Sequence[OutMessage] = ()
+    ) -> bool:
+        return await self.repo.claim_summary(period_key, at, messages)
 
     async def similar(self, s: Suggestion) -> list[Similar]:
         await self.tagger.wait_ready()

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from bot.domain.htmlsplit import split_html
 from bot.repos.outbox import OutFile, OutMessage
 from bot.repos.people import PeopleRepo
-from bot.repos.trends import TrendLedger, TrendQueries, open_readonly
+from bot.repos.trends import TrendLedger as TrendLedger  # re-exported for handlers
+from bot.repos.trends import TrendQueries, open_readonly
 from bot.services import trends
 from bot.services.reports import Month
 from bot.tagging.lexicon import load_lexicon

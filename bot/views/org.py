@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.helpers import create_deep_linked_url
 
 from bot.callbacks import Callback, Id
 from bot.texts import Texts
@@ -39,3 +40,9 @@ def confirm_keyboard(staged: int, texts: Texts, lang: str | None) -> InlineKeybo
             ]
         ]
     )
+
+
+def invite_link(bot_username: str, code: str) -> str:
+    """A team's registration link (t.me/<bot>?start=<code>); PTB checks the payload's
+    characters and length as Telegram's deep links require."""
+    return create_deep_linked_url(bot_username.removeprefix("@"), code)
