@@ -73,7 +73,7 @@ async def study(update: Update, context: BanzuContext) -> None:
     att, now = svc.attendance, svc.attendance.now()
     running = [
         s
-        for s in await att.repo.open_sessions(team.id, team.unit_id)
+        for s in await att.open_sessions(team.id, team.unit_id)
         if s.team_id == team.id and phase(s.window, now) is not Phase.OVER
     ]
     if running:
@@ -247,7 +247,7 @@ async def notify_leaders(
 ) -> None:
     """Privately to the team's leaders who can be reached; else in the team group."""
     svc, sent = context.svc, False
-    for user_id in await svc.attendance.repo.leader_user_ids(team_id):
+    for user_id in await svc.attendance.leader_user_ids(team_id):
         if await svc.people.private_ok(user_id):
             await send(context, user_id, text, markup)
             sent = True
@@ -323,7 +323,7 @@ async def roll(update: Update, context: BanzuContext) -> None:
     if not can(ident.actor, Action.TAKE_ATTENDANCE, Place(team.unit_id, team.id)):
         await reply(update, context, "attendance.roll.refused")
         return
-    session = await svc.attendance.repo.latest_session(team.id)
+    session = await svc.attendance.latest_session(team.id)
     if session is None:
         await reply(update, context, "attendance.roll.none")
         return
@@ -338,8 +338,8 @@ async def roll(update: Update, context: BanzuContext) -> None:
 async def roll_view(
     svc: Services, session: Session, lang: str, shown: dict[int, Status] | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
-    roster = await svc.attendance.repo.roster(session.id)
-    counts = await svc.attendance.repo.counts(session.id)
+    roster = await svc.attendance.roster(session.id)
+    counts = await svc.attendance.counts(session.id)
     return ss.roll_text(svc, session, counts, lang), ss.roll_markup(
         svc, session, roster, lang, shown
     )
@@ -349,7 +349,7 @@ async def roll_pressed(update: Update, context: BanzuContext) -> None:
     query, svc = update.callback_query, context.svc
     assert query is not None and query.message is not None
     data = callbacks.decode(query.data, ss.NS_ROLL, 1, 2)
-    session = await svc.attendance.repo.session(data.int_part(0) or 0) if data else None
+    session = await svc.attendance.fresh_session(data.int_part(0) or 0) if data else None
     if data is None or session is None:
         await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
@@ -367,7 +367,7 @@ async def roll_pressed(update: Update, context: BanzuContext) -> None:
         await refresh_roll(update, context, session.id)
         return
     member_id = data.int_part(1)
-    record = await svc.attendance.repo.record(session.id, member_id) if member_id else None
+    record = await svc.attendance.record(session.id, member_id) if member_id else None
     if record is None:
         await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
     elif session.closed:
@@ -394,7 +394,7 @@ async def roll_after_close(
     if not await svc.people.private_ok(query.from_user.id):
         await query.answer(toast(update, context, "attendance.roll.open_private"), show_alert=True)
         return
-    record = await svc.attendance.repo.record(session.id, member_id)
+    record = await svc.attendance.record(session.id, member_id)
     assert record is not None
     label = _label(svc, record.status, lang_of(update))
     await query.answer(
@@ -413,11 +413,9 @@ async def pick_pressed(update: Update, context: BanzuContext) -> None:
     query, svc = update.callback_query, context.svc
     assert query is not None
     data = callbacks.decode(query.data, ss.NS_PICK, 1, 3)
-    session = await svc.attendance.repo.session(data.int_part(0) or 0) if data else None
+    session = await svc.attendance.fresh_session(data.int_part(0) or 0) if data else None
     member_id = data.int_part(1) if data else None
-    record = (
-        await svc.attendance.repo.record(session.id, member_id) if session and member_id else None
-    )
+    record = await svc.attendance.record(session.id, member_id) if session and member_id else None
     if data is None or session is None or record is None or not session.closed:
         await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
@@ -481,7 +479,7 @@ async def reason_step(update: Update, context: BanzuContext, conv: Conversation)
     await svc.conversations.clear(conv.chat_id, conv.user_id)
     session_id, member_id = conv.data["record"]
     old, new = Status(conv.data["old"]), Status(conv.data["new"])
-    session = await svc.attendance.repo.session(session_id)
+    session = await svc.attendance.fresh_session(session_id)
     ident = await who(update, context)
     if session is None or not ss.may_take_attendance(ident.actor, session):
         await reply(update, context, "common.no_permission")
@@ -516,7 +514,7 @@ async def refresh_roll(
 ) -> None:
     query = update.callback_query
     assert query is not None and query.message is not None
-    session = await context.svc.attendance.repo.session(session_id)
+    session = await context.svc.attendance.fresh_session(session_id)
     assert session is not None
     text, markup = await roll_view(context.svc, session, lang_of(update), shown)
     await _edit(query.message.chat.id, query.message.message_id, context, text, markup)

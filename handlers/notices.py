@@ -584,7 +584,7 @@ def progress_listener(app: BanzuApp) -> Any:
         notice = await svc.notices.get(int(batch.split(":")[1]))
         if notice is None or notice.progress_chat_id is None or notice.progress_message_id is None:
             return
-        counts = await svc.outbox.repo.batch_counts(batch)
+        counts = await svc.outbox.batch_counts(batch)
         running = counts["pending"] + counts["sending"] > 0
         total = sum(counts.values())
         key = "notices.progress.sending" if running else "notices.progress.done"
@@ -612,8 +612,8 @@ async def _pin_report(svc: Services, bot_name: str, notice: Notice, batch: str) 
     """The groups where the notice could not be pinned, and how to fix it — on the author's
     progress message and, once all pins are tried, in a private message (an edit makes no
     sound). Empty if every pin worked."""
-    failures = await svc.outbox.repo.pin_failures(batch)
-    if not failures or await svc.outbox.repo.pins_unsettled(batch):
+    failures = await svc.outbox.pin_failures(batch)
+    if not failures or await svc.outbox.pins_unsettled(batch):
         return ""
     groups = svc.texts.join(title or str(chat) for chat, title, _ in failures)
     text = svc.texts.get(
@@ -677,7 +677,7 @@ async def status_pressed(update: Update, context: BanzuContext, notice_id: int) 
         return
     await query.answer()
     rows = await svc.notices.status(notice_id)
-    failed = len(await svc.outbox.repo.batch_rows(f"notice:{notice_id}", "undeliverable"))
+    failed = len(await svc.outbox.batch_rows(f"notice:{notice_id}", "undeliverable"))
     head = tr(
         update, context, "notices.status.header", id=notice_id, title=rules.title_of(notice.body),
         done=sum(r.acked for r in rows), total=len(rows), failed=failed,

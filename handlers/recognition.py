@@ -125,7 +125,7 @@ async def admin_pressed(update: Update, context: BanzuContext) -> None:
     if isinstance(out, Refused):
         await send(context, chat, view.refused(out, svc.texts, lang))
         return
-    candidates = len(await svc.recognition.repo.candidates(cid))
+    candidates = len(await svc.recognition.candidates(cid))
     await send(context, chat, view.advanced(out, candidates, svc.settings.tz, svc.texts, lang))
     if out.stage is Stage.CLOSED:
         await publish_results(context, cid)
@@ -302,7 +302,7 @@ async def _nominated(update: Update, context: BanzuContext, out: Nominated, lang
     nid = next(
         (
             n.nominee_id
-            for n in await svc.recognition.repo.nominees(out.campaign.id)
+            for n in await svc.recognition.nominees(out.campaign.id)
             if n.name == out.name
         ),
         None,
@@ -426,7 +426,7 @@ async def publish_results(context: BanzuContext, campaign_id: int) -> None:
     if not isinstance(r, Closed):
         return
     text = view.results(r, svc.texts, svc.settings.language)
-    chats = await svc.recognition.repo.group_chats(r.campaign.unit_id)
+    chats = await svc.recognition.group_chats(r.campaign.unit_id)
     chats += await svc.people.reachable_admins(svc.settings.admins)
     for chat in dict.fromkeys(chats):
         await notify(
@@ -442,7 +442,7 @@ async def remind(context: BanzuContext, force_day: bool = False) -> int:
     if not force_day and not REMIND_FROM_HOUR <= now.hour < REMIND_UNTIL_HOUR:
         return 0
     day, lang, sent = now.strftime("%Y-%m-%d"), svc.settings.language, 0
-    repo = svc.recognition.repo
+    repo = svc.recognition
     for c in await repo.campaigns((Stage.VOTE,)):
         people = await repo.not_voted_reachable(c, day)
         text, markup = view.reminder(c, svc.settings.tz, svc.texts, lang)
@@ -479,8 +479,8 @@ async def tick_job(context: BanzuContext) -> None:
     svc, now = context.svc, utcnow()
     for cid in await svc.recognition.close_due(now):
         await publish_results(context, cid)
-    for rid in await svc.recognition.repo.rounds_due(now):
-        await svc.recognition.repo.close_round(rid, now)
+    for rid in await svc.recognition.rounds_due(now):
+        await svc.recognition.close_round(rid, now)
     await remind(context)
 
 
@@ -503,10 +503,10 @@ async def rating_new_cmd(update: Update, context: BanzuContext) -> None:
         return
     rid, period, leaders = out
     if leaders == 0:
-        await svc.recognition.repo.close_round(rid, utcnow())
+        await svc.recognition.close_round(rid, utcnow())
         await reply(update, context, "recognition.rating.no_leaders")
         return
-    rnd = await svc.recognition.repo.round(rid)
+    rnd = await svc.recognition.round(rid)
     assert rnd is not None
     scope = svc.texts.get("recognition.campaign.scope_unit", lang, unit=unit) if unit else ""
     await reply(
@@ -526,8 +526,8 @@ async def rate_cmd(update: Update, context: BanzuContext) -> None:
     if ident.person is None:
         await reply(update, context, "common.not_registered")
         return
-    for rnd in await svc.recognition.repo.rounds("open"):
-        people = await svc.recognition.repo.ratees(rnd.id, ident.person.member_id)
+    for rnd in await svc.recognition.rounds("open"):
+        people = await svc.recognition.ratees(rnd.id, ident.person.member_id)
         if people:
             text, markup = view.ratees(rnd.id, rnd.period, people, svc.texts, lang)
             await send(context, ident.actor.tg_user_id, text, markup)
@@ -540,7 +540,7 @@ async def _ratee(
 ) -> Ratee | None:
     if round_id is None or ratee_id is None or rater is None:
         return None
-    people = await context.svc.recognition.repo.ratees(round_id, rater)
+    people = await context.svc.recognition.ratees(round_id, rater)
     return next((p for p in people if p.member_id == ratee_id), None)
 
 
@@ -631,10 +631,10 @@ async def skip_pressed(update: Update, context: BanzuContext) -> None:
 
 async def _next_ratee(update: Update, context: BanzuContext, round_id: int) -> None:
     svc, lang, ident = context.svc, lang_of(update), await who(update, context)
-    rnd = await svc.recognition.repo.round(round_id)
+    rnd = await svc.recognition.round(round_id)
     if rnd is None or ident.actor.member_id is None or rnd.state != "open":
         return
-    people = await svc.recognition.repo.ratees(round_id, ident.actor.member_id)
+    people = await svc.recognition.ratees(round_id, ident.actor.member_id)
     text, markup = view.ratees(round_id, rnd.period, people, svc.texts, lang)
     await send(context, ident.actor.tg_user_id, text, markup)
 
@@ -644,12 +644,12 @@ async def ratings_cmd(update: Update, context: BanzuContext) -> None:
     if not can(ident.actor, Action.MANAGE_AWARDS):
         await reply(update, context, "common.no_permission")
         return
-    rounds = await svc.recognition.repo.rounds()
+    rounds = await svc.recognition.rounds()
     if not rounds:
         await reply(update, context, "recognition.rating.no_rounds")
         return
     rnd = rounds[0]
-    people = await svc.recognition.repo.round_results(rnd.id)
+    people = await svc.recognition.round_results(rnd.id)
     text, markup = view.round_results(rnd.id, rnd.period, rnd.state, people, svc.texts, lang)
     await send(context, ident.actor.tg_user_id, text, markup)
 
@@ -669,14 +669,14 @@ async def round_pressed(update: Update, context: BanzuContext) -> None:
         rid is None
         or parsed is None
         or parsed.parts[1] != "close"
-        or not await svc.recognition.repo.close_round(rid, utcnow())
+        or not await svc.recognition.close_round(rid, utcnow())
     ):
         await _alert(update, context, "common.stale_button")
         return
     await query.answer()
-    rnd = await svc.recognition.repo.round(rid)
+    rnd = await svc.recognition.round(rid)
     assert rnd is not None
-    people = await svc.recognition.repo.round_results(rid)
+    people = await svc.recognition.round_results(rid)
     await _edit(update, *view.round_results(rid, rnd.period, rnd.state, people, svc.texts, lang))
 
 

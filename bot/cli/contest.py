@@ -74,7 +74,7 @@ async def main(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _list(svc: ContestService, texts: Texts, settings: Settings, _: Any) -> int:
     lang = settings.language
-    for c in await svc.repo.all():
+    for c in await svc.all():
         state = "进行中" if c.active else "已结束"
         kind = texts.get(f"contest.kind.{c.kind}", lang)
         print(f"#{c.id}\t{c.name}\t{kind}\t{c.starts_on} ~ {c.ends_on}\t{state}")
@@ -128,12 +128,12 @@ def _day(value: object) -> date:
 
 
 async def _correct(svc: ContestService, texts: Texts, settings: Settings, args: Any) -> int:
-    contest = await svc.repo.get(args.contest)
+    contest = await svc.get(args.contest)
     if contest is None:
         print(f"banzu: no competition #{args.contest}", file=sys.stderr)
         return 2
-    ids = await svc.repo.participants(contest.id)
-    names = await svc.repo.names(contest.level, ids)
+    ids = await svc.participants(contest.id)
+    names = await svc.member_names(contest.level, ids)
     by_name = {v: k for k, v in names.items()}
     pid = by_name.get(args.participant) or (
         int(args.participant) if str(args.participant).isdigit() else None
@@ -154,7 +154,7 @@ async def _correct(svc: ContestService, texts: Texts, settings: Settings, args: 
 
 
 async def _report(svc: ContestService, texts: Texts, settings: Settings, args: Any) -> int:
-    contests = await svc.repo.all()
+    contests = await svc.all()
     contest_id = args.contest or (contests[-1].id if contests else None)
     if contest_id is None:
         print("banzu: no competition yet", file=sys.stderr)
@@ -165,9 +165,9 @@ async def _report(svc: ContestService, texts: Texts, settings: Settings, args: A
         return 2
     assert isinstance(board, Board)
     lang = settings.language
-    figures = await svc.repo.figures(contest_id)
-    audit = await svc.repo.audit(contest_id)
-    actors = await svc.repo.actor_names([a.actor for a in audit])
+    figures = await svc.figures(contest_id)
+    audit = await svc.audit(contest_id)
+    actors = await svc.actor_names([a.actor for a in audit])
     data = view.contest_workbook(texts, lang, board, figures, audit, actors, settings.tz)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)

@@ -100,20 +100,20 @@ async def _import(svc: QuizService, settings: Settings, args: argparse.Namespace
 
 async def _daily(svc: QuizService, args: argparse.Namespace) -> int:
     if args.stop is not None:
-        if not await svc.repo.stop_plan(args.stop):
+        if not await svc.stop_plan(args.stop):
             print(f"banzu: no active daily plan #{args.stop}", file=sys.stderr)
             return 1
         print(plain(svc.texts.get("quiz.plan.stopped", id=args.stop)))
         return 0
     if args.list or not args.at:
-        for p in await svc.repo.plans():
+        for p in await svc.plans():
             days = "workdays" if p.workdays else "every day"
             print(f"#{p.id} {p.at_time} {days} team={p.team_id or 'all'}"
                   f" topic={p.topic or 'all'} open={p.open_period}s")  # fmt: skip
         return 0
     team_id = None
     if args.team:
-        team_id = await svc.repo.team_by_name(args.team)
+        team_id = await svc.team_by_name(args.team)
         if team_id is None:
             print(f"banzu: no team {args.team!r}", file=sys.stderr)
             return 2
@@ -133,14 +133,12 @@ async def _config(svc: QuizService, args: argparse.Namespace) -> int:
         if not 1 <= args.daily_cap <= 1000:
             print("banzu: --daily-cap must be 1..1000", file=sys.stderr)
             return 2
-        await svc.repo.set_setting("daily_cap", str(args.daily_cap))
+        await svc.set_setting("daily_cap", str(args.daily_cap))
     if args.session_quiz is not None:
-        await svc.repo.set_setting("session_quiz", "1" if args.session_quiz == "on" else "0")
+        await svc.set_setting("session_quiz", "1" if args.session_quiz == "on" else "0")
     if args.individual_ranking is not None:
-        await svc.repo.set_setting(
-            "individual_ranking", "1" if args.individual_ranking == "on" else "0"
-        )
-    session = "off" if (await svc.repo.setting("session_quiz")) == "0" else "on"
+        await svc.set_setting("individual_ranking", "1" if args.individual_ranking == "on" else "0")
+    session = "off" if (await svc.setting("session_quiz")) == "0" else "on"
     ranking = "on" if await svc.individual_ranking() else "off"
     print(f"daily_cap={await svc.daily_cap()} individual_ranking={ranking} session_quiz={session}")
     return 0
@@ -152,7 +150,7 @@ async def _report(svc: QuizService, settings: Settings, args: argparse.Namespace
     except ValueError:
         print(f"banzu: --month must look like 2026-11, not {args.month!r}", file=sys.stderr)
         return 2
-    report = await quiz_report.build(svc.repo, first, last)
+    report = await svc.report(first, last)
     scope = svc.texts.get("quiz.report.scope_all", settings.language)
     data = quiz_report.workbook(report, svc.texts, settings.language, settings.tz, scope)
     args.out.write_bytes(data)

@@ -161,3 +161,17 @@ class Outbox:
                 return True
             await asyncio.sleep(0.01)
         return False
+
+    # -- reads the handlers and the command line need, through the service
+
+    async def batch_counts(self, batch: str) -> dict[str, int]:
+        return await self.repo.batch_counts(batch)
+
+    async def batch_rows(self, batch: str, state: str) -> list[tuple[int, str | None]]:
+        return await self.repo.batch_rows(batch, state)
+
+    async def pin_failures(self, batch: str) -> list[tuple[int, str | None, str]]:
+        return await self.repo.pin_failures(batch)
+
+    async def pins_unsettled(self, batch: str) -> int:
+        return await self.repo.pins_unsettled(batch)

@@ -22,7 +22,7 @@ from bot.domain.contest import Doubt, FigureProblem, Kind, Level, MetricTemplate
 from bot.domain.tabular import Limits, TableError, read_table
 from bot.domain.text import is_blank, visible
 from bot.paths import DATA
-from bot.repos.contest import Contest, ContestRepo, FigureEntry, Metric, Pair, Standing
+from bot.repos.contest import AuditRow, Contest, ContestRepo, FigureEntry, Metric, Pair, Standing
 from bot.repos.org import OrgRepo, Team
 from bot.repos.outbox import OutMessage
 from bot.repos.people import PeopleRepo
@@ -737,6 +737,29 @@ class ContestService:
                 actor.member_id, start.isoformat(), today.isoformat()
             )
         return out
+
+    # -- reads the handlers and the command line need, through the service
+
+    async def actor_names(self, user_ids: Sequence[int]) -> dict[int, str]:
+        return await self.repo.actor_names(user_ids)
+
+    async def all(self, active_only: bool = False) -> list[Contest]:
+        return await self.repo.all(active_only)
+
+    async def audit(self, contest_id: int) -> list[AuditRow]:
+        return await self.repo.audit(contest_id)
+
+    async def figures(self, contest_id: int) -> list[tuple[str, int, str, float]]:
+        return await self.repo.figures(contest_id)
+
+    async def get(self, contest_id: int) -> Contest | None:
+        return await self.repo.get(contest_id)
+
+    async def member_names(self, level: Level, ids: Sequence[int]) -> dict[int, str]:
+        return await self.repo.names(level, ids)
+
+    async def participants(self, contest_id: int) -> list[int]:
+        return await self.repo.participants(contest_id)
 
 
 def metric_names(texts: Texts) -> dict[str, str]:

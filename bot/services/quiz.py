@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from bot.clock import utcnow
@@ -35,6 +35,7 @@ from bot.repos.quiz import (
     ImportCounts,
     Mistake,
     PersonScore,
+    Plan,
     PollRef,
     QuizRepo,
     Round,
@@ -57,6 +58,9 @@ CHALLENGE_MAX = 30
 DAILY_GRACE = timedelta(hours=3)  # a daily question missed while down is sent this late
 PRIORITY_NEXT = 5  # the next question of a private round answers the person's own action
 PRIORITY_GROUP = 1
+
+if TYPE_CHECKING:
+    from bot.services.quiz_report import QuizReport
 
 
 class Refusal(StrEnum):
@@ -649,3 +653,25 @@ class QuizService:
 
     async def mistakes(self, person: Person, limit: int = 10) -> list[Mistake]:
         return await self.repo.mistakes(person.member_id, limit)
+
+    # -- reads the handlers and the command line need, through the service
+
+    async def report(self, first_day: str, last_day: str) -> QuizReport:
+        from bot.services import quiz_report  # its chart and workbook only for a report
+
+        return await quiz_report.build(self.repo, first_day, last_day)
+
+    async def plans(self, active_only: bool = True) -> list[Plan]:
+        return await self.repo.plans(active_only)
+
+    async def set_setting(self, key: str, value: str) -> None:
+        return await self.repo.set_setting(key, value)
+
+    async def setting(self, key: str) -> str | None:
+        return await self.repo.setting(key)
+
+    async def stop_plan(self, plan_id: int) -> bool:
+        return await self.repo.stop_plan(plan_id)
+
+    async def team_by_name(self, name: str) -> int | None:
+        return await self.repo.team_by_name(name)

@@ -25,6 +25,7 @@ from bot.repos.recognition import (
     RateeResult,
     RecognitionRepo,
     Result,
+    Round,
 )
 from bot.repos.recognition import Cast as Cast  # re-exported for handlers
 from bot.repos.recognition import Rated as Rated
@@ -389,6 +390,49 @@ class RecognitionService:
         if not await self.repo.comment(round_id, ratee_id, visible(text)):
             return Problem.WRONG_STAGE
         return None
+
+    # -- reads the handlers and the command line need, through the service
+
+    async def campaigns(self, stages: tuple[Stage, ...] = tuple(Stage)) -> list[Campaign]:
+        return await self.repo.campaigns(stages)
+
+    async def not_voted_reachable(self, c: Campaign, day: str) -> list[tuple[int, int]]:
+        """(member, Telegram id) of those who may vote, have not, can be written to
+        privately, and were not reminded on `day`."""
+        return await self.repo.not_voted_reachable(c, day)
+
+    async def not_rated_reachable(self, round_id: int, day: str) -> list[tuple[int, int]]:
+        return await self.repo.not_rated_reachable(round_id, day)
+
+    async def record_reminders(self, subject: str, member_ids: list[int], day: str) -> None:
+        await self.repo.record_reminders(subject, member_ids, day)
+
+    async def candidates(self, campaign_id: int) -> list[Candidate]:
+        return await self.repo.candidates(campaign_id)
+
+    async def close_round(self, round_id: int, now: datetime) -> bool:
+        return await self.repo.close_round(round_id, now)
+
+    async def group_chats(self, unit_id: int | None) -> list[int]:
+        return await self.repo.group_chats(unit_id)
+
+    async def nominees(self, campaign_id: int) -> list[Nominee]:
+        return await self.repo.nominees(campaign_id)
+
+    async def ratees(self, round_id: int, rater_id: int) -> list[Ratee]:
+        return await self.repo.ratees(round_id, rater_id)
+
+    async def round(self, round_id: int) -> Round | None:
+        return await self.repo.round(round_id)
+
+    async def round_results(self, round_id: int) -> list[RateeResult]:
+        return await self.repo.round_results(round_id)
+
+    async def rounds(self, state: str | None = None) -> list[Round]:
+        return await self.repo.rounds(state)
+
+    async def rounds_due(self, now: datetime) -> list[int]:
+        return await self.repo.rounds_due(now)
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,30 @@ class AttendanceService:
     def local(self, moment: datetime, fmt: str = "%H:%M") -> str:
         return moment.astimezone(self.tz).strftime(fmt)
 
+    # -- reads the handlers and the command line need, through the service
+
+    async def fresh_session(self, session_id: int) -> Session | None:
+        """The session as stored now (not the copy `session` keeps of open ones)."""
+        return await self.repo.session(session_id)
+
+    async def counts(self, session_id: int) -> Counts:
+        return await self.repo.counts(session_id)
+
+    async def latest_session(self, team_id: int) -> Session | None:
+        return await self.repo.latest_session(team_id)
+
+    async def leader_user_ids(self, team_id: int) -> list[int]:
+        return await self.repo.leader_user_ids(team_id)
+
+    async def open_sessions(self, team_id: int, unit_id: int) -> list[Session]:
+        return await self.repo.open_sessions(team_id, unit_id)
+
+    async def record(self, session_id: int, member_id: int) -> Record | None:
+        return await self.repo.record(session_id, member_id)
+
+    async def roster(self, session_id: int) -> list[Record]:
+        return await self.repo.roster(session_id)
+
 
 def status_label(texts: Texts, status: Status, lang: str | None = None) -> str:
     return texts.get(f"attendance.status.{status.value}", lang)
