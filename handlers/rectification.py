@@ -8,6 +8,7 @@ in the service.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from telegram import Update
@@ -16,16 +17,15 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.callbacks import Stale, parse
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action
-from bot.domain.conversation import Conversation
+from bot.domain.flowstate import FlowState
 from bot.domain.periods import PeriodError, parse_period
 from bot.domain.rectification import Move
 from bot.services.rectification import Op, Refused
 from bot.texts import to_plain
 from bot.views import rectification as view
 from bot.views.rectification import FromSuggestion, ItemPress, Press
-from handlers.common import answer_stale, lang_of, reply, send, tr, who
+from handlers.common import answer_stale, lang_of, reply, send, tr, typed_step, who
 
-FLOW_NEW, FLOW_EVIDENCE, FLOW_REASON = "rect_new", "rect_evidence", "rect_reason"
 JOB = "rectification.escalate"
 TICK_SECONDS = 600.0
 
@@ -39,6 +39,41 @@ class NewStep(StrEnum):
 class ReasonStep(StrEnum):
     REASON = "reason"
     DATE = "date"
+
+
+class EvidenceStep(StrEnum):
+    COLLECT = "collect"
+
+
+@dataclass(frozen=True)
+class RectDraft(FlowState, flow="rect_new", version=1):
+    """/rectify_new: the problem, then the owner, then the deadline."""
+
+    step: NewStep
+    source: str = "manual"  # manual | meeting | suggestion
+    problem: str = ""
+    owner: int = 0  # member id
+    suggestion: int = 0
+
+
+@dataclass(frozen=True)
+class RectEvidence(FlowState, flow="rect_evidence", version=1):
+    """The owner sending notes, photos and files for an item (the draft is in the database)."""
+
+    step: EvidenceStep
+    item: int
+
+
+@dataclass(frozen=True)
+class RectReason(FlowState, flow="rect_reason", version=1):
+    """Send back (a reason), postpone and reopen (a reason, then a date) of one item."""
+
+    step: ReasonStep
+    item: int
+    ver: int  # the item's version when the button was pressed: a move in between wins
+    move: Move
+    deadline: str = ""  # the current deadline, to say what the new one must beat
+    reason: str = ""
 
 
 _MOVES = {
@@ -115,8 +150,8 @@ async def new_cmd(update: Update, context: BanzuContext) -> None:
         return
     meeting = bool(args) and args[0] in ("会议", "meeting")
     user = ident.actor.tg_user_id
-    data = {"source": "meeting" if meeting else "manual"}
-    await svc.conversations.set(user, user, FLOW_NEW, NewStep.PROBLEM, data)
+    draft = RectDraft(NewStep.PROBLEM, source="meeting" if meeting else "manual")
+    await svc.conversations.put(user, user, draft)
     await reply(update, context, f"rectification.new.ask_problem{'_meeting' if meeting else ''}")
 
 
@@ -131,53 +166,52 @@ async def from_suggestion_pressed(update: Update, context: BanzuContext) -> None
         await _refused(update, context, out)
         return
     user = ident.actor.tg_user_id
-    data = {"source": "suggestion", "suggestion": out.id, "problem": out.text[:500]}
-    await svc.conversations.set(user, user, FLOW_NEW, NewStep.OWNER, data)
+    draft = RectDraft(NewStep.OWNER, "suggestion", out.text[:500], suggestion=out.id)
+    await svc.conversations.put(user, user, draft)
     assert update.callback_query is not None
     await update.callback_query.answer()
     text = tr(update, context, "rectification.new.from_suggestion", id=out.id, text=out.text[:200])
     await send(context, user, text)
 
 
-async def new_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+async def new_step(update: Update, context: BanzuContext, st: RectDraft) -> None:
     ident, svc, text = await who(update, context), context.svc, _text(update)
-    rect, now, data = svc.rectification, svc.runner.now(), dict(conv.data)
-    if conv.step == NewStep.PROBLEM:
+    rect, now, user = svc.rectification, svc.runner.now(), ident.actor.tg_user_id
+    if st.step is NewStep.PROBLEM:
         problem = rect.problem_text(text)
         if isinstance(problem, Refused):
             await _refused(update, context, problem)
             return
-        data["problem"] = problem
-        await svc.conversations.set(conv.chat_id, conv.user_id, FLOW_NEW, NewStep.OWNER, data)
+        await svc.conversations.put(user, user, replace(st, step=NewStep.OWNER, problem=problem))
         await reply(update, context, "rectification.new.ask_owner")
-    elif conv.step == NewStep.OWNER:
+    elif st.step is NewStep.OWNER:
         owner = await rect.find_owner(ident.actor, text)
         if isinstance(owner, Refused):
             await _refused(update, context, owner)
             return
-        data["owner"] = owner.member_id
-        await svc.conversations.set(conv.chat_id, conv.user_id, FLOW_NEW, NewStep.DEADLINE, data)
+        await svc.conversations.put(
+            user, user, replace(st, step=NewStep.DEADLINE, owner=owner.member_id)
+        )
         await reply(update, context, "rectification.new.ask_deadline")
     else:
         deadline = rect.deadline(text, now)
         if isinstance(deadline, Refused):
             await _refused(update, context, deadline)
             return
-        suggestion = data.get("suggestion")
         item = await rect.raise_item(
             ident.actor,
-            str(data["problem"]),
-            int(data["owner"]),
+            st.problem,
+            st.owner,
             deadline,
             now,
-            source=str(data["source"]),
-            suggestion_id=int(suggestion) if suggestion else None,
+            source=st.source,
+            suggestion_id=st.suggestion or None,
         )
-        await svc.conversations.clear(conv.chat_id, conv.user_id)
+        await svc.conversations.clear(user, user)
         if isinstance(item, Refused):
             await _refused(update, context, item)
             return
-        await send(context, conv.chat_id, view.raised(item, svc.texts, lang_of(update)))
+        await send(context, user, view.raised(item, svc.texts, lang_of(update)))
         await _show_card(update, context, item.id)
 
 
@@ -226,12 +260,9 @@ async def _act(
         await _refused(update, context, out)
         return
     user = ident.actor.tg_user_id
-    conv = await svc.conversations.get(user, user)
-    if (
-        conv is not None
-        and conv.flow in (FLOW_EVIDENCE, FLOW_REASON)
-        and conv.data.get("item") == item_id
-    ):
+    evidence = await svc.conversations.state(user, user, RectEvidence)
+    reason = await svc.conversations.state(user, user, RectReason)
+    if item_id in (evidence and evidence.item, reason and reason.item):  # its flow is over
         await svc.conversations.clear(user, user)
     if update.callback_query is not None:
         await update.callback_query.answer()
@@ -245,7 +276,7 @@ async def _start_evidence(update: Update, context: BanzuContext, press: ItemPres
         await _refused(update, context, draft)
         return
     user = ident.actor.tg_user_id
-    await svc.conversations.set(user, user, FLOW_EVIDENCE, "collect", {"item": press.item})
+    await svc.conversations.put(user, user, RectEvidence(EvidenceStep.COLLECT, press.item))
     assert update.callback_query is not None
     await update.callback_query.answer()
     await reply(update, context, "rectification.evidence.ask")
@@ -286,45 +317,42 @@ async def _ask_reason(update: Update, context: BanzuContext, press: ItemPress) -
         await _refused(update, context, item)
         return
     user = ident.actor.tg_user_id
-    data = {
-        "item": item.id,
-        "ver": press.ver,
-        "move": move.value,
-        "deadline": view.day(item.deadline),
-    }
-    await svc.conversations.set(user, user, FLOW_REASON, ReasonStep.REASON, data)
+    st = RectReason(ReasonStep.REASON, item.id, press.ver, move, view.day(item.deadline))
+    await svc.conversations.put(user, user, st)
     assert update.callback_query is not None
     await update.callback_query.answer()
     await reply(update, context, f"rectification.reason.{move.value}")
 
 
-async def reason_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
-    svc, text, data = context.svc, _text(update), dict(conv.data)
-    rect, move = svc.rectification, Move(str(data["move"]))
-    item_id, version = int(data["item"]), int(data["ver"])
-    if conv.step == ReasonStep.REASON:
+async def reason_step(update: Update, context: BanzuContext, st: RectReason) -> None:
+    svc, text, rect = context.svc, _text(update), context.svc.rectification
+    if st.step is ReasonStep.REASON:
         reason = rect.reason_text(text)
         if isinstance(reason, Refused):
             await _refused(update, context, reason)
             return
-        if move is Move.SEND_BACK:
-            await _act(update, context, item_id, version, move, reason=reason)
+        if st.move is Move.SEND_BACK:
+            await _act(update, context, st.item, st.ver, st.move, reason=reason)
             return
-        data["reason"] = reason
-        await svc.conversations.set(conv.chat_id, conv.user_id, FLOW_REASON, ReasonStep.DATE, data)
-        key = f"rectification.reason.ask_date_{move.value}"
-        await reply(update, context, key, deadline=str(data["deadline"]))
+        user = _user(update)
+        await svc.conversations.put(user, user, replace(st, step=ReasonStep.DATE, reason=reason))
+        key = f"rectification.reason.ask_date_{st.move.value}"
+        await reply(update, context, key, deadline=st.deadline)
         return
     deadline = rect.deadline(text, svc.runner.now())
     if isinstance(deadline, Refused):
         await _refused(update, context, deadline)
         return
-    await _act(
-        update, context, item_id, version, move, reason=str(data["reason"]), new_deadline=deadline
-    )
+    await _act(update, context, st.item, st.ver, st.move, reason=st.reason, new_deadline=deadline)
 
 
-async def evidence_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+def _user(update: Update) -> int:
+    user = update.effective_user
+    assert user is not None
+    return user.id
+
+
+async def evidence_step(update: Update, context: BanzuContext, st: RectEvidence) -> None:
     """A note, a photo or a file sent while submitting the fix: one piece of the draft."""
     ident, svc, message = await who(update, context), context.svc, update.message
     assert message is not None
@@ -341,7 +369,7 @@ async def evidence_step(update: Update, context: BanzuContext, conv: Conversatio
     body = (message.caption or "") if kind != "text" else (message.text or "")
     out = await svc.rectification.add_evidence(
         ident.actor,
-        int(conv.data["item"]),
+        st.item,
         svc.runner.now(),
         kind=kind,
         body=body,
@@ -353,7 +381,7 @@ async def evidence_step(update: Update, context: BanzuContext, conv: Conversatio
         await _refused(update, context, out)
         return
     text, markup = view.draft(out, svc.texts, lang_of(update))
-    await send(context, conv.chat_id, text, markup)
+    await send(context, ident.actor.tg_user_id, text, markup)
 
 
 # ------------------------------------------------------------------ escalation
@@ -377,9 +405,9 @@ def register(app: BanzuApp) -> None:
     app.add_handler(CommandHandler("rectify_month", month_cmd, private))
     app.add_handler(CallbackQueryHandler(item_pressed, pattern=ItemPress.pattern()))
     app.add_handler(CallbackQueryHandler(from_suggestion_pressed, pattern=FromSuggestion.pattern()))
-    svc.flows[FLOW_NEW] = new_step
-    svc.flows[FLOW_REASON] = reason_step
-    svc.flows[FLOW_EVIDENCE] = evidence_step
-    svc.file_flows[FLOW_EVIDENCE] = evidence_step
+    svc.flows[RectDraft.flow] = typed_step(RectDraft, new_step)
+    svc.flows[RectReason.flow] = typed_step(RectReason, reason_step)
+    svc.flows[RectEvidence.flow] = typed_step(RectEvidence, evidence_step)
+    svc.file_flows[RectEvidence.flow] = typed_step(RectEvidence, evidence_step)
     if app.job_queue is not None:
         app.job_queue.run_repeating(escalate_job, interval=TICK_SECONDS, first=20.0, name=JOB)

@@ -398,6 +398,11 @@ async def test_restart_during_raising_and_a_reason_resumes(harness: Harness) -> 
             ("raise", ""),
             ("postpone", "门锁型号停产，需另行采购"),
         ]
+        # A conversation stored by older code (no version, other fields) is ended, not half-read.
+        await h.svc.conversations.set(SUN, SUN, "rect_reason", "date", {"item": 1, "reason": "x"})
+        assert "这个对话已过期" in (await h.say(SUN, SUN, "2026-12-31"))[0]
+        assert await h.svc.conversations.get(SUN, SUN) is None
+        assert await h.svc.db.fetchval("SELECT deadline FROM rect_items") == "2026-12-30"
         # /cancel leaves a flow; the item is untouched.
         await open_card(h, SUN, 1)
         await press_text(h, SUN, SUN, "⏳ 延期")
