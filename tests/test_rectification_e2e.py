@@ -249,10 +249,11 @@ async def test_escalation_once_per_level_across_restart(harness: Harness) -> Non
     assert await rect.escalate(at(6)) == 1  # 1 day late: the owner
     assert await rect.escalate(at(6, 6)) == 0  # again the same day: nothing new
     assert await rect.escalate(at(9, 14)) == 0  # 22:00 local: nobody is chased at night
-    assert await rect.escalate(at(9)) == 1  # 4 days: the owner's leader (unit leader)
+    assert await rect.escalate(at(9)) == 2  # 4 days: the owner's leaders (team, unit)
     await settle_all(h)
     assert "已逾期 1 天" in h.sent(CHEN)[-1]
     assert "已逾期 4 天" in h.sent(SUN)[-1] and "陈志强" in h.sent(SUN)[-1]
+    assert "已逾期 4 天" in h.sent(LEADER)[-1]
     # Restart: a new application on the same database sends nothing twice.
     assert h.app.updater is not None
     await h.app.updater.stop()
@@ -268,7 +269,7 @@ async def test_escalation_once_per_level_across_restart(harness: Harness) -> Non
         await settle_all(h)
         assert "已逾期 8 天仍未整改" in h.sent(ADMIN_ID)[-1]
         rows = await esc_rows(h)
-        assert [c for _, c in rows] == [CHEN, SUN, ADMIN_ID], rows
+        assert [c for _, c in rows] == [CHEN, LEADER, SUN, ADMIN_ID], rows
         assert all(f":{item}:" in k for k, _ in rows)  # the closed item never escalates
         # Postponed: a new deadline starts the escalation afresh once it passes.
         h.svc.runner.clock = lambda: at(13)
@@ -277,7 +278,7 @@ async def test_escalation_once_per_level_across_restart(harness: Harness) -> Non
         await h.say(SUN, SUN, "灭火器厂家缺货")
         await h.say(SUN, SUN, "2026-12-20")
         assert await h.svc.rectification.escalate(at(14)) == 0
-        assert await h.svc.rectification.escalate(at(21)) == 1
+        assert await h.svc.rectification.escalate(at(21)) == 1  # the owner again, once
         assert app.updater is not None
         await app.updater.stop()
         await app.stop()

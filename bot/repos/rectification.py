@@ -255,6 +255,26 @@ class RectificationRepo:
         )
         return int(v) if v is not None else None
 
+    async def leaders(self, item_id: int) -> list[int]:
+        """Whom an overdue item goes to next, 逐级: the owner's team leaders (unless the owner
+        is one) and the unit's leaders, who may write to the bot privately; never the owner."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT m.tg_user_id FROM rect_items i"
+            " JOIN members o ON o.id = i.owner_id"
+            " JOIN members m ON m.active = 1 AND m.id != o.id"
+            " JOIN member_roles r ON r.member_id = m.id"
+            " JOIN teams t ON t.id = m.team_id"
+            " JOIN tg_users u ON u.user_id = m.tg_user_id AND u.private_ok = 1"
+            " WHERE i.id = ? AND ("
+            "  (r.role = 'unit_leader' AND t.unit_id = i.unit_id)"
+            "  OR (r.role = 'team_leader' AND m.team_id = o.team_id AND NOT EXISTS ("
+            "      SELECT 1 FROM member_roles x WHERE x.member_id = o.id"
+            "      AND x.role IN ('team_leader', 'unit_leader'))))"
+            " ORDER BY m.tg_user_id",
+            (item_id,),
+        )
+        return [r[0] for r in rows]
+
     async def unit_id(self, name: str) -> int | None:
         v = await self.db.fetchval(
             "SELECT id FROM units WHERE name = ?1 OR CAST(id AS TEXT) = ?1", (name,)

@@ -560,11 +560,7 @@ class RectificationService:
         if level is Level.OWNER:
             return [item.owner_tg] if item.owner_tg is not None else []
         if level is Level.LEADER:
-            leaders = [
-                c
-                for c in await self.people.reachable_unit_leaders(item.unit_id)
-                if c != item.owner_tg
-            ]
+            leaders = [c for c in await self.repo.leaders(item.id) if c != item.owner_tg]
             return leaders or [a for a in admins if a != item.owner_tg]
         return [a for a in admins if a != item.owner_tg]
 
