@@ -202,6 +202,10 @@ def big_document(h: Harness, user: int, size: int) -> None:
 async def test_no_self_verification_and_meeting_source(harness: Harness) -> None:
     h = harness
     await setup(h)
+    # Help text by role: the unit leader sees how to raise and the 台账, a worker the register.
+    mine, theirs = (await h.say(SUN, SUN, "/help"))[0], (await h.say(CHEN, CHEN, "/help"))[0]
+    assert "/rectify_new" in mine and "/rectify_month" in mine
+    assert "/rectify —" in theirs and "/rectify_new" not in theirs
     await h.say(SUN, SUN, "/rectify_new 会议")
     await h.say(SUN, SUN, "班组学习记录不全")
     await h.say(SUN, SUN, "10005")  # the unit leader makes himself responsible
