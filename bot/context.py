@@ -14,7 +14,9 @@ from bot.delivery.flood import FloodController
 from bot.delivery.inbox import Inbox
 from bot.delivery.outbox import Outbox
 from bot.domain.auth import Action
+from bot.domain.casework import case_key
 from bot.domain.recognition import ballot_key
+from bot.repos.casework import CaseworkRepo
 from bot.repos.conversations import Conversation, ConversationsRepo
 from bot.repos.groups import GroupsRepo
 from bot.repos.leave import LeaveRepo
@@ -27,6 +29,7 @@ from bot.repos.recognition import RecognitionRepo
 from bot.repos.rectification import RectificationRepo
 from bot.repos.schedules import SchedulesRepo
 from bot.repos.suggestions import SuggestionsRepo
+from bot.services.casework import CaseworkService
 from bot.services.contest import ContestService
 from bot.services.leave import LeaveService
 from bot.services.pledges import PledgeService
@@ -80,6 +83,7 @@ class Services:
     recognition: RecognitionService
     rectification: RectificationService
     roster: RosterImports
+    casework: CaseworkService
     # flow name -> handler of the next private message in that flow; filled by handlers'
     # register(app), so a feature owns its steps and the dispatcher knows none of them.
     flows: dict[str, FlowStep] = field(default_factory=dict)
@@ -101,6 +105,11 @@ class Services:
         runner = ScheduleRunner()
         groups = GroupsRepo(db)
         attendance = AttendanceService.create(db, settings, flood)
+        suggestions = SuggestionService(SuggestionsRepo(db), Tagger())
+
+        async def topics_of(text: str) -> tuple[str, ...]:
+            return (await suggestions.tag(text)).topics
+
         return cls(
             settings=settings,
             db=db,
@@ -115,7 +124,7 @@ class Services:
             outbox=outbox,
             inbox=inbox,
             notices=NoticesRepo(db),
-            suggestions=SuggestionService(SuggestionsRepo(db), Tagger()),
+            suggestions=suggestions,
             pledges=PledgeService(PledgesRepo(db)),
             schedules=SchedulesRepo(db),
             runner=runner,
@@ -138,6 +147,18 @@ class Services:
                 wake=outbox.wake,
             ),
             roster=RosterImports(org, outbox, texts),
+            # Like the ballot key: from the bot token, never stored, so the database alone
+            # cannot tell who wrote an anonymous request.
+            casework=CaseworkService(
+                CaseworkRepo(db),
+                people,
+                texts,
+                case_key(settings.token),
+                settings.tz,
+                settings.admins,
+                topics_of,
+                settings.language,
+            ),
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.context import BanzuApp
 from handlers import (
     attendance,
+    casework,
     commands,
     contest,
     errors,
@@ -42,6 +43,7 @@ def register_all(app: BanzuApp) -> None:
     trends.register(app)
     recognition.register(app)
     rectification.register(app)
+    casework.register(app)
     commands.register(app)
     fallback.register_last(app)  # unknown commands, text, stale buttons
     errors.register(app)

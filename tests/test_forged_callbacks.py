@@ -31,6 +31,13 @@ FORGED = [
     f"bind:v1:{HUGE}:1",
     f"sch:v1:del:{HUGE}",
     f"schf:v1:{HUGE}:save:0",
+    f"cwa:v1:{HUGE}:open",
+    "cwa:v1:-1:audit",
+    f"cwh:v1:1:{HUGE}",
+    "cwf:v1:1:-1",
+    f"cwo:v1:{HUGE}",
+    "cws:v1:-1:anon",
+    "cwn:v1:feedback",
 ]
 
 

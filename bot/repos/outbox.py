@@ -33,6 +33,14 @@ _ROW = (
     "SELECT id, chat_id, purpose, batch, kind, text, media, reply_markup, pin, attempts,"
     " file_ref, poll, priority FROM outbox o"
 )
+# A message to someone whose link to what it is about must not stay in the database (the
+# anonymous author of a confidential request): once done, the row keeps no address, text or
+# buttons. Until then it lives for the moments the sender needs to deliver it.
+SEALED = "sealed"
+_SCRUB_SEALED = (
+    "UPDATE outbox SET chat_id = 0, text = '', reply_markup = NULL, message_id = NULL"
+    f" WHERE id = ? AND purpose = '{SEALED}' AND state IN ('sent', 'undeliverable')"
+)
 # Bytes nobody needs any more: every row that sends the file is finished.
 _DROP_DONE_FILES = (
     "UPDATE outbox_files SET data = NULL WHERE data IS NOT NULL"
@@ -277,6 +285,7 @@ class OutboxRepo:
                         " poll_id = coalesce(?, poll_id) WHERE id = ? AND state = 'sending'",
                         (o.state, o.message_id, o.error, now, o.poll_id, o.row_id),
                     )
+                    conn.execute(_SCRUB_SEALED, (o.row_id,))
             conn.executemany(
                 "DELETE FROM outbox_batches_final WHERE batch = ?", [(b,) for b in batches]
             )

@@ -1,0 +1,441 @@
+"""Confidential casework in chat: /assist and /feedback (a worker, privately, named or
+anonymous), /mycases (the author), /cases and /case N (handlers and admins).
+
+Everything here happens in private chats; nothing of a request is ever posted to a group.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Coroutine
+from enum import StrEnum
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot.callbacks import Callback, Stale, parse
+from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
+from bot.domain import casework as rules
+from bot.domain.casework import Category, Kind, State
+from bot.domain.conversation import Conversation
+from bot.services.casework import FileRef, Refused, check_text
+from bot.views import casework as view
+from bot.views.casework import CasePress, FilePress, HandlerPress, How, Op, OwnPress, PickCategory
+from handlers.common import answer_stale, lang_of, reply, send, tr, who
+
+_Press = Callable[[Update, BanzuContext], Coroutine[Any, Any, None]]
+FLOW_NEW = "case_new"
+FLOW_REPLY = "case_reply"
+
+
+class Step(StrEnum):
+    TEXT = "text"  # waiting for the description
+    HOW = "how"  # text given: more files, or named / anonymous
+    REPLY = "reply"  # a handler's reply to relay
+
+
+async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as exc:  # the same text again (a double press) is not an error
+        if "not modified" not in str(exc):
+            raise
+
+
+async def _refused(update: Update, context: BanzuContext, out: Refused) -> None:
+    text = view.refused(out.problem.value, out.detail, context.svc.texts, lang_of(update))
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.effective_chat is not None:
+        await send(context, update.effective_chat.id, text)
+
+
+# ------------------------------------------------------------------ the author's side
+
+
+async def assist_cmd(update: Update, context: BanzuContext) -> None:
+    if not (await who(update, context)).person:
+        await reply(update, context, "common.not_registered")
+        return
+    await reply(
+        update,
+        context,
+        "casework.ask.category",
+        view.category_keyboard(context.svc.texts, lang_of(update)),
+    )
+
+
+async def feedback_cmd(update: Update, context: BanzuContext) -> None:
+    user = update.effective_user
+    assert user is not None
+    if not (await who(update, context)).person:
+        await reply(update, context, "common.not_registered")
+        return
+    await _start(context, user.id, Kind.FEEDBACK, Category.FEEDBACK)
+    await reply(update, context, "casework.ask.feedback_text")
+
+
+async def _start(context: BanzuContext, uid: int, kind: Kind, category: Category) -> None:
+    data: dict[str, object] = {
+        "nonce": random.randint(1, 999_999),
+        "kind": kind.value,
+        "category": category.value,
+        "text": "",
+        "files": [],
+    }
+    await context.svc.conversations.set(uid, uid, FLOW_NEW, Step.TEXT, data)
+
+
+async def category_pressed(update: Update, context: BanzuContext) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    press = parse(query.data, PickCategory)
+    if isinstance(press, Stale) or press.category is Category.FEEDBACK:
+        await answer_stale(update, context)
+        return
+    if not (await who(update, context)).person:
+        await query.answer(tr(update, context, "common.not_registered"), show_alert=True)
+        return
+    await query.answer()
+    await _start(context, user.id, Kind.ASSIST, press.category)
+    label = tr(update, context, f"casework.category.{press.category.value}")
+    await _edit(update, tr(update, context, "casework.ask.assist_text", category=label), None)
+
+
+async def new_text_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    message = update.effective_message
+    assert message is not None
+    text = (message.text or "").strip()
+    joined = f"{conv.data['text']}\n{text}" if conv.data["text"] else text
+    problem = check_text(joined)
+    if problem is not None:
+        await _refused(update, context, Refused(problem))
+        return
+    data = {**conv.data, "text": joined}
+    await context.svc.conversations.set(conv.chat_id, conv.user_id, FLOW_NEW, Step.HOW, data)
+    await _ask_how(update, context, data)
+
+
+async def _ask_how(update: Update, context: BanzuContext, data: dict[str, object]) -> None:
+    files = data["files"]
+    assert isinstance(files, list)
+    nonce = data["nonce"]
+    assert isinstance(nonce, int)
+    markup = view.submit_keyboard(nonce, context.svc.texts, lang_of(update))
+    await reply(update, context, "casework.ask.how", markup, files=len(files))
+
+
+async def new_file_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    message = update.effective_message
+    assert message is not None
+    files = list(conv.data["files"])
+    if len(files) >= rules.MAX_FILES:
+        await reply(update, context, "casework.ask.file_limit", limit=rules.MAX_FILES)
+        return
+    if message.photo:
+        files.append(["photo", message.photo[-1].file_id])
+    elif message.document:
+        files.append(["document", message.document.file_id])
+    caption = (message.caption or "").strip()
+    text = conv.data["text"]
+    if caption and len(f"{text}\n{caption}") <= rules.MAX_TEXT:
+        text = f"{text}\n{caption}" if text else caption
+    data = {**conv.data, "files": files, "text": text}
+    step = Step.HOW if text else Step.TEXT
+    await context.svc.conversations.set(conv.chat_id, conv.user_id, FLOW_NEW, step, data)
+    if step is Step.HOW:
+        await _ask_how(update, context, data)
+    else:
+        await reply(update, context, "casework.ask.file_first", count=len(files))
+
+
+async def submit_pressed(update: Update, context: BanzuContext) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    press = parse(query.data, view.SubmitPress)
+    if isinstance(press, Stale):
+        await answer_stale(update, context)
+        return
+    svc = context.svc
+    conv = await svc.conversations.get(user.id, user.id)
+    if conv is None or conv.flow != FLOW_NEW or conv.data.get("nonce") != press.nonce:
+        await query.answer(tr(update, context, "casework.ask.expired"), show_alert=True)
+        return
+    if press.how is How.CANCEL:
+        await svc.conversations.clear(user.id, user.id)
+        await query.answer()
+        await _edit(update, tr(update, context, "casework.ask.cancelled"), None)
+        return
+    if not conv.data["text"]:
+        await query.answer(tr(update, context, "casework.problem.empty"), show_alert=True)
+        return
+    files = [FileRef(k, f) for k, f in conv.data["files"]]
+    out = await svc.casework.submit(
+        await who(update, context),
+        Kind(conv.data["kind"]),
+        Category(conv.data["category"]),
+        conv.data["text"],
+        files,
+        press.how is How.ANON,
+        user.id,
+    )
+    svc.conversations.drop_cached(user.id, user.id)
+    if isinstance(out, Refused):
+        await _refused(update, context, out)
+        return
+    await query.answer()
+    svc.outbox.wake()
+    lang = lang_of(update)
+    await _edit(update, view.submitted(out.case_id, out.kind, out.anonymous, svc.texts, lang), None)
+
+
+async def mycases_cmd(update: Update, context: BanzuContext) -> None:
+    ident, svc = await who(update, context), context.svc
+    if not ident.registered:
+        await reply(update, context, "common.not_registered")
+        return
+    text, markup = view.own_list(await svc.casework.mine(ident), svc.texts, lang_of(update))
+    await send(context, ident.actor.tg_user_id, text, markup)
+
+
+async def own_pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    press = parse(query.data, OwnPress)
+    if isinstance(press, Stale):
+        await answer_stale(update, context)
+        return
+    ident, svc = await who(update, context), context.svc
+    out = await svc.casework.own_case(ident, press.case)
+    if isinstance(out, Refused):
+        await _refused(update, context, out)
+        return
+    await query.answer()
+    await send(
+        context,
+        ident.actor.tg_user_id,
+        view.own_case(out.case, out.entries, svc.texts, lang_of(update)),
+    )
+
+
+# ------------------------------------------------------------------ handlers and admins
+
+
+async def cases_cmd(update: Update, context: BanzuContext) -> None:
+    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    message = update.effective_message
+    every = bool(message and message.text and message.text.split()[1:2] in (["all"], ["全部"]))
+    out = await svc.casework.listing(ident, open_only=not every)
+    if isinstance(out, Refused):
+        await reply(update, context, "common.no_permission")
+        return
+    admin = svc.casework.is_admin(ident)
+    names = await svc.casework.names({h for c in out for h in c.handlers})
+    text, markup = view.listing(out, names, admin, svc.texts, lang)
+    await send(context, ident.actor.tg_user_id, text, markup)
+
+
+async def case_cmd(update: Update, context: BanzuContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    args = (message.text or "").split()[1:]
+    if len(args) != 1 or not args[0].isdigit() or len(args[0]) > 9:
+        await reply(update, context, "casework.problem.usage_case", detail="")
+        return
+    await _open(update, context, int(args[0]))
+
+
+async def _open(update: Update, context: BanzuContext, case_id: int) -> None:
+    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    out = await svc.casework.open(ident, case_id)
+    if isinstance(out, Refused):
+        await _refused(update, context, out)
+        return
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    text, markup = view.content(
+        out.case, out.entries, out.handler_names, out.author, svc.texts, lang
+    )
+    await send(context, ident.actor.tg_user_id, text, markup)
+
+
+async def case_pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    press = parse(query.data, CasePress)
+    if isinstance(press, Stale):
+        await answer_stale(update, context)
+        return
+    if press.op is Op.OPEN:
+        await _open(update, context, press.case)
+    elif press.op is Op.ASSIGN:
+        await _picker(update, context, press.case)
+    elif press.op is Op.AUDIT:
+        await _audit(update, context, press.case)
+    elif press.op is Op.REPLY:
+        await _ask_reply(update, context, press.case)
+    else:
+        to = {Op.START: State.IN_PROGRESS, Op.RESOLVE: State.RESOLVED, Op.REOPEN: State.IN_PROGRESS}
+        await _move(update, context, press.case, to[press.op])
+
+
+async def _picker(update: Update, context: BanzuContext, case_id: int) -> None:
+    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    out = await svc.casework.assignment(ident, case_id)
+    if isinstance(out, Refused):
+        await _refused(update, context, out)
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    text, markup = view.picker(out.case, out.pool, svc.texts, lang)
+    await send(context, ident.actor.tg_user_id, text, markup)
+
+
+async def handler_pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    press = parse(query.data, HandlerPress)
+    if isinstance(press, Stale):
+        await answer_stale(update, context)
+        return
+    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    out = await svc.casework.toggle_handler(ident, press.case, press.handler)
+    if isinstance(out, Refused):
+        await _refused(update, context, out)
+        return
+    svc.outbox.wake()
+    name = next((h.name for h in out.pool if h.tg_user_id == press.handler), str(press.handler))
+    key = (
+        "casework.assign.done_on"
+        if press.handler in out.case.handlers
+        else "casework.assign.done_off"
+    )
+    await query.answer(tr(update, context, key, name=name))
+    await _edit(update, *view.picker(out.case, out.pool, svc.texts, lang))
+
+
+async def _audit(update: Update, context: BanzuContext, case_id: int) -> None:
+    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    out = await svc.casework.audit(ident, case_id)
+    if isinstance(out, Refused):
+        await _refused(update, context, out)
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    case, rows = out
+    await send(
+        context, ident.actor.tg_user_id, view.audit(case, rows, svc.settings.tz, svc.texts, lang)
+    )
+
+
+async def _move(update: Update, context: BanzuContext, case_id: int, to: State) -> None:
+    ident, svc = await who(update, context), context.svc
+    out = await svc.casework.move(ident, case_id, to)
+    if isinstance(out, Refused):
+        await _refused(update, context, out)
+        return
+    svc.outbox.wake()
+    assert update.callback_query is not None
+    await update.callback_query.answer(
+        tr(update, context, f"casework.moved.{to.value}", number=case_id)
+    )
+    await _open_quiet(update, context, case_id)
+
+
+async def _open_quiet(update: Update, context: BanzuContext, case_id: int) -> None:
+    """The case message again, after a move, in place of the old one."""
+    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    out = await svc.casework.open(ident, case_id)
+    if not isinstance(out, Refused):
+        await _edit(
+            update,
+            *view.content(out.case, out.entries, out.handler_names, out.author, svc.texts, lang),
+        )
+
+
+async def _ask_reply(update: Update, context: BanzuContext, case_id: int) -> None:
+    ident, svc = await who(update, context), context.svc
+    out = await svc.casework.may_reply(ident, case_id)
+    if isinstance(out, Refused):
+        await _refused(update, context, out)
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    uid = ident.actor.tg_user_id
+    await svc.conversations.set(uid, uid, FLOW_REPLY, Step.REPLY, {"case": case_id})
+    await reply(update, context, "casework.reply.ask", number=case_id)
+
+
+async def reply_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    message = update.effective_message
+    assert message is not None
+    svc, case_id = context.svc, int(conv.data["case"])
+    out = await svc.casework.reply(
+        await who(update, context), case_id, message.text or "", conv.chat_id
+    )
+    if isinstance(out, Refused):
+        if out.problem.value not in ("empty", "too_long"):
+            await svc.conversations.clear(conv.chat_id, conv.user_id)
+        await _refused(update, context, out)
+        return
+    svc.conversations.drop_cached(conv.chat_id, conv.user_id)
+    svc.outbox.wake()
+    await reply(update, context, "casework.reply.sent", number=case_id)
+
+
+async def file_pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    press = parse(query.data, FilePress)
+    if isinstance(press, Stale):
+        await answer_stale(update, context)
+        return
+    ident = await who(update, context)
+    out = await context.svc.casework.file(ident, press.case, press.index)
+    if isinstance(out, Refused):
+        await _refused(update, context, out)
+        return
+    await query.answer()
+    chat = ident.actor.tg_user_id
+    if out.kind == "photo":
+        await context.bot.send_photo(chat, out.file_id)
+    else:
+        await context.bot.send_document(chat, out.file_id)
+
+
+def register(app: BanzuApp) -> None:
+    svc: Services = app.bot_data.services
+    svc.commands += [
+        CommandInfo("assist", "casework.cmd.assist"),
+        CommandInfo("feedback", "casework.cmd.feedback"),
+        CommandInfo("mycases", "casework.cmd.mycases"),
+        CommandInfo("cases", "casework.cmd.cases"),
+        CommandInfo("case", "casework.cmd.case"),
+    ]
+    private = filters.ChatType.PRIVATE
+    for name, fn in [
+        ("assist", assist_cmd),
+        ("feedback", feedback_cmd),
+        ("mycases", mycases_cmd),
+        ("cases", cases_cmd),
+        ("case", case_cmd),
+    ]:
+        app.add_handler(CommandHandler(name, fn, private))
+    callbacks: list[tuple[type[Callback], _Press]] = [
+        (PickCategory, category_pressed),
+        (view.SubmitPress, submit_pressed),
+        (OwnPress, own_pressed),
+        (CasePress, case_pressed),
+        (FilePress, file_pressed),
+        (HandlerPress, handler_pressed),
+    ]
+    for cls, on_press in callbacks:
+        app.add_handler(CallbackQueryHandler(on_press, pattern=cls.pattern()))
+    svc.flows[FLOW_NEW] = new_text_step
+    svc.file_flows[FLOW_NEW] = new_file_step
+    svc.flows[FLOW_REPLY] = reply_step
