@@ -29,6 +29,7 @@ from bot.repos.recognition import RecognitionRepo
 from bot.repos.rectification import RectificationRepo
 from bot.repos.schedules import SchedulesRepo
 from bot.repos.suggestions import SuggestionsRepo
+from bot.repos.talks import TalksRepo
 from bot.services.casework import CaseworkService
 from bot.services.contest import ContestService
 from bot.services.leave import LeaveService
@@ -39,6 +40,7 @@ from bot.services.rectification import RectificationService
 from bot.services.roster import RosterImports
 from bot.services.sessions import AttendanceService
 from bot.services.suggestions import SuggestionService
+from bot.services.talks import TalkService
 from bot.settings import Settings
 from bot.tagging import Tagger
 from bot.texts import Texts
@@ -84,6 +86,7 @@ class Services:
     rectification: RectificationService
     roster: RosterImports
     casework: CaseworkService
+    talks: TalkService
     # flow name -> handler of the next private message in that flow; filled by handlers'
     # register(app), so a feature owns its steps and the dispatcher knows none of them.
     flows: dict[str, FlowStep] = field(default_factory=dict)
@@ -159,6 +162,7 @@ class Services:
                 topics_of,
                 settings.language,
             ),
+            talks=TalkService(TalksRepo(db), people, texts, settings.tz, settings.language),
         )
 
 

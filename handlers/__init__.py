@@ -22,6 +22,7 @@ from handlers import (
     schedules,
     start,
     suggestions,
+    talks,
     trends,
 )
 
@@ -44,6 +45,7 @@ def register_all(app: BanzuApp) -> None:
     recognition.register(app)
     rectification.register(app)
     casework.register(app)
+    talks.register(app)
     commands.register(app)
     fallback.register_last(app)  # unknown commands, text, stale buttons
     errors.register(app)

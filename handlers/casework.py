@@ -24,7 +24,7 @@ from bot.domain.conversation import Conversation
 from bot.services.casework import FileRef, Refused, check_text
 from bot.views import casework as view
 from bot.views.casework import CasePress, FilePress, HandlerPress, How, Op, OwnPress, PickCategory
-from handlers.common import answer_stale, lang_of, reply, send, tr, who
+from handlers.common import answer_stale, lang_of, reply, send, toast, tr, who
 
 _Press = Callable[[Update, BanzuContext], Coroutine[Any, Any, None]]
 FLOW_NEW = "case_new"
@@ -48,11 +48,11 @@ async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) 
 
 
 async def _refused(update: Update, context: BanzuContext, out: Refused) -> None:
-    text = view.refused(out.problem.value, out.detail, context.svc.texts, lang_of(update))
+    key = f"casework.problem.{out.problem.value}"
     if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
+        await update.callback_query.answer(toast(update, context, key), show_alert=True)
     elif update.effective_chat is not None:
-        await send(context, update.effective_chat.id, text)
+        await send(context, update.effective_chat.id, tr(update, context, key))
 
 
 # ------------------------------------------------------------------ the author's side
@@ -99,7 +99,7 @@ async def category_pressed(update: Update, context: BanzuContext) -> None:
         await answer_stale(update, context)
         return
     if not (await who(update, context)).person:
-        await query.answer(tr(update, context, "common.not_registered"), show_alert=True)
+        await query.answer(toast(update, context, "common.not_registered"), show_alert=True)
         return
     await query.answer()
     await _start(context, user.id, Kind.ASSIST, press.category)
@@ -164,7 +164,7 @@ async def submit_pressed(update: Update, context: BanzuContext) -> None:
     svc = context.svc
     conv = await svc.conversations.get(user.id, user.id)
     if conv is None or conv.flow != FLOW_NEW or conv.data.get("nonce") != press.nonce:
-        await query.answer(tr(update, context, "casework.ask.expired"), show_alert=True)
+        await query.answer(toast(update, context, "casework.ask.expired"), show_alert=True)
         return
     if press.how is How.CANCEL:
         await svc.conversations.clear(user.id, user.id)
@@ -172,7 +172,7 @@ async def submit_pressed(update: Update, context: BanzuContext) -> None:
         await _edit(update, tr(update, context, "casework.ask.cancelled"), None)
         return
     if not conv.data["text"]:
-        await query.answer(tr(update, context, "casework.problem.empty"), show_alert=True)
+        await query.answer(toast(update, context, "casework.problem.empty"), show_alert=True)
         return
     files = [FileRef(k, f) for k, f in conv.data["files"]]
     out = await svc.casework.submit(
@@ -315,7 +315,7 @@ async def handler_pressed(update: Update, context: BanzuContext) -> None:
         if press.handler in out.case.handlers
         else "casework.assign.done_off"
     )
-    await query.answer(tr(update, context, key, name=name))
+    await query.answer(toast(update, context, key, name=name))
     await _edit(update, *view.picker(out.case, out.pool, svc.texts, lang))
 
 
@@ -342,7 +342,7 @@ async def _move(update: Update, context: BanzuContext, case_id: int, to: State) 
     svc.outbox.wake()
     assert update.callback_query is not None
     await update.callback_query.answer(
-        tr(update, context, f"casework.moved.{to.value}", number=case_id)
+        toast(update, context, f"casework.moved.{to.value}", number=case_id)
     )
     await _open_quiet(update, context, case_id)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
 import pytest
 
@@ -20,6 +21,7 @@ from bot.domain.casework import (
     seal,
     unseal,
 )
+from bot.domain.talks import TalkCategory, TalkError, TalkProblem, due_for_reminder, parse_talk
 
 ME = 42
 W, TL, UL, AD = Role.WORKER, Role.TEAM_LEADER, Role.UNIT_LEADER, Role.ADMIN
@@ -95,3 +97,66 @@ def test_author_tag_is_per_request_and_per_key() -> None:
     assert author_tag(key, 1, 5) != author_tag(key, 2, 5)  # two requests: not linkable
     assert author_tag(key, 1, 5) != author_tag(key, 1, 6)
     assert author_tag(case_key("x"), 1, 5) != author_tag(key, 1, 5)
+
+
+# ------------------------------------------------------------------ 谈心谈话 input
+
+TODAY = date(2026, 12, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "on", "planned", "note"),
+    [
+        ("10003 思想 情绪低落", TalkCategory.IDEAS, TODAY, False, "情绪低落"),
+        ("10003 家庭 明天 谈家中困难", TalkCategory.FAMILY, date(2026, 12, 3), True, "谈家中困难"),
+        (
+            "10003 安全 12月1日 违章后谈话",
+            TalkCategory.SAFETY,
+            date(2026, 12, 1),
+            False,
+            "违章后谈话",
+        ),
+        (
+            "10003 廉洁 2027-01-05 节前提醒",
+            TalkCategory.INTEGRITY,
+            date(2027, 1, 5),
+            True,
+            "节前提醒",
+        ),
+        ("10003 工作 今天 岗位 调整", TalkCategory.WORK, TODAY, False, "岗位 调整"),
+    ],
+)
+def test_talk_input(text: str, category: TalkCategory, on: date, planned: bool, note: str) -> None:
+    got = parse_talk(text.split(), TODAY)
+    assert (got.who, got.category, got.on, got.planned, got.text) == (
+        "10003",
+        category,
+        on,
+        planned,
+        note,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("10003 思想", TalkProblem.USAGE),
+        ("10003 闲聊 说说", TalkProblem.CATEGORY),
+        ("10003 思想 明天", TalkProblem.TEXT_EMPTY),
+        ("10003 思想 明天 \u200b", TalkProblem.TEXT_EMPTY),
+        ("10003 思想 " + "谈" * 501, TalkProblem.TEXT_LONG),
+        ("10003 思想 2027-06-01 谈", TalkProblem.TOO_FAR),
+        ("10003 思想 2026-10-01 谈", TalkProblem.TOO_OLD),
+    ],
+)
+def test_talk_input_refused(text: str, problem: TalkProblem) -> None:
+    with pytest.raises(TalkError) as err:
+        parse_talk(text.split(), TODAY)
+    assert err.value.problem is problem
+
+
+def test_reminder_once_a_day_from_the_planned_day() -> None:
+    assert not due_for_reminder(date(2026, 12, 3), None, TODAY)
+    assert due_for_reminder(TODAY, None, TODAY)
+    assert not due_for_reminder(TODAY, TODAY, TODAY)
+    assert due_for_reminder(date(2026, 12, 1), date(2026, 12, 1), TODAY)  # still planned

@@ -52,6 +52,8 @@ class Action(StrEnum):
     RAISE_RECTIFICATION = "raise_rectification"
     VERIFY_RECTIFICATION = "verify_rectification"
     VIEW_RECTIFICATION = "view_rectification"
+    RECORD_TALK = "record_talk"  # 谈心谈话 with people in reach; seen by the recorder and admins
+    VIEW_TALKS = "view_talks"  # everyone's talks and the monthly counts per unit
 
 
 _W, _TL, _UL, _AD = Role.WORKER, Role.TEAM_LEADER, Role.UNIT_LEADER, Role.ADMIN
@@ -79,6 +81,8 @@ POLICY: dict[Action, dict[Role, Reach]] = {
     Action.RAISE_RECTIFICATION: {_UL: Reach.UNIT, _AD: Reach.ALL},
     Action.VERIFY_RECTIFICATION: {_UL: Reach.UNIT, _AD: Reach.ALL},
     Action.VIEW_RECTIFICATION: {_TL: Reach.TEAM, _UL: Reach.UNIT, _AD: Reach.ALL},
+    Action.RECORD_TALK: {_TL: Reach.TEAM, _UL: Reach.UNIT, _AD: Reach.ALL},
+    Action.VIEW_TALKS: {_AD: Reach.ALL},
 }
 
 

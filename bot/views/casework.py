@@ -304,7 +304,3 @@ def audit(case: CaseRow, rows: list[AuditRow], tz: ZoneInfo, texts: Texts, lang:
             )
         )
     return "\n".join(lines)
-
-
-def refused(problem: str, detail: str, texts: Texts, lang: str) -> str:
-    return texts.get(f"casework.problem.{problem}", lang, detail=detail)

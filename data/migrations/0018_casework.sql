@@ -80,8 +80,7 @@ CREATE TABLE talks (
     state         TEXT NOT NULL CHECK (state IN ('planned','held','cancelled')),
     planned_on    TEXT,          -- local date
     held_on       TEXT,          -- local date
-    topic         TEXT NOT NULL DEFAULT '',
-    follow_up     TEXT NOT NULL DEFAULT '',
+    follow_up     TEXT NOT NULL DEFAULT '',  -- what was agreed / to follow up (planned: the topic)
     reminded_on   TEXT,          -- local date of the last reminder sent for a planned talk
     created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
 );
