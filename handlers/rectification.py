@@ -8,10 +8,11 @@ in the service.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from telegram import Update
+from telegram import InputFile, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.callbacks import Stale, parse
@@ -23,6 +24,7 @@ from bot.domain.rectification import Move
 from bot.services.rectification import Op, Refused
 from bot.texts import to_plain
 from bot.views import rectification as view
+from bot.views import rectification_report as report_view
 from bot.views.rectification import FromSuggestion, ItemPress, Press
 from handlers.common import answer_stale, lang_of, reply, send, tr, typed_step, who
 
@@ -137,7 +139,12 @@ async def month_cmd(update: Update, context: BanzuContext) -> None:
     if isinstance(out, Refused):
         await _refused(update, context, out)
         return
-    await send(context, ident.actor.tg_user_id, view.ledger(out, svc.texts, lang))
+    user = ident.actor.tg_user_id
+    await send(context, user, view.ledger(out, svc.texts, lang))
+    png, xlsx = await asyncio.to_thread(report_view.files, out, svc.texts, lang, svc.settings.tz)
+    name = f"rectification-{period.year:04d}-{period.index:02d}"
+    await context.bot.send_photo(user, InputFile(png, filename=f"{name}.png"))
+    await context.bot.send_document(user, InputFile(xlsx, filename=f"{name}.xlsx"))
 
 
 # ------------------------------------------------------------------ raising an item

@@ -7,6 +7,7 @@ restart, never at night), the monthly 台账 in chat and `banzu report rectifica
 from __future__ import annotations
 
 import argparse
+import io
 import zipfile
 from datetime import UTC, datetime
 from typing import Any
@@ -309,7 +310,16 @@ async def test_monthly_register_in_chat_and_export(harness: Harness) -> None:
     assert "看不懂月份" in (await h.say(ADMIN_ID, ADMIN_ID, "/rectify_month 下下月"))[0]
     assert "看不懂月份" in (await h.say(ADMIN_ID, ADMIN_ID, "/rectify_month 2026"))[0]
     assert "还没开始" in (await h.say(ADMIN_ID, ADMIN_ID, "/rectify_month 2027-01"))[0]
+    mark = h.mark()
     mine = (await h.say(SUN, SUN, "/rectify_month 2026-11"))[0]
+    sent = h.emu.transcript(chat_id=SUN, after_seq=mark)
+    assert "sendPhoto" in [e["method"] for e in sent]
+    doc = next(e for e in sent if e["method"] == "sendDocument")
+    message = h.emu.message(SUN, int(doc["message_id"]))
+    assert message is not None
+    own = openpyxl.load_workbook(io.BytesIO(h.emu.file_bytes(message["document"]["file_id"])))
+    listed = [r[3] for r in own.worksheets[1].iter_rows(min_row=4, values_only=True)]
+    assert "蒸发一班安全标识褪色" in listed and "包装机防护罩缺失" not in listed  # own unit only
     assert "一分场：未销号 1，本月销号 1，逾期 1，延期 0，销号率 50%" in mine, mine
     assert "二分场" not in mine
     every = (await h.say(ADMIN_ID, ADMIN_ID, "/rectify_month 2026-11"))[0]

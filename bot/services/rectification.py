@@ -572,7 +572,7 @@ class RectificationService:
         """The 台账 in chat: admins any unit or all; a unit leader their own unit only."""
         r = reach(actor, Action.VIEW_RECTIFICATION)
         if r is Reach.ALL:
-            return await self.ledger(period, now, unit)
+            return await self.ledger(period, now, unit, details=True)
         if r is not Reach.UNIT or actor.unit_id is None:
             return Refused(Problem.FORBIDDEN)
         if unit:
@@ -581,7 +581,7 @@ class RectificationService:
                 return Refused(Problem.UNKNOWN_UNIT, unit[:40])
             if wanted != actor.unit_id:
                 return Refused(Problem.FORBIDDEN)
-        return await self.ledger(period, now, str(actor.unit_id))
+        return await self.ledger(period, now, str(actor.unit_id), details=True)
 
     async def ledger(
         self, period: Period, now: datetime, unit: str | None = None, *, details: bool = False

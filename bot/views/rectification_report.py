@@ -6,6 +6,7 @@ formula, a number or a link."""
 from __future__ import annotations
 
 from datetime import datetime
+from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ def _t(texts: Texts, lang: str, key: str, **values: object) -> str:
     return texts.get(f"rectification.report.{key}", lang, **values)
 
 
-def write_xlsx(lg: Ledger, texts: Texts, lang: str, tz: ZoneInfo, out: Path) -> int:
+def write_xlsx(lg: Ledger, texts: Texts, lang: str, tz: ZoneInfo, out: Path | BytesIO) -> int:
     """Writes the workbook (台账, items, history); returns the number of items listed."""
     book = Workbook(out, tz=tz)
     period = lg.period.label(lang)
@@ -128,3 +129,11 @@ def rates_chart(lg: Ledger, texts: Texts, lang: str) -> bytes:
         png = png_bytes(fig)
         plt.close(fig)
     return png
+
+
+def files(lg: Ledger, texts: Texts, lang: str, tz: ZoneInfo) -> tuple[bytes, bytes]:
+    """The PNG and the workbook for a chat answer (run off the event loop: matplotlib and
+    xlsxwriter are blocking)."""
+    buf = BytesIO()
+    write_xlsx(lg, texts, lang, tz, buf)
+    return rates_chart(lg, texts, lang), buf.getvalue()
