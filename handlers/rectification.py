@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from telegram import InputFile, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.callbacks import Stale, parse
@@ -25,7 +27,7 @@ from bot.services.rectification import Op, Refused
 from bot.texts import to_plain
 from bot.views import rectification as view
 from bot.views import rectification_report as report_view
-from bot.views.rectification import FromSuggestion, ItemPress, Press
+from bot.views.rectification import FromSuggestion, ItemPress, ListPage, Press
 from handlers.common import answer_stale, lang_of, reply, send, tr, typed_step, who
 
 JOB = "rectification.escalate"
@@ -122,6 +124,28 @@ async def rectify_cmd(update: Update, context: BanzuContext) -> None:
     today = rect.today(svc.runner.now())
     text, markup = view.register_list(items, svc.texts, lang, today, rect.may_raise(ident.actor))
     await send(context, ident.actor.tg_user_id, text, markup)
+
+
+async def page_pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    press = parse(query.data, ListPage)
+    if isinstance(press, Stale):
+        await answer_stale(update, context)
+        return
+    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    rect = svc.rectification
+    items = await rect.register(ident.actor)
+    today = rect.today(svc.runner.now())
+    text, markup = view.register_list(
+        items, svc.texts, lang, today, rect.may_raise(ident.actor), press.page
+    )
+    await query.answer()
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as exc:  # the page shown again (n/m pressed): nothing to change
+        if "not modified" not in exc.message:
+            raise
 
 
 async def month_cmd(update: Update, context: BanzuContext) -> None:
@@ -411,6 +435,7 @@ def register(app: BanzuApp) -> None:
     app.add_handler(CommandHandler("rectify_new", new_cmd, private))
     app.add_handler(CommandHandler("rectify_month", month_cmd, private))
     app.add_handler(CallbackQueryHandler(item_pressed, pattern=ItemPress.pattern()))
+    app.add_handler(CallbackQueryHandler(page_pressed, pattern=ListPage.pattern()))
     app.add_handler(CallbackQueryHandler(from_suggestion_pressed, pattern=FromSuggestion.pattern()))
     svc.flows[RectDraft.flow] = typed_step(RectDraft, new_step)
     svc.flows[RectReason.flow] = typed_step(RectReason, reason_step)

@@ -9,13 +9,15 @@ from __future__ import annotations
 import argparse
 import io
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import openpyxl
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.rectification import State
+from bot.services.identity import identify
+from bot.services.rectification import Refused
 from bot.views.rectification import ItemPress, Press
 from handlers.rectification import JOB
 from tests.botfixtures import ADMIN_ID, Harness, build_test_app, start_polling
@@ -429,3 +431,31 @@ async def test_restart_during_raising_and_a_reason_resumes(harness: Harness) -> 
         await h.app.updater.stop()
         await h.app.stop()
         await h.app.shutdown()
+
+
+async def test_register_pages_of_eight(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    sun = (await identify(h.svc.people, h.svc.settings, SUN)).actor
+    owner = await h.svc.people.by_employee_no("10003")
+    assert owner is not None
+    for n in range(10):
+        item = await h.svc.rectification.raise_item(
+            sun, f"第{n + 1}号隐患", owner.member_id, date(2026, 12, 10 + n), T0
+        )
+        assert not isinstance(item, Refused), item
+    listing = await h.say(SUN, SUN, "/rectify")
+    assert "未销号 10 项" in listing[0] and "第 1/2 页" in listing[0], listing
+    first = last_with_buttons(h, SUN)
+    labels = [t for t, _ in buttons(first)]
+    assert labels[:8] == [f"⬜ #{n} 第{n}号隐患（12-{9 + n}）" for n in range(1, 9)], labels
+    assert labels[8:] == ["◀", "1/2", "▶"], labels
+    await h.press(SUN, SUN, int(first["message_id"]), button_text="▶")
+    page2 = [t for t, _ in buttons(last_with_buttons(h, SUN))]
+    assert page2[:2] == ["⬜ #9 第9号隐患（12-18）", "⬜ #10 第10号隐患（12-19）"], page2
+    again = await h.press(SUN, SUN, int(first["message_id"]), button_text="2/2")
+    assert [e["method"] for e in again].count("answerCallbackQuery") == 1
+    assert "按钮已失效" in alerts(await forge(h, SUN, "rzl:v1:99999"))[0]
+    # The worker who owns them sees all ten; another unit's leader none.
+    assert "未销号 10 项" in (await h.say(CHEN, CHEN, "/rectify"))[0]
+    assert "目前没有" in (await h.say(TANG, TANG, "/rectify"))[0]

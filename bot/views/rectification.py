@@ -14,12 +14,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import Callback, Id, Range
 from bot.domain.rectification import Level, Move, State
 from bot.texts import Texts
+from bot.views.paging import MAX_PAGE, Option, keyboard, paginate
 
 if TYPE_CHECKING:
     from bot.repos.rectification import EventRow, Evidence, Item
     from bot.services.rectification import Card, Draft, Ledger, Refused
 
-MAX_LISTED = 30  # items as buttons in one /rectify answer
 PREVIEW_CHARS = 24
 
 
@@ -41,6 +41,13 @@ class ItemPress(Callback, ns="rz", version=1):
     item: Id
     op: Press
     ver: Annotated[int, Range(1, 2**31 - 1)]
+
+
+@dataclass(frozen=True)
+class ListPage(Callback, ns="rzl", version=1):
+    """A page of the /rectify list."""
+
+    page: Annotated[int, Range(0, MAX_PAGE)]
 
 
 @dataclass(frozen=True)
@@ -142,15 +149,16 @@ def refused(r: Refused, texts: Texts, lang: str) -> str:
 
 
 def register_list(
-    items: list[Item], texts: Texts, lang: str, today: date, may_raise: bool
+    items: list[Item], texts: Texts, lang: str, today: date, may_raise: bool, page: int = 0
 ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The open items, soonest deadline first, a page of them as buttons (◀ n/m ▶ below)."""
     if not items:
         key = "list.empty_raise" if may_raise else "list.empty"
         return _t(texts, lang, key), None
     late = sum(1 for i in items if i.deadline < today)
-    lines = [_t(texts, lang, "list.head", n=len(items), late=late)]
-    rows = []
-    for i in items[:MAX_LISTED]:
+    shown = paginate(items, page)
+    options = []
+    for i in shown.items:
         mark = "⚠️" if i.deadline < today else ("🔎" if i.state is State.RECTIFIED else "⬜")
         label = _label(
             texts,
@@ -161,17 +169,15 @@ def register_list(
             problem=_short(i.problem),
             deadline=i.deadline.strftime("%m-%d"),
         )
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    label, callback_data=ItemPress(i.id, Press.CARD, i.version).encode()
-                )
-            ]
-        )
-    if len(items) > MAX_LISTED:
-        lines.append(_t(texts, lang, "list.more", shown=MAX_LISTED, n=len(items)))
-    lines.append(_t(texts, lang, "list.hint"))
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+        options.append(Option(label, ItemPress(i.id, Press.CARD, i.version).encode()))
+    lines = [
+        _t(texts, lang, "list.head", n=len(items), late=late),
+        _t(texts, lang, "list.hint"),
+    ]
+    if shown.pages > 1:
+        lines.insert(1, _t(texts, lang, "list.page", page=shown.number + 1, pages=shown.pages))
+    markup = keyboard(texts, lang, options, shown, nav=lambda n: ListPage(n).encode())
+    return "\n".join(lines), markup
 
 
 def _event_line(texts: Texts, lang: str, e: EventRow, tz: ZoneInfo) -> str:
