@@ -171,6 +171,12 @@ async def leave_step(update: Update, context: BanzuContext, conv: Conversation) 
     await submit_leave(update, context, ident.person, reason, session_id)
 
 
+async def leave_file(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    """A photo or file while /leave waits for its reason (a 病假条, say): the reason is text and
+    the request carries no attachment, so say so and keep waiting for the reason."""
+    await reply(update, context, "attendance.leave.file_not_taken")
+
+
 async def submit_leave(
     update: Update, context: BanzuContext, person: Person, reason: str, session_id: int | None
 ) -> None:
@@ -546,6 +552,7 @@ def register(app: BanzuApp) -> None:
         app.add_handler(CallbackQueryHandler(request_pressed, pattern=callbacks.pattern(ns)))
     svc.flows[FLOW_REASON] = reason_step
     svc.flows[FLOW_LEAVE] = leave_step
+    svc.file_flows[FLOW_LEAVE] = leave_file
     svc.attendance.tally.attach(app.bot, lambda session_id: ss.render(svc, session_id))
     if app.job_queue is not None:
         app.job_queue.run_repeating(

@@ -167,6 +167,13 @@ async def _taken(update: Update, context: BanzuContext, number: str, holder: Per
     )
 
 
+async def file_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    """A photo or file while registering (a 工牌 photo, a screenshot): not a number, and never
+    a roster import; say what this step wants."""
+    key = "start.file_phone" if conv.step == "phone" else "start.file_employee_no"
+    await reply(update, context, key)
+
+
 async def cancel(update: Update, context: BanzuContext) -> None:
     chat, user = update.effective_chat, update.effective_user
     assert chat and user
@@ -178,3 +185,4 @@ def register(app: BanzuApp) -> None:
     app.add_handler(CommandHandler("start", start, filters.ChatType.PRIVATE))
     app.add_handler(CommandHandler("cancel", cancel))
     app.bot_data.services.flows[FLOW] = register_step
+    app.bot_data.services.file_flows[FLOW] = file_step

@@ -25,6 +25,7 @@ from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.delivery.flood import Priority
 from bot.delivery.outbox import OutFile, OutMessage
 from bot.domain.auth import Action, Actor, Place, can
+from bot.domain.conversation import Conversation
 from bot.domain.flowstate import FlowState
 from bot.domain.periods import PeriodError, parse_period
 from bot.domain.text import visible
@@ -188,6 +189,20 @@ async def photo(update: Update, context: BanzuContext) -> None:
         await _show_preview(update, context, user.id, draft)
     else:
         await reply(update, context, "suggestions.photo_need_text", count=len(draft.photos))
+
+
+async def file_in_draft(update: Update, context: BanzuContext, conv: Conversation) -> None:
+    """A photo or file while a suggestion is being written: photos are attached; an image sent
+    "as a file" and any other file are refused with what to do instead (never an import)."""
+    message = update.effective_message
+    assert message is not None
+    if message.photo:
+        await photo(update, context)
+        return
+    doc = message.document
+    image = doc is not None and (doc.mime_type or "").startswith("image/")
+    key = "suggestions.photo_as_file" if image else "suggestions.file_not_photo"
+    await reply(update, context, key, limit=sv.MAX_PHOTOS)
 
 
 def _draft_button(
@@ -884,6 +899,7 @@ def register(app: BanzuApp) -> None:
     app.add_handler(CallbackQueryHandler(review_pressed, pattern=callbacks.pattern(NS_REVIEW)))
     app.add_handler(CallbackQueryHandler(topic_pressed, pattern=callbacks.pattern(NS_TOPIC)))
     svc.flows[SuggestDraft.flow] = typed_step(SuggestDraft, text_step)
+    svc.file_flows[SuggestDraft.flow] = file_in_draft
     svc.flows[RejectReason.flow] = typed_step(RejectReason, reason_step)
     svc.flows[RewardAmount.flow] = typed_step(RewardAmount, reward_step)
     if app.job_queue is not None:
