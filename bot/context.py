@@ -33,6 +33,7 @@ from bot.repos.talks import TalksRepo
 from bot.services.casework import CaseworkService
 from bot.services.contest import ContestService
 from bot.services.leave import LeaveService
+from bot.services.menus import MenuService
 from bot.services.pledges import PledgeService
 from bot.services.quiz import QuizService
 from bot.services.recognition import RecognitionService
@@ -87,6 +88,7 @@ class Services:
     roster: RosterImports
     casework: CaseworkService
     talks: TalkService
+    menus: MenuService
     # flow name -> handler of the next private message in that flow; filled by handlers'
     # register(app), so a feature owns its steps and the dispatcher knows none of them.
     flows: dict[str, FlowStep] = field(default_factory=dict)
@@ -163,6 +165,7 @@ class Services:
                 settings.language,
             ),
             talks=TalkService(TalksRepo(db), people, texts, settings.tz, settings.language),
+            menus=MenuService(db, people),
         )
 
 

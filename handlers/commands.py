@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from telegram import (
     Bot,
@@ -10,13 +11,14 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
+    BotCommandScopeChatMember,
     Update,
 )
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import CommandHandler
 
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
-from bot.domain.auth import Action, Actor, Role, can
+from bot.domain.auth import Action, Actor, Place, Role, can
 from bot.services.identity import Identity
 from handlers.common import send, tr, tr_who, who
 
@@ -78,11 +80,76 @@ async def publish_commands(app: BanzuApp) -> None:
             await app.bot.set_my_commands(items, scope=scope, language_code=code)
 
 
+MENU_JOB = "menus.refresh"
+MENU_EVERY_S = 600.0  # a roster imported from the terminal reaches the menus within this
+
+
+def group_menu(svc: Services, actor: Actor, place: Place) -> list[CommandInfo]:
+    """The commands `actor` may use in the group of the team at `place` (reach decides)."""
+    return [
+        c
+        for c in svc.commands
+        if c.group and (c.public or c.action is None or can(actor, c.action, place))
+    ]
+
+
+def _names(svc: Services, actor: Actor, team: Place | None) -> list[str] | None:
+    """The command names of `actor`'s menu in a private chat (team None) or in `team`'s group;
+    None where the default menu (a worker's) already is right."""
+    if team is None:
+        if actor.roles <= {Role.WORKER}:
+            return None
+        return [c.name for c in menu(svc, actor)]
+    names = [c.name for c in group_menu(svc, actor, team)]
+    return None if names == [c.name for c in menu(svc, _WORKER, private=False)] else names
+
+
+async def refresh_menus(
+    bot: Bot, svc: Services, user_id: int | None = None, lang: str | None = None
+) -> int:
+    """Make the menus Telegram shows match the roster now: private chat (chat scope) and team
+    groups (chat-member scope) for everyone registered, or one person; menus of people who lost
+    their roles or were deactivated are deleted (back to the default). Only what differs from
+    what was last set is sent. Returns the number of changes."""
+    teams = {t.id: t for t in await svc.org.teams()}
+    groups = await svc.notices.team_groups()
+    plan = await svc.menus.plan(svc.settings.admins, groups, teams, partial(_names, svc), user_id)
+    info = {c.name: c for c in svc.commands}
+    for want in plan.push:
+        scope = _scope(want.chat_id, want.user_id, want.member)
+        items = [BotCommand(n, svc.texts.plain(info[n].text_key, lang)) for n in want.commands]
+        try:
+            await bot.set_my_commands(items, scope=scope)
+        except (BadRequest, Forbidden) as exc:  # not in that group (yet), or blocked us
+            log.info("no menu %s: %s", want.scope, exc.message)
+        await svc.menus.pushed(want)  # tried: again only when their commands change
+    for drop in plan.drop:
+        try:
+            await bot.delete_my_commands(scope=_scope(drop.chat_id, drop.user_id, drop.member))
+        except (BadRequest, Forbidden) as exc:
+            log.info("menu %s not deleted: %s", drop.scope, exc.message)
+        await svc.menus.dropped(drop)
+    return len(plan.push) + len(plan.drop)
+
+
+def _scope(
+    chat_id: int, user_id: int, member: bool
+) -> BotCommandScopeChat | BotCommandScopeChatMember:
+    return BotCommandScopeChatMember(chat_id, user_id) if member else BotCommandScopeChat(chat_id)
+
+
+async def refresh_job(context: BanzuContext) -> None:
+    await refresh_menus(context.bot, context.svc)
+
+
 async def publish_person_menu(bot: Bot, svc: Services, ident: Identity, lang: str) -> None:
-    """This person's private-chat menu by their roles; refreshed when they register or /start
-    (so a role changed by an import shows at their next visit)."""
-    if Role.ADMIN in ident.actor.roles or ident.actor.roles - {Role.WORKER}:
-        await _person_menu(bot, svc, ident.actor, lang)
+    """This person's menus by their roles, in their language, when they register or /start; an
+    admin of the settings who is not on the roster gets the private-chat menu alone."""
+    if ident.person is None and not ident.deactivated:
+        if Role.ADMIN in ident.actor.roles:
+            await _person_menu(bot, svc, ident.actor, lang)
+        return
+    await refresh_menus(bot, svc, ident.actor.tg_user_id, lang)
 
 
 async def _person_menu(bot: Bot, svc: Services, actor: Actor, lang: str | None) -> None:
@@ -101,3 +168,5 @@ def register(app: BanzuApp) -> None:
         CommandInfo("cancel", "help.cmd.cancel", public=True),
     ]
     app.add_handler(CommandHandler("help", show_help))
+    if app.job_queue is not None:  # after an import from the terminal, and at start
+        app.job_queue.run_repeating(refresh_job, interval=MENU_EVERY_S, first=5.0, name=MENU_JOB)

@@ -13,6 +13,7 @@ from bot.domain.text import visible
 from bot.services import binding
 from bot.services.binding import BindOutcome, BindResult
 from bot.texts import to_plain
+from handlers.commands import refresh_menus
 from handlers.common import reply, send, toast, tr, tr_who, who
 
 NS = "bind"
@@ -60,6 +61,8 @@ async def bind(update: Update, context: BanzuContext) -> None:
     if result.outcome is BindOutcome.READY:
         result = await binding.bind(svc.org, svc.groups, ident, chat.id, result.teams[0].id)
     await send(context, chat.id, await render_text(update, context, result))
+    if result.outcome is BindOutcome.DONE:
+        await refresh_menus(context.bot, svc)  # the team's leaders: their commands in this group
 
 
 async def bind_pressed(update: Update, context: BanzuContext) -> None:
@@ -82,6 +85,8 @@ async def bind_pressed(update: Update, context: BanzuContext) -> None:
     await query.answer()
     await query.edit_message_reply_markup(None)
     await send(context, chat_id, await render_text(update, context, result))
+    if result.outcome is BindOutcome.DONE:
+        await refresh_menus(context.bot, svc)
 
 
 async def render_text(update: Update, context: BanzuContext, result: BindResult) -> str:

@@ -12,6 +12,7 @@ from bot.domain.org_import import render_summary
 from bot.domain.textsplit import split_text
 from bot.services.roster import ImportStale
 from bot.views.org import ImportAction, ImportPress, confirm_keyboard, invite_link
+from handlers.commands import refresh_menus
 from handlers.common import lang_of, reply, send, toast, who
 
 MAX_MB = 5
@@ -77,6 +78,7 @@ async def import_pressed(update: Update, context: BanzuContext) -> None:
     svc.people.forget()  # roles and teams may have changed for anyone
     await query.answer()
     await query.edit_message_reply_markup(None)
+    await refresh_menus(context.bot, svc)  # new leaders' menus now, not at their next /start
     text = render_summary(applied.result, svc.texts, lang)
     if applied.result.ok:
         text += "\n" + svc.texts.get("org.confirm.undo_hint", lang)
@@ -94,6 +96,7 @@ async def import_undo(update: Update, context: BanzuContext) -> None:
         await reply(update, context, "org.undo.none")
         return
     context.svc.people.forget()
+    await refresh_menus(context.bot, context.svc)
     await reply(
         update,
         context,

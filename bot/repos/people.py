@@ -103,6 +103,16 @@ class PeopleRepo:
         value = await self.db.fetchval("SELECT phone_tail FROM members WHERE id = ?", (member_id,))
         return str(value or "")
 
+    async def registered(self, user_id: int | None = None) -> list[Person]:
+        """Everyone linked to a Telegram account (active or not), or that one account."""
+        if user_id is not None:
+            rows = await self.db.fetchall(_PERSON_SQL + " WHERE m.tg_user_id = ?", (user_id,))
+        else:
+            rows = await self.db.fetchall(
+                _PERSON_SQL + " WHERE m.tg_user_id IS NOT NULL ORDER BY m.id"
+            )
+        return [Person.from_row(r) for r in rows]
+
     async def team_members(self, team_id: int) -> list[Person]:
         rows = await self.db.fetchall(
             _PERSON_SQL + " WHERE m.team_id = ? AND m.active = 1 ORDER BY m.employee_no",
