@@ -27,7 +27,10 @@ from tests.test_suggestions_e2e import (
 )
 
 TZ = ZoneInfo("Asia/Shanghai")
-SHEETS = ["话题汇总", "各单位", "请假缺勤原因", "共性问题", "参与情况", "出勤趋势", "答题趋势"]
+SHEETS = [
+    "话题汇总", "各单位", "请假缺勤原因", "共性问题", "参与情况", "出勤趋势", "答题趋势",
+    "保密诉求合计", "意见反映话题",
+]  # fmt: skip
 NO_PERMISSION = "你没有权限进行这个操作。"
 
 

@@ -23,7 +23,10 @@ from tests.test_suggestions_e2e import FAR_UNIT_LEADER, UNIT_LEADER, WORKER, set
 from tests.trend_data import seed
 
 TZ = ZoneInfo("Asia/Shanghai")
-SHEETS = ["话题汇总", "各单位", "请假缺勤原因", "共性问题", "参与情况", "出勤趋势", "答题趋势"]
+SHEETS = [
+    "话题汇总", "各单位", "请假缺勤原因", "共性问题", "参与情况", "出勤趋势", "答题趋势",
+    "保密诉求合计", "意见反映话题",
+]  # fmt: skip
 
 
 async def test_scheduled_analysis_reaches_admins_and_unit_leaders_once(harness: Harness) -> None:

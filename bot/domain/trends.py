@@ -268,6 +268,17 @@ def confidential_counts(
     return shown, pooled if pooled_people >= min_group else 0
 
 
+def pooled_people(shown: Sequence[GroupCount]) -> int:
+    """How many people the hidden (too small) groups hold together."""
+    return sum(g.people for g in shown if g.count is None)
+
+
+def confidential_total(shown: Sequence[GroupCount], pooled: int) -> int:
+    """What may be added up and shown: the shown groups and the pooled figure. A hidden pool
+    stays out, or the total minus the shown groups would give it away."""
+    return sum(g.count or 0 for g in shown) + pooled
+
+
 # ------------------------------------------------------------------ rates over months
 
 

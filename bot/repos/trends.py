@@ -5,8 +5,10 @@ Every query takes a half-open window [start, end) of ISO UTC instants and an opt
 and returns plain tuples; the statistics are in `bot.domain.trends`. `bare_sql` runs exactly
 these queries and nothing else: the baseline of `bench/trends.py`.
 
-Not here yet, by design one method when its tables land on main: confidential requests (the
-casework tables; counted only through `bot.domain.trends.confidential_counts`).
+Confidential casework (`case_requests`: 帮扶救助 requests and private feedback 意见反映) is read
+as counts only — per unit and kind, and feedback's tagger topics — never an author or a text;
+its windows are local dates ('YYYY-MM-DD'), the only time casework keeps. What may be shown is
+decided by `bot.domain.trends.confidential_counts` (groups of fewer than 5 people pooled).
 """
 
 from __future__ import annotations
@@ -148,6 +150,30 @@ class TrendQueries:
             (start, end, *p),
         )
 
+    # ------------------------------------------------------------------ casework (counts)
+
+    def case_counts(self, start_day: str, end_day: str, unit_id: int | None) -> list[Row]:
+        """(unit name, kind, requests) created on local days [start_day, end_day)."""
+        where, p = _unit(unit_id, "c.unit_id")
+        return self._all(
+            "SELECT coalesce(u.name, ''), c.kind, count(*) FROM case_requests c"
+            " LEFT JOIN units u ON u.id = c.unit_id"
+            f" WHERE c.created_on >= ? AND c.created_on < ?{where} GROUP BY 1, 2",
+            (start_day, end_day, *p),
+        )
+
+    def feedback_topics(self, start_day: str, end_day: str, unit_id: int | None) -> list[Row]:
+        """(unit name, topic, feedback items) of private feedback created on local days
+        [start_day, end_day)."""
+        where, p = _unit(unit_id, "c.unit_id")
+        return self._all(
+            "SELECT coalesce(u.name, ''), j.value, count(*)"
+            " FROM case_requests c JOIN json_each(c.topics) j LEFT JOIN units u ON u.id = c.unit_id"
+            " WHERE c.kind = 'feedback' AND c.created_on >= ? AND c.created_on < ?"
+            f"{where} GROUP BY 1, 2",
+            (start_day, end_day, *p),
+        )
+
     # ------------------------------------------------------------------ attendance
 
     def attendance(self, start: str, end: str, unit_id: int | None) -> list[Row]:
@@ -177,11 +203,18 @@ class TrendQueries:
 
 
 def bare_sql(
-    q: TrendQueries, windows: Sequence[tuple[str, str]], unit_id: int | None = None
+    q: TrendQueries,
+    windows: Sequence[tuple[str, str]],
+    unit_id: int | None = None,
+    days: Sequence[tuple[str, str]] = (),
 ) -> int:
-    """Every query the analysis needs, for these month windows (current month last), with the
-    rows fetched and nothing computed: the benchmark's baseline. Returns the row count."""
+    """Every query the analysis needs, for these month windows (current month last; `days` the
+    same months as local dates), with the rows fetched and nothing computed: the benchmark's
+    baseline. Returns the row count."""
     n = len(q.units(unit_id)) + len(q.rosters(unit_id))
+    for start_day, end_day in days:
+        n += len(q.case_counts(start_day, end_day, unit_id))
+        n += len(q.feedback_topics(start_day, end_day, unit_id))
     cur_start, cur_end = windows[-1]
     n += len(q.suggestion_keywords(cur_start, cur_end, unit_id))
     for start, end in windows:

@@ -25,6 +25,7 @@ from bot.services.reports import Month
 
 BASELINE_MONTHS = 3
 LEAVE_KINDS = ("sick", "family", "official", "other")
+CASE_KINDS = ("feedback", "assist")  # 意见反映 and 帮扶救助 (casework's `case_requests.kind`)
 LEAVE_WORDS = DATA / "tagging" / "leave_reasons.toml"
 SITE = ""  # the family name of the whole site in the significance tests
 EXAMPLE_CHARS = 60
@@ -83,6 +84,18 @@ class TrendReport:
     participation: list[stats.Participation] = field(default_factory=list)
     attendance: dict[str, float | None] = field(default_factory=dict)  # site, month -> rate
     quiz: dict[str, float | None] = field(default_factory=dict)  # site, month -> share correct
+    # Confidential casework, counts only: kind -> (units, each with a count or None when too
+    # small to show, and the pooled count of the small ones; 0 when even the pool is small).
+    confidential: dict[str, tuple[list[stats.GroupCount], int]] = field(default_factory=dict)
+    # Private feedback by topic, for the scope as a whole, and only when the scope has at least
+    # MIN_GROUP people (else empty): a topic count of a tiny unit would point at its author.
+    feedback_topics: Counter[str] = field(default_factory=Counter)
+    feedback_topics_before: Counter[str] = field(default_factory=Counter)
+    feedback_shifts: list[stats.Shift] = field(default_factory=list)
+
+    def confidential_total(self, kind: str) -> int:
+        shown, pooled = self.confidential.get(kind, ([], 0))
+        return stats.confidential_total(shown, pooled)
 
     @property
     def empty(self) -> bool:
@@ -90,6 +103,7 @@ class TrendReport:
             self.texts == 0
             and not self.leave
             and not any(r is not None for r in self.attendance.values())
+            and not any(self.confidential_total(k) for k in CASE_KINDS)
         )
 
     @property
@@ -100,6 +114,15 @@ class TrendReport:
         for u in self.units:
             out += [(u.unit, s) for s in u.shifts if s.direction]
         return out
+
+
+def day_windows(month: Month) -> list[tuple[str, str]]:
+    """The same months as local dates [first day, first day of the next month), oldest first:
+    casework keeps only the local day of a request."""
+    return [
+        (f"{month.shift(-back).label}-01", f"{month.shift(1 - back).label}-01")
+        for back in range(BASELINE_MONTHS, -1, -1)
+    ]
 
 
 def windows(month: Month, tz: ZoneInfo) -> list[tuple[str, str]]:
@@ -167,11 +190,23 @@ def build(
             row.quiz.setdefault(label, None)
     rep.units = sorted(units.values(), key=lambda r: (-r.texts, r.unit))
 
+    rosters = {(str(u), str(t)): int(str(n)) for u, t, n in q.rosters(unit_id)}
+    _casework(rep, q, month, unit_id, rosters)
+
     n_leave, n_leave_before = sum(rep.leave.values()), sum(rep.leave_before.values())
     families: dict[str, stats.Family] = {
         "topics": (rep.by_topic, rep.texts, rep.by_topic_before, rep.texts_before, topics),
         "leave": (rep.leave, n_leave, rep.leave_before, n_leave_before, LEAVE_KINDS),
     }
+    n_fb, n_fb_before = sum(rep.feedback_topics.values()), sum(rep.feedback_topics_before.values())
+    if n_fb or n_fb_before:
+        families["feedback"] = (
+            rep.feedback_topics,
+            n_fb,
+            rep.feedback_topics_before,
+            n_fb_before,
+            topics,
+        )
     if len(rep.units) > 1:
         for row in rep.units:
             families["unit:" + row.unit] = (
@@ -184,6 +219,7 @@ def build(
     tested = stats.shifts_many(families)
     rep.topic_shifts = tested["topics"]
     rep.leave_shifts = tested["leave"]
+    rep.feedback_shifts = tested.get("feedback", [])
     for row in rep.units:
         row.shifts = tested.get("unit:" + row.unit, [])
 
@@ -210,7 +246,6 @@ def build(
         for c in clusters
     ]
 
-    rosters = {(str(u), str(t)): int(str(n)) for u, t, n in q.rosters(unit_id)}
     spoke_now = {
         (str(u), str(t)): int(str(n)) for u, t, n in q.speakers(cur_start, cur_end, unit_id)
     }
@@ -219,6 +254,38 @@ def build(
     }
     rep.participation = stats.participation(rosters, spoke_now, spoke_window)
     return rep
+
+
+def _casework(
+    rep: TrendReport,
+    q: TrendQueries,
+    month: Month,
+    unit_id: int | None,
+    rosters: dict[tuple[str, str], int],
+) -> None:
+    """Confidential casework as counts per unit (small units pooled) and feedback by topic,
+    this month and in the baseline months. Topics count only from units whose counts may be
+    shown (a big unit, or the small units when their pool has MIN_GROUP people): the site's
+    topics minus the big units' own reports must not reveal a small unit's."""
+    people: Counter[str] = Counter()
+    for (unit, _team), n in rosters.items():
+        people[unit] += n
+    days = day_windows(month)
+    now: Counter[tuple[str, str]] = Counter()
+    cur_start, cur_end = days[-1]
+    for row in q.case_counts(cur_start, cur_end, unit_id):
+        now[(str(row[0]), str(row[1]))] += int(str(row[2]))
+    names = set(people) | {u for u, _ in now}
+    for kind in CASE_KINDS:
+        groups = {u: (people.get(u, 0), now.get((u, kind), 0)) for u in names}
+        rep.confidential[kind] = stats.confidential_counts(groups)
+    small = {u for u in names if people.get(u, 0) < stats.MIN_GROUP}
+    pool_shown = sum(people.get(u, 0) for u in small) >= stats.MIN_GROUP
+    for i, (start, end) in enumerate(days):
+        target = rep.feedback_topics if i == len(days) - 1 else rep.feedback_topics_before
+        for row in q.feedback_topics(start, end, unit_id):
+            if str(row[0]) not in small or pool_shown:
+                target[str(row[1])] += int(str(row[2]))
 
 
 def _clip(text: str) -> str:

@@ -4,6 +4,7 @@ an XLSX workbook. Used by the scheduled delivery and by `banzu report trends` al
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Callback, Range
-from bot.domain.trends import MIN_GROUP, Shift
+from bot.domain.trends import MIN_GROUP, Shift, pooled_people
 from bot.services.reports import Month
 from bot.services.trends import BASELINE_MONTHS, LEAVE_KINDS, SITE, TrendReport
 from bot.texts import Texts
@@ -172,9 +173,46 @@ def render_text(rep: TrendReport, texts: Texts, lang: str) -> str:
         lines.append(g("quiz_head") + texts.join(quiz, lang))
     else:
         lines.append(g("quiz_none"))
-    lines.append(g("confidential_note", min=MIN_GROUP))
+    lines += _confidential_lines(rep, texts, lang)
     lines.append(g("files"))
     return "\n".join(lines)
+
+
+def _confidential_lines(rep: TrendReport, texts: Texts, lang: str) -> list[str]:
+    """Casework as counts: the scope's totals, each unit big enough to be shown, the pool of
+    the small ones (or that it is left out), and feedback by topic."""
+
+    def g(key: str, **kw: object) -> str:
+        return texts.get(f"trends.{key}", lang, **kw)
+
+    feedback, fb_pool = rep.confidential.get("feedback", ([], 0))
+    assist, as_pool = rep.confidential.get("assist", ([], 0))
+    head = g(
+        "confidential_head",
+        min=MIN_GROUP,
+        feedback=rep.confidential_total("feedback"),
+        assist=rep.confidential_total("assist"),
+    )
+    by_unit = {u.group: u for u in assist}
+    items = [
+        g("confidential_unit", unit=u.group, feedback=u.count, assist=by_unit[u.group].count)
+        for u in feedback
+        if u.count is not None and (u.count or by_unit[u.group].count) and len(feedback) > 1
+    ]
+    if pooled_people(feedback) >= MIN_GROUP and (fb_pool or as_pool):
+        items.append(g("confidential_pooled", min=MIN_GROUP, feedback=fb_pool, assist=as_pool))
+    elif 0 < pooled_people(feedback) < MIN_GROUP:
+        items.append(g("confidential_hidden", min=MIN_GROUP))
+    lines = [head + texts.join(items, lang) if items else head]
+    total = sum(rep.feedback_topics.values())
+    if total:
+        ranked = sorted(rep.feedback_topics.items(), key=lambda kv: (-kv[1], kv[0]))
+        parts = [
+            g("topic_item", topic=_topic(texts, t, lang), n=n, share=_pct(n / total))
+            for t, n in ranked[:TEXT_TOPICS]
+        ]
+        lines.append(g("feedback_topics_head") + texts.join(parts, lang))
+    return lines
 
 
 def render_png(rep: TrendReport, texts: Texts, lang: str) -> bytes:
@@ -336,8 +374,51 @@ def render_xlsx(rep: TrendReport, texts: Texts, tz: ZoneInfo, now: datetime) -> 
         qz.row([_scope(texts, rep, lang), *[rep.quiz.get(m) for m in rep.months]])
         for u in rep.units:
             qz.row([u.unit, *[u.quiz.get(m) for m in rep.months]])
+        _confidential_sheet(book, x, scope, rep)
+        fb = book.sheet(
+            x("feedback"),
+            title=x("feedback_title", months=BASELINE_MONTHS),
+            scope=scope,
+            columns=shift_cols(x("col_topic")),
+        )
+        for s in rep.feedback_shifts:
+            fb.row(shift_row(_topic(texts, s.category, lang), s))
 
     return to_bytes(build, tz=tz)
+
+
+def _confidential_sheet(
+    book: Workbook, x: Callable[..., str], scope: str, rep: TrendReport
+) -> None:
+    """Casework counts per unit: a unit too small to show keeps its size, never a count; the
+    small units' pool is shown only when it holds MIN_GROUP people."""
+    cf = book.sheet(
+        x("confidential"),
+        title=x("confidential_title", min=MIN_GROUP),
+        scope=scope,
+        columns=[
+            Col(x("col_unit")),
+            Col(x("col_members"), "int"),
+            Col(x("col_feedback"), "int"),
+            Col(x("col_assist"), "int"),
+        ],
+    )
+    feedback, fb_pool = rep.confidential.get("feedback", ([], 0))
+    assist, as_pool = rep.confidential.get("assist", ([], 0))
+    by_unit = {u.group: u.count for u in assist}
+    for u in feedback:
+        cf.row([u.group, u.people, u.count, by_unit.get(u.group)])
+    pooled = pooled_people(feedback)
+    if pooled:
+        shown = pooled >= MIN_GROUP
+        cf.row(
+            [
+                x("pooled_row", min=MIN_GROUP),
+                pooled,
+                fb_pool if shown else None,
+                as_pool if shown else None,
+            ]
+        )
 
 
 def render(rep: TrendReport, texts: Texts, lang: str, tz: ZoneInfo, now: datetime) -> Rendered:
