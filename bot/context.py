@@ -110,7 +110,7 @@ class Services:
         runner = ScheduleRunner()
         groups = GroupsRepo(db)
         attendance = AttendanceService.create(db, settings, flood)
-        suggestions = SuggestionService(SuggestionsRepo(db), Tagger())
+        suggestions = SuggestionService(SuggestionsRepo(db), Tagger(), case_key(settings.token))
 
         async def topics_of(text: str) -> tuple[str, ...]:
             return (await suggestions.tag(text)).topics

@@ -679,7 +679,7 @@ async def tell_submitter(context: BanzuContext, s: Suggestion) -> None:
         values["reason"] = s.reason or ""
     if s.state == sv.REWARDED:
         values["points"], values["amount"] = s.points, f"{s.amount_fen / 100:.2f}"
-    told, code = await svc.suggestions.to_tell(s)
+    told, code, sealed = await svc.suggestions.to_tell(s)
     if s.state == sv.REWARDED:
         values["claim"] = (
             Html(svc.texts.get("suggestions.notify.claim", lang, code=code)) if code else ""
@@ -690,6 +690,8 @@ async def tell_submitter(context: BanzuContext, s: Suggestion) -> None:
     key = f"sg:{s.id}:{s.state}"
     for tg in told:
         await notify(context, tg, text, purpose="suggestion", key=f"{key}:{tg}")
+    for chat in sealed:  # the anonymous author: a row that keeps nothing once sent
+        await notify(context, chat, text, purpose=sv.SEALED, key=sv.sealed_key())
 
 
 async def tell_reviewers(context: BanzuContext, s: Suggestion) -> None:
@@ -783,7 +785,7 @@ async def mine(update: Update, context: BanzuContext) -> None:
         return
     pledge_text, pledge_markup = await pledge_summary(update, context, ident.person)
     await send(context, chat.id, pledge_text, pledge_markup)
-    items = await svc.suggestions.by_member(ident.person.member_id)
+    items = await svc.suggestions.by_member(ident.person.member_id, ident.actor.tg_user_id)
     lang = lang_of(update)
     lines = [tr(update, context, "suggestions.mine_header", count=len(items))]
     for s in items:

@@ -125,6 +125,11 @@ def author_tag(key: bytes, case_id: int, tg_user_id: int) -> bytes:
     return hmac.new(key, f"author\0{case_id}:{tg_user_id}".encode(), hashlib.sha256).digest()
 
 
+def suggestion_tag(key: bytes, suggestion_id: int, tg_user_id: int) -> bytes:
+    """The same for an anonymous suggestion (its own domain: never equal to a request's)."""
+    return hmac.new(key, f"sg\0{suggestion_id}:{tg_user_id}".encode(), hashlib.sha256).digest()
+
+
 def _pad(key: bytes, nonce: bytes) -> bytes:
     return hmac.new(key, b"seal-pad\0" + nonce, hashlib.sha256).digest()[:8]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,7 +24,7 @@ SELECT s.*, m.name AS author_name, m.tg_user_id AS author_tg, t.name AS team_nam
          WHERE r.suggestion_id = s.id) AS points,
        (SELECT coalesce(sum(amount_fen), 0) FROM suggestion_rewards r
          WHERE r.suggestion_id = s.id) AS amount_fen
-FROM suggestions s JOIN members m ON m.id = s.author_member_id
+FROM suggestions s LEFT JOIN members m ON m.id = s.author_member_id
 JOIN teams t ON t.id = s.team_id JOIN units u ON u.id = s.unit_id
 """
 
@@ -32,8 +32,8 @@ JOIN teams t ON t.id = s.team_id JOIN units u ON u.id = s.unit_id
 @dataclass(frozen=True)
 class Suggestion:
     id: int
-    author_member_id: int
-    author_name: str
+    author_member_id: int | None  # None: anonymous (the author is not in the database)
+    author_name: str | None
     author_tg: int | None
     team_id: int
     team_name: str
@@ -53,6 +53,8 @@ class Suggestion:
     updated_at: datetime
     points: int
     amount_fen: int
+    author_tag: bytes | None = None
+    reply_to: bytes | None = None
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Suggestion:
@@ -79,12 +81,17 @@ class Suggestion:
             updated_at=parse_iso(row["updated_at"]),
             points=int(row["points"]),
             amount_fen=int(row["amount_fen"]),
+            author_tag=row["author_tag"],
+            reply_to=row["reply_to"],
         )
 
 
 @dataclass(frozen=True)
 class NewSuggestion:
-    author_member_id: int
+    """An anonymous one has no author_member_id: `tag_of(id)` and `reply_to` stand in for the
+    author (bot.domain.casework.suggestion_tag, seal)."""
+
+    author_member_id: int | None
     team_id: int
     unit_id: int
     text: str
@@ -94,6 +101,8 @@ class NewSuggestion:
     auto_topics: tuple[str, ...]
     keywords: tuple[str, ...]
     tokens: tuple[str, ...]
+    tag_of: Callable[[int], bytes] | None = None
+    reply_to: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -178,6 +187,15 @@ class SuggestionsRepo:
                 row = await cur.fetchone()
             assert row is not None
             sid = int(row[0])
+            if new.anonymous:
+                # Nothing of the author in this transaction's rows: the tag and the sealed
+                # address only, and no actor on the author's own steps.
+                assert new.tag_of is not None and new.reply_to is not None
+                actor = 0
+                await tx.execute(
+                    "UPDATE suggestions SET author_tag = ?, reply_to = ? WHERE id = ?",
+                    (new.tag_of(sid), new.reply_to, sid),
+                )
             await tx.execute(
                 "INSERT INTO suggestion_events(suggestion_id, actor, from_state, to_state)"
                 " VALUES (?, ?, NULL, 'submitted')",
@@ -205,6 +223,20 @@ class SuggestionsRepo:
             " ORDER BY s.id DESC LIMIT ?",
             (member_id, member_id, limit),
         )
+        return [Suggestion.from_row(r) for r in rows]
+
+    async def anonymous_tags(self) -> list[tuple[int, bytes]]:
+        """(id, author tag) of every anonymous suggestion with a tag, for the author's /mine."""
+        rows = await self.db.fetchall(
+            "SELECT id, author_tag FROM suggestions WHERE anonymous = 1 AND author_tag IS NOT NULL"
+        )
+        return [(int(r[0]), bytes(r[1])) for r in rows]
+
+    async def by_ids(self, ids: Sequence[int]) -> list[Suggestion]:
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = await self.db.fetchall(_SELECT + f" WHERE s.id IN ({marks})", tuple(ids))
         return [Suggestion.from_row(r) for r in rows]
 
     async def queue(self, unit_id: int | None, states: tuple[str, ...]) -> list[Suggestion]:
@@ -273,7 +305,8 @@ class SuggestionsRepo:
                 " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?",
                 (earlier_id, later_id),
             )
-            if later[1] != earlier[0]:
+            # An anonymous duplicate credits nobody: a credit row would name its author.
+            if later[1] is not None and later[1] != earlier[0]:
                 await tx.execute(
                     "INSERT OR IGNORE INTO suggestion_credits(suggestion_id, member_id, via_id)"
                     " VALUES (?, ?, ?)",
@@ -373,7 +406,7 @@ class SuggestionsRepo:
             "  LEFT JOIN suggestions v ON v.id = c.via_id"
             "  WHERE c.suggestion_id = r.suggestion_id) AS credited"
             " FROM suggestion_rewards r JOIN suggestions s ON s.id = r.suggestion_id"
-            " JOIN members m ON m.id = s.author_member_id"
+            " LEFT JOIN members m ON m.id = s.author_member_id"
             " JOIN teams t ON t.id = s.team_id JOIN units u ON u.id = s.unit_id"
             " WHERE r.at >= ? AND r.at < ? ORDER BY r.id",
             (iso(start), iso(end)),

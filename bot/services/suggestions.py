@@ -8,6 +8,7 @@ Unit leaders review their unit's suggestions; admins review all and give rewards
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +17,9 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.domain.auth import Action, Actor, Place, Reach, can, reach
+from bot.domain.casework import NONCE_BYTES, seal, suggestion_tag, unseal
 from bot.domain.text import visible
+from bot.repos.outbox import SEALED
 from bot.repos.people import Person
 from bot.repos.suggestions import NewSuggestion, SuggestionsRepo
 from bot.repos.suggestions import Suggestion as Suggestion  # the row type handlers render
@@ -28,6 +31,14 @@ if TYPE_CHECKING:
     from bot.texts import Texts
 
 MAX_CHARS = 2000
+__all__ = ["SEALED", "SuggestionService", "sealed_key"]
+
+
+def sealed_key() -> str:
+    """A dedupe key for a SEALED notice: random, so it names neither chat nor suggestion."""
+    return secrets.token_hex(16)
+
+
 MAX_PHOTOS = 5
 SIMILAR_TOP = 3
 SIMILAR_THRESHOLD = 0.3
@@ -136,9 +147,12 @@ class Similar:
 
 
 class SuggestionService:
-    def __init__(self, repo: SuggestionsRepo, tagger: Tagger) -> None:
+    def __init__(self, repo: SuggestionsRepo, tagger: Tagger, key: bytes) -> None:
         self.repo = repo
         self.tagger = tagger
+        # Keys the stand-ins of an anonymous author (bot.domain.casework): from the bot token,
+        # never stored, so the database alone does not tell who wrote one.
+        self.key = key
         self._learned = False
 
     async def tag(self, text: str) -> TagResult:
@@ -160,8 +174,9 @@ class SuggestionService:
         conversation: tuple[int, int],
     ) -> Suggestion | None:
         tagged = await self.tag(text)
+        key, chat = self.key, conversation[0]
         new = NewSuggestion(
-            author_member_id=person.member_id,
+            author_member_id=None if anonymous else person.member_id,
             team_id=person.team_id,
             unit_id=person.unit_id,
             text=text,
@@ -171,6 +186,8 @@ class SuggestionService:
             auto_topics=tagged.topics,
             keywords=tagged.keywords,
             tokens=tagged.tokens,
+            tag_of=(lambda sid: suggestion_tag(key, sid, actor)) if anonymous else None,
+            reply_to=seal(key, chat, secrets.token_bytes(NONCE_BYTES)) if anonymous else None,
         )
         return await self.repo.create(new, actor, conversation)
 
@@ -249,14 +266,28 @@ class SuggestionService:
         unit = None if everywhere else actor.unit_id
         return [s for s in await self.repo.queue(unit, QUEUE_STATES) if moves_for(actor, s)]
 
-    async def by_member(self, member_id: int) -> list[Suggestion]:
-        return await self.repo.by_member(member_id)
+    async def by_member(self, member_id: int, tg_user_id: int | None = None) -> list[Suggestion]:
+        """A member's suggestions: named ones by roster row, and (given the account) the
+        anonymous ones whose tag this account's id reproduces."""
+        own = await self.repo.by_member(member_id)
+        if tg_user_id is None:
+            return own
+        mine = [
+            sid
+            for sid, tag in await self.repo.anonymous_tags()
+            if secrets.compare_digest(tag, suggestion_tag(self.key, sid, tg_user_id))
+        ]
+        found = own + await self.repo.by_ids(mine)
+        return sorted(found, key=lambda x: x.id, reverse=True)
 
-    async def to_tell(self, s: Suggestion) -> tuple[list[int | None], str | None]:
-        """Who hears of a step (the author and anyone credited through a merge) and, for a
-        rewarded anonymous suggestion, the code that claims the reward."""
+    async def to_tell(self, s: Suggestion) -> tuple[list[int | None], str | None, list[int]]:
+        """Who hears of a step — the named author and anyone credited through a merge — and,
+        for a rewarded anonymous suggestion, the code that claims the reward; third, the
+        anonymous author's chat (from the sealed address), to be told through SEALED rows."""
         code = await self.repo.claim_code_of(s.id) if s.anonymous and s.state == REWARDED else None
-        return [s.author_tg, *await self.repo.credited_tg(s.id)], code
+        sealed = unseal(self.key, s.reply_to) if s.reply_to else None
+        credited = await self.repo.credited_tg(s.id)
+        return [s.author_tg, *credited], code, [sealed] if sealed is not None else []
 
     async def report(
         self,
