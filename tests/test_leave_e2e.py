@@ -17,6 +17,18 @@ from bot.services.identity import identify
 from bot.services.leave import Decided
 from bot.views.leave import Decide
 from tests.botfixtures import Harness
+from tests.test_reports import sheet_rows
+
+
+def documents(h: Harness, chat: int, after: int) -> bytes:
+    """The XLSX the bot sent to `chat` after `after`."""
+    for e in reversed(h.emu.transcript(chat_id=chat, after_seq=after)):
+        if e["method"] == "sendDocument":
+            m = h.emu.message(chat, e["message_id"])
+            assert m is not None
+            return h.emu.file_bytes(m["document"]["file_id"])
+    raise AssertionError("no document sent")
+
 
 GROUP = -1001000000001
 LEADER, W2, W3, W4 = 100001, 100002, 100003, 100004  # 蒸发一班: 刘建国 leads
@@ -156,6 +168,25 @@ async def test_ask_ahead_with_a_photo_approve_and_the_session_marks_it(
     # A press of 签到 by someone on leave is answered as such.
     # 7 Nov is outside the leave: a session then has them on the roster as usual.
     await ss.close_session(h.app.bot, h.svc, session_id, LEADER)
+    # The month's report counts it as leave, and its workbook lists the request and the change.
+    mark = h.mark()
+    text = "\n".join(await h.say(LEADER, LEADER, "/report 2026-11"))
+    assert "请假 1" in text or "请假1" in text, text
+    files = documents(h, LEADER, mark)
+    assert sheet_rows(files, "汇总")[1][6] == 1  # 请假 of 蒸发一班
+    asked = sheet_rows(files, "请假申请")
+    assert asked[0][4:10] == ("类型", "开始日期", "结束日期", "天数", "状态", "申请时间")
+    assert asked[1][3:9] == (
+        "赵振磊",
+        "病假",
+        datetime(2026, 11, 5),
+        datetime(2026, 11, 6),
+        2,
+        "已批准",
+    )
+    assert asked[1][10] == "刘建国" and "发烧" in asked[1][12]
+    changes = sheet_rows(files, "修改记录")
+    assert changes[1][3] == "赵振磊" and changes[1][9] == "请假" and "病假" in changes[1][10]
     clock.now = T0 + timedelta(days=4)
     later = await ss.open_session(
         h.svc, 1, "形势任务", clock.now, clock.now + timedelta(hours=1), None

@@ -630,6 +630,27 @@ class ReportQueries:
         ).fetchall()
         return [tuple(r) for r in rows]
 
+    def leave_asked(
+        self, first: date, last: date, team_ids: Sequence[int] | None
+    ) -> list[tuple[str, str, str, str, str, str, str, str, str, int | None, str | None, str]]:
+        """Leave asked ahead with a day in [first, last] (local days), by team and first day:
+        unit, team, employee no, name, kind, first day, last day, status, asked at, decided
+        by (Telegram id), decided at, note or the refusal's reason."""
+        where, params = _scope(team_ids)
+        rows = self.conn.execute(
+            "SELECT u.name, t.name, m.employee_no, m.name, a.kind, a.first_day, a.last_day,"
+            " a.status, a.asked_at, a.decided_by, a.decided_at,"
+            " trim(a.note || CASE WHEN a.decision_reason IS NOT NULL"
+            " THEN ' / ' || a.decision_reason ELSE '' END)"
+            " FROM leave_requests a JOIN members m ON m.id = a.member_id"
+            " JOIN teams t ON t.id = a.team_id JOIN units u ON u.id = t.unit_id"
+            " WHERE a.first_day <= ? AND a.last_day >= ?"
+            + where
+            + " ORDER BY u.id, t.id, a.first_day, a.id",
+            (last.isoformat(), first.isoformat(), *params),
+        ).fetchall()
+        return [tuple(r) for r in rows]
+
     def actor_names(self, tg_ids: Sequence[int]) -> dict[int, str]:
         """Names of the members linked to these Telegram ids."""
         if not tg_ids:

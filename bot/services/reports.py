@@ -242,7 +242,44 @@ def write_xlsx(
         people=report.people,
         detail=detail_rows(q, start, end, team_ids, tz, texts),
         changes=change_rows(q, start, end, team_ids, tz, texts),
+        leave=leave_rows(q, report.month, team_ids, texts),
     )
+
+
+def leave_rows(
+    q: ReportQueries, month: Month, team_ids: Sequence[int] | None, texts: Texts
+) -> list[attendance_xlsx.LeaveRow]:
+    """Leave asked ahead with a day in the month, whatever became of it (approved, refused,
+    withdrawn, still waiting): the sessions count the approved days as 请假; this says why."""
+    first = date(month.year, month.month, 1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    rows = q.leave_asked(first, last, team_ids)
+    names = q.actor_names([r[9] for r in rows if r[9] is not None])
+
+    def t(key: str) -> str:
+        return texts.get(key, XLSX_LANG)
+
+    out = []
+    for unit, team, number, name, kind, a, b, status, asked, by, decided, note in rows:
+        first_day, last_day = date.fromisoformat(a), date.fromisoformat(b)
+        out.append(
+            attendance_xlsx.LeaveRow(
+                unit,
+                team,
+                number,
+                name,
+                t(f"leave.type.{kind}"),
+                first_day,
+                last_day,
+                (last_day - first_day).days + 1,
+                t(f"leave.status.{status}"),
+                parse_iso(asked),
+                names.get(by, str(by)) if by is not None else "",
+                parse_iso(decided) if decided else None,
+                note,
+            )  # fmt: skip
+        )
+    return out
 
 
 def change_rows(

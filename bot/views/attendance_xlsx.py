@@ -1,6 +1,7 @@
 """The attendance month workbook: 汇总 (every team in scope, those without a study included),
 缺勤统计 (per person), 明细 (per person per session, real dates and times) and 修改记录
-(every change a leader made to a record, with who, when and why).
+(every change a leader made to a record, with who, when and why) and 请假申请 (leave asked
+ahead with a day in the month: type, days, status, who decided).
 
 Each sheet has a title row, a scope row and a frozen header (`bot.views.workbook`).
 """
@@ -39,6 +40,23 @@ class ChangeRow:
     reason: str
 
 
+@dataclass(frozen=True)
+class LeaveRow:
+    unit: str
+    team: str
+    employee_no: str
+    name: str
+    kind: str  # label
+    first: date
+    last: date
+    days: int
+    status: str  # label
+    asked_at: datetime
+    decided_by: str
+    decided_at: datetime | None
+    note: str
+
+
 def _cols(texts: Texts, key: str, kinds: str) -> list[Col]:
     headers = texts.get(f"attendance.xlsx.{key}_headers", XLSX_LANG).split(",")
     kind_of = {
@@ -61,6 +79,7 @@ def write(
     people: Sequence[PersonRow],
     detail: Iterable[Sequence[object]],
     changes: Iterable[ChangeRow],
+    leave: Iterable[LeaveRow] = (),
 ) -> int:
     """Writes the workbook to `target` (rows streamed); returns the number of detail rows."""
     g = texts.get
@@ -131,6 +150,18 @@ def write(
             log.row(
                 [c.unit, c.team, c.employee_no, c.name, c.day, c.topic, c.at, c.actor, c.old,
                  c.new, c.reason]
+            )  # fmt: skip
+
+        asked = book.sheet(
+            g("attendance.xlsx.leave", lang),
+            title=g("attendance.xlsx.title_leave", lang, month=month_label),
+            scope=scope_line,
+            columns=_cols(texts, "leave", "tttttdditwtwt"),
+        )
+        for lv in leave:
+            asked.row(
+                [lv.unit, lv.team, lv.employee_no, lv.name, lv.kind, lv.first, lv.last, lv.days,
+                 lv.status, lv.asked_at, lv.decided_by, lv.decided_at, lv.note]
             )  # fmt: skip
     finally:
         book.close()
