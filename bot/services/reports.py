@@ -277,7 +277,7 @@ def leave_rows(
                 names.get(by, str(by)) if by is not None else "",
                 parse_iso(decided) if decided else None,
                 note,
-            )  # fmt: skip
+            )
         )
     return out
 
