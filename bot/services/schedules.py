@@ -95,10 +95,16 @@ class ScheduleError(ValueError):
         self.values = values
 
 
+ECHO_MAX = 40
+
+
 def error_text(texts: Texts, exc: ScheduleError | RuleSyntaxError, lang: str | None = None) -> str:
     """The user-facing message for a refused rule or schedule."""
     prefix = "rule_error" if isinstance(exc, RuleSyntaxError) else "error"
-    return texts.get(f"schedules.{prefix}.{exc.code}", lang, **exc.values)
+    # What was typed is quoted back bounded: a 4,096-character rule must not make the error
+    # itself longer than a message may be.
+    values = {k: v if len(v) <= ECHO_MAX else v[:ECHO_MAX] + "…" for k, v in exc.values.items()}
+    return texts.get(f"schedules.{prefix}.{exc.code}", lang, **values)
 
 
 # ----------------------------------------------------------------------------- leads, policy
