@@ -31,6 +31,7 @@ from bot.repos.schedules import SchedulesRepo
 from bot.repos.suggestions import SuggestionsRepo
 from bot.repos.talks import TalksRepo
 from bot.services.casework import CaseworkService
+from bot.services.claims import ClaimService
 from bot.services.contest import ContestService
 from bot.services.leave import LeaveService
 from bot.services.menus import MenuService
@@ -89,6 +90,7 @@ class Services:
     casework: CaseworkService
     talks: TalkService
     menus: MenuService
+    claims: ClaimService
     # flow name -> handler of the next private message in that flow; filled by handlers'
     # register(app), so a feature owns its steps and the dispatcher knows none of them.
     flows: dict[str, FlowStep] = field(default_factory=dict)
@@ -166,6 +168,7 @@ class Services:
             ),
             talks=TalkService(TalksRepo(db), people, texts, settings.tz, settings.language),
             menus=MenuService(db, people),
+            claims=ClaimService(db, people, settings.admins),
         )
 
 

@@ -34,8 +34,8 @@ class Settings:
     registration_pause_minutes: int = 15
     # The second check at registration, so a colleague cannot take over someone's entry by
     # typing their (sequential) employee number: "phone" asks for the last 4 digits of the
-    # mobile the roster holds (people without one register with the number alone); "none"
-    # trusts the number.
+    # mobile the roster holds (people without one register with the number alone); "leader"
+    # links the account only when the team's leader presses 同意; "none" trusts the number.
     registration_check: str = "phone"
     # What the roster's political-work titles (书记, 政工员, 工会主席, 团支部书记; the list is
     # [staff_admins] in data/org/job_titles.toml) become at import: "tag" (the tag only) or
@@ -133,8 +133,8 @@ def _build(values: dict[str, Any]) -> Settings:
                 values[key] = int(values[key])
             except (TypeError, ValueError) as exc:
                 raise SettingsError(f"{key} must be a whole number") from exc
-    if values.get("registration_check", "phone") not in ("phone", "none"):
-        raise SettingsError('registration_check must be "phone" or "none"')
+    if values.get("registration_check", "phone") not in ("phone", "leader", "none"):
+        raise SettingsError('registration_check must be "phone", "leader" or "none"')
     if values.get("political_titles", "tag") not in ("tag", "admin"):
         raise SettingsError('political_titles must be "tag" or "admin"')
     settings = Settings(**values)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from bot.callbacks import Stale, parse
 from bot.context import BanzuApp, BanzuContext
 from bot.domain.conversation import Conversation
 from bot.domain.people import Person
 from bot.services import registration
+from bot.services.claims import CLAIM_HOURS, Decision, Opened
 from bot.services.identity import Identity
 from bot.services.registration import Outcome
-from handlers.commands import publish_person_menu
-from handlers.common import alert_admins, lang_of, reply, who
+from bot.views.claims import ClaimPress, claim_keyboard
+from handlers.commands import publish_person_menu, refresh_menus
+from handlers.common import alert_admins, answer_stale, lang_of, notify, reply, toast, who
 
 FLOW = "register"
 
@@ -95,6 +98,10 @@ async def employee_no_step(update: Update, context: BanzuContext, conv: Conversa
         case Outcome.DEACTIVATED:
             await svc.conversations.clear(conv.chat_id, conv.user_id)
             await reply(update, context, "start.deactivated", number=number)
+        case Outcome.NEED_APPROVAL:
+            await svc.conversations.clear(conv.chat_id, conv.user_id)
+            assert result.person is not None
+            await _claim(update, context, result.person)
         case Outcome.NEED_PHONE:
             assert result.person is not None
             data = {**conv.data, "employee_no": result.person.employee_no}
@@ -167,6 +174,77 @@ async def _taken(update: Update, context: BanzuContext, number: str, holder: Per
     )
 
 
+async def _claim(update: Update, context: BanzuContext, person: Person) -> None:
+    """registration_check = "leader": the claim goes to the team's leaders with 同意 / 拒绝."""
+    svc, user = context.svc, update.effective_user
+    assert user is not None
+    opened = await svc.claims.open(person, user.id, user.full_name)
+    if opened.outcome is Opened.SENT:
+        assert opened.claim is not None
+        claim_id = opened.claim.id
+        for approver in opened.approvers:
+            text = svc.texts.get(
+                "start.claim.ask", None, applicant=user.full_name, user=user.id,
+                name=person.name, number=person.employee_no, team=person.team_name,
+                unit=person.unit_name, hours=CLAIM_HOURS,
+            )  # fmt: skip
+            markup = claim_keyboard(svc.texts, None, claim_id)
+            await notify(
+                context, approver, text, purpose="claim", key=f"claim:{claim_id}:{approver}",
+                markup=markup,
+            )  # fmt: skip
+        await reply(update, context, "start.claim.sent", team=person.team_name, hours=CLAIM_HOURS)
+    elif opened.outcome is Opened.WAITING:
+        await reply(update, context, "start.claim.waiting")
+    elif opened.outcome is Opened.OTHER:
+        await reply(update, context, "start.claim.other", number=person.employee_no)
+        await alert_admins(
+            context, "start.claim.other_admin", once=f"claim-other:{person.employee_no}:{user.id}",
+            number=person.employee_no, name=person.name, team=person.team_name, user=user.id,
+        )  # fmt: skip
+    else:
+        await reply(update, context, "start.claim.nobody")
+
+
+async def claim_pressed(update: Update, context: BanzuContext) -> None:
+    """A leader's 同意 / 拒绝 on a registration claim; the applicant is told either way."""
+    query, svc = update.callback_query, context.svc
+    assert query is not None
+    press = parse(query.data, ClaimPress)
+    if isinstance(press, Stale):
+        await answer_stale(update, context)
+        return
+    ident = await who(update, context)
+    done = await svc.claims.decide(press.claim, ident.actor, press.approve)
+    claim, person = done.claim, done.person
+    if done.outcome is Decision.NOT_ALLOWED:
+        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
+        return
+    if claim is None or person is None:
+        await answer_stale(update, context)
+        return
+    by = ident.person.name if ident.person else query.from_user.full_name
+    key = f"start.claim.{done.outcome.value}"
+    await query.answer(toast(update, context, f"{key}_toast", name=person.name), show_alert=True)
+    if done.outcome is not Decision.GONE:
+        await notify(
+            context, claim.user_id,
+            svc.texts.get(f"{key}_applicant", None, name=person.name, team=person.team_name,
+                          by=by),
+            purpose="claim", key=f"claim:{claim.id}:told",
+        )  # fmt: skip
+    if done.outcome is Decision.REFUSED:
+        await alert_admins(
+            context, "start.claim.refused_admin", once=f"claim-refused:{claim.id}",
+            number=person.employee_no, name=person.name, team=person.team_name,
+            user=claim.user_id, by=by,
+        )  # fmt: skip
+    if done.outcome is Decision.APPROVED:
+        await refresh_menus(context.bot, svc, claim.user_id)
+    if query.message is not None:
+        await query.edit_message_reply_markup(None)
+
+
 async def file_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
     """A photo or file while registering (a 工牌 photo, a screenshot): not a number, and never
     a roster import; say what this step wants."""
@@ -184,5 +262,6 @@ async def cancel(update: Update, context: BanzuContext) -> None:
 def register(app: BanzuApp) -> None:
     app.add_handler(CommandHandler("start", start, filters.ChatType.PRIVATE))
     app.add_handler(CommandHandler("cancel", cancel))
+    app.add_handler(CallbackQueryHandler(claim_pressed, pattern=ClaimPress.pattern()))
     app.bot_data.services.flows[FLOW] = register_step
     app.bot_data.services.file_flows[FLOW] = file_step

@@ -24,6 +24,7 @@ class Outcome(StrEnum):
     NEED_PHONE = "need_phone"  # the number matched; now the last 4 digits of the mobile
     WRONG_PHONE = "wrong_phone"
     DEACTIVATED = "deactivated"
+    NEED_APPROVAL = "need_approval"  # registration_check = "leader": the leader decides
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ async def submit_employee_no(
             {"linked_to": person.tg_user_id, "team_id": team_id},
         )
         return Result(Outcome.TAKEN, person=person)
+    if person.tg_user_id is None and settings.registration_check == "leader":
+        return Result(Outcome.NEED_APPROVAL, person=person)
     if (
         person.tg_user_id is None
         and settings.registration_check == "phone"

@@ -1,0 +1,27 @@
+"""The leader's 同意 / 拒绝 card of a registration claim (registration_check = "leader")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import Callback, Id
+from bot.texts import Texts
+
+
+@dataclass(frozen=True)
+class ClaimPress(Callback, ns="rgc", version=1):
+    """ "rgc:v1:<claim>:<1 approve | 0 refuse>"."""
+
+    claim: Id
+    approve: bool
+
+
+def claim_keyboard(texts: Texts, lang: str | None, claim_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(texts.get("start.claim.approve", lang),
+                             callback_data=ClaimPress(claim_id, True).encode()),
+        InlineKeyboardButton(texts.get("start.claim.refuse", lang),
+                             callback_data=ClaimPress(claim_id, False).encode()),
+    ]])  # fmt: skip
