@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -20,21 +21,39 @@ from bot.callbacks import Callback, Stale, parse
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain import casework as rules
 from bot.domain.casework import Category, Kind, State
-from bot.domain.conversation import Conversation
+from bot.domain.flowstate import FlowState
 from bot.services.casework import FileRef, Refused, check_text
 from bot.views import casework as view
 from bot.views.casework import CasePress, FilePress, HandlerPress, How, Op, OwnPress, PickCategory
-from handlers.common import answer_stale, lang_of, reply, send, toast, tr, who
+from handlers.common import answer_stale, lang_of, reply, send, toast, tr, typed_step, who
 
 _Press = Callable[[Update, BanzuContext], Coroutine[Any, Any, None]]
-FLOW_NEW = "case_new"
-FLOW_REPLY = "case_reply"
 
 
 class Step(StrEnum):
     TEXT = "text"  # waiting for the description
     HOW = "how"  # text given: more files, or named / anonymous
     REPLY = "reply"  # a handler's reply to relay
+
+
+@dataclass(frozen=True)
+class CaseDraft(FlowState, flow="case_new", version=1):
+    """A request being written: kind and category chosen, text and files so far."""
+
+    step: Step
+    nonce: int  # in the submit buttons: an old form's buttons do nothing
+    kind: Kind
+    category: Category
+    text: str = ""
+    files: tuple[tuple[str, str], ...] = ()  # (photo | document, Telegram file id)
+
+
+@dataclass(frozen=True)
+class CaseReply(FlowState, flow="case_reply", version=1):
+    """A handler writing the reply to relay on one request."""
+
+    step: Step
+    case: int
 
 
 async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
@@ -81,14 +100,8 @@ async def feedback_cmd(update: Update, context: BanzuContext) -> None:
 
 
 async def _start(context: BanzuContext, uid: int, kind: Kind, category: Category) -> None:
-    data: dict[str, object] = {
-        "nonce": random.randint(1, 999_999),
-        "kind": kind.value,
-        "category": category.value,
-        "text": "",
-        "files": [],
-    }
-    await context.svc.conversations.set(uid, uid, FLOW_NEW, Step.TEXT, data)
+    draft = CaseDraft(Step.TEXT, random.randint(1, 999_999), kind, category)
+    await context.svc.conversations.put(uid, uid, draft)
 
 
 async def category_pressed(update: Update, context: BanzuContext) -> None:
@@ -107,49 +120,43 @@ async def category_pressed(update: Update, context: BanzuContext) -> None:
     await _edit(update, tr(update, context, "casework.ask.assist_text", category=label), None)
 
 
-async def new_text_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
-    message = update.effective_message
-    assert message is not None
+async def new_text_step(update: Update, context: BanzuContext, draft: CaseDraft) -> None:
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
     text = (message.text or "").strip()
-    joined = f"{conv.data['text']}\n{text}" if conv.data["text"] else text
+    joined = f"{draft.text}\n{text}" if draft.text else text
     problem = check_text(joined)
     if problem is not None:
         await _refused(update, context, Refused(problem))
         return
-    data = {**conv.data, "text": joined}
-    await context.svc.conversations.set(conv.chat_id, conv.user_id, FLOW_NEW, Step.HOW, data)
-    await _ask_how(update, context, data)
+    draft = replace(draft, step=Step.HOW, text=joined)
+    await context.svc.conversations.put(user.id, user.id, draft)
+    await _ask_how(update, context, draft)
 
 
-async def _ask_how(update: Update, context: BanzuContext, data: dict[str, object]) -> None:
-    files = data["files"]
-    assert isinstance(files, list)
-    nonce = data["nonce"]
-    assert isinstance(nonce, int)
-    markup = view.submit_keyboard(nonce, context.svc.texts, lang_of(update))
-    await reply(update, context, "casework.ask.how", markup, files=len(files))
+async def _ask_how(update: Update, context: BanzuContext, draft: CaseDraft) -> None:
+    markup = view.submit_keyboard(draft.nonce, context.svc.texts, lang_of(update))
+    await reply(update, context, "casework.ask.how", markup, files=len(draft.files))
 
 
-async def new_file_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
-    message = update.effective_message
-    assert message is not None
-    files = list(conv.data["files"])
-    if len(files) >= rules.MAX_FILES:
+async def new_file_step(update: Update, context: BanzuContext, draft: CaseDraft) -> None:
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    if len(draft.files) >= rules.MAX_FILES:
         await reply(update, context, "casework.ask.file_limit", limit=rules.MAX_FILES)
         return
+    files = draft.files
     if message.photo:
-        files.append(["photo", message.photo[-1].file_id])
+        files += (("photo", message.photo[-1].file_id),)
     elif message.document:
-        files.append(["document", message.document.file_id])
-    caption = (message.caption or "").strip()
-    text = conv.data["text"]
+        files += (("document", message.document.file_id),)
+    caption, text = (message.caption or "").strip(), draft.text
     if caption and len(f"{text}\n{caption}") <= rules.MAX_TEXT:
         text = f"{text}\n{caption}" if text else caption
-    data = {**conv.data, "files": files, "text": text}
-    step = Step.HOW if text else Step.TEXT
-    await context.svc.conversations.set(conv.chat_id, conv.user_id, FLOW_NEW, step, data)
-    if step is Step.HOW:
-        await _ask_how(update, context, data)
+    draft = replace(draft, step=Step.HOW if text else Step.TEXT, files=files, text=text)
+    await context.svc.conversations.put(user.id, user.id, draft)
+    if draft.step is Step.HOW:
+        await _ask_how(update, context, draft)
     else:
         await reply(update, context, "casework.ask.file_first", count=len(files))
 
@@ -162,8 +169,8 @@ async def submit_pressed(update: Update, context: BanzuContext) -> None:
         await answer_stale(update, context)
         return
     svc = context.svc
-    conv = await svc.conversations.get(user.id, user.id)
-    if conv is None or conv.flow != FLOW_NEW or conv.data.get("nonce") != press.nonce:
+    draft = await svc.conversations.state(user.id, user.id, CaseDraft)
+    if draft is None or draft.nonce != press.nonce:
         await query.answer(toast(update, context, "casework.ask.expired"), show_alert=True)
         return
     if press.how is How.CANCEL:
@@ -171,16 +178,15 @@ async def submit_pressed(update: Update, context: BanzuContext) -> None:
         await query.answer()
         await _edit(update, tr(update, context, "casework.ask.cancelled"), None)
         return
-    if not conv.data["text"]:
+    if not draft.text:
         await query.answer(toast(update, context, "casework.problem.empty"), show_alert=True)
         return
-    files = [FileRef(k, f) for k, f in conv.data["files"]]
     out = await svc.casework.submit(
         await who(update, context),
-        Kind(conv.data["kind"]),
-        Category(conv.data["category"]),
-        conv.data["text"],
-        files,
+        draft.kind,
+        draft.category,
+        draft.text,
+        [FileRef(k, f) for k, f in draft.files],
         press.how is How.ANON,
         user.id,
     )
@@ -367,23 +373,21 @@ async def _ask_reply(update: Update, context: BanzuContext, case_id: int) -> Non
     assert update.callback_query is not None
     await update.callback_query.answer()
     uid = ident.actor.tg_user_id
-    await svc.conversations.set(uid, uid, FLOW_REPLY, Step.REPLY, {"case": case_id})
+    await svc.conversations.put(uid, uid, CaseReply(Step.REPLY, case_id))
     await reply(update, context, "casework.reply.ask", number=case_id)
 
 
-async def reply_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
-    message = update.effective_message
-    assert message is not None
-    svc, case_id = context.svc, int(conv.data["case"])
-    out = await svc.casework.reply(
-        await who(update, context), case_id, message.text or "", conv.chat_id
-    )
+async def reply_step(update: Update, context: BanzuContext, st: CaseReply) -> None:
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    svc, case_id = context.svc, st.case
+    out = await svc.casework.reply(await who(update, context), case_id, message.text or "", user.id)
     if isinstance(out, Refused):
         if out.problem.value not in ("empty", "too_long"):
-            await svc.conversations.clear(conv.chat_id, conv.user_id)
+            await svc.conversations.clear(user.id, user.id)
         await _refused(update, context, out)
         return
-    svc.conversations.drop_cached(conv.chat_id, conv.user_id)
+    svc.conversations.drop_cached(user.id, user.id)
     svc.outbox.wake()
     await reply(update, context, "casework.reply.sent", number=case_id)
 
@@ -436,6 +440,6 @@ def register(app: BanzuApp) -> None:
     ]
     for cls, on_press in callbacks:
         app.add_handler(CallbackQueryHandler(on_press, pattern=cls.pattern()))
-    svc.flows[FLOW_NEW] = new_text_step
-    svc.file_flows[FLOW_NEW] = new_file_step
-    svc.flows[FLOW_REPLY] = reply_step
+    svc.flows[CaseDraft.flow] = typed_step(CaseDraft, new_text_step)
+    svc.file_flows[CaseDraft.flow] = typed_step(CaseDraft, new_file_step)
+    svc.flows[CaseReply.flow] = typed_step(CaseReply, reply_step)

@@ -8,9 +8,9 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from tests.botfixtures import ADMIN_ID, Harness
+from tests.botfixtures import ADMIN_ID, Harness, build_test_app, start_polling
 from tests.test_recognition_e2e import tables
-from tests.test_suggestions_e2e import alerts, press_text, settle_all
+from tests.test_suggestions_e2e import alerts, last_with_buttons, press_text, settle_all
 
 WANG, CHEN, ZHAO, JIANG, LEADER = 100002, 100003, 100004, 100024, 100001
 PEOPLE = {WANG: "10002", CHEN: "10003", ZHAO: "10004", JIANG: "10024", LEADER: "10001"}
@@ -259,3 +259,39 @@ async def test_anonymous_author_is_told_but_not_findable(harness: Harness) -> No
     # Outbox rows to Chen's chat say nothing of a request.
     to_chen = await db.fetchall("SELECT text FROM outbox WHERE chat_id = ?", (CHEN,))
     assert not any(str(case_id) in r[0] or "意见反映" in r[0] for r in to_chen)
+
+
+async def test_a_request_in_progress_survives_a_restart(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    await h.say(WANG, WANG, "/assist")
+    await press_text(h, WANG, WANG, "子女就学")
+    h.emu.send_photo(WANG, WANG, caption="录取通知书")
+    await h.settle()
+    how = last_with_buttons(h, WANG)
+    # Stop the bot between two steps and start a fresh process on the same database.
+    assert h.app.updater is not None
+    await h.app.updater.stop()
+    await h.app.stop()
+    await h.app.shutdown()
+    app = build_test_app(h.emu, h.tmp)
+    async with app:
+        await start_polling(app)
+        h.app = app
+        more = await h.say(WANG, WANG, "孩子考上大学，学费一万二，家里困难。")
+        assert "附件 1 个" in more[-1]
+        # The button shown before the restart still works: same draft, same nonce.
+        out = await h.press(WANG, WANG, int(how["message_id"]), button_text="实名提交")
+        await settle_all(h)
+        assert any("已收到你的帮扶救助申请" in str(e.get("text")) for e in out), out
+        body = await h.svc.db.fetchval("SELECT body FROM case_entries")
+        assert body == "录取通知书\n孩子考上大学，学费一万二，家里困难。"
+        assert await h.svc.db.fetchval("SELECT category FROM case_requests") == "schooling"
+        # An old-shape conversation of this flow is ended with "start again", nothing saved.
+        await h.svc.conversations.set(WANG, WANG, "case_new", "how", {"text": "x"})
+        stale = await h.say(WANG, WANG, "补充一句")
+        assert stale == ["这个对话已过期（程序已更新），请重新开始。"]
+        assert await h.svc.db.fetchval("SELECT count(*) FROM case_requests") == 1
+        assert app.updater is not None
+        await app.updater.stop()
+        await app.stop()
