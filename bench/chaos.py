@@ -867,8 +867,12 @@ async def run(kills: int, seed: int, only: list[str], scale: float = 1.0) -> dic
     share = sum(w for _, w in chosen.values())
     out: dict[str, Any] = {}
     carry = 0  # kills a scenario did not use (its work was done first) go to the next
-    for name, (fn, weight) in chosen.items():
-        budget = max(1, round(kills * weight / share)) + carry
+    planned = 0
+    for i, (name, (fn, weight)) in enumerate(chosen.items()):
+        # the last one gets what rounding left over, so the budgets add up to `kills`
+        share_of = kills - planned if i == len(chosen) - 1 else round(kills * weight / share)
+        planned += share_of
+        budget = max(1, share_of) + carry
         out[name] = await run_one(name, fn, budget, seed, scale)
         carry = max(0, budget - int(out[name]["kills"]))
     total = {
