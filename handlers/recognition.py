@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
@@ -47,11 +47,20 @@ def _args(update: Update) -> list[str]:
 async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
     query = update.callback_query
     assert query is not None
-    try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-    except BadRequest as exc:  # the same text again (a double press) is not an error
-        if "not modified" not in str(exc):
-            raise
+    # The ballot's tick or receipt is the voter's only sign the press counted: an edit that
+    # failed on a server error (already retried once below us) is tried once more — an edit
+    # is idempotent, so a repeat of one that did arrive changes nothing.
+    for last in (False, True):
+        try:
+            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            return
+        except BadRequest as exc:  # the same text again (a double press) is not an error
+            if "not modified" not in str(exc):
+                raise
+            return
+        except NetworkError:
+            if last:
+                raise
 
 
 async def _alert(update: Update, context: BanzuContext, key: str, **values: object) -> None:
