@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.domain.contest import Kind, Level
 from bot.emulator import Emulator
@@ -301,3 +301,47 @@ KNOWN = [
 @pytest.mark.parametrize(("user", "payload"), KNOWN)
 def test_known_forged_presses(bot: RunningBot, user: int, payload: str) -> None:
     bot.call(forged_press(bot.h, user, payload))
+
+
+def commands(h: Harness) -> list[str]:
+    """Every command a handler is registered for, read off the application."""
+    found: set[str] = set()
+    for handlers in h.app.handlers.values():
+        for handler in handlers:
+            if isinstance(handler, CommandHandler):
+                found.update(handler.commands)
+    return sorted(found)
+
+
+async def command_with(h: Harness, user: int, command: str, args: str) -> None:
+    errors = await errors_told(h)
+    mark = h.mark()
+    h.emu.send_message(user, user, f"/{command} {args}")
+    await h.settle()
+    replies = h.sent(user, mark)
+    assert replies, (user, command, args)
+    assert all(len(r) <= 4096 for r in replies), (command, args)
+    assert await errors_told(h) == errors, (user, command, args)
+    await h.say(user, user, "/cancel")
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data(), user=st.sampled_from([WORKER, LEADER, ADMIN_ID]), args=NASTY_TEXT)
+def test_every_command_answers_arbitrary_arguments(
+    bot: RunningBot, data: st.DataObject, user: int, args: str
+) -> None:
+    """Commands with arguments (schedule rules, periods, names, numbers) as anybody types
+    them: an answer within Telegram's length, and no handler raises."""
+    command = data.draw(st.sampled_from(commands(bot.h)))
+    bot.call(command_with(bot.h, user, command, args[:300] or "x"))
+
+
+def test_commands_are_all_found(bot: RunningBot) -> None:
+    found = commands(bot.h)
+    for name in ("study", "schedule", "suggest", "pledge", "notice", "vote", "award_new", "quiz"):
+        assert name in found, found
