@@ -9,9 +9,11 @@ import random
 from datetime import date, datetime, time
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
+from bot.callbacks import Stale, parse
 from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain import contest as rules
@@ -116,12 +118,32 @@ async def _rivals(update: Update, context: BanzuContext, contest_id: int, _: int
         return
     assert isinstance(rivals, list)
     await _answer(update)
-    await send(
-        context,
-        ident.actor.tg_user_id,
-        tr(update, context, "contest.challenge.pick"),
-        view.rivals_keyboard(contest_id, rivals),
+    text, markup = view.rivals_page(context.svc.texts, lang_of(update), contest_id, rivals)
+    await send(context, ident.actor.tg_user_id, text, markup)
+
+
+async def rivals_page_pressed(update: Update, context: BanzuContext) -> None:
+    """◀ ▶ of the rival picker: the list again (rights checked again), another page."""
+    query = update.callback_query
+    assert query is not None
+    press = parse(query.data, view.RivalsPage)
+    if isinstance(press, Stale):
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
+        return
+    ident = await who(update, context)
+    rivals = await context.svc.contest.rivals(ident.actor, press.contest)
+    if await _refused(update, context, rivals):
+        return
+    assert isinstance(rivals, list)
+    await query.answer()
+    text, markup = view.rivals_page(
+        context.svc.texts, lang_of(update), press.contest, rivals, press.page
     )
+    try:
+        await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+    except BadRequest as exc:  # the n/m button: the same page again
+        if "not modified" not in exc.message:
+            raise
 
 
 async def _challenge(
@@ -652,6 +674,7 @@ def register(app: BanzuApp) -> None:
     app.add_handler(CommandHandler("figures", figures, private))
     app.add_handler(CommandHandler("contest_new", contest_new, private))
     app.add_handler(CallbackQueryHandler(pressed, pattern=callbacks.pattern(view.NS)))
+    app.add_handler(CallbackQueryHandler(rivals_page_pressed, pattern=view.RivalsPage.pattern()))
     app.add_handler(CallbackQueryHandler(new_pressed, pattern=callbacks.pattern(view.NS_NEW)))
     app.add_handler(CallbackQueryHandler(figure_pressed, pattern=callbacks.pattern(view.NS_FIG)))
     svc.flows[FLOW_NEW] = new_step

@@ -232,3 +232,36 @@ async def test_pledges_pages_refused_to_a_worker(harness: Harness) -> None:
     answers = [e for e in events if e["method"] == "answerCallbackQuery"]
     assert "已失效" in str(answers[0]["params"].get("text"))
     assert "没有权限" in (await h.say(700002, 700002, "/pledges"))[-1]
+
+
+# ------------------------------------------------------------------ contest rivals
+
+
+async def test_challenge_rivals_page(harness: Harness) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.domain.contest import Kind, Level, week_of
+    from bot.services.contest import Created, Draft
+    from tests.test_contest_e2e import actor
+
+    h = harness
+    await big_org(h)
+    await h.register(700001, "20001")  # leader of 第1分场·1-1班
+    today = datetime.now(UTC).astimezone(h.svc.settings.tz).date()
+    start = week_of(today)
+    unit = await h.svc.db.fetchval("SELECT id FROM units WHERE name = '第1分场'")
+    draft = Draft(
+        "对手赛", Kind.CHALLENGE, Level.TEAM, int(unit), start, start + timedelta(days=27),
+        ("output",),
+    )  # fmt: skip
+    created = await h.svc.contest.create(await actor(h, ADMIN_ID), draft)
+    assert isinstance(created, Created)
+    await h.say(700001, 700001, "/contest")
+    await tap(h, 700001, "发起挑战")
+    rivals = [b for b in buttons(h, 700001) if b.endswith("班")]
+    assert "第 1/2 页，共 9 项" in h.sent(700001)[-1] and len(rivals) == 8
+    text = await tap(h, 700001, "▶")
+    assert "第 2/2 页" in text
+    rest = [b for b in buttons(h, 700001) if b.endswith("班")]
+    assert len(rest) == 1 and not set(rest) & set(rivals)
+    assert not any(b.endswith("1-1班") and not b.endswith("11-1班") for b in rivals + rest)

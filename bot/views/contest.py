@@ -4,13 +4,16 @@ workbook. Handlers and the weekly job both render through here."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from io import BytesIO
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
+from bot.callbacks import Callback, Id, Range
 from bot.domain.contest import Doubt, Kind, PairResult, pair_result
 from bot.repos.contest import AuditRow, Contest, Metric, Standing
 from bot.repos.outbox import OutFile, OutMessage
@@ -25,6 +28,7 @@ from bot.services.contest import (
     WeeklyPost,
 )
 from bot.texts import Html, Texts
+from bot.views import paging
 from bot.views.chartkit import with_unit
 from bot.views.files import table_error
 
@@ -401,12 +405,26 @@ def targets_keyboard(targets: Sequence[FigureTarget]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows_of(buttons, 1))
 
 
-def rivals_keyboard(contest_id: int, rivals: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
-    buttons = [
-        InlineKeyboardButton(name, callback_data=_data(NS, "chr", contest_id, pid))
-        for pid, name in rivals[:MAX_BUTTONS]
-    ]
-    return InlineKeyboardMarkup(rows_of(buttons, 2))
+@dataclass(frozen=True)
+class RivalsPage(Callback, ns="ctp", version=1):
+    """◀ ▶ of the rival picker: "ctp:v1:<contest>:<page>"."""
+
+    contest: Id
+    page: Annotated[int, Range(0, paging.MAX_PAGE)]
+
+
+def rivals_page(
+    texts: Texts, lang: str | None, contest_id: int, rivals: Sequence[tuple[int, str]],
+    number: int = 0,
+) -> tuple[str, InlineKeyboardMarkup]:  # fmt: skip
+    """One page of the teams one may challenge (a site has more than 100 of them)."""
+    page = paging.paginate(rivals, number)
+    options = [paging.Option(name, _data(NS, "chr", contest_id, pid)) for pid, name in page.items]
+    text = texts.get("contest.challenge.pick", lang) + "\n" + paging.caption(texts, lang, page)
+    markup = paging.keyboard(
+        texts, lang, options, page, nav=lambda n: RivalsPage(contest_id, n).encode()
+    )
+    return text, markup
 
 
 def proposal_keyboard(texts: Texts, lang: str, pair_id: int) -> InlineKeyboardMarkup:
