@@ -24,7 +24,16 @@ from bot.domain.casework import Category, Kind, State
 from bot.domain.flowstate import FlowState
 from bot.services.casework import FileRef, Refused, check_text
 from bot.views import casework as view
-from bot.views.casework import CasePress, FilePress, HandlerPress, How, Op, OwnPress, PickCategory
+from bot.views.casework import (
+    AddPress,
+    CasePress,
+    FilePress,
+    HandlerPress,
+    How,
+    Op,
+    OwnPress,
+    PickCategory,
+)
 from handlers.common import answer_stale, lang_of, reply, send, toast, tr, typed_step, who
 
 _Press = Callable[[Update, BanzuContext], Coroutine[Any, Any, None]]
@@ -34,6 +43,7 @@ class Step(StrEnum):
     TEXT = "text"  # waiting for the description
     HOW = "how"  # text given: more files, or named / anonymous
     REPLY = "reply"  # a handler's reply to relay
+    ADD = "add"  # the author's follow-up to their open request
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,14 @@ class CaseDraft(FlowState, flow="case_new", version=1):
     category: Category
     text: str = ""
     files: tuple[tuple[str, str], ...] = ()  # (photo | document, Telegram file id)
+
+
+@dataclass(frozen=True)
+class CaseAdd(FlowState, flow="case_add", version=1):
+    """The author writing a follow-up to their own open request."""
+
+    step: Step
+    case: int
 
 
 @dataclass(frozen=True)
@@ -222,11 +240,41 @@ async def own_pressed(update: Update, context: BanzuContext) -> None:
         await _refused(update, context, out)
         return
     await query.answer()
-    await send(
-        context,
-        ident.actor.tg_user_id,
-        view.own_case(out.case, out.entries, svc.texts, lang_of(update)),
-    )
+    text, markup = view.own_case(out.case, out.entries, svc.texts, lang_of(update))
+    await send(context, ident.actor.tg_user_id, text, markup)
+
+
+async def add_pressed(update: Update, context: BanzuContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    press = parse(query.data, AddPress)
+    if isinstance(press, Stale):
+        await answer_stale(update, context)
+        return
+    ident, svc = await who(update, context), context.svc
+    out = await svc.casework.may_add(ident, press.case)
+    if isinstance(out, Refused):
+        await _refused(update, context, out)
+        return
+    await query.answer()
+    uid = ident.actor.tg_user_id
+    await svc.conversations.put(uid, uid, CaseAdd(Step.ADD, press.case))
+    await reply(update, context, "casework.add.ask", number=press.case)
+
+
+async def add_step(update: Update, context: BanzuContext, st: CaseAdd) -> None:
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    svc = context.svc
+    out = await svc.casework.add(await who(update, context), st.case, message.text or "", user.id)
+    if isinstance(out, Refused):
+        if out.problem.value not in ("empty", "too_long"):
+            await svc.conversations.clear(user.id, user.id)
+        await _refused(update, context, out)
+        return
+    svc.conversations.drop_cached(user.id, user.id)
+    svc.outbox.wake()
+    await reply(update, context, "casework.add.done", number=st.case)
 
 
 # ------------------------------------------------------------------ handlers and admins
@@ -434,6 +482,7 @@ def register(app: BanzuApp) -> None:
         (PickCategory, category_pressed),
         (view.SubmitPress, submit_pressed),
         (OwnPress, own_pressed),
+        (AddPress, add_pressed),
         (CasePress, case_pressed),
         (FilePress, file_pressed),
         (HandlerPress, handler_pressed),
@@ -443,3 +492,4 @@ def register(app: BanzuApp) -> None:
     svc.flows[CaseDraft.flow] = typed_step(CaseDraft, new_text_step)
     svc.file_flows[CaseDraft.flow] = typed_step(CaseDraft, new_file_step)
     svc.flows[CaseReply.flow] = typed_step(CaseReply, reply_step)
+    svc.flows[CaseAdd.flow] = typed_step(CaseAdd, add_step)

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from tests.botfixtures import ADMIN_ID, Harness, build_test_app, start_polling
 from tests.test_recognition_e2e import tables
-from tests.test_suggestions_e2e import alerts, last_with_buttons, press_text, settle_all
+from tests.test_suggestions_e2e import alerts, buttons, last_with_buttons, press_text, settle_all
 
 WANG, CHEN, ZHAO, JIANG, LEADER = 100002, 100003, 100004, 100024, 100001
 PEOPLE = {WANG: "10002", CHEN: "10003", ZHAO: "10004", JIANG: "10024", LEADER: "10001"}
@@ -126,6 +126,7 @@ async def test_named_request_assigned_read_replied_resolved(harness: Harness) ->
     assert f"{case_id} 帮扶救助·大病" in mine[0] and "已办结" in mine[0]
     own = await press_text(h, WANG, WANG, f"查看 {case_id}")
     own_text = next(str(e["text"]) for e in own if e["method"] == "sendMessage")
+    assert not any(buttons(e) for e in own if e["method"] == "sendMessage")  # resolved: no 补充
     assert "手术费用" in own_text and "诊断书" in own_text and "蒋桂芳" not in own_text
     # The admin reads the audit: who saw and did what, when.
     assert str(case_id) not in (await h.say(ADMIN_ID, ADMIN_ID, "/cases"))[0]  # open ones
@@ -153,6 +154,7 @@ async def test_wrong_roles_and_forged_buttons(harness: Harness) -> None:
         f"cwf:v1:{case_id}:0",
         f"cwh:v1:{case_id}:{CHEN}",
         f"cwo:v1:{case_id}",
+        f"cwp:v1:{case_id}",
     ]
     stale = ["cwa:v1:99999999999999999999:open", "cwa:v1:1:explode", "cwn:v1:feedback",
              "cws:v1:0:anon", "cwh:v1:1:x", "cwf:v1:1:100"]  # fmt: skip
@@ -227,6 +229,20 @@ async def test_anonymous_author_is_told_but_not_findable(harness: Harness) -> No
     assert "还没有提交过" in (await h.say(WANG, WANG, "/mycases"))[0]
     own = f"cwo:v1:{case_id}"
     out = await h.press(WANG, WANG, await forge(h, WANG, [own]), data=own)
+    assert alerts(out) == ["没有找到这件申请。"]
+    # The author adds to it; the handler is told and reads it, still without a name.
+    await h.say(CHEN, CHEN, "/mycases")
+    await press_text(h, CHEN, CHEN, f"查看 {case_id}")
+    await press_text(h, CHEN, CHEN, "补充说明")
+    assert "处理人会看到" in texts_to(h, CHEN)[-1]
+    mark = h.mark()
+    assert "已补充" in (await h.say(CHEN, CHEN, "上个月加班 36 小时，工资条只算了 20 小时。"))[0]
+    await settle_all(h)
+    assert any("申请人补充了" in t for t in texts_to(h, ADMIN_ID, mark))
+    again = await h.say(ADMIN_ID, ADMIN_ID, f"/case {case_id}")
+    assert "工资条只算了 20 小时" in again[0] and "陈志强" not in again[0]
+    add = f"cwp:v1:{case_id}"
+    out = await h.press(WANG, WANG, await forge(h, WANG, [add]), data=add)
     assert alerts(out) == ["没有找到这件申请。"]
     # The attack: an admin with every table of the database looks for Chen.
     await h.svc.inbox.flush()

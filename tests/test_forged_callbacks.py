@@ -38,6 +38,7 @@ FORGED = [
     f"cwo:v1:{HUGE}",
     "cws:v1:-1:anon",
     "cwn:v1:feedback",
+    f"cwp:v1:{HUGE}",
 ]
 
 

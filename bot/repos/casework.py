@@ -222,6 +222,39 @@ class CaseworkRepo:
 
         await self.db.write(write)
 
+    async def author_entry(
+        self,
+        case_id: int,
+        body: str,
+        day: str,
+        notices: Sequence[OutMessage],
+        chat_id: int,
+        user_id: int,
+    ) -> bool:
+        """The author's follow-up (dated by day, no actor: for an anonymous request nothing
+        here may name them), the notices to its handlers and the end of the author's
+        conversation, together; only while the request is open."""
+
+        def write(conn: sqlite3.Connection) -> bool:
+            state = conn.execute(
+                "SELECT state FROM case_requests WHERE id = ?", (case_id,)
+            ).fetchone()
+            if state is None or state[0] == State.RESOLVED:
+                return False
+            seq = conn.execute(
+                "SELECT coalesce(max(seq), 0) + 1 FROM case_entries WHERE case_id = ?", (case_id,)
+            ).fetchone()[0]
+            conn.execute(
+                "INSERT INTO case_entries(case_id, seq, side, body, at)"
+                " VALUES (?, ?, 'author', ?, ?)",
+                (case_id, seq, body, day),
+            )
+            OutboxRepo.enqueue_sync(conn, notices)
+            conn.execute(END_CONVERSATION_SQL, (chat_id, user_id))
+            return True
+
+        return await self.db.write(write)
+
     async def move(
         self, case_id: int, actor: int, frm: State, to: State, notices: Sequence[OutMessage]
     ) -> bool:

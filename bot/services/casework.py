@@ -182,6 +182,35 @@ class CaseworkService:
         entries = await self.repo.entries(case_id)
         return Content(case, entries, {})
 
+    async def may_add(self, ident: Identity, case_id: int) -> CaseRow | Refused:
+        out = await self.own_case(ident, case_id)
+        if isinstance(out, Refused):
+            return out
+        if out.case.state is State.RESOLVED:
+            return Refused(Problem.BAD_STATE, out.case.state.value)
+        return out.case
+
+    async def add(self, ident: Identity, case_id: int, body: str, chat_id: int) -> Moved | Refused:
+        """The author adds to their open request; its handlers are told (not what was said)."""
+        case = await self.may_add(ident, case_id)
+        if isinstance(case, Refused):
+            return case
+        problem = check_text(body)
+        if problem:
+            return Refused(problem)
+        text = view.added_notice(case, self.texts, self.lang)
+        notices = [
+            OutMessage(
+                h, text, purpose="casework", dedupe_key=f"case:{case_id}:add:{secrets.token_hex(6)}"
+            )
+            for h in sorted(case.handlers)
+        ]
+        uid = ident.actor.tg_user_id
+        day = self.today()
+        if not await self.repo.author_entry(case_id, body.strip(), day, notices, chat_id, uid):
+            return Refused(Problem.BAD_STATE, State.RESOLVED.value)
+        return Moved(case_id, case.state)
+
     # ---------------------------------------------------------------- handlers and admins
 
     async def _case_for(self, ident: Identity, case_id: int, act: Act) -> CaseRow | Refused:

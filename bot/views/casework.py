@@ -51,6 +51,13 @@ class OwnPress(Callback, ns="cwo", version=1):
 
 
 @dataclass(frozen=True)
+class AddPress(Callback, ns="cwp", version=1):
+    """The author adds to their own open request."""
+
+    case: Id
+
+
+@dataclass(frozen=True)
 class CasePress(Callback, ns="cwa", version=1):
     case: Id
     op: Op
@@ -152,7 +159,9 @@ def _entries(entries: list[Entry], names: dict[int, str], texts: Texts, lang: st
     return out
 
 
-def own_case(case: CaseRow, entries: list[Entry], texts: Texts, lang: str) -> str:
+def own_case(
+    case: CaseRow, entries: list[Entry], texts: Texts, lang: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
     head = texts.get(
         "casework.own.head",
         lang,
@@ -163,7 +172,17 @@ def own_case(case: CaseRow, entries: list[Entry], texts: Texts, lang: str) -> st
     )
     # The author sees replies as "处理人": an anonymous author's handler stays unnamed too,
     # so nothing suggests which of the union's staff reads their case.
-    return "\n".join([head, *_entries(entries, {}, texts, lang)])
+    text = "\n".join([head, *_entries(entries, {}, texts, lang)])
+    if case.state is State.RESOLVED:
+        return text, None
+    add = _b(texts.get("casework.btn.add", lang), AddPress(case.id))
+    return text, InlineKeyboardMarkup([[add]])
+
+
+def added_notice(case: CaseRow, texts: Texts, lang: str) -> str:
+    return texts.get(
+        "casework.notice.added", lang, number=case.id, kind=kind_label(case, texts, lang)
+    )
 
 
 def author_notice(case: CaseRow, step: str, reply: str, texts: Texts, lang: str) -> str:
