@@ -321,10 +321,16 @@ async def _take_scope(
     if found is None and teams:
         found = replace(draft, scope=Scope.TEAM, team_id=teams[0].id)
     if found is None:
-        await reply(update, context, "schedules.chat.unknown_scope", name=text)
+        await reply(update, context, "schedules.chat.unknown_scope", name=_echo(text))
         return
     await svc.conversations.put(_me(update), _me(update), replace(found, step=ScheduleStep.RULE))
     await send(context, _me(update), _rule_help(update, context))
+
+
+def _echo(text: str, limit: int = 40) -> str:
+    """What the person typed, shown back in a refusal: never unbounded (a 5,000-character
+    answer made the refusal itself too long for Telegram)."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _rule_help(update: Update, context: BanzuContext) -> str:

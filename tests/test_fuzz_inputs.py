@@ -345,3 +345,39 @@ def test_commands_are_all_found(bot: RunningBot) -> None:
     found = commands(bot.h)
     for name in ("study", "schedule", "suggest", "pledge", "notice", "vote", "award_new", "quiz"):
         assert name in found, found
+
+
+async def schedule_step(h: Harness, step: str, text: str) -> None:
+    """The /schedule creation flow up to its scope or rule step (buttons, as an admin does),
+    then arbitrary text there: an answer, nothing raised, and a schedule only from a rule
+    that parses."""
+    errors, before = await errors_told(h), len(await h.svc.schedules.schedules())
+    await h.say(ADMIN_ID, ADMIN_ID, "/schedule")
+    await h.press(ADMIN_ID, ADMIN_ID, _last_button_message(h, ADMIN_ID), button_text="➕ 新建")
+    await h.press(ADMIN_ID, ADMIN_ID, _last_button_message(h, ADMIN_ID), button_text="班前学习")
+    if step == "rule":
+        asked = await h.say(ADMIN_ID, ADMIN_ID, "全体")
+        assert any("请发送规则" in r for r in asked), asked
+    mark = h.mark()
+    h.emu.send_message(ADMIN_ID, ADMIN_ID, text)
+    await h.settle()
+    replies = h.sent(ADMIN_ID, mark)
+    assert replies and all(len(r) <= 4096 for r in replies), (step, text, replies)
+    assert await errors_told(h) == errors, (step, text)
+    await h.say(ADMIN_ID, ADMIN_ID, "/cancel")
+    assert len(await h.svc.schedules.schedules()) == before  # nothing saved without 保存
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(step=st.sampled_from(["scope", "rule"]), text=NASTY_TEXT)
+def test_schedule_scope_and_rule_steps_answer_arbitrary_text(
+    bot: RunningBot, step: str, text: str
+) -> None:
+    if text.lstrip().startswith("/"):
+        text = "x" + text
+    bot.call(schedule_step(bot.h, step, text or "x"))
