@@ -468,7 +468,31 @@ async def figures(update: Update, context: BanzuContext) -> None:
     elif len(targets) == 1:
         await _start_figures(update, context, targets[0])
     else:
-        await reply(update, context, "contest.figures.pick", markup=view.targets_keyboard(targets))
+        text, markup = view.targets_page(svc.texts, lang_of(update), targets)
+        assert update.effective_chat is not None
+        await send(context, update.effective_chat.id, text, markup)
+
+
+async def targets_page_pressed(update: Update, context: BanzuContext) -> None:
+    """◀ ▶ of the /figures picker: the targets again (rights checked again), another page."""
+    query, svc = update.callback_query, context.svc
+    assert query is not None
+    press = parse(query.data, view.TargetsPage)
+    if isinstance(press, Stale):
+        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
+        return
+    ident = await who(update, context)
+    targets = await svc.contest.figure_targets(ident.actor, utcnow())
+    if not can(ident.actor, Action.ENTER_FIGURES) or not targets:
+        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
+        return
+    await query.answer()
+    text, markup = view.targets_page(svc.texts, lang_of(update), targets, press.page)
+    try:
+        await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+    except BadRequest as exc:  # the n/m button: the same page again
+        if "not modified" not in exc.message:
+            raise
 
 
 async def _start_figures(update: Update, context: BanzuContext, target: FigureTarget) -> None:
@@ -675,6 +699,7 @@ def register(app: BanzuApp) -> None:
     app.add_handler(CommandHandler("contest_new", contest_new, private))
     app.add_handler(CallbackQueryHandler(pressed, pattern=callbacks.pattern(view.NS)))
     app.add_handler(CallbackQueryHandler(rivals_page_pressed, pattern=view.RivalsPage.pattern()))
+    app.add_handler(CallbackQueryHandler(targets_page_pressed, pattern=view.TargetsPage.pattern()))
     app.add_handler(CallbackQueryHandler(new_pressed, pattern=callbacks.pattern(view.NS_NEW)))
     app.add_handler(CallbackQueryHandler(figure_pressed, pattern=callbacks.pattern(view.NS_FIG)))
     svc.flows[FLOW_NEW] = new_step

@@ -265,3 +265,35 @@ async def test_challenge_rivals_page(harness: Harness) -> None:
     rest = [b for b in buttons(h, 700001) if b.endswith("班")]
     assert len(rest) == 1 and not set(rest) & set(rivals)
     assert not any(b.endswith("1-1班") and not b.endswith("11-1班") for b in rivals + rest)
+
+
+async def test_figures_picker_pages_150_teams(harness: Harness) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.domain.contest import Kind, Level, week_of
+    from bot.services.contest import Created, Draft
+    from tests.test_contest_e2e import actor
+
+    h = harness
+    await big_org(h)
+    await h.say(ADMIN_ID, ADMIN_ID, "/start")
+    start = week_of(datetime.now(UTC).astimezone(h.svc.settings.tz).date())
+    draft = Draft(
+        "全厂联赛", Kind.LEAGUE, Level.TEAM, None, start, start + timedelta(days=27), ("output",)
+    )
+    assert isinstance(await h.svc.contest.create(await actor(h, ADMIN_ID), draft), Created)
+    text = (await h.say(ADMIN_ID, ADMIN_ID, "/figures"))[-1]
+    assert "第 1/19 页，共 150 项" in text
+    seen: set[str] = set()
+    for _ in range(19):
+        seen.update(b for b in buttons(h, ADMIN_ID) if b.startswith("全厂联赛 · "))
+        await tap(h, ADMIN_ID, "▶")
+    assert len(seen) == 150  # was cut at 90
+    # a worker pressing a copy of the pager gets no list
+    await h.register(700002, "20002")
+    kb = InlineKeyboardMarkup([[InlineKeyboardButton("▶", callback_data="ctq:v1:1")]])
+    old = await h.app.bot.send_message(700002, "旧消息", reply_markup=kb)
+    await h.settle()
+    events = await h.press(700002, 700002, old.message_id, data="ctq:v1:1")
+    answers = [e for e in events if e["method"] == "answerCallbackQuery"]
+    assert "没有权限" in str(answers[0]["params"].get("text"))

@@ -394,15 +394,28 @@ def board_keyboard(
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def targets_keyboard(targets: Sequence[FigureTarget]) -> InlineKeyboardMarkup:
-    buttons = [
-        InlineKeyboardButton(
+@dataclass(frozen=True)
+class TargetsPage(Callback, ns="ctq", version=1):
+    """◀ ▶ of the /figures picker: "ctq:v1:<page>"."""
+
+    page: Annotated[int, Range(0, paging.MAX_PAGE)]
+
+
+def targets_page(
+    texts: Texts, lang: str | None, targets: Sequence[FigureTarget], number: int = 0
+) -> tuple[str, InlineKeyboardMarkup]:
+    """One page of the (contest, participant) pairs whose figures one may enter."""
+    page = paging.paginate(targets, number)
+    options = [
+        paging.Option(
             f"{t.contest.name} · {t.participant_name}",
-            callback_data=_data(NS, "fig", t.contest.id, t.participant_id),
+            _data(NS, "fig", t.contest.id, t.participant_id),
         )
-        for t in targets[:MAX_BUTTONS]
+        for t in page.items
     ]
-    return InlineKeyboardMarkup(rows_of(buttons, 1))
+    text = texts.get("contest.figures.pick", lang) + "\n" + paging.caption(texts, lang, page)
+    markup = paging.keyboard(texts, lang, options, page, nav=lambda n: TargetsPage(n).encode())
+    return text, markup
 
 
 @dataclass(frozen=True)
