@@ -6,6 +6,8 @@ figures: the previous value shown, a bad figure refused, an unlikely one questio
 from __future__ import annotations
 
 import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from telegram import Update
@@ -35,7 +37,17 @@ from bot.services.contest import (
     Saved,
 )
 from bot.views import contest as view
-from handlers.common import lang_of, notify, reply, send, toast, toast_who, tr, who
+from handlers.common import (
+    answer_stale,
+    lang_of,
+    notify,
+    reply,
+    send,
+    toast,
+    toast_who,
+    tr,
+    who,
+)
 
 FLOW_NEW = "contest_new"
 FLOW_FIG = "contest_fig"
@@ -278,90 +290,126 @@ async def new_step(update: Update, context: BanzuContext, conv: Conversation) ->
         await reply(update, context, "contest.new.use_buttons")
 
 
+@dataclass(frozen=True)
+class _NewPress:
+    """One press in the /contest_new flow, decoded: its action, argument and the draft."""
+
+    conv: Conversation
+    action: str
+    arg: str
+    index: int | None
+    nonce: int
+
+
 async def new_pressed(update: Update, context: BanzuContext) -> None:
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
-    svc, lang = context.svc, lang_of(update)
     parsed = callbacks.decode(query.data, view.NS_NEW, 1, 3)
-    conv = await svc.conversations.get(user.id, user.id)
-    if (
-        parsed is None
-        or conv is None
-        or conv.flow != FLOW_NEW
-        or parsed.int_part(0) != conv.data.get("nonce")
-    ):
-        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
+    conv = await context.svc.conversations.get(user.id, user.id)
+    nonce = parsed.int_part(0) if parsed else None
+    if parsed is None or conv is None or conv.flow != FLOW_NEW or nonce is None:
+        await answer_stale(update, context)
         return
-    action, arg = parsed.parts[1], parsed.parts[2]
-    nonce = int(parsed.parts[0])
+    action = parsed.parts[1]
+    step = _NEW_STEPS.get((action, conv.step)) or _NEW_STEPS.get((action, "*"))
+    if nonce != conv.data.get("nonce") or step is None:
+        await answer_stale(update, context)
+        return
+    await step(update, context, _NewPress(conv, action, parsed.parts[2], parsed.int_part(2), nonce))
+
+
+async def _new_cancel(update: Update, context: BanzuContext, p: _NewPress) -> None:
+    query = update.callback_query
+    assert query is not None
+    await context.svc.conversations.clear(p.conv.chat_id, p.conv.user_id)
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await reply(update, context, "common.cancelled")
+
+
+async def _new_kind(update: Update, context: BanzuContext, p: _NewPress) -> None:
+    query, svc, lang = update.callback_query, context.svc, lang_of(update)
+    assert query is not None
+    if p.arg not in set(Kind):
+        await answer_stale(update, context)
+        return
     ident = await who(update, context)
-    if action == "cancel":
-        await svc.conversations.clear(user.id, user.id)
-        await query.answer()
-        await query.edit_message_reply_markup(None)
-        await reply(update, context, "common.cancelled")
+    data = {**p.conv.data, "kind": p.arg}
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    if Role.ADMIN in ident.actor.roles:
+        await svc.conversations.set(p.conv.chat_id, p.conv.user_id, FLOW_NEW, "scope", data)
+        units = [(u.id, u.name) for u in await svc.org.units()]
+        markup = view.scopes_keyboard(svc.texts, lang, p.nonce, units)
+        await reply(update, context, "contest.new.ask_scope", markup=markup)
         return
-    if action == "kind" and conv.step == "kind" and arg in set(Kind):
-        data = {**conv.data, "kind": arg}
-        await query.answer()
-        await query.edit_message_reply_markup(None)
-        if Role.ADMIN in ident.actor.roles:
-            await svc.conversations.set(user.id, user.id, FLOW_NEW, "scope", data)
-            units = [(u.id, u.name) for u in await svc.org.units()]
-            await reply(
-                update,
-                context,
-                "contest.new.ask_scope",
-                markup=view.scopes_keyboard(svc.texts, lang, nonce, units),
-            )
-            return
-        data = {**data, "level": Level.TEAM.value, "unit_id": ident.actor.unit_id}
-        await _ask_metrics(update, context, conv, data)
+    data = {**data, "level": Level.TEAM.value, "unit_id": ident.actor.unit_id}
+    await _ask_metrics(update, context, p.conv, data)
+
+
+async def _new_scope(update: Update, context: BanzuContext, p: _NewPress) -> None:
+    query = update.callback_query
+    assert query is not None
+    level, unit_id = _scope(p.action, p.arg)
+    units = {u.id for u in await context.svc.org.units()}
+    if level is None or (unit_id is not None and unit_id not in units):
+        await answer_stale(update, context)
         return
-    if action in ("scope", "unit") and conv.step == "scope":
-        level, unit_id = _scope(action, arg)
-        if level is None or (
-            unit_id is not None and unit_id not in {u.id for u in await svc.org.units()}
-        ):
-            await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
-            return
-        await query.answer()
-        await query.edit_message_reply_markup(None)
-        await _ask_metrics(update, context, conv, {**conv.data, "level": level, "unit_id": unit_id})
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await _ask_metrics(update, context, p.conv, {**p.conv.data, "level": level, "unit_id": unit_id})
+
+
+async def _new_metric(update: Update, context: BanzuContext, p: _NewPress) -> None:
+    query, svc, lang = update.callback_query, context.svc, lang_of(update)
+    assert query is not None
+    keys = list(svc.contest.templates)
+    if p.index is None or not 0 <= p.index < len(keys):
+        await answer_stale(update, context)
         return
-    if action == "m" and conv.step == "metrics":
-        keys = list(svc.contest.templates)
-        index = parsed.int_part(2)
-        if index is None or not 0 <= index < len(keys):
-            await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
-            return
-        chosen = [str(k) for k in conv.data.get("metrics", [])]
-        key = keys[index]
-        chosen = [k for k in chosen if k != key] if key in chosen else [*chosen, key]
-        chosen = chosen[: rules.MAX_METRICS]
-        await svc.conversations.set(
-            user.id, user.id, FLOW_NEW, "metrics", {**conv.data, "metrics": chosen}
-        )
-        await query.answer()
-        await query.edit_message_reply_markup(
-            view.metrics_keyboard(svc.texts, lang, nonce, keys, chosen)
-        )
+    chosen = [str(k) for k in p.conv.data.get("metrics", [])]
+    key = keys[p.index]
+    chosen = [k for k in chosen if k != key] if key in chosen else [*chosen, key]
+    chosen = chosen[: rules.MAX_METRICS]
+    data = {**p.conv.data, "metrics": chosen}
+    await svc.conversations.set(p.conv.chat_id, p.conv.user_id, FLOW_NEW, "metrics", data)
+    await query.answer()
+    await query.edit_message_reply_markup(
+        view.metrics_keyboard(svc.texts, lang, p.nonce, keys, chosen)
+    )
+
+
+async def _new_next(update: Update, context: BanzuContext, p: _NewPress) -> None:
+    query, svc = update.callback_query, context.svc
+    assert query is not None
+    if not p.conv.data.get("metrics"):
+        await query.answer(toast(update, context, "contest.new.no_metrics"), show_alert=True)
         return
-    if action == "next" and conv.step == "metrics":
-        if not conv.data.get("metrics"):
-            await query.answer(toast(update, context, "contest.new.no_metrics"), show_alert=True)
-            return
-        await query.answer()
-        await query.edit_message_reply_markup(None)
-        await svc.conversations.set(user.id, user.id, FLOW_NEW, "period", conv.data)
-        await reply(update, context, "contest.new.ask_period")
-        return
-    if action == "create" and conv.step == "preview":
-        await query.answer()
-        await query.edit_message_reply_markup(None)
-        await _create(update, context, conv)
-        return
-    await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await svc.conversations.set(p.conv.chat_id, p.conv.user_id, FLOW_NEW, "period", p.conv.data)
+    await reply(update, context, "contest.new.ask_period")
+
+
+async def _new_create(update: Update, context: BanzuContext, p: _NewPress) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await _create(update, context, p.conv)
+
+
+_NewStep = Callable[[Update, BanzuContext, _NewPress], Awaitable[None]]
+# (action, step the draft is at) -> what the press does; "*": at any step
+_NEW_STEPS: dict[tuple[str, str], _NewStep] = {
+    ("cancel", "*"): _new_cancel,
+    ("kind", "kind"): _new_kind,
+    ("scope", "scope"): _new_scope,
+    ("unit", "scope"): _new_scope,
+    ("m", "metrics"): _new_metric,
+    ("next", "metrics"): _new_next,
+    ("create", "preview"): _new_create,
+}
 
 
 def _scope(action: str, arg: str) -> tuple[str | None, int | None]:
