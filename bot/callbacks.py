@@ -35,7 +35,9 @@ from dataclasses import dataclass, fields
 from enum import Enum, IntEnum
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar, get_args, get_origin
 
-MAX_BYTES = 64
+from telegram.constants import InlineKeyboardButtonLimit
+
+MAX_BYTES = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA  # 64
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _PART = re.compile(r"^[A-Za-z0-9_\-.]*$")
 _INT = re.compile(r"^-?[0-9]{1,19}$")

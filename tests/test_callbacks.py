@@ -151,3 +151,16 @@ def test_positional_int_part_is_range_checked() -> None:
     data = callbacks.decode("att:v1:99999999999999999999999:in", "att", 1, 2)
     assert data is not None and data.int_part(0) is None
     assert callbacks.decode("att:v1:42:in", "att", 1, 2).int_part(0) == 42  # type: ignore[union-attr]
+
+
+def test_limits_are_telegrams_own() -> None:
+    """The pure splitters cannot import Telegram (bot.domain stays pure): they must still use
+    the limits PTB publishes, so a change there shows here."""
+    from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
+
+    from bot.domain import htmlsplit, textsplit
+    from bot.services import notices
+
+    assert textsplit.TELEGRAM_LIMIT == htmlsplit.TELEGRAM_LIMIT == MessageLimit.MAX_TEXT_LENGTH
+    assert notices.CAPTION_LIMIT == MessageLimit.CAPTION_LENGTH
+    assert callbacks.MAX_BYTES == InlineKeyboardButtonLimit.MAX_CALLBACK_DATA

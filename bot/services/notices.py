@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import MessageLimit
 
 from bot import callbacks
 from bot.domain.auth import Action, Actor, Place, Reach, Role, can, reach
@@ -25,8 +26,9 @@ from bot.repos.outbox import OutMessage
 from bot.texts import Texts
 
 NS = "ntc"
-TEXT_LIMIT = 4096  # Telegram: characters of a message after entity parsing (UTF-16 units)
-CAPTION_LIMIT = 1024
+# Telegram: characters of a message / caption after entity parsing (UTF-16 units)
+TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
+CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
 MAX_PARTS = 4  # a longer notice is refused: nobody reads five screens in a chat
 # At most one reminder round per notice per hour: enough to nudge, not to nag (DESIGN §2.5).
 REMIND_INTERVAL_S = 3600.0

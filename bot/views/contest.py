@@ -11,6 +11,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import InlineKeyboardMarkupLimit
 
 from bot import callbacks
 from bot.callbacks import Callback, Id, Range
@@ -359,7 +360,8 @@ def contest_workbook(
 NS = "ct"  # ct:v1:<action>:<id>[:<id>] — presses on standings, challenges, targets
 NS_NEW = "ctn"  # ctn:v1:<nonce>:<action>:<arg> — the creation flow
 NS_FIG = "ctf"  # ctf:v1:<nonce>:<action> — the figures flow
-MAX_BUTTONS = 90  # Telegram refuses more than 100 buttons in one keyboard
+# Telegram refuses more than 100 buttons in one keyboard; room is left for the fixed ones
+MAX_BUTTONS = InlineKeyboardMarkupLimit.TOTAL_BUTTON_NUMBER - 10
 
 
 def _data(ns: str, *parts: object) -> str:
