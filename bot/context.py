@@ -9,6 +9,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from bot.clock import Clock
 from bot.db import Database
 from bot.delivery.flood import FloodController
 from bot.delivery.inbox import Inbox
@@ -81,7 +82,8 @@ class Services:
     suggestions: SuggestionService
     pledges: PledgeService
     schedules: SchedulesRepo
-    runner: ScheduleRunner  # schedule delivery and its clock (tests move it)
+    runner: ScheduleRunner  # schedule delivery (its clock is `clock`)
+    clock: Clock
     quiz: QuizService
     contest: ContestService
     recognition: RecognitionService
@@ -109,9 +111,11 @@ class Services:
         outbox = Outbox(db)
         inbox = Inbox(db, texts)
         inbox.attach(outbox, people)
-        runner = ScheduleRunner()
+        clock = Clock()  # one now for the runner, attendance and quizzes; tests move it
+        runner = ScheduleRunner(clock)
         groups = GroupsRepo(db)
         attendance = AttendanceService.create(db, settings, flood)
+        attendance.clock = clock
         suggestions = SuggestionService(SuggestionsRepo(db), Tagger(), case_key(settings.token))
 
         async def topics_of(text: str) -> tuple[str, ...]:
@@ -135,6 +139,7 @@ class Services:
             pledges=PledgeService(PledgesRepo(db)),
             schedules=SchedulesRepo(db),
             runner=runner,
+            clock=clock,
             quiz=QuizService(
                 db, QuizRepo(db), people, outbox, texts, settings.tz, clock=lambda: runner.clock()
             ),

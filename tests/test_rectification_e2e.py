@@ -35,7 +35,7 @@ def at(day: int, hour_utc: int = 2, month: int = 12) -> datetime:
 
 
 async def setup(h: Harness, now: datetime = T0) -> None:
-    h.svc.runner.clock = lambda: now
+    h.svc.clock.set(now)
     await h.import_demo_roster()
     for uid, number in PEOPLE.items():
         await h.register(uid, number)
@@ -43,7 +43,7 @@ async def setup(h: Harness, now: datetime = T0) -> None:
 
 
 def set_now(h: Harness, now: datetime) -> None:
-    h.svc.runner.clock = lambda: now
+    h.svc.clock.set(now)
 
 
 async def raise_item(h: Harness, by: int, problem: str, owner: str, deadline: str = "10天") -> int:

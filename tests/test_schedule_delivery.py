@@ -66,7 +66,7 @@ async def bound_groups(h: Harness, members1: list[int] | None = None, roster: bo
 async def run_at(h: Harness, moment: datetime) -> int:
     """Move the clock, tick, let the outbox drain; returns the transcript mark before."""
     mark = h.mark()
-    h.svc.runner.clock = lambda: moment
+    h.svc.clock.set(moment)
     await h.svc.runner.tick(h.svc)
     assert await h.svc.outbox.wait_idle(10)
     await h.settle()
@@ -160,7 +160,7 @@ async def test_restart_between_due_and_delivery_delivers_once(
         await second.start()
         svc = second.bot_data.services
         moment = at(svc, day, 9, 1, 10)
-        svc.runner.clock = lambda: moment
+        svc.clock.set(moment)
         for _ in range(2):
             await svc.runner.tick(svc)
         assert await svc.outbox.wait_idle(10)

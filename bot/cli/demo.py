@@ -367,7 +367,7 @@ async def preshift(scene: Scene) -> None:
     moment = await _next_due(scene.svc)
     local = moment.astimezone(scene.svc.settings.tz)
     scene.note("clock", time=f"{local:%m-%d %H:%M}")
-    scene.svc.runner.clock = lambda: moment
+    scene.svc.clock.set(moment)
     try:
         await scene.svc.runner.tick(scene.svc)
         await scene.settle()
@@ -376,7 +376,7 @@ async def preshift(scene: Scene) -> None:
         await scene.press(group, leader, scene.button("schedules.preshift.btn_who"))
         await scene.press(leader, leader, scene.button("schedules.preshift.btn_nudge"))
     finally:
-        scene.svc.runner.clock = utcnow
+        scene.svc.clock.real()
 
 
 async def press_many(scene: Scene, chat_id: int, numbers: tuple[str, ...], button: str) -> None:
