@@ -18,6 +18,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.callbacks import Callback, Stale, parse
+from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain import casework as rules
 from bot.domain.casework import Category, Kind, State
@@ -460,6 +461,11 @@ async def file_pressed(update: Update, context: BanzuContext) -> None:
         await context.bot.send_document(chat, out.file_id)
 
 
+async def remind_job(context: BanzuContext) -> None:
+    if await context.svc.casework.remind_waiting(utcnow()):
+        context.svc.outbox.wake()
+
+
 def register(app: BanzuApp) -> None:
     svc: Services = app.bot_data.services
     svc.commands += [
@@ -493,3 +499,5 @@ def register(app: BanzuApp) -> None:
     svc.file_flows[CaseDraft.flow] = typed_step(CaseDraft, new_file_step)
     svc.flows[CaseReply.flow] = typed_step(CaseReply, reply_step)
     svc.flows[CaseAdd.flow] = typed_step(CaseAdd, add_step)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(remind_job, interval=900, first=60, name="casework.remind")

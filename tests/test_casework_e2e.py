@@ -4,10 +4,12 @@ author an admin with the whole database cannot find, yet who is told every step.
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.clock import utcnow
 from tests.botfixtures import ADMIN_ID, Harness, build_test_app, start_polling
 from tests.test_recognition_e2e import tables
 from tests.test_suggestions_e2e import alerts, buttons, last_with_buttons, press_text, settle_all
@@ -311,3 +313,31 @@ async def test_a_request_in_progress_survives_a_restart(harness: Harness) -> Non
         assert app.updater is not None
         await app.updater.stop()
         await app.stop()
+
+
+async def test_waiting_requests_are_reminded_once_a_day(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    case_id = await request_assist(h, WANG, anonymous=True)
+    tz = h.svc.settings.tz
+    today = datetime.combine(utcnow().astimezone(tz).date(), time(10), tz)
+    remind = h.svc.casework.remind_waiting
+    assert await remind(today) == 0  # submitted today: not waiting yet
+    assert await remind(today.replace(hour=7) + timedelta(days=1)) == 0  # not before 09:00
+    mark = h.mark()
+    admins = await h.svc.people.reachable_admins(h.svc.settings.admins)
+    assert admins == sorted([ADMIN_ID, JIANG])
+    assert await remind(today + timedelta(days=1)) == 2  # each admin
+    assert await remind(today + timedelta(days=1, hours=3)) == 0  # once that day
+    await settle_all(h)
+    said = texts_to(h, ADMIN_ID, mark)
+    assert any(f"编号 {case_id}）已等了 1 天，还没有指派处理人" in t for t in said), said
+    await assign(h, case_id, "蒋桂芳")
+    assert await remind(today + timedelta(days=1, hours=4)) == 0  # assigned 1 day ago: not yet
+    assert await remind(today + timedelta(days=2)) == 1
+    await settle_all(h)
+    assert "还没有回复申请人" in texts_to(h, JIANG)[-1]
+    await h.say(JIANG, JIANG, f"/case {case_id}")
+    await press_text(h, JIANG, JIANG, "回复申请人")
+    await h.say(JIANG, JIANG, "收到，正在核实。")
+    assert await remind(today + timedelta(days=3)) == 0  # answered

@@ -378,6 +378,21 @@ class CaseworkRepo:
         )
         return str(name) if name else str(tg_user_id)
 
+    async def waiting(self, before_day: str) -> list[CaseRow]:
+        """Open requests submitted before `before_day` that nobody has answered yet: not
+        assigned, or assigned without a handler's reply."""
+        rows = await self.db.fetchall(
+            _CASE + " WHERE c.state IN ('received', 'assigned') AND c.created_on < ?"
+            " AND NOT EXISTS (SELECT 1 FROM case_entries e WHERE e.case_id = c.id"
+            " AND e.side = 'handler') ORDER BY c.created_on, c.id",
+            (before_day,),
+        )
+        return [CaseRow.from_row(r) for r in rows]
+
+    async def notify(self, notices: Sequence[OutMessage]) -> int:
+        """Notices on their own (a reminder); a known dedupe key is skipped."""
+        return await self.db.write(lambda conn: OutboxRepo.enqueue_sync(conn, notices))
+
     async def unit_counts(self, start_day: str, end_day: str) -> list[tuple[str, str, int]]:
         """(unit name, kind, requests) submitted on days in [start_day, end_day): counts only."""
         rows = await self.db.fetchall(

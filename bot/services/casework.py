@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ __all__ = ["CaseworkService", "FileRef", "Refused", "check_text"]
 
 TagFn = Callable[[str], Awaitable[tuple[str, ...]]]
 _ID_LOW, _ID_HIGH = 100_000, 999_999
+REMIND_FROM_HOUR = 9  # local: reminders of waiting requests, not at night
 
 
 class Problem(StrEnum):
@@ -345,6 +346,33 @@ class CaseworkService:
             return case
         await self.repo.audit(case_id, ident.actor.tg_user_id, "audit")
         return case, await self.repo.audit_rows(case_id)
+
+    async def remind_waiting(self, now: datetime) -> int:
+        """Once a local day from 09:00: admins hear of requests left unassigned since an
+        earlier day, handlers of assigned ones without a reply for two days. The dedupe key
+        carries the day, so a restart or a second run that day sends nothing again."""
+        local = now.astimezone(self.tz)
+        if local.hour < REMIND_FROM_HOUR:
+            return 0
+        today = local.date()
+        admins = await self.people.reachable_admins(self.admins)
+        notices = []
+        for case in await self.repo.waiting(today.isoformat()):
+            days = (today - date.fromisoformat(case.created_on)).days
+            if case.state is State.RECEIVED:
+                to, key = admins, "unassigned"
+            elif days >= 2:
+                to, key = sorted(case.handlers), "unanswered"
+            else:
+                continue
+            text = view.waiting_notice(case, key, days, self.texts, self.lang)
+            notices += [
+                OutMessage(
+                    who, text, purpose="casework", dedupe_key=f"case:{case.id}:{key}:{today}:{who}"
+                )
+                for who in to
+            ]
+        return await self.repo.notify(notices) if notices else 0
 
     # ---------------------------------------------------------------- telling the author
 

@@ -202,6 +202,16 @@ def new_case_notice(case_id: int, kind: Kind, texts: Texts, lang: str) -> str:
     return texts.get(f"casework.notice.new_{kind.value}", lang, number=case_id)
 
 
+def waiting_notice(case: CaseRow, key: str, days: int, texts: Texts, lang: str) -> str:
+    return texts.get(
+        f"casework.notice.{key}",
+        lang,
+        number=case.id,
+        kind=kind_label(case, texts, lang),
+        days=days,
+    )
+
+
 def assigned_notice(case: CaseRow, texts: Texts, lang: str) -> str:
     return texts.get(
         "casework.notice.to_handler", lang, number=case.id, kind=kind_label(case, texts, lang)
