@@ -428,7 +428,9 @@ def register(app: BanzuApp) -> None:
     svc.commands += [
         CommandInfo("rectify", "rectification.cmd.rectify"),
         CommandInfo("rectify_new", "rectification.cmd.rectify_new", Action.RAISE_RECTIFICATION),
-        CommandInfo("rectify_month", "rectification.cmd.rectify_month", Action.VIEW_RECTIFICATION),
+        CommandInfo(
+            "rectify_month", "rectification.cmd.rectify_month", Action.VIEW_RECTIFICATION_LEDGER
+        ),
     ]
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("rectify", rectify_cmd, private))

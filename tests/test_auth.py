@@ -74,6 +74,10 @@ TABLE = [
     (Role.TEAM_LEADER, Action.VIEW_RECTIFICATION, True, False, False),
     (Role.UNIT_LEADER, Action.VIEW_RECTIFICATION, True, True, False),
     (Role.ADMIN, Action.VIEW_RECTIFICATION, True, True, True),
+    (Role.WORKER, Action.VIEW_RECTIFICATION_LEDGER, False, False, False),
+    (Role.TEAM_LEADER, Action.VIEW_RECTIFICATION_LEDGER, False, False, False),
+    (Role.UNIT_LEADER, Action.VIEW_RECTIFICATION_LEDGER, True, True, False),
+    (Role.ADMIN, Action.VIEW_RECTIFICATION_LEDGER, True, True, True),
 ]
 
 

@@ -52,6 +52,8 @@ class Action(StrEnum):
     RAISE_RECTIFICATION = "raise_rectification"
     VERIFY_RECTIFICATION = "verify_rectification"
     VIEW_RECTIFICATION = "view_rectification"
+    # The monthly 台账 is a unit's figures: a team leader sees the team's items, not the ledger.
+    VIEW_RECTIFICATION_LEDGER = "view_rectification_ledger"
     RECORD_TALK = "record_talk"  # 谈心谈话 with people in reach; seen by the recorder and admins
     VIEW_TALKS = "view_talks"  # everyone's talks and the monthly counts per unit
 
@@ -81,6 +83,7 @@ POLICY: dict[Action, dict[Role, Reach]] = {
     Action.RAISE_RECTIFICATION: {_UL: Reach.UNIT, _AD: Reach.ALL},
     Action.VERIFY_RECTIFICATION: {_UL: Reach.UNIT, _AD: Reach.ALL},
     Action.VIEW_RECTIFICATION: {_TL: Reach.TEAM, _UL: Reach.UNIT, _AD: Reach.ALL},
+    Action.VIEW_RECTIFICATION_LEDGER: {_UL: Reach.UNIT, _AD: Reach.ALL},
     Action.RECORD_TALK: {_TL: Reach.TEAM, _UL: Reach.UNIT, _AD: Reach.ALL},
     Action.VIEW_TALKS: {_AD: Reach.ALL},
 }

@@ -570,7 +570,7 @@ class RectificationService:
         self, actor: Actor, period: Period, now: datetime, unit: str | None
     ) -> Ledger | Refused:
         """The 台账 in chat: admins any unit or all; a unit leader their own unit only."""
-        r = reach(actor, Action.VIEW_RECTIFICATION)
+        r = reach(actor, Action.VIEW_RECTIFICATION_LEDGER)
         if r is Reach.ALL:
             return await self.ledger(period, now, unit, details=True)
         if r is not Reach.UNIT or actor.unit_id is None:

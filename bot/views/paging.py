@@ -117,8 +117,8 @@ def keyboard(
             Button("▶", callback_data=nav(page.number + 1 if page.number < last else 0)),
         ])  # fmt: skip
     if query and clear is not None:
-        rows.append([Button(texts.get("paging.clear", lang), callback_data=clear)])
+        rows.append([Button(texts.plain("paging.clear", lang), callback_data=clear)])
     if search is not None and (page.pages > 1 or query):
-        rows.append([Button(texts.get("paging.search", lang), callback_data=search)])
+        rows.append([Button(texts.plain("paging.search", lang), callback_data=search)])
     rows.extend(list(r) for r in tail)
     return InlineKeyboardMarkup(rows)
