@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.callbacks import Stale, parse
 from bot.context import BanzuApp, BanzuContext
 from bot.domain.conversation import Conversation
+from bot.domain.flowstate import FlowState
 from bot.domain.people import Person
 from bot.services import registration
 from bot.services.claims import CLAIM_HOURS, Decision, Opened
@@ -15,9 +19,38 @@ from bot.services.identity import Identity
 from bot.services.registration import Outcome
 from bot.views.claims import ClaimPress, claim_keyboard
 from handlers.commands import publish_person_menu, refresh_menus
-from handlers.common import alert_admins, answer_stale, lang_of, notify, reply, toast, who
+from handlers.common import (
+    alert_admins,
+    answer_stale,
+    lang_of,
+    notify,
+    reply,
+    toast,
+    typed_step,
+    who,
+)
 
-FLOW = "register"
+
+class RegisterStep(StrEnum):
+    EMPLOYEE_NO = "employee_no"
+    PHONE = "phone"
+
+
+@dataclass(frozen=True)
+class Registration(FlowState, flow="register", version=1):
+    """Registering through a team's invite link: the employee number, then (where the roster
+    has phones) the last 4 digits of the phone."""
+
+    step: RegisterStep
+    team_id: int
+    team: str = ""
+    employee_no: str = ""
+
+
+def _key(update: Update) -> tuple[int, int]:
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    return chat.id, user.id
 
 
 async def start(update: Update, context: BanzuContext) -> None:
@@ -33,14 +66,8 @@ async def start(update: Update, context: BanzuContext) -> None:
     elif ident.person:
         await _about(update, context, "start.already_registered", ident.person)
     else:
-        assert update.effective_chat and update.effective_user
-        await svc.conversations.set(
-            update.effective_chat.id,
-            update.effective_user.id,
-            FLOW,
-            "employee_no",
-            {"team_id": team.id, "team": team.name},
-        )
+        state = Registration(RegisterStep.EMPLOYEE_NO, team.id, team.name)
+        await svc.conversations.put(*_key(update), state)
         await reply(update, context, "start.ask_employee_no", unit=team.unit_name, team=team.name)
 
 
@@ -61,15 +88,15 @@ async def _about(update: Update, context: BanzuContext, key: str, p: Person) -> 
     await reply(update, context, key, name=p.name, unit=p.unit_name, team=p.team_name)
 
 
-async def employee_no_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+async def employee_no_step(update: Update, context: BanzuContext, st: Registration) -> None:
     svc = context.svc
     assert update.message and update.message.text and update.effective_user
     text = update.message.text
     result = await registration.submit_employee_no(
-        svc.people, svc.settings, update.effective_user.id, int(conv.data["team_id"]), text
+        svc.people, svc.settings, update.effective_user.id, st.team_id, text
     )
     number = registration.normalize_employee_no(text) or text[:32]
-    team_name = str(conv.data.get("team", ""))
+    team_name = st.team
     match result.outcome:
         case Outcome.BAD_FORMAT:
             await reply(update, context, "start.bad_format")
@@ -87,34 +114,34 @@ async def employee_no_step(update: Update, context: BanzuContext, conv: Conversa
             until = result.locked_until.astimezone(svc.settings.tz).strftime("%H:%M")
             await reply(update, context, "start.locked", until=until)
         case Outcome.TAKEN:
-            await svc.conversations.clear(conv.chat_id, conv.user_id)
+            await svc.conversations.clear(*_key(update))
             assert result.person is not None
             await _taken(update, context, number, result.person)
         case Outcome.LINKED:
-            svc.conversations.drop_cached(conv.chat_id, conv.user_id)  # ended by the link
+            svc.conversations.drop_cached(*_key(update))  # ended by the link
             assert result.person is not None
             await _about(update, context, "start.linked", result.person)
             await publish_person_menu(context.bot, svc, await who(update, context), lang_of(update))
         case Outcome.DEACTIVATED:
-            await svc.conversations.clear(conv.chat_id, conv.user_id)
+            await svc.conversations.clear(*_key(update))
             await reply(update, context, "start.deactivated", number=number)
         case Outcome.NEED_APPROVAL:
-            await svc.conversations.clear(conv.chat_id, conv.user_id)
+            await svc.conversations.clear(*_key(update))
             assert result.person is not None
             await _claim(update, context, result.person)
         case Outcome.NEED_PHONE:
             assert result.person is not None
-            data = {**conv.data, "employee_no": result.person.employee_no}
-            await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "phone", data)
+            st = replace(st, step=RegisterStep.PHONE, employee_no=result.person.employee_no)
+            await svc.conversations.put(*_key(update), st)
             await reply(update, context, "start.ask_phone")
         case Outcome.WRONG_PHONE:
             pass  # only the phone step answers this
 
 
-async def phone_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+async def phone_step(update: Update, context: BanzuContext, st: Registration) -> None:
     svc = context.svc
     assert update.message and update.message.text and update.effective_user
-    user_id, number = update.effective_user.id, str(conv.data["employee_no"])
+    user_id, number = update.effective_user.id, st.employee_no
     result = await registration.submit_phone_tail(
         svc.people, svc.settings, user_id, number, update.message.text
     )
@@ -133,30 +160,30 @@ async def phone_step(update: Update, context: BanzuContext, conv: Conversation) 
         case Outcome.WRONG_PHONE:
             await reply(update, context, "start.wrong_phone", remaining=result.remaining)
         case Outcome.LOCKED:
-            await svc.conversations.clear(conv.chat_id, conv.user_id)
+            await svc.conversations.clear(*_key(update))
             assert result.locked_until is not None
             until = result.locked_until.astimezone(svc.settings.tz).strftime("%H:%M")
             await reply(update, context, "start.locked", until=until)
         case Outcome.TAKEN:
-            await svc.conversations.clear(conv.chat_id, conv.user_id)
+            await svc.conversations.clear(*_key(update))
             assert result.person is not None
             await _taken(update, context, number, result.person)
         case Outcome.LINKED:
-            svc.conversations.drop_cached(conv.chat_id, conv.user_id)
+            svc.conversations.drop_cached(*_key(update))
             assert result.person is not None
             await _about(update, context, "start.linked", result.person)
             await publish_person_menu(context.bot, svc, await who(update, context), lang_of(update))
         case _:
-            await svc.conversations.clear(conv.chat_id, conv.user_id)
+            await svc.conversations.clear(*_key(update))
             await reply(update, context, "start.bad_invite")
 
 
-async def register_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+async def register_step(update: Update, context: BanzuContext, st: Registration) -> None:
     """The registration conversation: employee number first, then (if asked) the phone."""
-    if conv.step == "phone":
-        await phone_step(update, context, conv)
+    if st.step is RegisterStep.PHONE:
+        await phone_step(update, context, st)
     else:
-        await employee_no_step(update, context, conv)
+        await employee_no_step(update, context, st)
 
 
 async def _taken(update: Update, context: BanzuContext, number: str, holder: Person) -> None:
@@ -263,5 +290,5 @@ def register(app: BanzuApp) -> None:
     app.add_handler(CommandHandler("start", start, filters.ChatType.PRIVATE))
     app.add_handler(CommandHandler("cancel", cancel))
     app.add_handler(CallbackQueryHandler(claim_pressed, pattern=ClaimPress.pattern()))
-    app.bot_data.services.flows[FLOW] = register_step
-    app.bot_data.services.file_flows[FLOW] = file_step
+    app.bot_data.services.flows[Registration.flow] = typed_step(Registration, register_step)
+    app.bot_data.services.file_flows[Registration.flow] = file_step
