@@ -60,11 +60,12 @@ class CaseDraft(FlowState, flow="case_new", version=1):
 
 
 @dataclass(frozen=True)
-class CaseAdd(FlowState, flow="case_add", version=1):
-    """The author writing a follow-up to their own open request."""
+class CaseAdd(FlowState, flow="case_add", version=2):
+    """The author writing a follow-up to their own open request (its number sealed: the row
+    sits under the author's account until they write, perhaps for good)."""
 
     step: Step
-    case: int
+    sealed: str
 
 
 @dataclass(frozen=True)
@@ -259,7 +260,7 @@ async def add_pressed(update: Update, context: BanzuContext) -> None:
         return
     await query.answer()
     uid = ident.actor.tg_user_id
-    await svc.conversations.put(uid, uid, CaseAdd(Step.ADD, press.case))
+    await svc.conversations.put(uid, uid, CaseAdd(Step.ADD, svc.casework.seal_case(press.case)))
     await reply(update, context, "casework.add.ask", number=press.case)
 
 
@@ -267,7 +268,12 @@ async def add_step(update: Update, context: BanzuContext, st: CaseAdd) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     svc = context.svc
-    out = await svc.casework.add(await who(update, context), st.case, message.text or "", user.id)
+    case = svc.casework.unseal_case(st.sealed)
+    if case is None:  # sealed under another bot token: the draft cannot be trusted
+        await svc.conversations.clear(user.id, user.id)
+        await reply(update, context, "common.flow_stale")
+        return
+    out = await svc.casework.add(await who(update, context), case, message.text or "", user.id)
     if isinstance(out, Refused):
         if out.problem.value not in ("empty", "too_long"):
             await svc.conversations.clear(user.id, user.id)
@@ -275,7 +281,7 @@ async def add_step(update: Update, context: BanzuContext, st: CaseAdd) -> None:
         return
     svc.conversations.drop_cached(user.id, user.id)
     svc.outbox.wake()
-    await reply(update, context, "casework.add.done", number=st.case)
+    await reply(update, context, "casework.add.done", number=case)
 
 
 # ------------------------------------------------------------------ handlers and admins

@@ -237,6 +237,11 @@ async def test_anonymous_author_is_told_but_not_findable(harness: Harness) -> No
     await press_text(h, CHEN, CHEN, f"查看 {case_id}")
     await press_text(h, CHEN, CHEN, "补充说明")
     assert "处理人会看到" in texts_to(h, CHEN)[-1]
+    # The unfinished follow-up (it may be left for good) does not hold the request's number.
+    conv = await h.svc.db.fetchall(
+        "SELECT flow, data FROM conversations WHERE user_id = ?", (CHEN,)
+    )
+    assert [r[0] for r in conv] == ["case_add"] and str(case_id) not in conv[0][1]
     mark = h.mark()
     assert "已补充" in (await h.say(CHEN, CHEN, "上个月加班 36 小时，工资条只算了 20 小时。"))[0]
     await settle_all(h)

@@ -183,6 +183,17 @@ class CaseworkService:
         entries = await self.repo.entries(case_id)
         return Content(case, entries, {})
 
+    def seal_case(self, case_id: int) -> str:
+        """The request's number as the author's unfinished follow-up keeps it: sealed, so a
+        conversation row left behind does not tie the author's account to the request."""
+        return rules.seal(self.key, case_id, secrets.token_bytes(rules.NONCE_BYTES)).hex()
+
+    def unseal_case(self, sealed: str) -> int | None:
+        try:
+            return rules.unseal(self.key, bytes.fromhex(sealed))
+        except ValueError:
+            return None
+
     async def may_add(self, ident: Identity, case_id: int) -> CaseRow | Refused:
         out = await self.own_case(ident, case_id)
         if isinstance(out, Refused):
