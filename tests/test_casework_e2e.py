@@ -261,6 +261,8 @@ async def test_anonymous_author_is_told_but_not_findable(harness: Harness) -> No
     row = await db.fetchone("SELECT * FROM case_requests WHERE id = ?", (case_id,))
     assert row is not None and row["author_member_id"] is None and row["anonymous"] == 1
     assert len(row["created_on"]) == 10  # a day, no time to line up with other rows
+    seen = await db.fetchval("SELECT last_seen FROM tg_users WHERE user_id = ?", (CHEN,))
+    assert len(seen) == 10  # nor the author's last message to the bot, to the millisecond
     assert not await db.fetchval("SELECT count(*) FROM inbox WHERE body != ''")
     identity_tables = {
         "inbox",  # update ids and times only (bodies checked empty above)

@@ -58,13 +58,14 @@ class PeopleRepo:
         private: bool,
     ) -> None:
         await self.db.execute(
+            # last_seen by the day only (migration 0026 says why)
             "INSERT INTO tg_users(user_id, first_name, last_name, username, language_code,"
-            " private_ok) VALUES (?, ?, ?, ?, ?, ?)"
+            " private_ok, last_seen) VALUES (?, ?, ?, ?, ?, ?, date('now'))"
             " ON CONFLICT(user_id) DO UPDATE SET first_name = excluded.first_name,"
             " last_name = excluded.last_name, username = excluded.username,"
             " language_code = excluded.language_code,"
             " private_ok = max(tg_users.private_ok, excluded.private_ok),"
-            " last_seen = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
+            " last_seen = date('now')",
             (user_id, first_name, last_name, username, language_code, int(private)),
         )
 
