@@ -3,7 +3,9 @@ leader's approve / refuse buttons. Rules and storage live in `bot.services.sessi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
@@ -15,16 +17,45 @@ from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.attendance import Phase, Status, correction_choices, next_roll_status, phase
 from bot.domain.auth import Action, Place, can
 from bot.domain.conversation import Conversation
+from bot.domain.flowstate import FlowState
 from bot.domain.org import Team
 from bot.domain.people import Person
 from bot.domain.text import visible
 from bot.services import sessions as ss
 from bot.services.sessions import Ask, Decided, Press, Record, Session
 from bot.texts import to_plain
-from handlers.common import lang_of, reply, send, toast, toast_who, tr, who
+from handlers.common import lang_of, reply, send, toast, toast_who, tr, typed_step, who
 
-FLOW_REASON = "att_reason"
-FLOW_LEAVE = "att_leave"
+
+def _key(update: Update) -> tuple[int, int]:
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    return chat.id, user.id
+
+
+class OneStep(StrEnum):
+    REASON = "reason"
+
+
+@dataclass(frozen=True)
+class LeaveReason(FlowState, flow="att_leave", version=1):
+    """请假 pressed under a session (or /leave without a reason): the next text is the reason."""
+
+    step: OneStep
+    session: int | None = None
+
+
+@dataclass(frozen=True)
+class CorrectionReason(FlowState, flow="att_reason", version=1):
+    """A leader changes a closed session's record: the change waits for its reason."""
+
+    step: OneStep
+    record: tuple[int, int]  # session, member
+    old: Status
+    new: Status
+    roll: tuple[int, int]  # the roll message to refresh: chat, message
+
+
 TICK_SECONDS = 30
 
 
@@ -137,7 +168,7 @@ async def leave_button(
             toast(update, context, "attendance.leave.open_private", bot=name), show_alert=True
         )
         return
-    await svc.conversations.set(user_id, user_id, FLOW_LEAVE, "reason", {"session": session_id})
+    await svc.conversations.put(user_id, user_id, LeaveReason(OneStep.REASON, session_id))
     await send(context, user_id, tr(update, context, "attendance.leave.ask_reason"))
     await query.answer(toast(update, context, "attendance.leave.see_private"))
 
@@ -159,16 +190,15 @@ async def leave(update: Update, context: BanzuContext) -> None:
         await reply(update, context, "attendance.leave.need_reason")
 
 
-async def leave_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+async def leave_step(update: Update, context: BanzuContext, st: LeaveReason) -> None:
     assert update.message is not None and update.message.text is not None
     ident = await who(update, context)
-    await context.svc.conversations.clear(conv.chat_id, conv.user_id)
+    await context.svc.conversations.clear(*_key(update))
     if ident.person is None:
         await reply(update, context, "common.not_registered")
         return
-    session_id = conv.data.get("session")
     reason = visible(update.message.text)
-    await submit_leave(update, context, ident.person, reason, session_id)
+    await submit_leave(update, context, ident.person, reason, st.session)
 
 
 async def leave_file(update: Update, context: BanzuContext, conv: Conversation) -> None:
@@ -455,18 +485,14 @@ async def _ask_reason(update: Update, context: BanzuContext, record: Record, new
     query, svc, lang = update.callback_query, context.svc, lang_of(update)
     assert query is not None and query.message is not None
     user_id, msg = query.from_user.id, query.message
-    await svc.conversations.set(
-        user_id,
-        user_id,
-        FLOW_REASON,
-        "reason",
-        {
-            "record": [record.session_id, record.member_id],
-            "old": record.status.value,
-            "new": new.value,
-            "roll": [msg.chat.id, msg.message_id],
-        },
+    state = CorrectionReason(
+        OneStep.REASON,
+        (record.session_id, record.member_id),
+        record.status,
+        new,
+        (msg.chat.id, msg.message_id),
     )
+    await svc.conversations.put(user_id, user_id, state)
     old_l, new_l = _label(svc, record.status, lang), _label(svc, new, lang)
     await send(
         context,
@@ -475,16 +501,15 @@ async def _ask_reason(update: Update, context: BanzuContext, record: Record, new
     )
 
 
-async def reason_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+async def reason_step(update: Update, context: BanzuContext, st: CorrectionReason) -> None:
     svc, lang = context.svc, lang_of(update)
     assert update.message is not None and update.message.text is not None
     reason = visible(update.message.text)
     if len(reason) < 2:
         await reply(update, context, "attendance.roll.reason_short")
         return
-    await svc.conversations.clear(conv.chat_id, conv.user_id)
-    session_id, member_id = conv.data["record"]
-    old, new = Status(conv.data["old"]), Status(conv.data["new"])
+    await svc.conversations.clear(*_key(update))
+    (session_id, member_id), old, new = st.record, st.old, st.new
     session = await svc.attendance.fresh_session(session_id)
     ident = await who(update, context)
     if session is None or not ss.may_take_attendance(ident.actor, session):
@@ -507,7 +532,7 @@ async def reason_step(update: Update, context: BanzuContext, conv: Conversation)
             new=_label(svc, new, lang),
             reason=reason[:300],
         )
-    chat_id, message_id = conv.data["roll"]
+    chat_id, message_id = st.roll
     text, markup = await roll_view(svc, session, lang)
     await _edit(chat_id, message_id, context, text, markup)
 
@@ -550,9 +575,9 @@ def register(app: BanzuApp) -> None:
     app.add_handler(CallbackQueryHandler(pick_pressed, pattern=callbacks.pattern(ss.NS_PICK)))
     for ns in (ss.NS_LEAVE, ss.NS_MAKEUP):
         app.add_handler(CallbackQueryHandler(request_pressed, pattern=callbacks.pattern(ns)))
-    svc.flows[FLOW_REASON] = reason_step
-    svc.flows[FLOW_LEAVE] = leave_step
-    svc.file_flows[FLOW_LEAVE] = leave_file
+    svc.flows[CorrectionReason.flow] = typed_step(CorrectionReason, reason_step)
+    svc.flows[LeaveReason.flow] = typed_step(LeaveReason, leave_step)
+    svc.file_flows[LeaveReason.flow] = leave_file
     svc.attendance.tally.attach(app.bot, lambda session_id: ss.render(svc, session_id))
     if app.job_queue is not None:
         app.job_queue.run_repeating(

@@ -21,6 +21,8 @@ OLD_ROWS: list[tuple[str, str, dict[str, Any]]] = [
     ("sg_reward", "text", {"id": 1, "card": 9}),
     ("schedule", "rule", {"nonce": 5, "purpose": "meeting", "scope": "all"}),
     ("register", "employee_no", {"team_id": 1, "team": "蒸发一班"}),
+    ("att_leave", "reason", {"session": None}),
+    ("att_reason", "reason", {"record": [1, 1], "old": "absent", "new": "present", "roll": [1, 2]}),
     ("leave_ahead", "note", {"first": "2026-12-05", "last": None, "kind": "sick"}),
     ("leave_ahead", "confirm", {"v": 1, "first": "2026-12-05", "last": "2026-12-05"}),  # no type
     ("leave_refuse", "reason", {"leave": 1, "msg": [100001, 9]}),
