@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.clock import iso, parse_iso
 from bot.db import Database
+from bot.repos.people import link_in
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,32 @@ class ClaimsRepo:
 
         claim_id = await self.db.write(create)
         return None if claim_id is None else await self.get(claim_id)
+
+    async def approve(self, claim: Claim, by: int, now: datetime, employee_no: str,
+                      team_id: int) -> str:  # fmt: skip
+        """Approve an open claim and link its account in one transaction: "approved", "gone"
+        (no longer open) or "taken" (the account or the entry was linked meanwhile; the claim
+        stays open, nothing changed)."""
+
+        class _Taken(Exception):
+            pass
+
+        def approve(conn: sqlite3.Connection) -> str:
+            cur = conn.execute(
+                "UPDATE registration_claims SET state = 'approved', decided_at = ?,"
+                " decided_by = ? WHERE id = ? AND state = 'pending'",
+                (iso(now), by, claim.id),
+            )
+            if cur.rowcount != 1:
+                return "gone"
+            if not link_in(conn, claim.member_id, claim.user_id, employee_no, team_id):
+                raise _Taken  # rolls this write back alone (its savepoint)
+            return "approved"
+
+        try:
+            return await self.db.write(approve)
+        except _Taken:
+            return "taken"
 
     async def decide(self, claim_id: int, state: str, by: int, now: datetime) -> bool:
         """Close an open claim as approved / refused / expired; False if it was not open."""

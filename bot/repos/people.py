@@ -126,32 +126,9 @@ class PeopleRepo:
         conversation (in the private chat, whose id is the user's), in one transaction; False
         if either is already linked elsewhere. The caller drops its cached copy of the
         conversation (ConversationsRepo.drop_cached)."""
-        now = iso(utcnow())
-        detail = json.dumps({"team_id": team_id})
-
-        def link(conn: sqlite3.Connection) -> bool:
-            taken = conn.execute(
-                "SELECT 1 FROM members WHERE tg_user_id = ? AND id != ?", (user_id, member_id)
-            ).fetchone()
-            if taken:
-                return False
-            cur = conn.execute(
-                "UPDATE members SET tg_user_id = ?, linked_at = ?, updated_at = ?"
-                " WHERE id = ? AND tg_user_id IS NULL",
-                (user_id, now, now, member_id),
-            )
-            if cur.rowcount != 1:
-                return False
-            conn.execute("DELETE FROM registration_attempts WHERE user_id = ?", (user_id,))
-            conn.execute(END_CONVERSATION_SQL, (user_id, user_id))
-            conn.execute(
-                "INSERT INTO audit_log(actor, action, subject, detail)"
-                " VALUES (?, 'registration.linked', ?, ?)",
-                (user_id, employee_no, detail),
-            )
-            return True
-
-        linked = await self.db.write(link)
+        linked = await self.db.write(
+            lambda conn: link_in(conn, member_id, user_id, employee_no, team_id)
+        )
         self.forget(user_id)
         return linked
 
@@ -224,3 +201,31 @@ class PeopleRepo:
             "INSERT INTO audit_log(actor, action, subject, detail) VALUES (?, ?, ?, ?)",
             (actor, action, subject, json.dumps(detail, ensure_ascii=False)),
         )
+
+
+def link_in(
+    conn: sqlite3.Connection, member_id: int, user_id: int, employee_no: str, team_id: int
+) -> bool:
+    """`PeopleRepo.link`'s statements, for a write that links as one of its steps (a claim
+    approved and its account linked commit together)."""
+    now = iso(utcnow())
+    taken = conn.execute(
+        "SELECT 1 FROM members WHERE tg_user_id = ? AND id != ?", (user_id, member_id)
+    ).fetchone()
+    if taken:
+        return False
+    cur = conn.execute(
+        "UPDATE members SET tg_user_id = ?, linked_at = ?, updated_at = ?"
+        " WHERE id = ? AND tg_user_id IS NULL",
+        (user_id, now, now, member_id),
+    )
+    if cur.rowcount != 1:
+        return False
+    conn.execute("DELETE FROM registration_attempts WHERE user_id = ?", (user_id,))
+    conn.execute(END_CONVERSATION_SQL, (user_id, user_id))
+    conn.execute(
+        "INSERT INTO audit_log(actor, action, subject, detail)"
+        " VALUES (?, 'registration.linked', ?, ?)",
+        (user_id, employee_no, json.dumps({"team_id": team_id})),
+    )
+    return True

@@ -122,12 +122,10 @@ class ClaimService:
                 {"claim": claim.id, "user": claim.user_id},
             )  # fmt: skip
             return DecideResult(Decision.REFUSED, claim, person)
-        if not await self.repo.decide(claim.id, "approved", actor.tg_user_id, now):
-            return DecideResult(Decision.GONE, claim, person)
-        linked = await self.people.link(
-            person.member_id, claim.user_id, person.employee_no, person.team_id
+        done = await self.repo.approve(
+            claim, actor.tg_user_id, now, person.employee_no, person.team_id
         )
-        if not linked:
-            return DecideResult(Decision.TAKEN, claim, person)
+        if done != "approved":
+            return DecideResult(Decision.GONE if done == "gone" else Decision.TAKEN, claim, person)
         self.people.forget(claim.user_id)
         return DecideResult(Decision.APPROVED, claim, person)
