@@ -177,17 +177,23 @@ async def run(groups: int, size: int, seconds: float, concurrency: int) -> dict[
                 await emu.post("messages", {"chat_id": chat_id(t), "from_id": user_id(t, 0, size),
                                             "text": "/study 安全规程学习"})  # fmt: skip
             await emu.wait_idle(1500, 120_000)
-            posts: dict[int, tuple[int, str]] = {}
-            for e in await emu.get(f"transcript?after_seq={mark}"):
-                markup = json.dumps(e.get("reply_markup") or {})
-                if e["method"] == "sendMessage" and "att:v1:" in markup:
-                    data = next(
-                        b["callback_data"]
-                        for row in e["reply_markup"]["inline_keyboard"]
-                        for b in row
-                        if b.get("callback_data", "").endswith(":in")
-                    )
-                    posts[e["chat_id"]] = (e["message_id"], data)
+            # The session messages go through the outbox: look until every group has
+            # one (an idle moment under load is not the end of the queue).
+            for _ in range(60):
+                posts: dict[int, tuple[int, str]] = {}
+                for e in await emu.get(f"transcript?after_seq={mark}"):
+                    markup = json.dumps(e.get("reply_markup") or {})
+                    if e["method"] == "sendMessage" and "att:v1:" in markup:
+                        data = next(
+                            b["callback_data"]
+                            for row in e["reply_markup"]["inline_keyboard"]
+                            for b in row
+                            if b.get("callback_data", "").endswith(":in")
+                        )
+                        posts[e["chat_id"]] = (e["message_id"], data)
+                if len(posts) == groups:
+                    break
+                await emu.wait_idle(1500, 10_000)
             if len(posts) != groups:
                 raise RuntimeError(f"only {len(posts)} of {groups} sessions were posted")
             mark = len(await emu.get("transcript"))
