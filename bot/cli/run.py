@@ -46,13 +46,10 @@ def run(settings: Settings) -> int:
     setup_logging(settings.log_level, token)
     try:
         check_database(settings.db_path)
+        asyncio.run(_reach_api(settings))
         from bot.app import ALLOWED_UPDATES, build_application
 
         app = build_application(settings)
-        # jieba's dictionary and the topic model take ~0.4 s of CPU: load them in their thread
-        # now, while the API check and the migrations wait on I/O, not after start-up.
-        app.bot_data.services.suggestions.tagger.start()
-        asyncio.run(_reach_api(settings))
         app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
     except StartupError as exc:
         print(f"banzu: {exc}", file=sys.stderr)
