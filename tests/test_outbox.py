@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import sqlite3
 from collections import Counter
 from typing import Any
 
@@ -168,6 +169,31 @@ async def test_at_most_max_on_wire_rows_accepted_and_not_yet_recorded(
     await sampler
     assert sum(delivered(h).values()) == 2 * len(USERS)
     assert 2 <= peak <= outbox.max_on_wire < len(USERS)
+
+
+async def test_a_failed_commit_of_results_is_retried_not_fatal(harness: Harness) -> None:
+    """The database refusing a results commit (disk full, locked) must not end the writer: its
+    wire slots would never come back and nothing would be sent until a restart."""
+    h = harness
+    outbox = h.svc.outbox
+    started(h, USERS)
+    real_record = outbox.repo.record
+    failures = 0
+
+    async def flaky_record(*args: Any, **kwargs: Any) -> Any:
+        nonlocal failures
+        if failures < 3:
+            failures += 1
+            raise sqlite3.OperationalError("database or disk is full")
+        return await real_record(*args, **kwargs)
+
+    outbox.repo.record = flaky_record  # type: ignore[method-assign]
+    await outbox.enqueue(messages(USERS, parts=3))  # more rows than wire slots
+    await drain(h)
+    assert failures == 3
+    assert sum(delivered(h).values()) == 3 * len(USERS) > outbox.max_on_wire
+    assert (await outbox.repo.batch_counts("t:1")).get("sent", 0) == 3 * len(USERS)
+    assert set(delivered(h).values()) == {1}  # nothing sent twice for it
 
 
 async def test_interactive_reply_overtakes_a_broadcast(harness: Harness) -> None:

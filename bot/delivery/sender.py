@@ -47,6 +47,10 @@ FETCH = 2000  # rows the planner looks at per read: one per chat, in order
 # and the reader connection cannot see uncommitted rows: so an idle planner looks again at
 # least this often instead of sleeping until the next wake.
 RECHECK_S = 0.5
+# A result that could not be committed (disk full, database locked) is tried again after this,
+# doubling up to the maximum.
+WRITE_RETRY_S = 0.2
+WRITE_RETRY_MAX_S = 5.0
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -386,10 +390,22 @@ class Sender:
     # ------------------------------------------------------------ results, progress
 
     async def _write(self) -> None:
+        backoff = WRITE_RETRY_S
         while True:
             await self._results_ready.wait()
             self._results_ready.clear()
-            await self._flush()
+            try:
+                await self._flush()
+            except Exception:
+                # The results stay queued and their wire slots held (they are not committed):
+                # a writer that died here would keep every slot, and nothing would be sent
+                # again until a restart. Try again, more slowly each time.
+                log.exception("could not record %d outbox result(s); retrying", len(self._results))
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, WRITE_RETRY_MAX_S)
+                self._results_ready.set()
+            else:
+                backoff = WRITE_RETRY_S
 
     async def _flush(self) -> None:
         done, self._results = self._results, []
@@ -397,7 +413,11 @@ class Sender:
             return
         batches = sorted({r.batch for _, r in done if r.batch})
         files = any(r.file_ref for _, r in done)
-        await self.repo.record([o for o, _ in done], files=files, batches=batches)
+        try:
+            await self.repo.record([o for o, _ in done], files=files, batches=batches)
+        except BaseException:
+            self._results = done + self._results  # not recorded: kept, in order, for the retry
+            raise
         for outcome, row in done:
             self._unwire()
             self._inflight.pop(row.id, None)
