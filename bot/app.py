@@ -86,6 +86,7 @@ class BanzuApplication(Application):  # type: ignore[type-arg]
         await super().start()
         svc = cast(BanzuApp, self).bot_data.services
         await svc.outbox.start(self.bot, svc.flood)  # drains the outbox while the app runs
+        await svc.attendance.refresh_tallies()
 
     async def stop(self) -> None:
         await cast(BanzuApp, self).bot_data.services.outbox.stop()

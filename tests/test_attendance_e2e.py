@@ -11,7 +11,7 @@ import pytest
 
 from bot.domain.attendance import Refusal, Status
 from bot.services import sessions as ss
-from tests.botfixtures import Harness
+from tests.botfixtures import Harness, build_test_app, start_polling
 
 GROUP = -1001000000001
 OTHER_GROUP = -1001000000002
@@ -383,3 +383,35 @@ async def test_study_again_hands_over_a_session_left_without_its_message(
     assert len(posted) == 1 and posted[0]["chat_id"] == GROUP
     assert await h.svc.attendance.repo.posts(session.id) == [(GROUP, posted[0]["message_id"])]
     assert sum("正在进行学习" in t for t in h.sent(GROUP, mark)) == 2
+
+
+async def test_restart_shows_a_press_whose_tally_edit_was_lost(
+    harness: Harness, team: Clock
+) -> None:
+    """A check-in recorded just before a crash, its tally edit never made: the restarted bot
+    brings the session's message up to date by itself."""
+    h = harness
+    msg = await start(h)
+    before = await shown(h, msg["message_id"])
+    assert h.app.updater is not None
+    await h.app.updater.stop()
+    await h.app.stop()
+    await h.app.shutdown()
+    h.app = build_test_app(h.emu, h.tmp)
+    await h.app.initialize()
+    h.svc.attendance.clock = team
+    # What the killed process left: the row, not the edit.
+    await h.svc.db.execute(
+        "UPDATE attendance SET status = 'present', checked_in_at = ?"
+        " WHERE session_id = (SELECT max(id) FROM study_sessions)"
+        " AND member_id = (SELECT id FROM members WHERE employee_no = '10002')",
+        ("2026-11-03T06:01:00.000Z",),
+    )
+    await start_polling(h.app)
+    after = await shown(h, msg["message_id"])
+    assert "已签到 0/7" in before and "已签到 1/7" in after
+    await h.settle()
+    assert h.app.updater is not None
+    await h.app.updater.stop()
+    await h.app.stop()
+    await h.app.shutdown()

@@ -224,6 +224,10 @@ class AttendanceRepo:
         )
         return [Session.from_row(r) for r in rows]
 
+    async def open_session_ids(self) -> list[int]:
+        rows = await self.db.fetchall("SELECT id FROM study_sessions WHERE status = 'open'")
+        return [r[0] for r in rows]
+
     async def latest_session(self, team_id: int) -> Session | None:
         row = await self.db.fetchone(
             f"SELECT {_SESSION_COLS} FROM study_sessions WHERE team_id = ?"

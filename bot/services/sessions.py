@@ -116,6 +116,14 @@ class AttendanceService:
 
     # -- reads the handlers and the command line need, through the service
 
+    async def refresh_tallies(self) -> int:
+        """Bring every open session's tally up to date (on start): a press recorded just
+        before a crash has its row, but the edit that shows it may never have been made."""
+        ids = await self.repo.open_session_ids()
+        for session_id in ids:
+            self.tally.mark(session_id)  # an unchanged tally is not sent again
+        return len(ids)
+
     async def fresh_session(self, session_id: int) -> Session | None:
         """The session as stored now (not the copy `session` keeps of open ones)."""
         return await self.repo.session(session_id)
