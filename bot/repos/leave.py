@@ -155,10 +155,12 @@ class LeaveRepo:
         at: datetime,
         window: tuple[datetime, datetime],
         describe: Describe,
+        messages: Sequence[OutMessage] = (),
     ) -> Decided:
         """Approve or refuse a waiting request. Approving also marks the member 请假 in the
         sessions already opened in `window` (UTC, the leave's days) where they are not
-        checked in — still pending, or absent after a close — each change audited."""
+        checked in — still pending, or absent after a close — each change audited.
+        `messages` (telling the worker) are enqueued with the decision, never without it."""
 
         def write(conn: sqlite3.Connection) -> Decided:
             cur = conn.execute(
@@ -168,6 +170,7 @@ class LeaveRepo:
             )
             if cur.rowcount != 1:
                 return Decided(Decision.NOT_PENDING)
+            OutboxRepo.enqueue_sync(conn, messages)
             if not approve:
                 return Decided(Decision.DONE)
             row = conn.execute(
@@ -179,17 +182,30 @@ class LeaveRepo:
 
         return await self.db.write(write)
 
-    async def cancel(self, leave_id: int, member_id: int, at: datetime, today: date) -> bool:
-        """The member withdraws a waiting or approved request before its first day."""
-        return (
-            await self.db.execute_count(
+    async def cancel(
+        self,
+        leave_id: int,
+        member_id: int,
+        at: datetime,
+        today: date,
+        messages: Sequence[OutMessage] = (),
+    ) -> bool:
+        """The member withdraws a waiting or approved request before its first day; `messages`
+        (telling the leaders) are enqueued in the same transaction."""
+
+        def write(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
                 "UPDATE leave_requests SET status = 'cancelled', cancelled_at = ?"
                 " WHERE id = ? AND member_id = ? AND status IN ('pending', 'approved')"
                 " AND first_day > ?",
                 (iso(at), leave_id, member_id, today.isoformat()),
             )
-            == 1
-        )
+            if cur.rowcount != 1:
+                return False
+            OutboxRepo.enqueue_sync(conn, messages)
+            return True
+
+        return await self.db.write(write)
 
 
 def mark_sessions(

@@ -216,6 +216,7 @@ class LeaveService:
             return refused
         leave = await self.repo.get(leave_id)
         assert leave is not None
+        told = self._told(leave, approve, by, None if approve else reason)
         done = await self.repo.decide(
             leave_id,
             approve=approve,
@@ -224,7 +225,9 @@ class LeaveService:
             at=self.now(),
             window=utc_bounds(leave.first_day, leave.last_day, self.tz),
             describe=self.describe,
+            messages=told,
         )
+        self.outbox.wake()
         after = await self.repo.get(leave_id)
         if done.outcome is Decision.NOT_PENDING or after is None:
             return DecideResult(Decided.DONE_ALREADY, after)
@@ -232,7 +235,6 @@ class LeaveService:
             session = await self.attendance.session(session_id)
             if session is not None and not session.closed:
                 self.attendance.tally.mark(session_id)  # the live tally counts the leave
-        await self._tell_worker(after, by)
         outcome = Decided.APPROVED if approve else Decided.REFUSED
         return DecideResult(outcome, after, len(done.sessions))
 
@@ -245,17 +247,15 @@ class LeaveService:
         rows = await self.repo.pending(unit, None, PENDING_LIST_MAX * 5)
         return [r for r in rows if self.may_decide(actor, r)][:PENDING_LIST_MAX]
 
-    async def _tell_worker(self, leave: Leave, by: str) -> None:
+    def _told(self, leave: Leave, approve: bool, by: str, reason: str | None) -> list[OutMessage]:
+        """What the worker is told of the decision (enqueued with it)."""
         if leave.tg_user_id is None:
-            return
-        key = "leave.told." + ("approved" if leave.status is LeaveStatus.APPROVED else "refused")
+            return []
+        key = "leave.told." + ("approved" if approve else "refused")
         text = self.texts.get(
-            key,
-            by=by,
-            reason=leave.decision_reason or "",
-            **views.summary_values(self.texts, leave),
+            key, by=by, reason=reason or "", **views.summary_values(self.texts, leave)
         )
-        await self._enqueue([OutMessage(leave.tg_user_id, text, "leave", f"leave:{leave.id}:told")])
+        return [OutMessage(leave.tg_user_id, text, "leave", f"leave:{leave.id}:told")]
 
     # ------------------------------------------------------------------ withdrawing
 
@@ -266,29 +266,26 @@ class LeaveService:
         today = self.today()
         if not cancellable(leave.status, leave.first_day, today):
             return CancelResult(Cancelled.REFUSED, leave)
-        if not await self.repo.cancel(leave_id, person.member_id, self.now(), today):
-            return CancelResult(Cancelled.REFUSED, await self.repo.get(leave_id))
-        after = await self.repo.get(leave_id)
-        assert after is not None
-        # Whoever was asked to decide (or decided) hears that it is withdrawn.
+        # Whoever was asked to decide (or decided) hears that it is withdrawn, in the same
+        # transaction as the withdrawal.
         _, chats = await self.recipients(leave.team_id, leave.unit_id, leave.tg_user_id)
         if leave.decided_by is not None and leave.decided_by not in chats:
             chats.append(leave.decided_by)
         text = self.texts.get(
             "leave.told.cancelled", name=leave.name, **views.summary_values(self.texts, leave)
         )
-        await self._enqueue(
-            [OutMessage(c, text, "leave", f"leave:{leave_id}:cancelled:{c}") for c in chats]
-        )
+        told = [OutMessage(c, text, "leave", f"leave:{leave_id}:cancelled:{c}") for c in chats]
+        if not await self.repo.cancel(leave_id, person.member_id, self.now(), today, told):
+            return CancelResult(Cancelled.REFUSED, await self.repo.get(leave_id))
+        self.outbox.wake()
+        after = await self.repo.get(leave_id)
+        assert after is not None
         return CancelResult(Cancelled.CANCELLED, after)
 
     # ------------------------------------------------------------------ reports
 
     async def in_period(self, start: date, end: date) -> list[Leave]:
         return await self.repo.in_period(start, end)
-
-    async def _enqueue(self, messages: list[OutMessage]) -> None:
-        await self.outbox.enqueue(messages)
 
 
 def _as_leave(leave_id: int, new: NewLeave, person: Person, at: datetime) -> Leave:
