@@ -119,6 +119,9 @@ async def rectify_cmd(update: Update, context: BanzuContext) -> None:
     if number.isdigit() and len(number) < 19:  # /rectify 12: that item's card, closed or not
         await _show_card(update, context, int(number))
         return
+    if number:  # not silently the whole register: say what was not understood (bounded)
+        await reply(update, context, "rectification.list.bad_number", text=number[:20])
+        return
     rect = svc.rectification
     items = await rect.register(ident.actor)
     today = rect.today(svc.runner.now())

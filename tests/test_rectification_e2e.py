@@ -309,6 +309,7 @@ async def test_monthly_register_in_chat_and_export(harness: Harness) -> None:
     assert "没有权限" in (await h.say(CHEN, CHEN, "/rectify_month 2026-11"))[0]
     assert "没有权限" in (await h.say(LEADER, LEADER, "/rectify_month 2026-11"))[0]
     assert "/rectify_month" not in (await h.say(LEADER, LEADER, "/help"))[0]  # so not offered
+    assert "看不懂整改项编号「abc」" in (await h.say(LEADER, LEADER, "/rectify abc"))[0]
     assert "没有权限" in (await h.say(SUN, SUN, "/rectify_month 2026-11 二分场"))[0]
     assert "看不懂月份" in (await h.say(ADMIN_ID, ADMIN_ID, "/rectify_month 下下月"))[0]
     assert "看不懂月份" in (await h.say(ADMIN_ID, ADMIN_ID, "/rectify_month 2026"))[0]

@@ -34,7 +34,7 @@ from bot.repos.leave import Decision, LeaveRepo
 from bot.repos.outbox import OutMessage
 from bot.repos.people import PeopleRepo, Person
 from bot.services.sessions import AttendanceService
-from bot.texts import Html, Texts
+from bot.texts import Texts
 from bot.views import leave as views
 
 PENDING_LIST_MAX = 20
@@ -117,7 +117,7 @@ class LeaveService:
         """The audit reason of a record marked 请假 by a leave: plain text (it is stored, and
         escaped where it is shown)."""
         label = views.type_label(self.texts, kind)
-        return self.texts.get("leave.audit", id=leave_id, kind=Html(label), note=Html(note))
+        return self.texts.plain("leave.audit", id=leave_id, kind=label, note=note)
 
     def session_mark(self, starts_at: datetime) -> LeaveMark:
         """What a session opening now at `starts_at` applies (see create_session)."""
