@@ -261,11 +261,17 @@ FLOWS = [
     (WORKER, "/suggest"),
     (LEADER, "/figures"),
     (LEADER, "/notice"),
+    (WORKER, "/leave"),
+    (WORKER, "/feedback"),
+    (WORKER, "/assist"),
+    (LEADER, "/talk"),
+    (FAR_UNIT_LEADER, "/rectify_new"),
+    (WORKER, "/nominate"),
 ]
 
 
 @settings(
-    max_examples=40,
+    max_examples=80,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
