@@ -64,14 +64,23 @@ async def main(settings: Settings, args: argparse.Namespace) -> int:
     return await attendance_main(settings, args)
 
 
-async def attendance_main(settings: Settings, args: argparse.Namespace) -> int:
-    month = reports.parse_month(args.month)
+async def _month_on_current_schema(settings: Settings, text: str) -> reports.Month | None:
+    """The report month (None after saying why on stderr), with the database's migrations
+    applied first, so an older database can be reported on through a read-only connection."""
+    month = reports.parse_month(text)
     if month is None:
-        print(f"banzu: --month must look like 2026-11, not {args.month!r}", file=sys.stderr)
-        return 2
+        print(f"banzu: --month must look like 2026-11, not {text!r}", file=sys.stderr)
+        return None
     db = Database(settings.db_path)
-    await db.open()  # applies migrations, so an older database can be reported on
+    await db.open()
     await db.close()
+    return month
+
+
+async def attendance_main(settings: Settings, args: argparse.Namespace) -> int:
+    month = await _month_on_current_schema(settings, args.month)
+    if month is None:
+        return 2
     texts = Texts(default=settings.language)
     conn = open_readonly(settings.db_path)
     try:
@@ -139,13 +148,9 @@ def _write(out: Path, built: Any) -> list[Path]:
 
 
 async def trends_main(settings: Settings, args: argparse.Namespace) -> int:
-    month = reports.parse_month(args.month)
+    month = await _month_on_current_schema(settings, args.month)
     if month is None:
-        print(f"banzu: --month must look like 2026-11, not {args.month!r}", file=sys.stderr)
         return 2
-    db = Database(settings.db_path)
-    await db.open()  # applies migrations, so an older database can be reported on
-    await db.close()
     texts = Texts(default=settings.language)
     from bot.clock import utcnow
     from bot.repos.trends import TrendQueries
