@@ -19,11 +19,9 @@ from tests.test_attendance_e2e import (
     press,
     press_button,
     start,
-    team,
 )
+from tests.test_attendance_e2e import team as team  # the fixture the first test asks for
 from tests.test_suggestions_e2e import press_text
-
-__all__ = ["team"]  # the fixture, imported for its side of the test
 
 W4_NAME = "赵<b>振磊</b> & 子"
 LEADER_NAME = "刘<建国> & 师傅"
