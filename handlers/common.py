@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
+from bot.callbacks import Callback, Stale, parse
 from bot.context import BanzuContext, FlowStep
 from bot.delivery.outbox import OutMessage
 from bot.domain.conversation import Conversation
@@ -17,6 +19,7 @@ from bot.texts import Html, to_plain
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 S = TypeVar("S", bound=FlowState)
+C = TypeVar("C", bound=Callback)
 
 
 def lang_of(update: Update) -> str:
@@ -143,6 +146,58 @@ async def answer_stale(update: Update, context: BanzuContext) -> None:
     query = update.callback_query
     if query is not None:
         await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
+
+
+def query_of(update: Update) -> CallbackQuery:
+    """The press of a CallbackQueryHandler's update (registered only for presses)."""
+    query = update.callback_query
+    if query is None:
+        raise ValueError("not a button press")
+    return query
+
+
+async def pressed(update: Update, context: BanzuContext, *kinds: type[C]) -> C | None:
+    """The press's typed data (the first of `kinds` that fits), or None once a press that fits
+    none has been answered "这个按钮已失效" — so a handler only ever sees data it can trust."""
+    data = parse(query_of(update).data, *kinds)
+    if isinstance(data, Stale):
+        await answer_stale(update, context)
+        return None
+    return data
+
+
+async def answer(
+    update: Update, context: BanzuContext, key: str, /, *, alert: bool = False, **values: object
+) -> None:
+    """Answer the press with the text `key` (a toast, or a dialog when `alert`)."""
+    await query_of(update).answer(toast(update, context, key, **values), show_alert=alert)
+
+
+async def edit(
+    context: BanzuContext,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Replace a message's text; the same text again ("message is not modified", a double
+    press or two edits racing) is not an error."""
+    try:
+        await context.bot.edit_message_text(
+            text, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def edit_markup(update: Update, markup: InlineKeyboardMarkup | None) -> None:
+    """Replace the pressed message's keyboard; the same keyboard again is not an error."""
+    try:
+        await query_of(update).edit_message_reply_markup(markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
 
 
 def typed_step(

@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
-from bot import callbacks
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action
 from bot.domain.text import visible
 from bot.services import binding
 from bot.services.binding import BindOutcome, BindResult
 from bot.texts import to_plain
+from bot.views import groups as view
 from handlers.commands import refresh_menus
-from handlers.common import reply, send, toast, tr, tr_who, who
+from handlers.common import (
+    answer,
+    edit_markup,
+    lang_of,
+    pressed,
+    query_of,
+    reply,
+    send,
+    tr_who,
+    who,
+)
 
-NS = "bind"
 _IN = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
-
-
-def _data(team_id: int, asker: int) -> str:
-    return callbacks.encode(NS, 1, team_id, asker)
+_BOUND = (BindOutcome.DONE, BindOutcome.ALREADY)
 
 
 async def bot_membership(update: Update, context: BanzuContext) -> None:
@@ -38,68 +44,49 @@ async def bot_membership(update: Update, context: BanzuContext) -> None:
 
 
 async def bind(update: Update, context: BanzuContext) -> None:
-    chat = update.effective_chat
+    chat, svc, ident = update.effective_chat, context.svc, await who(update, context)
     assert chat is not None
     if chat.type == ChatType.PRIVATE:
         await reply(update, context, "groups.bind_private")
         return
-    svc, ident = context.svc, await who(update, context)
     wanted = visible(" ".join(context.args or [])) or None
-    result = await binding.candidates(svc.org, svc.groups, ident, chat.id, wanted)
+    result = await binding.ask(svc.org, svc.groups, ident, chat.id, wanted)
     if result.outcome is BindOutcome.PICK:
-        asker = ident.actor.tg_user_id
-        rows = [
-            [
-                InlineKeyboardButton(
-                    f"{t.unit_name}·{t.name}", callback_data=callbacks.encode(NS, 1, t.id, asker)
-                )
-            ]
-            for t in result.teams
-        ]
-        await reply(update, context, "groups.bind_pick", markup=InlineKeyboardMarkup(rows))
+        markup = view.pick_keyboard(result, ident.actor.tg_user_id)
+        await reply(update, context, "groups.bind_pick", markup=markup)
         return
-    if result.outcome is BindOutcome.READY:
-        result = await binding.bind(svc.org, svc.groups, ident, chat.id, result.teams[0].id)
-    await send(context, chat.id, await render_text(update, context, result))
-    if result.outcome is BindOutcome.DONE:
-        await refresh_menus(context.bot, svc)  # the team's leaders: their commands in this group
+    await _told(update, context, chat.id, result)
 
 
 async def bind_pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.message is not None
-    data = callbacks.decode(query.data, NS, 1, 2)
-    team_id, asker = (data.int_part(0), data.int_part(1)) if data else (None, None)
-    if team_id is None or asker is None:
-        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
+    query, svc = query_of(update), context.svc
+    if (press := await pressed(update, context, view.BindPress)) is None:
         return
-    if asker != query.from_user.id:
-        await query.answer(toast(update, context, "common.not_yours"))
-        return
-    svc, ident = context.svc, await who(update, context)
-    chat_id = query.message.chat.id
-    result = await binding.bind(svc.org, svc.groups, ident, chat_id, team_id)
-    if result.outcome not in (BindOutcome.DONE, BindOutcome.ALREADY):
-        await query.answer(to_plain(await render_text(update, context, result)), show_alert=True)
+    if press.asker != query.from_user.id:
+        return await answer(update, context, "common.not_yours")
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    result = await binding.bind(
+        svc.org, svc.groups, await who(update, context), chat_id, press.team
+    )
+    if result.outcome not in _BOUND:
+        text = to_plain(await render_text(update, context, result))
+        await query.answer(text, show_alert=True)
         return
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await edit_markup(update, None)
+    await _told(update, context, chat_id, result)
+
+
+async def _told(update: Update, context: BanzuContext, chat_id: int, result: BindResult) -> None:
     await send(context, chat_id, await render_text(update, context, result))
     if result.outcome is BindOutcome.DONE:
-        await refresh_menus(context.bot, svc)
+        await refresh_menus(context.bot, context.svc)  # the team's leaders: their commands here
 
 
 async def render_text(update: Update, context: BanzuContext, result: BindResult) -> str:
-    team = result.teams[0] if result.teams else None
-    values: dict[str, object] = {"unit": team.unit_name, "team": team.name} if team else {}
-    if result.outcome is BindOutcome.NO_MATCH:
-        values = {"name": result.wanted or ""}
-    elif result.outcome is BindOutcome.TOO_MANY:
-        values = {"example": team.name if team else ""}
-    text = await tr_who(update, context, f"groups.{result.outcome.value}", **values)
-    if result.moved_from_team:
-        text += "\n" + tr(update, context, "groups.bind_moved", team=result.moved_from_team)
-    return text
+    key, values = view.outcome_values(result)
+    text = await tr_who(update, context, key, **values)
+    return text + view.moved_line(context.svc.texts, lang_of(update), result)
 
 
 def register(app: BanzuApp) -> None:
@@ -109,4 +96,4 @@ def register(app: BanzuApp) -> None:
     )
     app.add_handler(ChatMemberHandler(bot_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(CommandHandler("bind", bind))
-    app.add_handler(CallbackQueryHandler(bind_pressed, pattern=callbacks.pattern(NS)))
+    app.add_handler(CallbackQueryHandler(bind_pressed, pattern=view.BindPress.pattern()))

@@ -90,3 +90,13 @@ async def bind(
     return BindResult(
         BindOutcome.DONE, [team], moved_from_team=team.name if previous is not None else None
     )
+
+
+async def ask(
+    org: OrgRepo, groups: GroupsRepo, ident: Identity, chat_id: int, wanted: str | None
+) -> BindResult:
+    """/bind [team]: bound at once when exactly one team fits, else the choice (or refusal)."""
+    result = await candidates(org, groups, ident, chat_id, wanted)
+    if result.outcome is BindOutcome.READY:
+        return await bind(org, groups, ident, chat_id, result.teams[0].id)
+    return result
