@@ -12,12 +12,12 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.callbacks import Callback, Stale, parse
+from bot.callbacks import Callback
 from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain import casework as rules
@@ -35,7 +35,19 @@ from bot.views.casework import (
     OwnPress,
     PickCategory,
 )
-from handlers.common import answer_stale, lang_of, reply, send, toast, tr, typed_step, who
+from handlers.common import (
+    answer,
+    answer_stale,
+    lang_of,
+    pressed,
+    query_of,
+    reply,
+    send,
+    toast,
+    tr,
+    typed_step,
+    who,
+)
 
 _Press = Callable[[Update, BanzuContext], Coroutine[Any, Any, None]]
 
@@ -125,17 +137,16 @@ async def _start(context: BanzuContext, uid: int, kind: Kind, category: Category
 
 
 async def category_pressed(update: Update, context: BanzuContext) -> None:
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    press = parse(query.data, PickCategory)
-    if isinstance(press, Stale) or press.category is Category.FEEDBACK:
+    if (press := await pressed(update, context, PickCategory)) is None:
+        return
+    if press.category is Category.FEEDBACK:  # not a kind of assistance: forged
         await answer_stale(update, context)
         return
     if not (await who(update, context)).person:
-        await query.answer(toast(update, context, "common.not_registered"), show_alert=True)
+        await answer(update, context, "common.not_registered", alert=True)
         return
-    await query.answer()
-    await _start(context, user.id, Kind.ASSIST, press.category)
+    await query_of(update).answer()
+    await _start(context, query_of(update).from_user.id, Kind.ASSIST, press.category)
     label = tr(update, context, f"casework.category.{press.category.value}")
     await _edit(update, tr(update, context, "casework.ask.assist_text", category=label), None)
 
@@ -162,59 +173,54 @@ async def _ask_how(update: Update, context: BanzuContext, draft: CaseDraft) -> N
 async def new_file_step(update: Update, context: BanzuContext, draft: CaseDraft) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    if len(draft.files) >= rules.MAX_FILES:
+    got = rules.attach(draft.text, draft.files, _file_of(message), (message.caption or "").strip())
+    if got is None:
         await reply(update, context, "casework.ask.file_limit", limit=rules.MAX_FILES)
         return
-    files = draft.files
-    if message.photo:
-        files += (("photo", message.photo[-1].file_id),)
-    elif message.document:
-        files += (("document", message.document.file_id),)
-    caption, text = (message.caption or "").strip(), draft.text
-    if caption and len(f"{text}\n{caption}") <= rules.MAX_TEXT:
-        text = f"{text}\n{caption}" if text else caption
-    draft = replace(draft, step=Step.HOW if text else Step.TEXT, files=files, text=text)
+    draft = replace(draft, step=Step.HOW if got.text else Step.TEXT, files=got.files, text=got.text)
     await context.svc.conversations.put(user.id, user.id, draft)
+    if got.caption_dropped:
+        await reply(update, context, "casework.ask.caption_dropped", limit=rules.MAX_TEXT)
     if draft.step is Step.HOW:
         await _ask_how(update, context, draft)
     else:
-        await reply(update, context, "casework.ask.file_first", count=len(files))
+        await reply(update, context, "casework.ask.file_first", count=len(got.files))
+
+
+def _file_of(message: Message) -> rules.FileItem | None:
+    if message.photo:
+        return ("photo", message.photo[-1].file_id)
+    return ("document", message.document.file_id) if message.document else None
 
 
 async def submit_pressed(update: Update, context: BanzuContext) -> None:
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    press = parse(query.data, view.SubmitPress)
-    if isinstance(press, Stale):
-        await answer_stale(update, context)
+    if (press := await pressed(update, context, view.SubmitPress)) is None:
         return
-    svc = context.svc
-    draft = await svc.conversations.state(user.id, user.id, CaseDraft)
+    uid = query_of(update).from_user.id
+    draft = await context.svc.conversations.state(uid, uid, CaseDraft)
     if draft is None or draft.nonce != press.nonce:
-        await query.answer(toast(update, context, "casework.ask.expired"), show_alert=True)
-        return
-    if press.how is How.CANCEL:
-        await svc.conversations.clear(user.id, user.id)
-        await query.answer()
+        await answer(update, context, "casework.ask.expired", alert=True)
+    elif press.how is How.CANCEL:
+        await context.svc.conversations.clear(uid, uid)
+        await query_of(update).answer()
         await _edit(update, tr(update, context, "casework.ask.cancelled"), None)
-        return
-    if not draft.text:
-        await query.answer(toast(update, context, "casework.problem.empty"), show_alert=True)
-        return
+    elif not draft.text:
+        await answer(update, context, "casework.problem.empty", alert=True)
+    else:
+        await _submit(update, context, draft, anonymous=press.how is How.ANON)
+
+
+async def _submit(update: Update, context: BanzuContext, draft: CaseDraft, anonymous: bool) -> None:
+    svc, uid, files = context.svc, query_of(update).from_user.id, [FileRef(*f) for f in draft.files]
+    ident = await who(update, context)
     out = await svc.casework.submit(
-        await who(update, context),
-        draft.kind,
-        draft.category,
-        draft.text,
-        [FileRef(k, f) for k, f in draft.files],
-        press.how is How.ANON,
-        user.id,
+        ident, draft.kind, draft.category, draft.text, files, anonymous, uid
     )
-    svc.conversations.drop_cached(user.id, user.id)
+    svc.conversations.drop_cached(uid, uid)
     if isinstance(out, Refused):
         await _refused(update, context, out)
         return
-    await query.answer()
+    await query_of(update).answer()
     svc.outbox.wake()
     lang = lang_of(update)
     await _edit(update, view.submitted(out.case_id, out.kind, out.anonymous, svc.texts, lang), None)
@@ -230,35 +236,27 @@ async def mycases_cmd(update: Update, context: BanzuContext) -> None:
 
 
 async def own_pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    press = parse(query.data, OwnPress)
-    if isinstance(press, Stale):
-        await answer_stale(update, context)
+    if (press := await pressed(update, context, OwnPress)) is None:
         return
     ident, svc = await who(update, context), context.svc
     out = await svc.casework.own_case(ident, press.case)
     if isinstance(out, Refused):
         await _refused(update, context, out)
         return
-    await query.answer()
+    await query_of(update).answer()
     text, markup = view.own_case(out.case, out.entries, svc.texts, lang_of(update))
     await send(context, ident.actor.tg_user_id, text, markup)
 
 
 async def add_pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    press = parse(query.data, AddPress)
-    if isinstance(press, Stale):
-        await answer_stale(update, context)
+    if (press := await pressed(update, context, AddPress)) is None:
         return
     ident, svc = await who(update, context), context.svc
     out = await svc.casework.may_add(ident, press.case)
     if isinstance(out, Refused):
         await _refused(update, context, out)
         return
-    await query.answer()
+    await query_of(update).answer()
     uid = ident.actor.tg_user_id
     await svc.conversations.put(uid, uid, CaseAdd(Step.ADD, svc.casework.seal_case(press.case)))
     await reply(update, context, "casework.add.ask", number=press.case)
@@ -326,11 +324,7 @@ async def _open(update: Update, context: BanzuContext, case_id: int) -> None:
 
 
 async def case_pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    press = parse(query.data, CasePress)
-    if isinstance(press, Stale):
-        await answer_stale(update, context)
+    if (press := await pressed(update, context, CasePress)) is None:
         return
     if press.op is Op.OPEN:
         await _open(update, context, press.case)
@@ -351,18 +345,13 @@ async def _picker(update: Update, context: BanzuContext, case_id: int) -> None:
     if isinstance(out, Refused):
         await _refused(update, context, out)
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await query_of(update).answer()
     text, markup = view.picker(out.case, out.pool, svc.texts, lang)
     await send(context, ident.actor.tg_user_id, text, markup)
 
 
 async def handler_pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    press = parse(query.data, HandlerPress)
-    if isinstance(press, Stale):
-        await answer_stale(update, context)
+    if (press := await pressed(update, context, HandlerPress)) is None:
         return
     ident, svc, lang = await who(update, context), context.svc, lang_of(update)
     out = await svc.casework.toggle_handler(ident, press.case, press.handler)
@@ -376,7 +365,7 @@ async def handler_pressed(update: Update, context: BanzuContext) -> None:
         if press.handler in out.case.handlers
         else "casework.assign.done_off"
     )
-    await query.answer(toast(update, context, key, name=name))
+    await answer(update, context, key, name=name)
     await _edit(update, *view.picker(out.case, out.pool, svc.texts, lang))
 
 
@@ -386,8 +375,7 @@ async def _audit(update: Update, context: BanzuContext, case_id: int) -> None:
     if isinstance(out, Refused):
         await _refused(update, context, out)
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await query_of(update).answer()
     case, rows = out
     await send(
         context, ident.actor.tg_user_id, view.audit(case, rows, svc.settings.tz, svc.texts, lang)
@@ -425,8 +413,7 @@ async def _ask_reply(update: Update, context: BanzuContext, case_id: int) -> Non
     if isinstance(out, Refused):
         await _refused(update, context, out)
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await query_of(update).answer()
     uid = ident.actor.tg_user_id
     await svc.conversations.put(uid, uid, CaseReply(Step.REPLY, case_id))
     await reply(update, context, "casework.reply.ask", number=case_id)
@@ -448,18 +435,14 @@ async def reply_step(update: Update, context: BanzuContext, st: CaseReply) -> No
 
 
 async def file_pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    press = parse(query.data, FilePress)
-    if isinstance(press, Stale):
-        await answer_stale(update, context)
+    if (press := await pressed(update, context, FilePress)) is None:
         return
     ident = await who(update, context)
     out = await context.svc.casework.file(ident, press.case, press.index)
     if isinstance(out, Refused):
         await _refused(update, context, out)
         return
-    await query.answer()
+    await query_of(update).answer()
     chat = ident.actor.tg_user_id
     if out.kind == "photo":
         await context.bot.send_photo(chat, out.file_id)

@@ -348,3 +348,24 @@ async def test_waiting_requests_are_reminded_once_a_day(harness: Harness) -> Non
     await press_text(h, JIANG, JIANG, "回复申请人")
     await h.say(JIANG, JIANG, "收到，正在核实。")
     assert await remind(today + timedelta(days=3)) == 0  # answered
+
+
+async def test_a_caption_that_does_not_fit_is_told_not_dropped_silently(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    await h.say(WANG, WANG, "/assist")
+    await press_text(h, WANG, WANG, "大病")
+    story = "家" * 1990
+    await h.say(WANG, WANG, story)
+    h.emu.send_photo(WANG, WANG, caption="这是诊断书的第一页，上面写着住院的时间和费用")
+    await h.settle()
+    told = h.sent(WANG)[-2:]
+    assert any("说明文字放不下" in t and "2000" in t for t in told), told
+    assert "附件 1 个" in told[-1]
+    # The text is the story alone, the photo kept: the request submits as it was written.
+    out = await press_text(h, WANG, WANG, "实名提交")
+    await settle_all(h)
+    done = [str(e["text"]) for e in out if e["method"] == "editMessageText"]
+    assert done and "编号" in done[-1], out
+    texts = await h.svc.db.fetchall("SELECT body FROM case_entries")
+    assert any(r[0] == story for r in texts), texts

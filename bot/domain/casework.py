@@ -156,3 +156,31 @@ def unseal(key: bytes, sealed: bytes) -> int | None:
         return None
     plain = bytes(a ^ b for a, b in zip(body, _pad(key, nonce), strict=True))
     return int.from_bytes(plain, "big", signed=True)
+
+
+FileItem = tuple[str, str]  # (photo | document, Telegram file id)
+
+
+@dataclass(frozen=True)
+class Attached:
+    """A draft after one more file: its files, its text, and whether the file's caption had to
+    be left out (the text would pass MAX_TEXT) — the person is told, never silently."""
+
+    files: tuple[FileItem, ...]
+    text: str
+    caption_dropped: bool = False
+
+
+def attach(
+    text: str, files: tuple[FileItem, ...], file: FileItem | None, caption: str
+) -> Attached | None:
+    """The draft with `file` (and its caption joined to the text); None when full."""
+    if len(files) >= MAX_FILES:
+        return None
+    files = (*files, file) if file is not None else files
+    if not caption:
+        return Attached(files, text)
+    joined = f"{text}\n{caption}" if text else caption
+    if len(joined) > MAX_TEXT:
+        return Attached(files, text, caption_dropped=True)
+    return Attached(files, joined)
