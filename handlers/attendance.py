@@ -365,20 +365,11 @@ async def roll(update: Update, context: BanzuContext) -> None:
         return
     user_id = update.effective_user.id
     target = user_id if await svc.people.private_ok(user_id) else chat.id
-    text, markup = await roll_view(svc, session, lang_of(update))
-    await send(context, target, text, markup)
+    text, markup = await ss.roll_view(svc, session, lang_of(update))
+    card = await send(context, target, text, markup)
+    await ss.roll_card_sent(svc, session, card.chat_id, card.message_id, lang_of(update))
     if target != chat.id:
         await reply(update, context, "attendance.roll.sent_private")
-
-
-async def roll_view(
-    svc: Services, session: Session, lang: str, shown: dict[int, Status] | None = None
-) -> tuple[str, InlineKeyboardMarkup]:
-    roster = await svc.attendance.roster(session.id)
-    counts = await svc.attendance.counts(session.id)
-    return ss.roll_text(svc, session, counts, lang), ss.roll_markup(
-        svc, session, roster, lang, shown
-    )
 
 
 async def roll_pressed(update: Update, context: BanzuContext) -> None:
@@ -533,7 +524,7 @@ async def reason_step(update: Update, context: BanzuContext, st: CorrectionReaso
             reason=reason[:300],
         )
     chat_id, message_id = st.roll
-    text, markup = await roll_view(svc, session, lang)
+    text, markup = await ss.roll_view(svc, session, lang)
     await _edit(chat_id, message_id, context, text, markup)
 
 
@@ -547,7 +538,7 @@ async def refresh_roll(
     assert query is not None and query.message is not None
     session = await context.svc.attendance.fresh_session(session_id)
     assert session is not None
-    text, markup = await roll_view(context.svc, session, lang_of(update), shown)
+    text, markup = await ss.roll_view(context.svc, session, lang_of(update), shown)
     await _edit(query.message.chat.id, query.message.message_id, context, text, markup)
 
 
@@ -578,7 +569,7 @@ def register(app: BanzuApp) -> None:
     svc.flows[CorrectionReason.flow] = typed_step(CorrectionReason, reason_step)
     svc.flows[LeaveReason.flow] = typed_step(LeaveReason, leave_step)
     svc.file_flows[LeaveReason.flow] = leave_file
-    svc.attendance.tally.attach(app.bot, lambda session_id: ss.render(svc, session_id))
+    ss.attach_live_messages(svc)
     if app.job_queue is not None:
         app.job_queue.run_repeating(
             tick_job, interval=TICK_SECONDS, first=TICK_SECONDS, name="attendance-tick"

@@ -415,3 +415,67 @@ async def test_restart_shows_a_press_whose_tally_edit_was_lost(
     await h.app.updater.stop()
     await h.app.stop()
     await h.app.shutdown()
+
+
+def edits_of(h: Harness, message_id: int, after: int) -> list[str]:
+    return [
+        str(e["text"])
+        for e in h.emu.transcript(chat_id=GROUP, after_seq=after)
+        if e["method"] == "editMessageText" and e.get("message_id") == message_id
+    ]
+
+
+async def test_restart_between_a_press_and_its_edit_edits_once_with_the_right_count(
+    harness: Harness, team: Clock
+) -> None:
+    """The press's edit is an outbox row written with the check-in: the bot dies before it is
+    sent, and the restarted bot makes it exactly once (the start-up refresh of open sessions
+    coalesces into the same row), showing the count from the database."""
+    h = harness
+    msg = await start(h)
+    mid = msg["message_id"]
+    assert "已签到 0/7" in await shown(h, mid)
+    await h.svc.outbox.stop()  # from here nothing leaves: as if the process died after the press
+    session_id = await h.svc.db.fetchval("SELECT max(id) FROM study_sessions")
+    team.at(1)
+    for number in ("10002", "10003"):
+        person = await h.svc.people.by_employee_no(number)
+        result = await ss.check_in(h.svc, session_id, person)
+        assert result.outcome is ss.Press.RECORDED
+    waiting = await h.svc.db.fetchval(
+        "SELECT count(*) FROM outbox WHERE kind = 'edit' AND state = 'pending'"
+    )
+    assert waiting == 1  # two presses, one edit queued for the one message
+    mark = h.mark()
+    assert h.app.updater is not None
+    await h.app.updater.stop()
+    await h.app.stop()
+    await h.app.shutdown()
+    h.app = build_test_app(h.emu, h.tmp)
+    await h.app.initialize()
+    h.svc.attendance.clock = team
+    await start_polling(h.app)
+    assert "已签到 2/7" in await shown(h, mid)
+    assert edits_of(h, mid, mark) == [str((h.emu.message(GROUP, mid) or {})["text"])]
+    assert len(edits_of(h, mid, mark)) == 1
+    assert h.app.updater is not None
+    await h.app.updater.stop()
+    await h.app.stop()
+    await h.app.shutdown()
+
+
+async def test_many_presses_make_few_edits(harness: Harness, team: Clock) -> None:
+    h = harness
+    msg = await start(h)
+    mid = msg["message_id"]
+    await shown(h, mid)
+    session_id = await h.svc.db.fetchval("SELECT max(id) FROM study_sessions")
+    mark = h.mark()
+    team.at(1)
+    people = [await h.svc.people.by_employee_no(f"1000{i}") for i in range(1, 8)]
+    for person in people:
+        result = await ss.check_in(h.svc, session_id, person)
+        assert result.outcome is ss.Press.RECORDED
+    assert "已签到 7/7" in await shown(h, mid)
+    edits = edits_of(h, mid, mark)
+    assert 1 <= len(edits) <= 3 and "已签到 7/7" in edits[-1], edits

@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.db import Database
 from bot.delivery.flood import FloodController, FloodLimits
-from bot.delivery.tally import Rendered, Tally
+from bot.delivery.outbox import Edit, Outbox, OutEdit
 from bot.domain.attendance import (
     Phase,
     Refusal,
@@ -26,6 +28,7 @@ from bot.domain.attendance import (
     rate,
     window_for,
 )
+from bot.repos.outbox import OutboxRepo
 from bot.services.reports import Month, parse_month
 
 START = datetime(2026, 11, 3, 6, 0, tzinfo=UTC)
@@ -110,39 +113,71 @@ class FakeBot:
         self.edits.append((asyncio.get_running_loop().time(), chat_id, text))
 
 
-async def test_tally_debounces_and_ends_exact() -> None:
-    """Many presses in a burst: few edits per group, spaced by the group window, and the last
-    edit shows the final count; an unchanged text is never sent again."""
+async def test_tally_edits_coalesce_and_end_exact(tmp_path: Path) -> None:
+    """Many presses in a burst: through the outbox, at most one edit row waits per message,
+    few edits per group, spaced by the group window, and the last edit shows the final count
+    (rendered when sent); an unchanged text is never sent again."""
+    db = Database(str(tmp_path / "t.db"))
+    await db.open()
     flood = FloodController(FloodLimits().scaled(100))  # 20 per 0.6 s per group
-    tally = Tally(flood)
+    outbox = Outbox(db)
     counts = {1: 0, 2: 0}
+
+    async def render(ref: str, chat_id: int) -> Edit:
+        return Edit(10, f"已签到 {counts[int(ref.split(':')[1])]}/30")
+
+    outbox.editor("t", render)
     bot = FakeBot()
-
-    async def render(session_id: int) -> Rendered:
-        chat = -session_id
-        return Rendered([(chat, 10)], f"已签到 {counts[session_id]}/30", None)
-
-    tally.attach(cast(Any, bot), render)
-    began = asyncio.get_running_loop().time()
-    for _ in range(30):
+    await outbox.start(cast(Any, bot), flood)
+    try:
+        began = asyncio.get_running_loop().time()
+        added = 0
+        for _ in range(30):
+            for sid in counts:
+                counts[sid] += 1
+                added += await outbox.edit([OutEdit(-sid, f"t:{sid}", f"t:{sid}")])
+            await asyncio.sleep(0.002)
+        burst = asyncio.get_running_loop().time() - began
+        assert await outbox.wait_idle(5)
+        waiting = await db.fetchval(
+            "SELECT max(n) FROM (SELECT count(*) AS n FROM outbox WHERE state = 'pending'"
+            " GROUP BY coalesce_key)"
+        )
+        assert waiting is None  # all done; while pressing, never more than one per message
+        assert added < 60
+        interval = 60 / 100 * 1.03 / 20
         for sid in counts:
-            counts[sid] += 1
-            tally.mark(sid)
-        await asyncio.sleep(0.002)
-    burst = asyncio.get_running_loop().time() - began
-    assert await tally.drain(5)
-    for sid in counts:
-        mine = [e for e in bot.edits if e[1] == -sid]
-        assert mine[-1][2] == "已签到 30/30"
-        # 30 changes, but at most one edit per min_interval (+ the first and the final one);
-        # the bound follows the burst's real length, so a slow machine cannot fail it.
-        assert len(mine) <= burst / tally.min_interval + 2 < 30
-        gaps = [b[0] - a[0] for a, b in itertools.pairwise(mine)]
-        assert all(g >= tally.min_interval * 0.5 for g in gaps)
-    before = len(bot.edits)
-    tally.mark(1)
-    assert await tally.drain(5)
-    assert len(bot.edits) == before
+            mine = [e for e in bot.edits if e[1] == -sid]
+            assert mine[-1][2] == "已签到 30/30"
+            # 30 changes, but at most one edit per interval (+ the first and the final one);
+            # the bound follows the burst's real length, so a slow machine cannot fail it.
+            assert len(mine) <= burst / interval + 2 < 30
+            gaps = [b[0] - a[0] for a, b in itertools.pairwise(mine)]
+            assert all(g >= interval * 0.5 for g in gaps)
+        before = len(bot.edits)
+        await outbox.edit([OutEdit(-1, "t:1", "t:1")])
+        assert await outbox.wait_idle(5)
+        assert len(bot.edits) == before
+    finally:
+        await outbox.stop()
+        await db.close()
+
+
+async def test_a_pending_edit_takes_the_place_of_one_cut_off(tmp_path: Path) -> None:
+    """A crash while an edit was in flight and a newer one waited: on restart the old one
+    does not come back beside the newer (never two edits queued for one message)."""
+    db = Database(str(tmp_path / "t.db"))
+    await db.open()
+    repo = OutboxRepo(db)
+    assert await repo.enqueue_edits([OutEdit(-5, "t:1", "t:1")]) == 1
+    assert await repo.enqueue_edits([OutEdit(-5, "t:1", "t:1")]) == 0  # coalesced
+    (row,) = await repo.due(10)
+    assert await repo.claim([row.id]) == {row.id}
+    assert await repo.enqueue_edits([OutEdit(-5, "t:1", "t:1")]) == 1  # after the one in flight
+    await repo.recover()
+    states = await db.fetchall("SELECT state, error FROM outbox ORDER BY id")
+    assert [tuple(r) for r in states] == [("cancelled", "superseded"), ("pending", None)]
+    await db.close()
 
 
 def test_correction_choices_leave_out_the_recorded_status() -> None:

@@ -23,6 +23,13 @@ Using it (any feature)
   fn)` registers `async fn(batch)` that the sender calls, at most every few seconds per batch
   and once more when the batch has drained, e.g. to edit a progress message.
 - `svc.outbox.cancel(batch)` stops a broadcast: its pending rows become `cancelled`.
+- Live messages (a session's tally, a leader's roll card) are edited by `OutEdit` rows
+  (`OutboxRepo.enqueue_edits_sync(conn, edits)` inside the change's write, then `wake()`):
+  `svc.outbox.editor(prefix, fn)` registers `async fn(ref, chat_id) -> Edit | None`, which the
+  sender calls when it sends the row, so the text comes from the database at that moment.
+  One pending edit per message (a newer request while one waits adds nothing), sent with the
+  interactive turn, at most one per chat every `Sender.edit_every` seconds; an unchanged
+  text is not sent again and Telegram's "message is not modified" counts as done.
 
 Delivery: one sender (`bot/delivery/sender.py`) drains the table under the flood controller's
 sliding windows (global, per group, per private chat) with `Priority.BULK`, so replies to a
@@ -68,21 +75,59 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.db import Database, Tx
-from bot.repos.outbox import OutboxRepo, Outcome, OutFile, OutMessage, OutRow, StatusLine
+from bot.repos.outbox import (
+    OutboxRepo,
+    Outcome,
+    OutEdit,
+    OutFile,
+    OutMessage,
+    OutRow,
+    StatusLine,
+)
 from bot.repos.people import PeopleRepo
 
 if TYPE_CHECKING:
-    from telegram import Bot
+    from telegram import Bot, InlineKeyboardMarkup
 
     from bot.delivery.flood import FloodController
     from bot.delivery.sender import Sender
 
-__all__ = ["Listener", "OutFile", "OutMessage", "OutRow", "Outbox", "Outcome", "StatusLine"]
+__all__ = [
+    "Edit",
+    "Editor",
+    "Listener",
+    "OutEdit",
+    "OutFile",
+    "OutMessage",
+    "OutRow",
+    "Outbox",
+    "Outcome",
+    "StatusLine",
+]
 
 Listener = Callable[[str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What a live message should show now (an editor's answer for one chat)."""
+
+    message_id: int
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+    @property
+    def signature(self) -> str:
+        return self.text + repr(self.markup.to_dict() if self.markup else None)
+
+
+# (ref, chat) -> the edit to make, or None when there is nothing to edit (message not sent,
+# session gone or closed for that kind of message).
+Editor = Callable[[str, int], Awaitable[Edit | None]]
 
 
 class Outbox:
@@ -92,6 +137,7 @@ class Outbox:
         self.repo = OutboxRepo(db)
         self.people = PeopleRepo(db)
         self.listeners: dict[str, Listener] = {}
+        self.editors: dict[str, Editor] = {}
         # Tunables; tests shorten the timeout so an injected timeout fault costs little.
         self.send_timeout = 10.0
         self.max_inflight = 40  # rows claimed ahead; most wait for the flood window
@@ -114,6 +160,17 @@ class Outbox:
 
     def listen(self, purpose: str, fn: Listener) -> None:
         self.listeners[purpose] = fn
+
+    def editor(self, prefix: str, fn: Editor) -> None:
+        """`fn` renders edit rows whose ref starts with `prefix:`."""
+        self.editors[prefix] = fn
+
+    async def edit(self, edits: Sequence[OutEdit]) -> int:
+        """Queue edits of live messages (own transaction); returns how many rows were new."""
+        added = await self.repo.enqueue_edits(edits)
+        if added:
+            self.wake()
+        return added
 
     async def cancel(self, batch: str) -> int:
         cancelled = await self.repo.cancel(batch)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -21,6 +21,7 @@ from bot.db import Database, Tx
 from bot.domain.attendance import Counts, Status, Window
 from bot.domain.leave_rules import LeaveType
 from bot.repos.leave import APPROVED_ON_SQL, Describe
+from bot.repos.outbox import OutboxRepo, OutEdit
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,18 @@ class CheckInResult:
     outcome: CheckIn
     status: Status | None = None
     at: datetime | None = None
+    edits: int = 0  # live-message edit rows queued with the check-in
+
+
+@dataclass(frozen=True)
+class RollCard:
+    """A leader's roll card (/roll): a live message while its session is open."""
+
+    id: int
+    session_id: int
+    chat_id: int
+    message_id: int
+    lang: str
 
 
 @dataclass(frozen=True)
@@ -268,6 +281,45 @@ class AttendanceRepo:
         )
         return [(r[0], r[1]) for r in rows]
 
+    @staticmethod
+    def queue_tally_sync(conn: sqlite3.Connection, session_ids: Iterable[int]) -> int:
+        """Queue an edit of every live message of these sessions (inside the change's write):
+        the session message in each group it went to (sent, or still on its way: the edit
+        waits behind it in that chat), and, while a session is open, its roll cards. Returns
+        how many edit rows were new."""
+        edits: list[OutEdit] = []
+        for sid in session_ids:
+            chats = conn.execute(
+                "SELECT chat_id FROM session_posts WHERE session_id = ?"
+                " UNION SELECT chat_id FROM outbox WHERE batch = ? AND purpose = 'session'"
+                " AND state IN ('pending', 'sending', 'sent')",
+                (sid, session_batch(sid)),
+            ).fetchall()
+            edits += [OutEdit(c, f"session:{sid}", f"session:{sid}:{c}") for (c,) in chats]
+            cards = conn.execute(
+                "SELECT r.id, r.chat_id FROM roll_cards r JOIN study_sessions s"
+                " ON s.id = r.session_id WHERE r.session_id = ? AND s.status = 'open'",
+                (sid,),
+            ).fetchall()
+            edits += [OutEdit(c, f"roll:{i}", f"roll:{i}") for i, c in cards]
+        return OutboxRepo.enqueue_edits_sync(conn, edits) if edits else 0
+
+    async def add_roll_card(
+        self, session_id: int, chat_id: int, message_id: int, lang: str
+    ) -> None:
+        await self.db.execute(
+            "INSERT OR IGNORE INTO roll_cards(session_id, chat_id, message_id, lang)"
+            " VALUES (?, ?, ?, ?)",
+            (session_id, chat_id, message_id, lang),
+        )
+
+    async def roll_card(self, card_id: int) -> RollCard | None:
+        row = await self.db.fetchone(
+            "SELECT id, session_id, chat_id, message_id, lang FROM roll_cards WHERE id = ?",
+            (card_id,),
+        )
+        return RollCard(*row) if row else None
+
     async def close(self, session_id: int, actor: int | None, at: datetime) -> bool:
         """Close an open session: whoever did not check in and is not on leave is absent.
         False if it was closed already (two closers at once: one wins)."""
@@ -305,7 +357,7 @@ class AttendanceRepo:
                 (session_id, member_id, team_id, status.value, iso(at), iso(at)),
             )
             if cur.rowcount == 1:
-                return 1, None, None
+                return 1 + self.queue_tally_sync(conn, (session_id,)), None, None
             row = conn.execute(
                 "SELECT status, checked_in_at FROM attendance"
                 " WHERE session_id = ? AND member_id = ?",
@@ -315,7 +367,7 @@ class AttendanceRepo:
 
         changed, old_status, old_at = await self.db.write(write)
         if changed:
-            return CheckInResult(CheckIn.RECORDED, status, at)
+            return CheckInResult(CheckIn.RECORDED, status, at, edits=changed - 1)
         old = Status(old_status or Status.PENDING)
         when = parse_iso(old_at) if old_at else None
         if old is Status.LEAVE:

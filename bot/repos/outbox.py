@@ -31,7 +31,22 @@ PRIORITY_INTERACTIVE = 10
 
 _ROW = (
     "SELECT id, chat_id, purpose, batch, kind, text, media, reply_markup, pin, attempts,"
-    " file_ref, poll, priority FROM outbox o"
+    " file_ref, poll, priority, ref, coalesce_key FROM outbox o"
+)
+# An edit row: what to show is rendered when it is sent; while one waits for a (chat,
+# message), asking again adds nothing (the partial unique index on `coalesce_key`). Its
+# dedupe key only has to be unique: the coalescing is the key's job, not the dedupe key's.
+_INSERT_EDIT = (
+    "INSERT INTO outbox(dedupe_key, purpose, chat_id, kind, ref, coalesce_key, priority,"
+    " not_before) VALUES ('edit:' || ? || ':' || hex(randomblob(8)), ?, ?, 'edit', ?, ?, ?, ?)"
+    " ON CONFLICT DO NOTHING"
+)
+# An edit row that failed or was cut off by a crash must not come back as a second pending
+# row of its message: a newer one waiting there shows at least as much.
+_SUPERSEDED = (
+    "UPDATE outbox SET state = 'cancelled', error = 'superseded', done_at = ?"
+    " WHERE state = 'sending' AND coalesce_key IS NOT NULL AND EXISTS (SELECT 1 FROM outbox p"
+    " WHERE p.coalesce_key = outbox.coalesce_key AND p.state = 'pending')"
 )
 # A message to someone whose link to what it is about must not stay in the database (the
 # anonymous author of a confidential request): once done, the row keeps no address, text or
@@ -100,6 +115,19 @@ class OutMessage:
 
 
 @dataclass(frozen=True)
+class OutEdit:
+    """Have a live message edited: the sender asks the editor registered for `ref`'s prefix
+    ("session:12" -> "session") what the message in `chat_id` should show, when it sends.
+    `key` names the message (one pending edit per key at a time)."""
+
+    chat_id: int
+    ref: str
+    key: str
+    purpose: str = "edit"
+    priority: int = PRIORITY_INTERACTIVE
+
+
+@dataclass(frozen=True)
 class OutRow:
     id: int
     chat_id: int
@@ -114,6 +142,8 @@ class OutRow:
     file_ref: int | None = None
     poll: dict[str, Any] | None = None
     priority: int = 0
+    ref: str | None = None  # kind "edit": what to render when sending
+    coalesce_key: str | None = None
 
     @property
     def interactive(self) -> bool:
@@ -126,6 +156,7 @@ class OutRow:
         return cls(
             r["id"], r["chat_id"], r["purpose"], r["batch"], r["kind"], r["text"], r["media"],
             markup, bool(r["pin"]), r["attempts"], r["file_ref"], poll, r["priority"],
+            r["ref"], r["coalesce_key"],
         )  # fmt: skip
 
 
@@ -197,6 +228,21 @@ class OutboxRepo:
             )
         return added
 
+    @staticmethod
+    def enqueue_edits_sync(conn: sqlite3.Connection, edits: Sequence[OutEdit]) -> int:
+        """Edit rows inside a `Database.write(fn)` transaction; returns how many were new (an
+        edit of a message that already has one waiting adds nothing)."""
+        now = iso(utcnow())
+        before = conn.total_changes
+        conn.executemany(
+            _INSERT_EDIT,
+            [(e.key, e.purpose, e.chat_id, e.ref, e.key, e.priority, now) for e in edits],
+        )
+        return conn.total_changes - before
+
+    async def enqueue_edits(self, edits: Sequence[OutEdit]) -> int:
+        return await self.db.write(lambda conn: self.enqueue_edits_sync(conn, edits))
+
     async def file_for_upload(self, file_ref: int) -> tuple[str, str | bytes]:
         """(name, Telegram file_id) once uploaded, else (name, the bytes)."""
         row = await self.db.fetchone(
@@ -216,14 +262,16 @@ class OutboxRepo:
 
     async def recover(self) -> int:
         """Rows caught in flight by a stop or crash go back to pending (see scheduler/outbox)."""
-        async with (
-            self.db.transaction() as tx,
-            tx.execute(
+
+        def write(conn: sqlite3.Connection) -> int:
+            conn.execute(_SUPERSEDED, (iso(utcnow()),))
+            cur = conn.execute(
                 "UPDATE outbox SET state = 'pending', recovered = recovered + 1"
                 " WHERE state = 'sending'"
-            ) as cur,
-        ):
+            )
             return cur.rowcount
+
+        return await self.db.write(write)
 
     async def due(self, limit: int, now: datetime | None = None) -> list[OutRow]:
         """Pending rows that may go now, in order; only the oldest unfinished row of a chat,
@@ -274,6 +322,7 @@ class OutboxRepo:
             for o in outcomes:
                 if o.state == "pending":
                     at = iso(o.retry_at or utcnow())
+                    conn.execute(_SUPERSEDED + " AND id = ?", (now, o.row_id))
                     conn.execute(
                         "UPDATE outbox SET state = 'pending', not_before = ?, error = ?,"
                         " chat_id = coalesce(?, chat_id) WHERE id = ? AND state = 'sending'",

@@ -231,10 +231,8 @@ class LeaveService:
         after = await self.repo.get(leave_id)
         if done.outcome is Decision.NOT_PENDING or after is None:
             return DecideResult(Decided.DONE_ALREADY, after)
-        for session_id in done.sessions:
-            session = await self.attendance.session(session_id)
-            if session is not None and not session.closed:
-                self.attendance.tally.mark(session_id)  # the live tally counts the leave
+        if done.sessions:
+            await self.attendance.tally.mark(*done.sessions)  # the live messages count the leave
         outcome = Decided.APPROVED if approve else Decided.REFUSED
         return DecideResult(outcome, after, len(done.sessions))
 

@@ -10,14 +10,14 @@ For other features (the schedules open a session on each study day):
 `team_id=None, unit_id=U` a joint session of the whole unit). `post_session` hands the
 session message for the team's bound group (every bound group of the unit's teams for a joint
 session) to the outbox and returns how many groups; 0 when no group is bound. The tally edits
-the sent messages (`AttendanceRepo.posts` reads their ids from the outbox). Sessions
+the sent messages through the outbox (`bot.delivery.tally`; `AttendanceRepo.posts` reads their
+ids from the outbox), and the leaders' roll cards while the session is open. Sessions
 close by themselves at `ends_at` (`tick`, run by the job queue every 30 s) or when a leader
 closes them from the roll call.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,7 +33,8 @@ from bot import callbacks
 from bot.clock import utcnow
 from bot.db import Database
 from bot.delivery.flood import FloodController
-from bot.delivery.tally import Rendered, Tally
+from bot.delivery.outbox import Edit, Outbox
+from bot.delivery.tally import Tally
 from bot.domain.attendance import (
     Counts,
     Phase,
@@ -88,8 +89,11 @@ class AttendanceService:
     clock: Callable[[], datetime] = utcnow
 
     @classmethod
-    def create(cls, db: Database, settings: Settings, flood: FloodController) -> AttendanceService:
-        return cls(repo=AttendanceRepo(db), tz=settings.tz, tally=Tally(flood))
+    def create(
+        cls, db: Database, settings: Settings, flood: FloodController, outbox: Outbox
+    ) -> AttendanceService:
+        repo = AttendanceRepo(db)
+        return cls(repo=repo, tz=settings.tz, tally=Tally(outbox, repo, flood))
 
     # Sessions by id: read on every press, changed only by closing (in this process).
     _sessions: dict[int, Session] = field(default_factory=dict)
@@ -120,8 +124,8 @@ class AttendanceService:
         """Bring every open session's tally up to date (on start): a press recorded just
         before a crash has its row, but the edit that shows it may never have been made."""
         ids = await self.repo.open_session_ids()
-        for session_id in ids:
-            self.tally.mark(session_id)  # an unchanged tally is not sent again
+        if ids:
+            await self.tally.mark(*ids)
         return len(ids)
 
     async def fresh_session(self, session_id: int) -> Session | None:
@@ -239,16 +243,61 @@ async def session_messages(
     ]
 
 
-async def render(svc: Services, session_id: int) -> Rendered | None:
-    """The session message as it should look now (the tally calls this before each edit)."""
+def attach_live_messages(svc: Services) -> None:
+    """The outbox renders the session messages and roll cards when it edits them."""
+    svc.outbox.editor("session", lambda ref, chat: render_session(svc, ref, chat))
+    svc.outbox.editor("roll", lambda ref, chat: render_roll(svc, ref, chat))
+
+
+def _ref_id(ref: str) -> int | None:
+    tail = ref.partition(":")[2]
+    return int(tail) if tail.isdigit() else None
+
+
+async def render_session(svc: Services, ref: str, chat_id: int) -> Edit | None:
+    """The session message in `chat_id` as it should look now ("session:<id>")."""
     att = svc.attendance
-    session = await att.session(session_id)
+    session_id = _ref_id(ref)
+    session = await att.session(session_id) if session_id is not None else None
     if session is None:
         return None
-    counts = await att.repo.counts(session_id)
-    posts = await att.repo.posts(session_id)
-    text = session_text(svc, session, counts, att.now())
-    return Rendered(posts, text, session_markup(svc, session, att.now()))
+    posts = [m for c, m in await att.repo.posts(session.id) if c == chat_id]
+    if not posts:
+        return None  # never delivered there
+    counts = await att.repo.counts(session.id)
+    now = att.now()
+    text = session_text(svc, session, counts, now)
+    return Edit(posts[0], text, session_markup(svc, session, now))
+
+
+async def render_roll(svc: Services, ref: str, chat_id: int) -> Edit | None:
+    """A leader's roll card as it should look now ("roll:<card>"); only while the session is
+    open: after closing, the card is the leader's own (a correction picker may be showing)."""
+    att = svc.attendance
+    card_id = _ref_id(ref)
+    card = await att.repo.roll_card(card_id) if card_id is not None else None
+    session = await att.repo.session(card.session_id) if card is not None else None
+    if card is None or session is None or session.closed or card.chat_id != chat_id:
+        return None
+    text, markup = await roll_view(svc, session, card.lang)
+    return Edit(card.message_id, text, markup)
+
+
+async def roll_view(
+    svc: Services, session: Session, lang: str, shown: dict[int, Status] | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The roll card: counts, and every name as a button."""
+    roster = await svc.attendance.roster(session.id)
+    counts = await svc.attendance.counts(session.id)
+    return roll_text(svc, session, counts, lang), roll_markup(svc, session, roster, lang, shown)
+
+
+async def roll_card_sent(
+    svc: Services, session: Session, chat_id: int, message_id: int, lang: str
+) -> None:
+    """A roll card went out: it follows the session's changes while the session is open."""
+    if not session.closed:
+        await svc.attendance.repo.add_roll_card(session.id, chat_id, message_id, lang)
 
 
 def session_text(svc: Services, s: Session, counts: Counts, now: datetime) -> str:
@@ -368,7 +417,7 @@ async def check_in(
         return PressResult(Press.EARLY if p is Phase.EARLY else Press.OVER, at=at)
     result = await att.repo.check_in(session_id, person.member_id, person.team_id, status, now)
     if result.outcome is CheckIn.RECORDED:
-        att.tally.mark(session_id)
+        att.tally.queued(result.edits)  # queued with the check-in itself
     return PressResult(Press(result.outcome.value), result.status, result.at)
 
 
@@ -388,22 +437,17 @@ async def close_session(
         return None
     session = await att.repo.session(session_id)
     assert session is not None
-    rendered = await render(svc, session_id)
-    assert rendered is not None
+    # The final counts go the way of every tally edit: after any edit still in flight there,
+    # so an older count can never land on top of them.
+    await att.tally.mark(session_id)
     summary = await summary_text(svc, session)
-    for chat_id, message_id in rendered.posts:
-        # If someone deleted the message, the summary below still tells the result.
-        with contextlib.suppress(TelegramError):
-            await bot.edit_message_text(
-                rendered.text, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=None
-            )
+    for chat_id in sorted({c for c, _ in await att.repo.posts(session_id)}):
         for piece in split_text(summary):
             try:
                 await bot.send_message(chat_id, piece, parse_mode=ParseMode.HTML)
             except TelegramError:
                 break
         await svc.quiz.after_session(session_id, chat_id)  # 学习测验 on what was studied
-    att.tally.forget(session_id)
     return session
 
 
@@ -448,8 +492,9 @@ async def tick(bot: Bot, svc: Services) -> None:
     now = att.now()
     for session_id in await att.repo.due_to_close(now):
         await close_session(bot, svc, session_id, None)
-    for session_id in await att.repo.window_over(now):
-        att.tally.mark(session_id)  # unchanged text is not sent again
+    over = await att.repo.window_over(now)
+    if over:
+        await att.tally.mark(*over)  # an unchanged text is not sent again
 
 
 # ==================================================================== roll call
@@ -498,7 +543,7 @@ async def change_status(
     if not ok:
         return Change(None, moved=True, record=record)
     if not session.closed:
-        att.tally.mark(session.id)
+        await att.tally.mark(session.id)
     return Change(None, record=await att.repo.record(session.id, member_id))
 
 
@@ -679,7 +724,7 @@ async def decide(svc: Services, request_id: int, approve: bool, actor: Actor) ->
     if not done:
         return _with(base, Decided.DONE_ALREADY)
     if change is not None and not session.closed:
-        att.tally.mark(session.id)
+        await att.tally.mark(session.id)
     if not approve:
         return _with(base, Decided.REFUSED)
     return _with(base, Decided.APPROVED if change is not None else Decided.UNCHANGED)
