@@ -126,6 +126,20 @@ class TrendQueries:
             (start, end, *p, start, end, *p),
         )
 
+    def leave_asked(self, start_day: str, end_day: str, unit_id: int | None) -> list[Row]:
+        """(unit name, leave type, note) of approved leave asked ahead (`leave_requests`)
+        whose first day is a local day in [start_day, end_day): each request once, in the
+        month it begins. Its days are 请假 on the roll, not absences with a note, so
+        `leave_reasons` does not see it."""
+        where, p = _unit(unit_id, "t.unit_id")
+        return self._all(
+            "SELECT u.name, l.kind, l.note FROM leave_requests l"
+            " JOIN teams t ON t.id = l.team_id JOIN units u ON u.id = t.unit_id"
+            " WHERE l.status = 'approved' AND l.first_day >= ? AND l.first_day < ?"
+            f"{where}",
+            (start_day, end_day, *p),
+        )
+
     # ------------------------------------------------------------------ participation
 
     def rosters(self, unit_id: int | None) -> list[Row]:
@@ -178,11 +192,14 @@ class TrendQueries:
 
     def attendance(self, start: str, end: str, unit_id: int | None) -> list[Row]:
         """(unit name, attended, counted) for sessions starting in the window: attended =
-        present, late or made up; counted = every settled record (pending ones are not)."""
+        present, late or made up; counted = every settled record but leave (pending ones are
+        not settled). Approved leave is leave, not absence, as in /report's 出勤率 = 实到 /
+        (应到 − 请假): a month of sick leave must not read as a month of staying away."""
         where, p = _unit(unit_id, "ss.unit_id")
         return self._all(
             "SELECT u.name,"
-            " sum(a.status IN ('present','late','makeup')), sum(a.status != 'pending')"
+            " sum(a.status IN ('present','late','makeup')),"
+            " sum(a.status NOT IN ('pending','leave'))"
             " FROM attendance a JOIN study_sessions ss ON ss.id = a.session_id"
             " JOIN units u ON u.id = ss.unit_id"
             f" WHERE ss.starts_at >= ? AND ss.starts_at < ?{where} GROUP BY u.name",
@@ -213,6 +230,7 @@ def bare_sql(
     baseline. Returns the row count."""
     n = len(q.units(unit_id)) + len(q.rosters(unit_id))
     for start_day, end_day in days:
+        n += len(q.leave_asked(start_day, end_day, unit_id))
         n += len(q.case_counts(start_day, end_day, unit_id))
         n += len(q.feedback_topics(start_day, end_day, unit_id))
     cur_start, cur_end = windows[-1]

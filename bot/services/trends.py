@@ -43,6 +43,25 @@ def leave_kind(reason: str, words: list[tuple[str, tuple[str, ...]]]) -> str:
     return "other"
 
 
+# Leave asked ahead says its type: 病假 is sick and 公休 official whatever the note says; 事假
+# and 其他 are sorted by their note like any other reason.
+_ASKED_KIND = {"sick": "sick", "official": "official"}
+
+
+def _leave_asked(
+    rep: TrendReport,
+    q: TrendQueries,
+    month: Month,
+    unit_id: int | None,
+    words: list[tuple[str, tuple[str, ...]]],
+) -> None:
+    days = day_windows(month)
+    for i, (start_day, end_day) in enumerate(days):
+        counter = rep.leave if i == len(days) - 1 else rep.leave_before
+        for _unit, kind, note in q.leave_asked(start_day, end_day, unit_id):
+            counter[_ASKED_KIND.get(str(kind)) or leave_kind(str(note or ""), words)] += 1
+
+
 @dataclass
 class UnitRow:
     unit: str
@@ -190,6 +209,7 @@ def build(
             row.quiz.setdefault(label, None)
     rep.units = sorted(units.values(), key=lambda r: (-r.texts, r.unit))
 
+    _leave_asked(rep, q, month, unit_id, words)
     rosters = {(str(u), str(t)): int(str(n)) for u, t, n in q.rosters(unit_id)}
     _casework(rep, q, month, unit_id, rosters)
 
