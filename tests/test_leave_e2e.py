@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.domain.attendance import Status
 from bot.domain.leave_rules import LeaveType
 from bot.services import sessions as ss
 from bot.services.identity import identify
@@ -344,3 +345,45 @@ async def test_a_scheduled_style_session_of_a_unit_marks_leave_too(
     )
     assert (await statuses(h, joint.id))["10002"] == "leave"
     assert LeaveType.PERSONAL.value == "personal"
+
+
+async def test_a_withdrawal_updates_the_leaders_roll_card_like_a_check_in(
+    harness: Harness, clock: Clock
+) -> None:
+    """A leader's roll card (/roll) follows the open session: a check-in changes it, and so
+    does a worker withdrawing leave that had marked them 请假 in a session already open (a
+    night-shift session opens before midnight, on the eve of the leave's first day)."""
+    h = harness
+    assert "已提交" in await ask(h, W4, "明天")  # 11月4日
+    await tap(h, LEADER, LEADER, card(h, LEADER)["message_id"], "✅ 批准")
+    starts = datetime(2026, 11, 3, 16, 10, tzinfo=UTC)  # 11月4日 00:10 in Shanghai
+    clock.now = starts - timedelta(minutes=14)  # 23:56 on the 3rd: check-in is open
+    session = await ss.open_session(h.svc, 1, "夜班班前", starts, starts + timedelta(hours=1), None)
+    assert await ss.post_session(h.svc, session) == 1
+    await h.settle()
+    assert (await statuses(h, session.id))["10004"] == "leave"
+    await h.say(GROUP, LEADER, "/roll")
+    roll = h.last_message(LEADER)
+    assert "出勤 0，迟到 0，请假 1" in roll["text"]
+
+    (post,) = await h.svc.attendance.repo.posts(session.id)
+    await h.press(GROUP, W2, post[1], data=f"att:v1:{session.id}:in")
+    assert await h.svc.attendance.tally.drain()
+    await h.settle()
+    live = h.emu.message(LEADER, roll["message_id"])
+    assert live is not None and "出勤 1，迟到 0，请假 1" in str(live["text"])
+
+    await h.say(W4, W4, "/leave")
+    intro = h.last_message(W4)
+    assert "已撤销" in await tap(h, W4, W4, intro["message_id"], buttons(intro)[0])
+    assert (await statuses(h, session.id))["10004"] == "pending"
+    assert await h.svc.attendance.tally.drain()
+    await h.settle()
+    live = h.emu.message(LEADER, roll["message_id"])
+    assert live is not None and "出勤 1，迟到 0，请假 0" in str(live["text"])
+    group_post = h.emu.message(GROUP, post[1])
+    assert group_post is not None and "请假" not in str(group_post["text"]).split("\n")[-1]
+    trail = await h.svc.attendance.repo.audit_trail(session.id)
+    assert [(a.old, a.new, a.actor) for a in trail][-1] == (
+        Status.LEAVE, Status.PENDING, None
+    )  # fmt: skip

@@ -189,11 +189,22 @@ class LeaveRepo:
         at: datetime,
         today: date,
         messages: Sequence[OutMessage] = (),
-    ) -> bool:
+        *,
+        window: tuple[datetime, datetime] | None = None,
+        describe: Describe | None = None,
+        reason: str = "",
+    ) -> tuple[int, ...] | None:
         """The member withdraws a waiting or approved request before its first day; `messages`
-        (telling the leaders) are enqueued in the same transaction."""
+        (telling the leaders) are enqueued in the same transaction. None if it could not be
+        withdrawn; else the open sessions (starting in `window`, the leave's days in UTC)
+        where this leave had marked the member 请假 and which now wait for their check-in
+        again — each change audited with `reason` (a session may open early, before midnight,
+        for a shift of the leave's first day)."""
 
-        def write(conn: sqlite3.Connection) -> bool:
+        def write(conn: sqlite3.Connection) -> tuple[int, ...] | None:
+            row = conn.execute(
+                "SELECT status, kind, note FROM leave_requests WHERE id = ?", (leave_id,)
+            ).fetchone()
             cur = conn.execute(
                 "UPDATE leave_requests SET status = 'cancelled', cancelled_at = ?"
                 " WHERE id = ? AND member_id = ? AND status IN ('pending', 'approved')"
@@ -201,9 +212,12 @@ class LeaveRepo:
                 (iso(at), leave_id, member_id, today.isoformat()),
             )
             if cur.rowcount != 1:
-                return False
+                return None
             OutboxRepo.enqueue_sync(conn, messages)
-            return True
+            if row["status"] != "approved" or window is None or describe is None:
+                return ()
+            mark = describe(leave_id, LeaveType(row["kind"]), row["note"])
+            return tuple(unmark_sessions(conn, member_id, window, mark, reason, at))
 
         return await self.db.write(write)
 
@@ -238,6 +252,39 @@ def mark_sessions(
             "INSERT INTO attendance_audit(session_id, member_id, actor, at, old_status,"
             " new_status, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (session_id, member_id, actor, iso(at), old, Status.LEAVE.value, note),
+        )
+        changed.append(int(session_id))
+    return changed
+
+
+def unmark_sessions(
+    conn: sqlite3.Connection,
+    member_id: int,
+    window: tuple[datetime, datetime],
+    mark: str,
+    reason: str,
+    at: datetime,
+) -> list[int]:
+    """The member's 请假 records that `mark` (a leave's audit reason) set, in open sessions
+    starting in `window`, are pending again, each with its audit row (no actor: the worker
+    withdrew); returns the sessions changed. A leader's own change is left alone."""
+    rows = conn.execute(
+        "SELECT a.session_id FROM attendance a JOIN study_sessions s ON s.id = a.session_id"
+        " WHERE a.member_id = ? AND s.status = 'open' AND s.starts_at >= ? AND s.starts_at < ?"
+        " AND a.status = 'leave' AND a.note = ? ORDER BY a.session_id",
+        (member_id, iso(window[0]), iso(window[1]), mark),
+    ).fetchall()
+    changed = []
+    for (session_id,) in rows:
+        conn.execute(
+            "UPDATE attendance SET status = 'pending', note = NULL, updated_at = ?"
+            " WHERE session_id = ? AND member_id = ? AND status = 'leave'",
+            (iso(at), session_id, member_id),
+        )
+        conn.execute(
+            "INSERT INTO attendance_audit(session_id, member_id, actor, at, old_status,"
+            " new_status, reason) VALUES (?, ?, NULL, ?, ?, ?, ?)",
+            (session_id, member_id, iso(at), Status.LEAVE.value, Status.PENDING.value, reason),
         )
         changed.append(int(session_id))
     return changed

@@ -86,6 +86,7 @@ class Cancelled(StrEnum):
 class CancelResult:
     outcome: Cancelled
     leave: Leave | None = None
+    unmarked: int = 0  # open sessions where the record is no longer 请假
 
 
 @dataclass
@@ -273,12 +274,25 @@ class LeaveService:
             "leave.told.cancelled", name=leave.name, **views.summary_values(self.texts, leave)
         )
         told = [OutMessage(c, text, "leave", f"leave:{leave_id}:cancelled:{c}") for c in chats]
-        if not await self.repo.cancel(leave_id, person.member_id, self.now(), today, told):
+        unmarked = await self.repo.cancel(
+            leave_id,
+            person.member_id,
+            self.now(),
+            today,
+            told,
+            window=utc_bounds(leave.first_day, leave.last_day, self.tz),
+            describe=self.describe,
+            reason=self.texts.plain("leave.audit_withdrawn", id=leave_id),
+        )
+        if unmarked is None:
             return CancelResult(Cancelled.REFUSED, await self.repo.get(leave_id))
         self.outbox.wake()
+        if unmarked:
+            # The session message and the leaders' roll cards stop counting the leave.
+            await self.attendance.tally.mark(*unmarked)
         after = await self.repo.get(leave_id)
         assert after is not None
-        return CancelResult(Cancelled.CANCELLED, after)
+        return CancelResult(Cancelled.CANCELLED, after, len(unmarked))
 
     # ------------------------------------------------------------------ reports
 
