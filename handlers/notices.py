@@ -803,4 +803,4 @@ def register(app: BanzuApp) -> None:
     # A file or photo while this flow runs reaches us through fallback.continue_file_flow,
     # the one FLOW_GROUP handler for private files (a second one there would never run).
     svc.file_flows[FLOW] = media_flow
-    svc.outbox.listen("notice", progress_listener(app))
+    svc.outbox.listen("notice", progress_listener(app), edits=True)

@@ -21,7 +21,8 @@ Using it (any feature)
   unsure whether its enqueue committed may simply do it again.
 - `batch` groups rows for progress, cancel and status ("notice:12"); `svc.outbox.listen(purpose,
   fn)` registers `async fn(batch)` that the sender calls, at most every few seconds per batch
-  and once more when the batch has drained, e.g. to edit a progress message.
+  and once more when the batch has drained, e.g. to edit a progress message
+  (`listen(..., edits=True)`: see "Progress edits" in bot/delivery/sender.py).
 - `svc.outbox.cancel(batch)` stops a broadcast: its pending rows become `cancelled`.
 - Live messages (a session's tally, a leader's roll card) are edited by `OutEdit` rows
   (`OutboxRepo.enqueue_edits_sync(conn, edits)` inside the change's write, then `wake()`):
@@ -138,6 +139,7 @@ class Outbox:
         self.people = PeopleRepo(db)
         self.listeners: dict[str, Listener] = {}
         self.editors: dict[str, Editor] = {}
+        self.editing: set[str] = set()  # purposes whose listener sends a message per call
         # Tunables; tests shorten the timeout so an injected timeout fault costs little.
         self.send_timeout = 10.0
         self.max_inflight = 40  # rows claimed ahead; most wait for the flood window
@@ -158,8 +160,14 @@ class Outbox:
         if self._sender is not None:
             self._sender.wake()
 
-    def listen(self, purpose: str, fn: Listener) -> None:
+    def listen(self, purpose: str, fn: Listener, *, edits: bool = False) -> None:
+        """`edits`: each call sends a message (a progress edit), which takes a slot of the
+        global budget; the sender then holds intermediate calls while the batch saturates it."""
         self.listeners[purpose] = fn
+        if edits:
+            self.editing.add(purpose)
+        else:
+            self.editing.discard(purpose)
 
     def editor(self, prefix: str, fn: Editor) -> None:
         """`fn` renders edit rows whose ref starts with `prefix:`."""

@@ -13,6 +13,15 @@ task: the planner sleeps until the earliest of them may go, or until an enqueue 
 send wakes it. One writer task records results as they arrive (one commit for whatever
 arrived meanwhile, no added delay). Progress listeners are called at most every
 `progress_every` seconds per batch.
+
+Progress edits and the budget: an edit counts against the same 30 messages/s as the
+broadcast it reports on. While a batch has more rows claimed than can be on the wire (the
+global budget is the bottleneck), an edit-sending listener (`Outbox.listen(..., edits=True)`)
+is called only once the author has seen nothing for `progress_stale` seconds, and not at all
+when the batch will have drained within `progress_every` anyway (its final call follows).
+Each edit taken from a full budget delays the broadcast by one slot, and a broadcast that
+exactly fills its windows by a whole window: 330 messages at 30/s plus three edits end at
+11 s instead of 10. The call once the batch has drained always happens.
 """
 
 from __future__ import annotations
@@ -59,6 +68,9 @@ PRIVATE_BURST = 3
 # ExtBot[None] types the rate limiter's arguments as None).
 _LIVE: dict[str, Any] = {"rate_limit_args": Priority.INTERACTIVE}
 SHOWN_MAX = 20_000  # live messages whose last edit we remember (the cache is only a saving)
+# While a broadcast saturates the global budget, the author still sees its progress at least
+# this many global periods apart (10 s at Telegram's limits).
+PROGRESS_STALE = 10
 
 
 class Sender:
@@ -70,6 +82,7 @@ class Sender:
         # Backoff and progress pace follow the controller's (possibly sped-up) windows.
         self.unit = flood.limits.global_period
         self.progress_every = 3 * flood.limits.private_period
+        self.progress_stale = PROGRESS_STALE * flood.limits.global_period
         # A process that just started cannot know what its predecessor sent in the last
         # moment (Telegram still counts it): bulk traffic waits out the global and private
         # windows first. Replies to people (and interactive outbox rows) are not held back.
@@ -105,6 +118,8 @@ class Sender:
         self._refetch_at: float | None = None
         self._batches: dict[str, str] = {}  # batch -> purpose, waiting for a progress call
         self._last_progress: dict[str, float] = {}
+        self._shown_at: dict[str, float] = {}  # batch -> when its author last saw progress
+        self._look_at: dict[str, float] = {}  # batch -> a held edit is looked at again then
         self._calling = False  # a progress listener is running
         self._tasks: set[asyncio.Task[None]] = set()
         self._loops: list[asyncio.Task[None]] = []
@@ -497,27 +512,56 @@ class Sender:
             timeout: float | None = None
             now = loop.time()
             for batch, purpose in list(self._batches.items()):
-                due = self._last_progress.get(batch, -math.inf) + self.progress_every
+                due = max(
+                    self._last_progress.get(batch, -math.inf) + self.progress_every,
+                    self._look_at.get(batch, -math.inf),
+                )
+                if due <= now and await self._hold_edit(batch, purpose, now):
+                    # looked at again each global period, and when the author's view goes stale
+                    stale_in = self._shown_at[batch] + self.progress_stale - now
+                    due = now + (stale_in if 0 < stale_in < self.unit else self.unit)
+                    self._look_at[batch] = due
                 if due > now:
                     timeout = due - now if timeout is None else min(timeout, due - now)
                     continue
                 del self._batches[batch]
-                self._last_progress[batch] = now
-                listener = self.outbox.listeners.get(purpose)
-                self._calling = True
-                try:
-                    seen = utcnow()  # the listener shows what was done before this moment
-                    if listener is not None:
-                        await listener(batch)
-                    await self.repo.mark_final(batch, seen)  # only if nothing of it is left
-                except Exception:
-                    log.exception("outbox progress for %s failed", batch)
-                finally:
-                    self._calling = False
+                self._last_progress[batch] = self._shown_at[batch] = now
+                await self._call_listener(batch, purpose)
             if self._progress_ready.is_set():
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._progress_ready.wait(), timeout)
+
+    async def _hold_edit(self, batch: str, purpose: str, now: float) -> bool:
+        """Whether an edit listener's call for `batch` waits (see "Progress edits" above)."""
+        shown = self._shown_at.setdefault(batch, now)
+        if purpose not in self.outbox.editing:
+            return False
+        counts = await self.repo.batch_counts(batch)
+        pending, sending = counts.get("pending", 0), counts.get("sending", 0)
+        if pending + sending == 0:
+            return False  # the final call
+        if pending == 0:
+            return True  # every row left is claimed: the final call follows within a second
+        if len(self._inflight) <= self.on_wire:
+            return False  # no claimed row waits for a wire slot: the budget has room
+        lim = self.flood.limits
+        finish_in = (pending + sending) / lim.global_count * lim.global_period
+        # Stale or not, an edit just before the final one is a slot lost for nothing.
+        return now - shown < self.progress_stale or finish_in < self.progress_every
+
+    async def _call_listener(self, batch: str, purpose: str) -> None:
+        listener = self.outbox.listeners.get(purpose)
+        self._calling = True
+        try:
+            seen = utcnow()  # the listener shows what was done before this moment
+            if listener is not None:
+                await listener(batch)
+            await self.repo.mark_final(batch, seen)  # only if nothing of it is left
+        except Exception:
+            log.exception("outbox progress for %s failed", batch)
+        finally:
+            self._calling = False
 
 
 def _seconds(exc: RetryAfter) -> float:
