@@ -102,3 +102,54 @@ async def test_writes_queued_during_a_transaction_commit_after_it(db: Database) 
         assert not pending.done()  # one writer: the group commit waits for the block
     await pending
     assert [r[0] for r in await db.fetchall("SELECT x FROM t ORDER BY x")] == [1, 2]
+
+
+async def test_conversations_copy_changes_only_after_commit(db: Database) -> None:
+    """The in-memory copy follows the table: it shows a change once it has committed, never
+    while it is in flight, and never one that rolled back."""
+    repo = ConversationsRepo(db)
+    await repo.set(1, 1, "suggest", "text", {"n": 1})
+    # A trigger makes the next change fail inside the writer, as a constraint would.
+    await db.execute(
+        "CREATE TRIGGER refuse BEFORE UPDATE ON conversations WHEN NEW.step = 'bad'"
+        " BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    )
+    with pytest.raises(sqlite3.IntegrityError):
+        await repo.set(1, 1, "suggest", "bad", {"n": 2})
+    conv = await repo.get(1, 1)
+    assert conv is not None and (conv.step, conv.data) == ("text", {"n": 1})
+
+    in_flight = asyncio.ensure_future(repo.set(1, 1, "suggest", "topic", {"n": 3}))
+    await asyncio.sleep(0)  # the write is queued, not yet committed
+    conv = await repo.get(1, 1)
+    assert conv is not None and conv.step == "text"  # nobody sees the uncommitted step
+    await in_flight
+    conv = await repo.get(1, 1)
+    assert conv is not None and conv.step == "topic"
+    fresh = await ConversationsRepo(db).get(1, 1)  # and the table agrees with the copy
+    assert fresh is not None and fresh.step == "topic"
+
+
+async def test_conversation_ended_in_a_rolled_back_write_is_still_there(db: Database) -> None:
+    """Another repository ends a conversation inside its own write (END_CONVERSATION_SQL) and
+    drops the copy only after that write returns: a rollback leaves both intact."""
+    from bot.repos.conversations import END_CONVERSATION_SQL
+
+    repo = ConversationsRepo(db)
+    await repo.set(3, 3, "register", "employee_no", {})
+
+    def end_then_fail(conn: sqlite3.Connection) -> None:
+        conn.execute(END_CONVERSATION_SQL, (3, 3))
+        raise RuntimeError("the work the conversation finished failed")
+
+    with pytest.raises(RuntimeError):
+        await db.write(end_then_fail)
+    assert await repo.get(3, 3) is not None
+    assert await ConversationsRepo(db).get(3, 3) is not None  # the row too
+
+    def end(conn: sqlite3.Connection) -> None:
+        conn.execute(END_CONVERSATION_SQL, (3, 3))
+
+    await db.write(end)
+    repo.drop_cached(3, 3)
+    assert await repo.get(3, 3) is None and await ConversationsRepo(db).get(3, 3) is None
