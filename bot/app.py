@@ -7,7 +7,8 @@ from typing import cast
 
 from telegram import Update
 from telegram.constants import UpdateType
-from telegram.ext import Application, ContextTypes
+from telegram.constants import ParseMode
+from telegram.ext import Application, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.context import AppData, BanzuApp, BanzuContext, Services
@@ -47,6 +48,7 @@ def build_application(
         .base_file_url(settings.api_base.replace("/bot", "/file/bot"))
         .context_types(ContextTypes(context=BanzuContext, bot_data=AppData))
         .rate_limiter(flood)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
         .concurrent_updates(KeyedUpdateProcessor(on_done=services.inbox.done))
         .application_class(BanzuApplication)
     )

@@ -134,6 +134,13 @@ _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 PARSE_MODE_FIELD = {"text": "parse_mode", "caption": "parse_mode"}
 
 
+# Client.cpp reads only the arguments a method knows (`query->arg(name)`) and never looks at
+# the rest, so Telegram accepts any extra name. The emulator still lists unknown names, to catch
+# a bot's typos, except these: a library's defaults (PTB `Defaults(parse_mode=…)`) put them on
+# every message method, editMessageReplyMarkup included, by design rather than by mistake.
+_IGNORED_DEFAULTS = frozenset({"parse_mode"})
+
+
 class _TypeMismatch(Exception):
     pass
 
@@ -239,7 +246,10 @@ class Spec:
             typed = self._coerce_top(method.name, spec, value, files, used_files, out)
             out.params[name] = typed
         self._check_parsed_texts(method, out)
-        out.unknown.extend(k for k in raw if k not in method.fields and k not in used_files)
+        out.unknown.extend(
+            k for k in raw
+            if k not in method.fields and k not in used_files and k not in _IGNORED_DEFAULTS
+        )  # fmt: skip
         return out
 
     def _coerce_top(

@@ -263,6 +263,17 @@ def test_unknown_parameters_are_accepted_and_listed() -> None:
     assert out.unknown == ["reply_markup.colour", "parse_mod"]
 
 
+def test_a_parse_mode_the_method_does_not_read_is_ignored_like_telegram_does() -> None:
+    # PTB with Defaults(parse_mode=HTML) sends it on editMessageReplyMarkup; Client.cpp's
+    # process_edit_message_reply_markup_query never reads it, and nothing refuses extra names.
+    m = SPEC.method("editMessageReplyMarkup")
+    assert m is not None
+    out = SPEC.coerce_params(m, {"chat_id": 1, "message_id": 2, "parse_mode": "HTML"})
+    assert out.unknown == [] and "parse_mode" not in out.params
+    out = SPEC.coerce_params(m, {"chat_id": 1, "message_id": 2, "parse_mod": "HTML"})
+    assert out.unknown == ["parse_mod"]
+
+
 def test_files_are_inputfiles_and_attachments_are_not_unknown() -> None:
     m = SPEC.method("sendDocument")
     assert m is not None
