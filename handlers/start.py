@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -14,10 +15,10 @@ from bot.domain.conversation import Conversation
 from bot.domain.flowstate import FlowState
 from bot.domain.people import Person
 from bot.services import registration
-from bot.services.claims import CLAIM_HOURS, Decision, Opened
+from bot.services.claims import CLAIM_HOURS, DecideResult, Decision, Opened, OpenResult
 from bot.services.identity import Identity
-from bot.services.registration import Outcome
-from bot.views.claims import ClaimPress, claim_keyboard
+from bot.services.registration import Outcome, Result
+from bot.views.claims import ClaimPress, claim_keyboard, claim_text
 from handlers.commands import publish_person_menu, refresh_menus
 from handlers.common import (
     alert_admins,
@@ -88,102 +89,133 @@ async def _about(update: Update, context: BanzuContext, key: str, p: Person) -> 
     await reply(update, context, key, name=p.name, unit=p.unit_name, team=p.team_name)
 
 
-async def employee_no_step(update: Update, context: BanzuContext, st: Registration) -> None:
-    svc = context.svc
-    assert update.message and update.message.text and update.effective_user
-    text = update.message.text
-    result = await registration.submit_employee_no(
-        svc.people, svc.settings, update.effective_user.id, st.team_id, text
-    )
-    number = registration.normalize_employee_no(text) or text[:32]
-    team_name = st.team
-    match result.outcome:
-        case Outcome.BAD_FORMAT:
-            await reply(update, context, "start.bad_format")
-        case Outcome.WRONG_NUMBER:
-            await reply(
-                update,
-                context,
-                "start.wrong_number",
-                number=number,
-                team=team_name,
-                remaining=result.remaining,
-            )
-        case Outcome.LOCKED:
-            assert result.locked_until is not None
-            until = result.locked_until.astimezone(svc.settings.tz).strftime("%H:%M")
-            await reply(update, context, "start.locked", until=until)
-        case Outcome.TAKEN:
-            await svc.conversations.clear(*_key(update))
-            assert result.person is not None
-            await _taken(update, context, number, result.person)
-        case Outcome.LINKED:
-            svc.conversations.drop_cached(*_key(update))  # ended by the link
-            assert result.person is not None
-            await _about(update, context, "start.linked", result.person)
-            await publish_person_menu(context.bot, svc, await who(update, context), lang_of(update))
-        case Outcome.DEACTIVATED:
-            await svc.conversations.clear(*_key(update))
-            await reply(update, context, "start.deactivated", number=number)
-        case Outcome.NEED_APPROVAL:
-            await svc.conversations.clear(*_key(update))
-            assert result.person is not None
-            await _claim(update, context, result.person)
-        case Outcome.NEED_PHONE:
-            assert result.person is not None
-            st = replace(st, step=RegisterStep.PHONE, employee_no=result.person.employee_no)
-            await svc.conversations.put(*_key(update), st)
-            await reply(update, context, "start.ask_phone")
-        case Outcome.WRONG_PHONE:
-            pass  # only the phone step answers this
-
-
-async def phone_step(update: Update, context: BanzuContext, st: Registration) -> None:
-    svc = context.svc
-    assert update.message and update.message.text and update.effective_user
-    user_id, number = update.effective_user.id, st.employee_no
-    result = await registration.submit_phone_tail(
-        svc.people, svc.settings, user_id, number, update.message.text
-    )
-    if result.outcome in (Outcome.WRONG_PHONE, Outcome.LOCKED) and result.person is not None:
-        p = result.person
-        await alert_admins(
-            context,
-            "start.phone_mismatch_admin",
-            once=f"phone:{number}:{user_id}:{update.update_id}",
-            number=number,
-            name=p.name,
-            team=p.team_name,
-            user=user_id,
-        )
-    match result.outcome:
-        case Outcome.WRONG_PHONE:
-            await reply(update, context, "start.wrong_phone", remaining=result.remaining)
-        case Outcome.LOCKED:
-            await svc.conversations.clear(*_key(update))
-            assert result.locked_until is not None
-            until = result.locked_until.astimezone(svc.settings.tz).strftime("%H:%M")
-            await reply(update, context, "start.locked", until=until)
-        case Outcome.TAKEN:
-            await svc.conversations.clear(*_key(update))
-            assert result.person is not None
-            await _taken(update, context, number, result.person)
-        case Outcome.LINKED:
-            svc.conversations.drop_cached(*_key(update))
-            assert result.person is not None
-            await _about(update, context, "start.linked", result.person)
-            await publish_person_menu(context.bot, svc, await who(update, context), lang_of(update))
-        case _:
-            await svc.conversations.clear(*_key(update))
-            await reply(update, context, "start.bad_invite")
-
-
 async def register_step(update: Update, context: BanzuContext, st: Registration) -> None:
     """The registration conversation: employee number first, then (if asked) the phone."""
+    assert update.message and update.message.text and update.effective_user
+    text, user_id = update.message.text, update.effective_user.id
+    result = await _submit(context, user_id, st, text)
+    number = st.employee_no or registration.normalize_employee_no(text) or text[:32]
+    if result.outcome in (Outcome.WRONG_PHONE, Outcome.LOCKED) and st.step is RegisterStep.PHONE:
+        await _phone_mismatch(update, context, number, result)
+    await _ANSWERS.get(result.outcome, _bad_invite)(update, context, st, result, number)
+
+
+def _submit(context: BanzuContext, user_id: int, st: Registration, text: str) -> Awaitable[Result]:
+    svc = context.svc
     if st.step is RegisterStep.PHONE:
-        await phone_step(update, context, st)
-    else:
-        await employee_no_step(update, context, st)
+        return registration.submit_phone_tail(
+            svc.people, svc.settings, user_id, st.employee_no, text
+        )
+    return registration.submit_employee_no(svc.people, svc.settings, user_id, st.team_id, text)
+
+
+async def _phone_mismatch(
+    update: Update, context: BanzuContext, number: str, result: Result
+) -> None:
+    """A wrong phone tail is worth an admin's look: someone may be trying another's number."""
+    p, user_id = result.person, _key(update)[1]
+    once = f"phone:{number}:{user_id}:{update.update_id}"
+    if p is not None:
+        await alert_admins(
+            context, "start.phone_mismatch_admin", once=once,
+            number=number, name=p.name, team=p.team_name, user=user_id,
+        )  # fmt: skip
+
+
+async def _bad_format(
+    update: Update, context: BanzuContext, st: Registration, result: Result, number: str
+) -> None:
+    await reply(update, context, "start.bad_format")
+
+
+async def _wrong_number(
+    update: Update, context: BanzuContext, st: Registration, result: Result, number: str
+) -> None:
+    if st.step is RegisterStep.PHONE:  # the entry went away between the two steps
+        await _bad_invite(update, context, st, result, number)
+        return
+    remaining = result.remaining
+    await reply(
+        update, context, "start.wrong_number", number=number, team=st.team, remaining=remaining
+    )
+
+
+async def _wrong_phone(
+    update: Update, context: BanzuContext, st: Registration, result: Result, number: str
+) -> None:
+    if st.step is RegisterStep.PHONE:
+        await reply(update, context, "start.wrong_phone", remaining=result.remaining)
+
+
+async def _locked(
+    update: Update, context: BanzuContext, st: Registration, result: Result, number: str
+) -> None:
+    """Locked out for a while; a lock at the phone step also ends the registration."""
+    if st.step is RegisterStep.PHONE:
+        await context.svc.conversations.clear(*_key(update))
+    assert result.locked_until is not None
+    until = result.locked_until.astimezone(context.svc.settings.tz).strftime("%H:%M")
+    await reply(update, context, "start.locked", until=until)
+
+
+async def _taken_step(
+    update: Update, context: BanzuContext, st: Registration, result: Result, number: str
+) -> None:
+    await context.svc.conversations.clear(*_key(update))
+    assert result.person is not None
+    await _taken(update, context, number, result.person)
+
+
+async def _linked(
+    update: Update, context: BanzuContext, st: Registration, result: Result, number: str
+) -> None:
+    svc = context.svc
+    svc.conversations.drop_cached(*_key(update))  # ended by the link
+    assert result.person is not None
+    await _about(update, context, "start.linked", result.person)
+    await publish_person_menu(context.bot, svc, await who(update, context), lang_of(update))
+
+
+async def _deactivated(
+    update: Update, context: BanzuContext, st: Registration, result: Result, number: str
+) -> None:
+    await context.svc.conversations.clear(*_key(update))
+    await reply(update, context, "start.deactivated", number=number)
+
+
+async def _need_approval(
+    update: Update, context: BanzuContext, st: Registration, result: Result, number: str
+) -> None:
+    await context.svc.conversations.clear(*_key(update))
+    assert result.person is not None
+    await _claim(update, context, result.person)
+
+
+async def _need_phone(
+    update: Update, context: BanzuContext, st: Registration, result: Result, number: str
+) -> None:
+    assert result.person is not None
+    st = replace(st, step=RegisterStep.PHONE, employee_no=result.person.employee_no)
+    await context.svc.conversations.put(*_key(update), st)
+    await reply(update, context, "start.ask_phone")
+
+
+async def _bad_invite(
+    update: Update, context: BanzuContext, st: Registration, result: Result, number: str
+) -> None:
+    await context.svc.conversations.clear(*_key(update))
+    await reply(update, context, "start.bad_invite")
+
+
+Answer = Callable[[Update, BanzuContext, Registration, Result, str], Awaitable[None]]
+# What each registration outcome says; an outcome not listed (one the step cannot produce)
+# ends the registration as a bad invite, as before.
+_ANSWERS: dict[Outcome, Answer] = {
+    Outcome.BAD_FORMAT: _bad_format, Outcome.WRONG_NUMBER: _wrong_number,
+    Outcome.WRONG_PHONE: _wrong_phone, Outcome.LOCKED: _locked, Outcome.TAKEN: _taken_step,
+    Outcome.LINKED: _linked, Outcome.DEACTIVATED: _deactivated,
+    Outcome.NEED_APPROVAL: _need_approval, Outcome.NEED_PHONE: _need_phone,
+}  # fmt: skip
 
 
 async def _taken(update: Update, context: BanzuContext, number: str, holder: Person) -> None:
@@ -203,26 +235,12 @@ async def _taken(update: Update, context: BanzuContext, number: str, holder: Per
 
 async def _claim(update: Update, context: BanzuContext, person: Person) -> None:
     """registration_check = "leader": the claim goes to the team's leaders with 同意 / 拒绝."""
-    svc, user = context.svc, update.effective_user
+    user = update.effective_user
     assert user is not None
-    opened = await svc.claims.open(person, user.id, user.full_name)
+    opened = await context.svc.claims.open(person, user.id, user.full_name)
     if opened.outcome is Opened.SENT:
-        assert opened.claim is not None
-        claim_id = opened.claim.id
-        for approver in opened.approvers:
-            text = svc.texts.get(
-                "start.claim.ask", None, applicant=user.full_name, user=user.id,
-                name=person.name, number=person.employee_no, team=person.team_name,
-                unit=person.unit_name, hours=CLAIM_HOURS,
-            )  # fmt: skip
-            markup = claim_keyboard(svc.texts, None, claim_id)
-            await notify(
-                context, approver, text, purpose="claim", key=f"claim:{claim_id}:{approver}",
-                markup=markup,
-            )  # fmt: skip
+        await _ask_approvers(context, opened, user.full_name, user.id, person)
         await reply(update, context, "start.claim.sent", team=person.team_name, hours=CLAIM_HOURS)
-    elif opened.outcome is Opened.WAITING:
-        await reply(update, context, "start.claim.waiting")
     elif opened.outcome is Opened.OTHER:
         await reply(update, context, "start.claim.other", number=person.employee_no)
         await alert_admins(
@@ -230,36 +248,52 @@ async def _claim(update: Update, context: BanzuContext, person: Person) -> None:
             number=person.employee_no, name=person.name, team=person.team_name, user=user.id,
         )  # fmt: skip
     else:
-        await reply(update, context, "start.claim.nobody")
+        await reply(update, context, f"start.claim.{opened.outcome.value}")
+
+
+async def _ask_approvers(
+    context: BanzuContext, opened: OpenResult, applicant: str, user_id: int, person: Person
+) -> None:
+    assert opened.claim is not None
+    claim_id, texts = opened.claim.id, context.svc.texts
+    for approver in opened.approvers:
+        await notify(
+            context, approver, claim_text(texts, applicant, user_id, person),
+            purpose="claim", key=f"claim:{claim_id}:{approver}",
+            markup=claim_keyboard(texts, None, claim_id),
+        )  # fmt: skip
 
 
 async def claim_pressed(update: Update, context: BanzuContext) -> None:
     """A leader's 同意 / 拒绝 on a registration claim; the applicant is told either way."""
-    query, svc = update.callback_query, context.svc
+    query = update.callback_query
     assert query is not None
     press = parse(query.data, ClaimPress)
     if isinstance(press, Stale):
         await answer_stale(update, context)
         return
     ident = await who(update, context)
-    done = await svc.claims.decide(press.claim, ident.actor, press.approve)
-    claim, person = done.claim, done.person
+    done = await context.svc.claims.decide(press.claim, ident.actor, press.approve)
     if done.outcome is Decision.NOT_ALLOWED:
         await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
-        return
-    if claim is None or person is None:
+    elif done.claim is None or done.person is None:
         await answer_stale(update, context)
-        return
-    by = ident.person.name if ident.person else query.from_user.full_name
+    else:
+        by = ident.person.name if ident.person else query.from_user.full_name
+        await _decided(update, context, done, by)
+
+
+async def _decided(update: Update, context: BanzuContext, done: DecideResult, by: str) -> None:
+    """Tell the leader, the applicant and (on a refusal) the admins; the buttons go."""
+    query, svc, claim, person = update.callback_query, context.svc, done.claim, done.person
+    assert query is not None and claim is not None and person is not None
     key = f"start.claim.{done.outcome.value}"
     await query.answer(toast(update, context, f"{key}_toast", name=person.name), show_alert=True)
     if done.outcome is not Decision.GONE:
-        await notify(
-            context, claim.user_id,
-            svc.texts.get(f"{key}_applicant", None, name=person.name, team=person.team_name,
-                          by=by),
-            purpose="claim", key=f"claim:{claim.id}:told",
-        )  # fmt: skip
+        text = svc.texts.get(
+            f"{key}_applicant", None, name=person.name, team=person.team_name, by=by
+        )
+        await notify(context, claim.user_id, text, purpose="claim", key=f"claim:{claim.id}:told")
     if done.outcome is Decision.REFUSED:
         await alert_admins(
             context, "start.claim.refused_admin", once=f"claim-refused:{claim.id}",

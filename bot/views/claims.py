@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Callback, Id
+from bot.domain.people import Person
+from bot.services.claims import CLAIM_HOURS
 from bot.texts import Texts
 
 
@@ -25,3 +27,12 @@ def claim_keyboard(texts: Texts, lang: str | None, claim_id: int) -> InlineKeybo
         InlineKeyboardButton(texts.get("start.claim.refuse", lang),
                              callback_data=ClaimPress(claim_id, False).encode()),
     ]])  # fmt: skip
+
+
+def claim_text(texts: Texts, applicant: str, user_id: int, person: Person) -> str:
+    """The approver's question: who asks, for which roster entry, and how long it stays open."""
+    return texts.get(
+        "start.claim.ask", None, applicant=applicant, user=user_id, name=person.name,
+        number=person.employee_no, team=person.team_name, unit=person.unit_name,
+        hours=CLAIM_HOURS,
+    )  # fmt: skip
