@@ -4,17 +4,16 @@ the pledge part of /mine, and /pledges for leaders: who has and has not, one pol
 from __future__ import annotations
 
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Annotated
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot import callbacks
 from bot.callbacks import Callback, Range, Stale, parse
-from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action, Place, can, teams_for
 from bot.domain.flowstate import FlowState
@@ -24,12 +23,10 @@ from bot.domain.text import visible
 from bot.domain.textsplit import split_text
 from bot.services import pledges as pl
 from bot.views import exports, paging
+from bot.views import pledges as views
 from bot.views.paging import Option
+from bot.views.pledges import DraftAction, DraftPress, MineAction, MinePress, TeamAction, TeamPress
 from handlers.common import lang_of, notify, reply, send, toast, tr, typed_step, who
-
-NS_DRAFT = "pl"  # pl:v1:<nonce>:<action>
-NS_MINE = "plm"  # plm:v1:<member>:<action>
-NS_TEAM = "plt"  # plt:v1:<team>:<action>
 
 
 class FindStep(StrEnum):
@@ -58,15 +55,7 @@ class TeamsPage(Callback, ns="plp", version=1):
 
 
 def _year(svc: Services) -> int:
-    return utcnow().astimezone(svc.settings.tz).year
-
-
-def _button(
-    update: Update, context: BanzuContext, key: str, ns: str, *parts: object
-) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        tr(update, context, key), callback_data=callbacks.encode(ns, 1, *parts)
-    )
+    return svc.clock.now().astimezone(svc.settings.tz).year
 
 
 # ------------------------------------------------------------------ writing
@@ -132,9 +121,7 @@ async def _take(
     if draft.step is PledgeStep.PLEDGE:
         draft = replace(draft, step=PledgeStep.PLAN, pledge=visible(text))
         await context.svc.conversations.put(user_id, user_id, draft)
-        markup = InlineKeyboardMarkup(
-            [[_button(update, context, "pledges.btn.skip", NS_DRAFT, draft.nonce, "skip")]]
-        )
+        markup = views.skip_keyboard(context.svc.texts, lang_of(update), draft.nonce)
         await reply(update, context, "pledges.ask_plan", markup=markup, limit=pl.MAX_CHARS)
         return
     await _preview(update, context, user_id, replace(draft, plan=visible(text)))
@@ -143,47 +130,41 @@ async def _take(
 async def _preview(update: Update, context: BanzuContext, user_id: int, draft: PledgeDraft) -> None:
     draft = replace(draft, step=PledgeStep.PREVIEW)
     await context.svc.conversations.put(user_id, user_id, draft)
-    nonce = draft.nonce
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                _button(update, context, "pledges.btn.confirm", NS_DRAFT, nonce, "ok"),
-                _button(update, context, "pledges.btn.redo", NS_DRAFT, nonce, "redo"),
-                _button(update, context, "pledges.btn.cancel", NS_DRAFT, nonce, "cancel"),
-            ]
-        ]
-    )
-    text = tr(
-        update,
-        context,
-        "pledges.preview",
-        pledge=draft.pledge,
-        plan=draft.plan or tr(update, context, "pledges.no_plan"),
-    )
+    lang = lang_of(update)
+    text, markup = views.preview(context.svc.texts, lang, draft.nonce, draft.pledge, draft.plan)
     await send(context, user_id, text, markup)
 
 
 async def draft_pressed(update: Update, context: BanzuContext) -> None:
-    query, user = update.callback_query, update.effective_user
+    query, user, svc = update.callback_query, update.effective_user, context.svc
     assert query is not None and user is not None
-    svc = context.svc
-    parsed = callbacks.decode(query.data, NS_DRAFT, 1, 2)
+    press = parse(query.data, DraftPress)
     draft = await svc.conversations.state(user.id, user.id, PledgeDraft)
-    if parsed is None or draft is None or parsed.int_part(0) != draft.nonce:
+    if isinstance(press, Stale) or draft is None or press.nonce != draft.nonce:
         await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
-    action = parsed.parts[1]
     await query.answer()
     await query.edit_message_reply_markup(None)
-    if action == "skip" and draft.step is PledgeStep.PLAN:
-        await _preview(update, context, user.id, replace(draft, plan=""))
-    elif action == "redo":
-        await _begin(update, context, user.id)
-    elif action == "cancel":
-        await svc.conversations.clear(user.id, user.id)
-        await reply(update, context, "common.cancelled")
-    elif action == "ok" and draft.step is PledgeStep.PREVIEW:
-        await _confirm(update, context, user.id, draft)
+    await _DRAFT_ACTIONS[press.action](update, context, user.id, draft)
+
+
+async def _skip(update: Update, context: BanzuContext, user_id: int, draft: PledgeDraft) -> None:
+    if draft.step is PledgeStep.PLAN:
+        await _preview(update, context, user_id, replace(draft, plan=""))
+
+
+async def _redo(update: Update, context: BanzuContext, user_id: int, draft: PledgeDraft) -> None:
+    await _begin(update, context, user_id)
+
+
+async def _cancel(update: Update, context: BanzuContext, user_id: int, draft: PledgeDraft) -> None:
+    await context.svc.conversations.clear(user_id, user_id)
+    await reply(update, context, "common.cancelled")
+
+
+async def _ok(update: Update, context: BanzuContext, user_id: int, draft: PledgeDraft) -> None:
+    if draft.step is PledgeStep.PREVIEW:
+        await _confirm(update, context, user_id, draft)
 
 
 async def _confirm(update: Update, context: BanzuContext, user_id: int, draft: PledgeDraft) -> None:
@@ -196,6 +177,13 @@ async def _confirm(update: Update, context: BanzuContext, user_id: int, draft: P
     await reply(update, context, "pledges.saved", year=saved.year, version=saved.version)
 
 
+DraftStep = Callable[[Update, BanzuContext, int, PledgeDraft], Awaitable[None]]
+_DRAFT_ACTIONS: dict[DraftAction, DraftStep] = {
+    DraftAction.SKIP: _skip, DraftAction.REDO: _redo, DraftAction.CANCEL: _cancel,
+    DraftAction.OK: _ok,
+}  # fmt: skip
+
+
 # ------------------------------------------------------------------ /mine and history
 
 
@@ -204,59 +192,24 @@ async def pledge_summary(
 ) -> tuple[str, InlineKeyboardMarkup]:
     svc, year = context.svc, _year(context.svc)
     current = await svc.pledges.current(person.member_id, year)
-    edit = _button(
-        update,
-        context,
-        "pledges.btn.edit" if current else "pledges.btn.write",
-        NS_MINE,
-        person.member_id,
-        "edit",
-    )
-    if current is None:
-        return tr(update, context, "pledges.mine_none", year=year), InlineKeyboardMarkup([[edit]])
-    text = tr(
-        update,
-        context,
-        "pledges.mine",
-        year=year,
-        version=current.version,
-        pledge=current.pledge,
-        plan=current.plan or tr(update, context, "pledges.no_plan"),
-    )
-    buttons = [edit]
-    if current.version > 1:
-        buttons.append(
-            _button(update, context, "pledges.btn.history", NS_MINE, person.member_id, "hist")
-        )
-    return text, InlineKeyboardMarkup([buttons])
+    return views.mine(svc.texts, lang_of(update), person.member_id, year, current)
 
 
 async def mine_pressed(update: Update, context: BanzuContext) -> None:
     query = update.callback_query
     assert query is not None
     svc, ident = context.svc, await who(update, context)
-    parsed = callbacks.decode(query.data, NS_MINE, 1, 2)
-    if parsed is None or ident.person is None or parsed.int_part(0) != ident.person.member_id:
+    press = parse(query.data, MinePress)
+    if isinstance(press, Stale) or ident.person is None or press.member != ident.person.member_id:
         await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     await query.answer()
-    if parsed.parts[1] == "edit":
+    if press.action is MineAction.EDIT:
         await _begin(update, context, ident.actor.tg_user_id)
         return
-    lines = [tr(update, context, "pledges.history_header")]
-    for p in await svc.pledges.history(ident.person.member_id, _year(svc)):
-        when = p.created_at.astimezone(svc.settings.tz).strftime("%Y-%m-%d %H:%M")
-        lines.append(
-            tr(
-                update,
-                context,
-                "pledges.history_line",
-                version=p.version,
-                when=when,
-                pledge=p.pledge,
-            )
-        )
-    for piece in split_text("\n".join(lines)):
+    pledges = await svc.pledges.history(ident.person.member_id, _year(svc))
+    when = [p.created_at.astimezone(svc.settings.tz).strftime("%Y-%m-%d %H:%M") for p in pledges]
+    for piece in split_text(views.history(svc.texts, lang_of(update), pledges, when)):
         await send(context, ident.actor.tg_user_id, piece)
 
 
@@ -299,7 +252,7 @@ async def _export(update: Update, context: BanzuContext, teams: list[Team], year
         f"{teams[0].unit_name}·{teams[0].name}" if len(teams) == 1
         else svc.texts.join(sorted(units), lang_of(update))
     )  # fmt: skip
-    data = exports.pledges(svc.texts, svc.settings.tz, year, scope, rows, utcnow())
+    data = exports.pledges(svc.texts, svc.settings.tz, year, scope, rows, svc.clock.now())
     await context.bot.send_document(
         chat.id,
         InputFile(data, filename=f"pledges-{year}.xlsx"),
@@ -328,9 +281,7 @@ async def _teams_overview(
                 unit=t.unit_name, team=t.name, done=len(status.written), total=total,
             )
         )  # fmt: skip
-        options.append(
-            Option(f"{t.unit_name}·{t.name}", callbacks.encode(NS_TEAM, 1, t.id, "show"))
-        )
+        options.append(Option(f"{t.unit_name}·{t.name}", TeamPress(t.id, TeamAction.SHOW).encode()))
     lines.append(paging.caption(svc.texts, lang, page, query))
     op = TeamsOp.FOUND if query else TeamsOp.ALL
     markup = paging.keyboard(
@@ -405,65 +356,49 @@ async def find_step(update: Update, context: BanzuContext, st: PledgesFind) -> N
 async def _team_detail(
     update: Update, context: BanzuContext, team_id: int, label: str, year: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    svc, lang = context.svc, lang_of(update)
+    svc = context.svc
     status = await svc.pledges.team_status(svc.people, team_id, year)
-    text = tr(
-        update,
-        context,
-        "pledges.team_detail",
-        team=label,
-        year=year,
-        done=len(status.written),
-        missing=len(status.missing),
-        written=svc.texts.join((p.name for p in status.written), lang) or "—",
-        absent=svc.texts.join((p.name for p in status.missing), lang) or "—",
-    )
-    if not status.missing:
-        return text, None
-    button = _button(update, context, "pledges.btn.remind", NS_TEAM, team_id, "remind")
-    return text, InlineKeyboardMarkup([[button]])
+    return views.team_detail(svc.texts, lang_of(update), team_id, label, year, status)
 
 
 async def team_pressed(update: Update, context: BanzuContext) -> None:
     query = update.callback_query
     assert query is not None
     svc, ident = context.svc, await who(update, context)
-    parsed = callbacks.decode(query.data, NS_TEAM, 1, 2)
-    team = await svc.org.team(parsed.int_part(0) or 0) if parsed else None
-    if parsed is None or team is None or parsed.parts[1] not in ("show", "remind"):
+    press = parse(query.data, TeamPress)
+    team = None if isinstance(press, Stale) else await svc.org.team(press.team)
+    if isinstance(press, Stale) or team is None:
         await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
-        return
-    if not can(ident.actor, Action.VIEW_PLEDGES, Place(team.unit_id, team.id)):
+    elif not can(ident.actor, Action.VIEW_PLEDGES, Place(team.unit_id, team.id)):
         await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
-        return
-    year = _year(svc)
-    if parsed.parts[1] == "show":
+    elif press.action is TeamAction.SHOW:
         await query.answer()
-        text, markup = await _team_detail(
-            update, context, team.id, f"{team.unit_name}·{team.name}", year
-        )
+        label = f"{team.unit_name}·{team.name}"
+        text, markup = await _team_detail(update, context, team.id, label, _year(svc))
         await send(context, ident.actor.tg_user_id, text, markup)
-        return
-    now = utcnow()
-    plan = await svc.pledges.remind(svc.people, team.id, year, ident.actor.tg_user_id, now)
+    else:
+        await _remind(update, context, team, ident.actor.tg_user_id)
+
+
+async def _remind(update: Update, context: BanzuContext, team: Team, by: int) -> None:
+    """One polite reminder to each member without a pledge (at most one per interval)."""
+    query, svc, year, now = (
+        update.callback_query,
+        context.svc,
+        _year(context.svc),
+        context.svc.clock.now(),
+    )
+    assert query is not None
+    plan = await svc.pledges.remind(svc.people, team.id, year, by, now)
     for person in plan.send:
-        assert person.tg_user_id is not None
         text = svc.texts.get("pledges.reminder", None, name=person.name, year=year)
         key = f"pledge:remind:{person.member_id}:{now.isoformat()}"
         await notify(context, person.tg_user_id, text, purpose="pledge", key=key)
-    days = svc.pledges.interval.days
-    await query.answer(
-        toast(
-            update,
-            context,
-            "pledges.reminded",
-            sent=len(plan.send),
-            recent=len(plan.recent),
-            unreachable=len(plan.unreachable),
-            days=days,
-        ),
-        show_alert=True,
-    )
+    text = toast(
+        update, context, "pledges.reminded", sent=len(plan.send), recent=len(plan.recent),
+        unreachable=len(plan.unreachable), days=svc.pledges.interval.days,
+    )  # fmt: skip
+    await query.answer(text, show_alert=True)
 
 
 def register(app: BanzuApp) -> None:
@@ -475,9 +410,9 @@ def register(app: BanzuApp) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("pledge", pledge, private))
     app.add_handler(CommandHandler("pledges", team_view, private))
-    app.add_handler(CallbackQueryHandler(draft_pressed, pattern=callbacks.pattern(NS_DRAFT)))
-    app.add_handler(CallbackQueryHandler(mine_pressed, pattern=callbacks.pattern(NS_MINE)))
-    app.add_handler(CallbackQueryHandler(team_pressed, pattern=callbacks.pattern(NS_TEAM)))
+    app.add_handler(CallbackQueryHandler(draft_pressed, pattern=DraftPress.pattern()))
+    app.add_handler(CallbackQueryHandler(mine_pressed, pattern=MinePress.pattern()))
+    app.add_handler(CallbackQueryHandler(team_pressed, pattern=TeamPress.pattern()))
     app.add_handler(CallbackQueryHandler(teams_page_pressed, pattern=TeamsPage.pattern()))
     svc.flows[PledgeDraft.flow] = typed_step(PledgeDraft, step)
     svc.flows[PledgesFind.flow] = typed_step(PledgesFind, find_step)
