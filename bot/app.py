@@ -6,8 +6,7 @@ import logging
 from typing import cast
 
 from telegram import Update
-from telegram.constants import UpdateType
-from telegram.constants import ParseMode
+from telegram.constants import ParseMode, UpdateType
 from telegram.ext import Application, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
@@ -48,6 +47,8 @@ def build_application(
         .base_file_url(settings.api_base.replace("/bot", "/file/bot"))
         .context_types(ContextTypes(context=BanzuContext, bot_data=AppData))
         .rate_limiter(flood)
+        # every text is HTML (texts escape their values); Telegram ignores parse_mode where a
+        # method has no text, e.g. editMessageReplyMarkup, to which PTB adds it as well
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .concurrent_updates(KeyedUpdateProcessor(on_done=services.inbox.done))
         .application_class(BanzuApplication)
