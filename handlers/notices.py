@@ -6,7 +6,8 @@ resumes it; buttons carry the composition's nonce, so an old preview cannot be c
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -28,6 +29,7 @@ from bot.delivery.flood import Priority
 from bot.delivery.outbox import OutMessage
 from bot.domain.auth import Action, Reach, reach
 from bot.domain.conversation import Conversation
+from bot.domain.flowstate import FlowState, StaleState, load
 from bot.domain.text import is_blank
 from bot.domain.textsplit import split_text
 from bot.services import notices as rules
@@ -36,7 +38,17 @@ from bot.services.notices import NS, Audience, Content, Notice, NoticeDraft, Too
 from bot.texts import Texts
 from bot.views import exports, paging
 from bot.views.paging import Option
-from handlers.common import NO_PREVIEW, lang_of, reply, send, toast, toast_who, tr, who
+from handlers.common import (
+    NO_PREVIEW,
+    lang_of,
+    reply,
+    send,
+    toast,
+    toast_who,
+    tr,
+    typed_step,
+    who,
+)
 
 FLOW = "notice"
 # Progress edits are bulk traffic: they use what interactive replies leave of the budget
@@ -80,6 +92,48 @@ def _page_data(nonce: str, op: PageOp, what: str, page: int = 0) -> str:
 # ---------------------------------------------------------------- composing
 
 
+class NoticeStep(StrEnum):
+    CONTENT = "content"  # waits for the text, forward, photo or file
+    AUDIENCE = "audience"  # the audience menu or one of its pickers
+    SEARCH = "search"  # waits for part of a name typed after 🔍
+    WHERE = "where"  # groups, private chats or both
+    PREVIEW = "preview"  # the preview with 确认 / 置顶
+
+
+@dataclass(frozen=True)
+class PickerSearch:
+    """A picker's search: which list ("u" units, "t" teams, "g" roles and tags) and the text."""
+
+    what: str
+    q: str = ""
+
+
+@dataclass(frozen=True)
+class Composition(FlowState, flow=FLOW, version=1):
+    """A notice being composed. Buttons carry `nonce`, so an older preview cannot confirm it."""
+
+    step: NoticeStep
+    nonce: str
+    content: Content | None = None
+    pin: bool = False
+    tags: tuple[str, ...] = ()  # the tags offered by the last tag picker, by index
+    search: PickerSearch | None = None
+    audience: Audience | None = None
+    label: str = ""
+    target: str = ""
+
+
+def _key(update: Update) -> tuple[int, int]:
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    return chat.id, user.id
+
+
+async def _save(update: Update, context: BanzuContext, st: Composition) -> Composition:
+    await context.svc.conversations.put(*_key(update), st)
+    return st
+
+
 async def notice_cmd(update: Update, context: BanzuContext) -> None:
     if context.args and context.args[0].lower() in ("status", "状态"):
         await status_list(update, context)
@@ -88,33 +142,29 @@ async def notice_cmd(update: Update, context: BanzuContext) -> None:
     if rules.widest(ident.actor) is None:
         await reply(update, context, "common.no_permission")
         return
-    assert update.effective_chat and update.effective_user
-    data = {"nonce": secrets.token_hex(3)}
-    await context.svc.conversations.set(
-        update.effective_chat.id, update.effective_user.id, FLOW, "content", data
-    )
+    await _save(update, context, Composition(NoticeStep.CONTENT, secrets.token_hex(3)))
     await reply(update, context, "notices.ask_content")
 
 
-async def text_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
-    assert update.message is not None
-    if conv.step == "search":
-        await search_step(update, context, conv, update.message.text or "")
-        return
-    if conv.step != "content":
-        await reply(update, context, "notices.use_buttons")
-        return
+async def text_step(update: Update, context: BanzuContext, st: Composition) -> None:
     message = update.message
-    formatted = message.text_html if message.entities else None
-    await take_content(update, context, conv, Content("text", message.text or "", None, formatted))
+    assert message is not None
+    if st.step is NoticeStep.SEARCH:
+        await search_step(update, context, st, message.text or "")
+    elif st.step is not NoticeStep.CONTENT:
+        await reply(update, context, "notices.use_buttons")
+    else:
+        formatted = message.text_html if message.entities else None
+        await take_content(
+            update, context, st, Content("text", message.text or "", None, formatted)
+        )
 
 
-async def media_step(update: Update, context: BanzuContext) -> None:
+async def media_flow(update: Update, context: BanzuContext, conv: Conversation) -> None:
     """A photo or file while a notice waits for its content (else the roster import gets it)."""
-    message, user = update.effective_message, update.effective_user
-    assert message is not None and user is not None
-    conv = await context.svc.conversations.get(message.chat.id, user.id)
-    if conv is None or conv.flow != FLOW or conv.step != "content":
+    message, st = update.effective_message, load(Composition, conv)
+    assert message is not None
+    if isinstance(st, StaleState) or st.step is not NoticeStep.CONTENT:
         return
     formatted = message.caption_html if message.caption_entities else None
     if message.photo:
@@ -122,36 +172,27 @@ async def media_step(update: Update, context: BanzuContext) -> None:
     else:
         assert message.document is not None
         content = Content("document", message.caption or "", message.document.file_id, formatted)
-    await take_content(update, context, conv, content)
+    await take_content(update, context, st, content)
     raise ApplicationHandlerStop
 
 
-async def media_flow(update: Update, context: BanzuContext, conv: Conversation) -> None:
-    await media_step(update, context)
-
-
 async def take_content(
-    update: Update, context: BanzuContext, conv: Conversation, content: Content
+    update: Update, context: BanzuContext, st: Composition, content: Content
 ) -> None:
-    svc, ident = context.svc, await who(update, context)
-    author = _author(ident, update)
+    ident = await who(update, context)
     if is_blank(content.body) and content.kind == "text":
         await reply(update, context, "notices.empty")
         return
     try:
-        rules.render(svc.texts, content, author)
+        rules.render(context.svc.texts, content, _author(ident, update))
     except TooLong as exc:
         await reply(update, context, "notices.too_long", length=exc.length, limit=exc.limit)
         return
-    data = {
-        **conv.data,
-        "content": [content.kind, content.body, content.media, content.html],
-        "pin": False,
-    }
-    await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "audience", data)
-    await reply(
-        update, context, "notices.ask_audience", markup=_audience_menu(update, context, ident, data)
+    st = await _save(
+        update, context, replace(st, step=NoticeStep.AUDIENCE, content=content, pin=False)
     )
+    markup = _audience_menu(update, context, ident, st.nonce)
+    await reply(update, context, "notices.ask_audience", markup=markup)
 
 
 def _author(ident: Identity, update: Update) -> str:
@@ -161,9 +202,9 @@ def _author(ident: Identity, update: Update) -> str:
 
 
 def _audience_menu(
-    update: Update, context: BanzuContext, ident: Identity, data: dict[str, Any]
+    update: Update, context: BanzuContext, ident: Identity, nonce: str
 ) -> InlineKeyboardMarkup:
-    nonce, r = data["nonce"], reach(ident.actor, Action.SEND_NOTICE)
+    r = reach(ident.actor, Action.SEND_NOTICE)
     key = {Reach.ALL: "all", Reach.UNIT: "unit_all"}.get(r, "team_all")
     rows = [[Button(tr(update, context, f"notices.aud.{key}"), callback_data=_c(nonce, "all"))]]
     if r is Reach.ALL:
@@ -179,25 +220,21 @@ def _audience_menu(
     return InlineKeyboardMarkup(rows)
 
 
+async def _composition(update: Update, context: BanzuContext, nonce: str) -> Composition | None:
+    """The composition a button belongs to: None if it ended, another began, or the stored one
+    no longer fits (then it is ended)."""
+    st = await context.svc.conversations.state(*_key(update), Composition)
+    return st if st is not None and st.nonce == nonce and st.content is not None else None
+
+
 async def compose_pressed(update: Update, context: BanzuContext, parts: tuple[str, ...]) -> None:
-    query = update.callback_query
-    assert query is not None and query.message is not None
     nonce, op, arg = parts[1], parts[2], parts[3]
-    conv = await context.svc.conversations.get(query.message.chat.id, query.from_user.id)
-    if (
-        conv is None
-        or conv.flow != FLOW
-        or conv.data.get("nonce") != nonce
-        or "content" not in conv.data
-    ):
-        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
-        return
-    ident = await who(update, context)
+    st = await _composition(update, context, nonce)
     handler = _COMPOSE.get(op)
-    if handler is None:
-        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
+    if st is None or handler is None:
+        await _stale(update, context)
         return
-    await handler(update, context, ident, conv, arg)
+    await handler(update, context, await who(update, context), st, arg)
 
 
 async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
@@ -217,11 +254,11 @@ _ASK = {"u": "notices.ask_unit", "t": "notices.ask_team", "g": "notices.ask_tag"
 
 
 async def _options(
-    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, what: str
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, what: str
 ) -> list[Option]:
     """Every choice of a picker, in the sender's reach: the list itself follows the reach, so
     a forged "units" press by a team leader does not even show the other units."""
-    svc, nonce = context.svc, conv.data["nonce"]
+    svc, nonce = context.svc, st.nonce
     if what == "u":
         units = await svc.org.units()
         return [
@@ -238,24 +275,22 @@ async def _options(
         Option(tr(update, context, f"notices.role.{role.value}"), _c(nonce, "r", i))
         for i, role in enumerate(rules.ROLES)
     ]
-    tags = [Option(str(tag), _c(nonce, "g", i)) for i, tag in enumerate(conv.data.get("tags", []))]
-    return roles + tags
+    return roles + [Option(tag, _c(nonce, "g", i)) for i, tag in enumerate(st.tags)]
 
 
 async def _picker(
-    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, what: str,
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, what: str,
     number: int,
 ) -> tuple[str, InlineKeyboardMarkup] | None:  # fmt: skip
     """One page of a picker (of what a search kept, if one is on), or None if it is empty."""
-    options = await _options(update, context, ident, conv, what)
+    options = await _options(update, context, ident, st, what)
     if not options:
         return None
-    search = conv.data.get("query") or {}
-    query = str(search.get("q", "")) if search.get("what") == what else ""
+    query = st.search.q if st.search is not None and st.search.what == what else ""
     if query:
         options = paging.matching(options, query, lambda o: o.label)
     page = paging.paginate(options, number)
-    nonce, lang = conv.data["nonce"], lang_of(update)
+    nonce, lang = st.nonce, lang_of(update)
     text = (
         tr(update, context, _ASK[what])
         + "\n"
@@ -273,10 +308,10 @@ async def _picker(
 
 
 async def _show_picker(
-    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, what: str,
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, what: str,
     number: int = 0,
 ) -> None:  # fmt: skip
-    shown = await _picker(update, context, ident, conv, what, number)
+    shown = await _picker(update, context, ident, st, what, number)
     if shown is None:
         assert update.callback_query is not None
         await update.callback_query.answer(toast(update, context, "common.no_permission"), True)
@@ -285,125 +320,103 @@ async def _show_picker(
 
 
 async def op_units(
-    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, _: str
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: str
 ) -> None:
-    await _show_picker(update, context, ident, await _unsearched(context, conv), "u")
+    await _show_picker(update, context, ident, await _unsearched(update, context, st), "u")
 
 
 async def op_teams(
-    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, _: str
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: str
 ) -> None:
-    await _show_picker(update, context, ident, await _unsearched(context, conv), "t")
+    await _show_picker(update, context, ident, await _unsearched(update, context, st), "t")
 
 
 async def op_tags(
-    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, _: str
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: str
 ) -> None:
-    svc = context.svc
     scope = rules.widest(ident.actor) or Audience()
-    tags = await svc.notices.tags(scope.unit_id, scope.team_id)
-    data = {k: v for k, v in conv.data.items() if k != "query"}
-    await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, conv.step, {**data, "tags": tags})
-    conv = Conversation(conv.chat_id, conv.user_id, FLOW, conv.step, {**data, "tags": tags})
-    await _show_picker(update, context, ident, conv, "g")
+    tags = await context.svc.notices.tags(scope.unit_id, scope.team_id)
+    st = replace(st, search=None, tags=tuple(str(t) for t in tags))
+    await _show_picker(update, context, ident, await _save(update, context, st), "g")
 
 
-async def _unsearched(context: BanzuContext, conv: Conversation) -> Conversation:
-    """The conversation with any earlier search dropped (a picker opened afresh shows all)."""
-    if "query" not in conv.data and conv.step == "audience":
-        return conv
-    data = {k: v for k, v in conv.data.items() if k != "query"}
-    step = "audience" if conv.step == "search" else conv.step
-    await context.svc.conversations.set(conv.chat_id, conv.user_id, FLOW, step, data)
-    return Conversation(conv.chat_id, conv.user_id, FLOW, step, data)
+async def _unsearched(update: Update, context: BanzuContext, st: Composition) -> Composition:
+    """The composition with any earlier search dropped (a picker opened afresh shows all)."""
+    if st.search is None and st.step is NoticeStep.AUDIENCE:
+        return st
+    step = NoticeStep.AUDIENCE if st.step is NoticeStep.SEARCH else st.step
+    return await _save(update, context, replace(st, step=step, search=None))
 
 
 async def page_pressed(update: Update, context: BanzuContext, press: NoticePage) -> None:
     """◀ ▶, 🔍 and 显示全部 of an audience picker."""
-    query, svc = update.callback_query, context.svc
-    assert query is not None and query.message is not None
-    conv = await svc.conversations.get(query.message.chat.id, query.from_user.id)
-    if conv is None or conv.flow != FLOW or conv.data.get("nonce") != press.nonce:
+    st = await _composition(update, context, press.nonce)
+    if st is None or st.step not in (NoticeStep.AUDIENCE, NoticeStep.SEARCH):
         await _stale(update, context)
-        return
-    if conv.step not in ("audience", "search") or "content" not in conv.data:
-        await _stale(update, context)
-        return
-    ident = await who(update, context)
-    if press.op is PageOp.SEARCH:
-        data = {**conv.data, "query": {"what": press.what, "q": ""}}
-        await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "search", data)
+    elif press.op is PageOp.SEARCH:
+        search = PickerSearch(press.what)
+        await _save(update, context, replace(st, step=NoticeStep.SEARCH, search=search))
         back = Button(tr(update, context, "notices.back"), callback_data=_c(press.nonce, "back"))
         await _edit(update, tr(update, context, "paging.ask_query"), InlineKeyboardMarkup([[back]]))
-        return
-    if press.op is PageOp.CLEAR:
-        conv = await _unsearched(context, conv)
-    await _show_picker(update, context, ident, conv, press.what, press.page)
+    else:
+        if press.op is PageOp.CLEAR:
+            st = await _unsearched(update, context, st)
+        ident = await who(update, context)
+        await _show_picker(update, context, ident, st, press.what, press.page)
 
 
-async def search_step(update: Update, context: BanzuContext, conv: Conversation, text: str) -> None:
+async def search_step(update: Update, context: BanzuContext, st: Composition, text: str) -> None:
     """The part of a name typed after 🔍: the picker again, keeping what contains it."""
     q = paging.clean_query(text)
     if not q:
         await reply(update, context, "paging.empty_query")
         return
-    search = conv.data.get("query") or {}
-    what = str(search.get("what", "t"))
-    what = what if what in _ASK else "t"
-    data = {**conv.data, "query": {"what": what, "q": q}}
-    await context.svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "audience", data)
-    conv = Conversation(conv.chat_id, conv.user_id, FLOW, "audience", data)
-    ident = await who(update, context)
-    shown = await _picker(update, context, ident, conv, what, 0)
+    what = st.search.what if st.search is not None and st.search.what in _ASK else "t"
+    st = replace(st, step=NoticeStep.AUDIENCE, search=PickerSearch(what, q))
+    shown = await _picker(
+        update, context, await who(update, context), await _save(update, context, st), what, 0
+    )
     if shown is None:
         await reply(update, context, "common.no_permission")
         return
-    assert update.effective_chat is not None
-    await send(context, update.effective_chat.id, shown[0], shown[1])
+    await send(context, _key(update)[0], shown[0], shown[1])
 
 
 async def op_back(
-    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, _: str
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: str
 ) -> None:
-    data = {k: v for k, v in conv.data.items() if k != "query"}
-    await context.svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "audience", data)
-    markup = _audience_menu(update, context, ident, data)
+    st = await _save(update, context, replace(st, step=NoticeStep.AUDIENCE, search=None))
+    markup = _audience_menu(update, context, ident, st.nonce)
     await _edit(update, tr(update, context, "notices.ask_audience"), markup)
 
 
 async def op_pick(
-    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, arg: str
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, arg: str
 ) -> None:
     """An audience chosen: everyone in reach, a unit, a team, a role or a tag."""
-    query, svc = update.callback_query, context.svc
+    query = update.callback_query
     assert query is not None and query.data is not None
     op = query.data.split(":")[4]
     scope = rules.widest(ident.actor) or Audience()
-    audience = await _audience(update, context, op, arg, scope, conv)
+    audience = await _audience(context, op, arg, scope, st)
     if audience is None or not rules.allowed(ident.actor, audience):
         await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
-    data = {
-        **conv.data,
-        "audience": audience.as_dict(),
-        "label": await _label(update, context, audience),
-    }
-    await svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "where", data)
-    nonce = conv.data["nonce"]
+    label = await _label(update, context, audience)
+    st = replace(st, step=NoticeStep.WHERE, audience=audience, label=label)
+    await _save(update, context, st)
     rows = [
-        [Button(tr(update, context, f"notices.where.{t}"), callback_data=_c(nonce, "w", t))]
+        [Button(tr(update, context, f"notices.where.{t}"), callback_data=_c(st.nonce, "w", t))]
         for t in rules.TARGETS
     ]
-    rows.append([Button(tr(update, context, "notices.back"), callback_data=_c(nonce, "back"))])
+    rows.append([Button(tr(update, context, "notices.back"), callback_data=_c(st.nonce, "back"))])
     await _edit(
-        update,
-        tr(update, context, "notices.ask_where", audience=data["label"]),
-        InlineKeyboardMarkup(rows),
+        update, tr(update, context, "notices.ask_where", audience=label), InlineKeyboardMarkup(rows)
     )
 
 
 async def _audience(
-    update: Update, context: BanzuContext, op: str, arg: str, scope: Audience, conv: Conversation
+    context: BanzuContext, op: str, arg: str, scope: Audience, st: Composition
 ) -> Audience | None:
     if op == "all":
         return scope
@@ -417,9 +430,8 @@ async def _audience(
         return Audience(team.unit_id, team.id) if team else None
     if op == "r" and index < len(rules.ROLES):
         return Audience(scope.unit_id, scope.team_id, role=rules.ROLES[index].value)
-    tags = conv.data.get("tags") or []
-    if op == "g" and index < len(tags):
-        return Audience(scope.unit_id, scope.team_id, tag=str(tags[index]))
+    if op == "g" and index < len(st.tags):
+        return Audience(scope.unit_id, scope.team_id, tag=st.tags[index])
     return None
 
 
@@ -432,61 +444,47 @@ async def _label(update: Update, context: BanzuContext, a: Audience) -> str:
         place = next((u.name for u in await svc.org.units() if u.id == a.unit_id), "?")
     else:
         place = tr(update, context, "notices.aud.everyone")
-    if a.role:
-        return tr(
-            update,
-            context,
-            "notices.label_filter",
-            place=place,
-            what=tr(update, context, f"notices.role.{a.role}"),
-        )
-    if a.tag:
-        return tr(update, context, "notices.label_filter", place=place, what=a.tag)
+    what = tr(update, context, f"notices.role.{a.role}") if a.role else a.tag
+    if what:
+        return tr(update, context, "notices.label_filter", place=place, what=what)
     return place
 
 
 async def op_where(
-    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, arg: str
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, arg: str
 ) -> None:
-    if arg not in rules.TARGETS or "audience" not in conv.data:
+    if arg not in rules.TARGETS or st.audience is None:
         await _stale(update, context)
         return
-    data = {**conv.data, "target": arg}
-    await context.svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "preview", data)
-    await _preview(update, context, ident, data)
+    st = await _save(update, context, replace(st, step=NoticeStep.PREVIEW, target=arg))
+    await _preview(update, context, ident, st)
 
 
 async def op_pin(
-    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, _: str
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: str
 ) -> None:
-    if conv.step != "preview":
+    if st.step is not NoticeStep.PREVIEW:
         await _stale(update, context)
         return
-    data = {**conv.data, "pin": not conv.data.get("pin")}
-    await context.svc.conversations.set(conv.chat_id, conv.user_id, FLOW, "preview", data)
-    await _preview(update, context, ident, data)
+    await _preview(
+        update, context, ident, await _save(update, context, replace(st, pin=not st.pin))
+    )
 
 
-async def _plan(context: BanzuContext, data: dict[str, Any]) -> rules.Plan:
-    svc, a = context.svc, Audience.from_dict(data["audience"])
+async def _plan(context: BanzuContext, st: Composition) -> rules.Plan:
+    svc, a = context.svc, st.audience or Audience()
     members = await svc.notices.audience(a.unit_id, a.team_id, a.role, a.tag)
-    return rules.plan(members, await svc.notices.team_groups(), data["target"])
+    return rules.plan(members, await svc.notices.team_groups(), st.target)
 
 
-def _content(data: dict[str, Any]) -> Content:
-    kind, body, media, *formatted = data["content"]  # older conversations have no HTML
-    return Content(kind, body, media, formatted[0] if formatted else None)
-
-
-async def _preview(
-    update: Update, context: BanzuContext, ident: Identity, data: dict[str, Any]
-) -> None:
-    plan, nonce = await _plan(context, data), data["nonce"]
-    parts = rules.render(context.svc.texts, _content(data), _author(ident, update))
+async def _preview(update: Update, context: BanzuContext, ident: Identity, st: Composition) -> None:
+    assert st.content is not None
+    plan, nonce = await _plan(context, st), st.nonce
+    parts = rules.render(context.svc.texts, st.content, _author(ident, update))
     text = tr(
         update, context, "notices.preview",
-        body=rules.title_of(data["content"][1], 200), audience=data["label"],
-        where=tr(update, context, f"notices.where.{data['target']}"),
+        body=rules.title_of(st.content.body, 200), audience=st.label,
+        where=tr(update, context, f"notices.where.{st.target}"),
         people=len(plan.recipients), private=len(plan.private_chats), groups=len(plan.group_chats),
         fallback=plan.fallback, unreachable=plan.unreachable, parts=len(parts),
         messages=len(parts) * len(plan.chats),
@@ -495,7 +493,7 @@ async def _preview(
     if plan.chats:
         rows.append([Button(tr(update, context, "notices.confirm"), callback_data=_c(nonce, "ok"))])
         if plan.group_chats:
-            pin = tr(update, context, "notices.pin_on" if data.get("pin") else "notices.pin_off")
+            pin = tr(update, context, "notices.pin_on" if st.pin else "notices.pin_off")
             rows.append([Button(pin, callback_data=_c(nonce, "pin"))])
     else:
         text += "\n\n" + tr(update, context, "notices.nobody")
@@ -507,32 +505,32 @@ async def _preview(
 
 
 async def op_confirm(
-    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, _: str
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: str
 ) -> None:
-    query, svc, data = update.callback_query, context.svc, conv.data
+    query, svc = update.callback_query, context.svc
     assert query is not None and query.message is not None
-    audience = Audience.from_dict(data.get("audience") or {})
-    if conv.step != "preview":
+    audience = st.audience or Audience()
+    if st.step is not NoticeStep.PREVIEW or st.content is None:
         await _stale(update, context)
         return
     if not rules.allowed(ident.actor, audience):
         await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
-    plan, author = await _plan(context, data), _author(ident, update)
-    parts = rules.render(svc.texts, _content(data), author)
-    pin = bool(data.get("pin"))
+    plan, author, c = await _plan(context, st), _author(ident, update), st.content
+    parts = rules.render(svc.texts, c, author)
     draft = NoticeDraft(
-        ident.actor.tg_user_id, author, data["content"][0], data["content"][1], data["content"][2],
-        audience.as_dict(), data["label"], data["target"], pin, query.message.chat.id,
+        ident.actor.tg_user_id, author, c.kind, c.body, c.media,
+        audience.as_dict(), st.label, st.target, st.pin, query.message.chat.id,
         query.message.message_id, plan.fallback, plan.unreachable,
     )  # fmt: skip
+    key = _key(update)
     notice_id = await svc.notices.create(
         draft,
         plan.recipients,
-        lambda nid: rules.messages(svc.texts, nid, plan.chats, parts, pin),
-        end_conversation=(conv.chat_id, conv.user_id),
+        lambda nid: rules.messages(svc.texts, nid, plan.chats, parts, st.pin),
+        end_conversation=key,
     )
-    svc.conversations.drop_cached(conv.chat_id, conv.user_id)
+    svc.conversations.drop_cached(*key)
     svc.outbox.wake()
     total = len(parts) * len(plan.chats)
     text = tr(update, context, "notices.progress.sending", id=notice_id, sent=0, total=total)
@@ -541,13 +539,14 @@ async def op_confirm(
 
 
 async def op_cancel(
-    update: Update, context: BanzuContext, ident: Identity, conv: Conversation, _: str
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: str
 ) -> None:
-    await context.svc.conversations.clear(conv.chat_id, conv.user_id)
+    await context.svc.conversations.clear(*_key(update))
     await _edit(update, tr(update, context, "common.cancelled"), None)
 
 
-_COMPOSE = {
+ComposeOp = Callable[[Update, BanzuContext, Identity, Composition, str], Awaitable[None]]
+_COMPOSE: dict[str, ComposeOp] = {
     "units": op_units, "teams": op_teams, "tags": op_tags, "back": op_back,
     "all": op_pick, "u": op_pick, "t": op_pick, "r": op_pick, "g": op_pick,
     "w": op_where, "pin": op_pin, "ok": op_confirm, "x": op_cancel,
@@ -799,7 +798,7 @@ def register(app: BanzuApp) -> None:
     app.add_handler(CommandHandler("notice", notice_cmd, private))
     app.add_handler(CommandHandler("notice", group_notice, ~private))
     app.add_handler(CallbackQueryHandler(pressed, pattern=callbacks.pattern(NS)))
-    svc.flows[FLOW] = text_step
+    svc.flows[FLOW] = typed_step(Composition, text_step)
     # A file or photo while this flow runs reaches us through fallback.continue_file_flow,
     # the one FLOW_GROUP handler for private files (a second one there would never run).
     svc.file_flows[FLOW] = media_flow
