@@ -425,3 +425,30 @@ async def test_confirmations_export_per_team_and_person(harness: Harness) -> Non
     assert isinstance(people["王秀兰"][4], datetime) and people["陈志强"][4] == "未确认"
     # The notice text "=…" in the title stays text, never a formula.
     assert teams["A1"].data_type == "s"
+
+
+async def test_composition_state_is_typed_and_an_untyped_row_is_ended_politely(
+    harness: Harness,
+) -> None:
+    h = harness
+    await org(h)
+    await compose(h, ADMIN_ID, "停水通知", "全体人员")
+    conv = await h.svc.conversations.get(ADMIN_ID, ADMIN_ID)
+    assert conv is not None and (conv.flow, conv.step) == ("notice", "where")
+    assert conv.data["v"] == 1 and conv.data["content"]["body"] == "停水通知"
+    assert conv.data["audience"] == {"unit_id": None, "team_id": None, "role": None, "tag": None}
+    # A composition stored by the code before the state was typed (a dict without "v"):
+    # its buttons are stale and the next text ends it instead of guessing.
+    nonce = conv.data["nonce"]
+    old = {"nonce": nonce, "content": ["text", "旧通知", None, None], "pin": False}
+    await h.svc.conversations.set(ADMIN_ID, ADMIN_ID, "notice", "audience", old)
+    await h.press(
+        ADMIN_ID, ADMIN_ID, int(h.last_message(ADMIN_ID)["message_id"]), button_text="« 返回"
+    )
+    assert await h.svc.conversations.get(ADMIN_ID, ADMIN_ID) is None
+    mark = h.mark()
+    await h.svc.conversations.set(ADMIN_ID, ADMIN_ID, "notice", "content", {"nonce": nonce})
+    assert "已过期" in (await h.say(ADMIN_ID, ADMIN_ID, "又一条"))[-1]
+    assert await h.svc.conversations.get(ADMIN_ID, ADMIN_ID) is None
+    await drain(h)
+    assert not notices_by_chat(h, mark)
