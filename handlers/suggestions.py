@@ -19,7 +19,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
-from bot.callbacks import INT64_MAX, Callback, Id, Range, parse
+from bot.callbacks import INT64_MAX, Callback, Id, Range, Stale, parse
 from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.delivery.flood import Priority
@@ -52,7 +52,6 @@ from handlers.pledges import pledge_summary
 
 NS_DRAFT = "sgs"  # the submitter's preview: sgs:v1:<nonce>:<action>:<arg>
 NS_REVIEW = "sg"  # a reviewer's card: sg:v1:<id>:<move>:<arg>
-NS_TOPIC = "sgt"  # a reviewer's topic choice: sgt:v1:<id>:<mask>:<index>
 SAVE = 99
 OPEN = 98  # shows the topic buttons without changing anything
 MAX_CARDS = 10
@@ -453,7 +452,7 @@ def _card_buttons(
         buttons.append(
             InlineKeyboardButton(
                 tr(update, context, "suggestions.btn.topics"),
-                callback_data=callbacks.encode(NS_TOPIC, 1, s.id, _mask(svc, s.topics), OPEN),
+                callback_data=TopicPress(s.id, _mask(svc, s.topics), OPEN).encode(),
             )
         )
     place = Place(s.unit_id, s.team_id)
@@ -464,6 +463,16 @@ def _card_buttons(
 
 def _short(text: str, size: int = 30) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
+
+
+@dataclass(frozen=True)
+class TopicPress(Callback, ns="sgt", version=1):
+    """A reviewer's topic choice: "sgt:v1:<id>:<mask of chosen topics>:<index | SAVE | OPEN>".
+    The mask's width is the tagger's topic count, checked by the handler (`_chosen`)."""
+
+    suggestion: Id
+    mask: Annotated[int, Range(0, INT64_MAX)]
+    index: Annotated[int, Range(0, SAVE)]
 
 
 def _mask(svc: Services, topics: tuple[str, ...] | list[str]) -> int:
@@ -723,46 +732,44 @@ async def tell_reviewers(context: BanzuContext, s: Suggestion) -> None:
 
 
 async def topic_pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
+    query, svc = update.callback_query, context.svc
     assert query is not None
-    svc, ident = context.svc, await who(update, context)
-    parsed = callbacks.decode(query.data, NS_TOPIC, 1, 3)
-    s = await svc.suggestions.get(parsed.int_part(0) or 0) if parsed else None
-    mask, index = (parsed.int_part(1), parsed.int_part(2)) if parsed else (None, None)
-    topics = svc.suggestions.tagger.topics
-    if mask is not None and not 0 <= mask < 1 << len(topics):
-        mask = None  # a forged mask (-1 would be every topic) is a stale press
-    if s is None or mask is None or index is None:
-        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
-        return
-    if not sv.may_review(ident.actor, s):
+    press, ident = parse(query.data, TopicPress), await who(update, context)
+    s = None if isinstance(press, Stale) else await svc.suggestions.get(press.suggestion)
+    chosen = None if isinstance(press, Stale) else _chosen(svc, press.mask)
+    if isinstance(press, Stale) or s is None or chosen is None:
+        await answer_stale(update, context)
+    elif not sv.may_review(ident.actor, s):
         await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
-        return
-    chosen = [t for i, t in enumerate(topics) if mask >> i & 1]
-    if index == SAVE and chosen:
+    elif press.index == SAVE and chosen:
         await svc.suggestions.correct_topics(s, tuple(chosen), ident.actor.tg_user_id)
         await query.answer(toast(update, context, "suggestions.done"))
         await _after_move_card_only(update, context, s.id)
-        return
-    if 0 <= index < len(topics):
-        chosen = _toggle(chosen, topics[index])
-    rows = _topic_rows(
-        update,
-        context,
-        topics,
-        chosen,
-        lambda i: callbacks.encode(NS_TOPIC, 1, s.id, _mask(svc, chosen), i),
-    )
-    rows.append(
-        [
-            InlineKeyboardButton(
-                tr(update, context, "suggestions.btn.done"),
-                callback_data=callbacks.encode(NS_TOPIC, 1, s.id, _mask(svc, chosen), SAVE),
-            )
-        ]
-    )
-    await query.answer()
-    await _edit_markup(query, InlineKeyboardMarkup(rows))
+    else:
+        topics = svc.suggestions.tagger.topics
+        if press.index < len(topics):
+            chosen = _toggle(chosen, topics[press.index])
+        await query.answer()
+        await _edit_markup(query, _topic_keyboard(update, context, s.id, chosen))
+
+
+def _chosen(svc: Services, mask: int) -> list[str] | None:
+    """The topics a mask names, or None for a mask wider than the topics (a forged press)."""
+    topics = svc.suggestions.tagger.topics
+    if mask >= 1 << len(topics):
+        return None
+    return [t for i, t in enumerate(topics) if mask >> i & 1]
+
+
+def _topic_keyboard(
+    update: Update, context: BanzuContext, sid: int, chosen: list[str]
+) -> InlineKeyboardMarkup:
+    svc, mask = context.svc, _mask(context.svc, chosen)
+    topics = svc.suggestions.tagger.topics
+    rows = _topic_rows(update, context, topics, chosen, lambda i: TopicPress(sid, mask, i).encode())
+    done = tr(update, context, "suggestions.btn.done")
+    rows.append([InlineKeyboardButton(done, callback_data=TopicPress(sid, mask, SAVE).encode())])
+    return InlineKeyboardMarkup(rows)
 
 
 async def _after_move_card_only(update: Update, context: BanzuContext, sid: int) -> None:
@@ -899,7 +906,7 @@ def register(app: BanzuApp) -> None:
     app.add_handler(MessageHandler(private & filters.PHOTO, photo))
     app.add_handler(CallbackQueryHandler(draft_pressed, pattern=callbacks.pattern(NS_DRAFT)))
     app.add_handler(CallbackQueryHandler(review_pressed, pattern=callbacks.pattern(NS_REVIEW)))
-    app.add_handler(CallbackQueryHandler(topic_pressed, pattern=callbacks.pattern(NS_TOPIC)))
+    app.add_handler(CallbackQueryHandler(topic_pressed, pattern=TopicPress.pattern()))
     svc.flows[SuggestDraft.flow] = typed_step(SuggestDraft, text_step)
     svc.file_flows[SuggestDraft.flow] = file_in_draft
     svc.flows[RejectReason.flow] = typed_step(RejectReason, reason_step)
