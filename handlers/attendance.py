@@ -385,7 +385,7 @@ async def roll_pressed(update: Update, context: BanzuContext) -> None:
         await query.answer(toast(update, context, "common.not_yours"))
         return
     if data.parts[1] == "close":
-        closed = await ss.close_session(context.bot, svc, session.id, ident.actor.tg_user_id)
+        closed = await ss.close_session(svc, session.id, ident.actor.tg_user_id)
         await query.answer(
             toast(
                 update, context, "attendance.roll." + ("closed_now" if closed else "closed_already")
@@ -401,8 +401,9 @@ async def roll_pressed(update: Update, context: BanzuContext) -> None:
         await roll_after_close(update, context, session, record.member_id)
     else:
         new = next_roll_status(record.status, closed=False, recorded=record.status)
+        card = (query.message.chat.id, query.message.message_id)
         await ss.change_status(
-            svc, session, record.member_id, new, ident.actor.tg_user_id, None, expect=record.status
+            svc, session, record.member_id, new, ident.actor.tg_user_id, None, record.status, card
         )
         label = _label(svc, new, lang_of(update))
         await query.answer(
@@ -546,7 +547,7 @@ async def refresh_roll(
 
 
 async def tick_job(context: BanzuContext) -> None:
-    await ss.tick(context.bot, context.svc)
+    await ss.tick(context.svc)
 
 
 def register(app: BanzuApp) -> None:

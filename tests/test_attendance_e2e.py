@@ -161,13 +161,13 @@ async def test_window_rules_and_button_after_window(harness: Harness, team: Cloc
     team.at(31)
     over = await press(h, W2, mid)
     assert "截止" in over["text"]
-    await ss.tick(h.app.bot, h.svc)
+    await ss.tick(h.svc)
     text = await shown(h, mid)
     assert "签到已截止" in text
     assert button_text(h.emu.message(GROUP, mid) or {}, "截止")
     team.at(61)
-    await ss.tick(h.app.bot, h.svc)  # past the end: closes by itself, once
-    await ss.tick(h.app.bot, h.svc)
+    await ss.tick(h.svc)  # past the end: closes by itself, once
+    await ss.tick(h.svc)
     await h.settle()
     summaries = [t for t in h.sent(GROUP) if "学习考勤" in t]
     assert len(summaries) == 1 and "缺勤 7" in summaries[0]
@@ -274,7 +274,7 @@ async def test_makeup_within_days(harness: Harness, team: Clock) -> None:
     h = harness
     await start(h)
     team.at(90)
-    await ss.tick(h.app.bot, h.svc)  # closes: W4 absent
+    await ss.tick(h.svc)  # closes: W4 absent
     replies = await h.say(W4, W4, "/makeup 已观看学习视频并做了笔记")
     assert "等待班组长确认" in replies[0]
     again = await h.say(W4, W4, "/makeup")
@@ -479,3 +479,26 @@ async def test_many_presses_make_few_edits(harness: Harness, team: Clock) -> Non
     assert "已签到 7/7" in await shown(h, mid)
     edits = edits_of(h, mid, mark)
     assert 1 <= len(edits) <= 3 and "已签到 7/7" in edits[-1], edits
+
+
+async def test_a_press_on_the_roll_card_edits_the_card_once(harness: Harness, team: Clock) -> None:
+    """The leader marks themselves present on their own roll card: the card is edited once
+    (by the press; the tally does not edit it again to the same text) and the group's session
+    message once."""
+    h = harness
+    msg = await start(h)
+    await h.say(GROUP, LEADER, "/roll")
+    card = h.last_message(LEADER)
+    await h.settle()
+    calls = h.emu.state.stats.calls["editMessageText"]
+    mark = h.mark()
+    await press_button(h, LEADER, LEADER, card["message_id"], button_text(card, "刘建国"))
+    assert await h.svc.attendance.tally.drain()
+    await h.settle()
+    assert (await statuses(h))["10001"] == "present"
+    edits = [e for e in h.emu.transcript(after_seq=mark) if e["method"] == "editMessageText"]
+    assert sorted((e["chat_id"], e["message_id"]) for e in edits) == sorted(
+        [(LEADER, card["message_id"]), (GROUP, msg["message_id"])]
+    )
+    assert h.emu.state.stats.calls["editMessageText"] - calls == 2  # no "not modified" try
+    assert "✅ 刘建国" in button_text(h.emu.message(LEADER, card["message_id"]) or {}, "刘建国")

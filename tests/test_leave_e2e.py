@@ -168,7 +168,7 @@ async def test_ask_ahead_with_a_photo_approve_and_the_session_marks_it(
     assert "请假：赵振磊" in summary
     # A press of 签到 by someone on leave is answered as such.
     # 7 Nov is outside the leave: a session then has them on the roster as usual.
-    await ss.close_session(h.app.bot, h.svc, session_id, LEADER)
+    await ss.close_session(h.svc, session_id, LEADER)
     # The month's report counts it as leave, and its workbook lists the request and the change.
     mark = h.mark()
     text = "\n".join(await h.say(LEADER, LEADER, "/report 2026-11"))

@@ -504,8 +504,8 @@ async def test_closing_a_study_session_sends_its_quiz_once(harness: Harness, tea
     assert await ss.post_session(h.svc, session)
     await h.settle()  # the outbox has sent the session message
     mark = h.mark()
-    await ss.close_session(h.app.bot, h.svc, session.id, None)
-    await ss.close_session(h.app.bot, h.svc, session.id, None)  # closed already: nothing again
+    await ss.close_session(h.svc, session.id, None)
+    await ss.close_session(h.svc, session.id, None)  # closed already: nothing again
     assert await h.svc.quiz.after_session(session.id, GROUP) is False  # and a retry adds nothing
     await h.settle()
     sent = polls(h, GROUP, mark)

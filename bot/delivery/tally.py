@@ -38,11 +38,14 @@ class Tally:
         lim = self.flood.limits
         return lim.group_period * (1 + lim.margin) / lim.group_count
 
-    async def mark(self, *session_ids: int) -> int:
-        """Something changed in these sessions: their live messages will be edited soon.
-        Returns how many edit rows were new (0: one was waiting for each already)."""
+    async def mark(self, *session_ids: int, skip_card: tuple[int, int] | None = None) -> int:
+        """Something changed in these sessions: their live messages will be edited soon, but
+        the roll card `skip_card` (chat, message) its caller edits at once itself. Returns how
+        many edit rows were new (0: one was waiting for each already)."""
         ids: Iterable[int] = session_ids
-        added = await self.repo.db.write(lambda conn: self.repo.queue_tally_sync(conn, ids))
+        added = await self.repo.db.write(
+            lambda conn: self.repo.queue_tally_sync(conn, ids, skip_card)
+        )
         if added:
             self.outbox.wake()
         return added

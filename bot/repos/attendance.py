@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -21,7 +21,7 @@ from bot.db import Database, Tx
 from bot.domain.attendance import Counts, Status, Window
 from bot.domain.leave_rules import LeaveType
 from bot.repos.leave import APPROVED_ON_SQL, Describe
-from bot.repos.outbox import OutboxRepo, OutEdit
+from bot.repos.outbox import OutboxRepo, OutEdit, OutMessage
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ _RECORD_SQL = (
 )
 
 
-def _record(r: aiosqlite.Row) -> Record:
+def _record(r: aiosqlite.Row | sqlite3.Row) -> Record:
     return Record(
         r["session_id"],
         r["member_id"],
@@ -282,26 +282,27 @@ class AttendanceRepo:
         return [(r[0], r[1]) for r in rows]
 
     @staticmethod
-    def queue_tally_sync(conn: sqlite3.Connection, session_ids: Iterable[int]) -> int:
+    def queue_tally_sync(
+        conn: sqlite3.Connection,
+        session_ids: Iterable[int],
+        skip_card: tuple[int, int] | None = None,
+    ) -> int:
         """Queue an edit of every live message of these sessions (inside the change's write):
         the session message in each group it went to (sent, or still on its way: the edit
-        waits behind it in that chat), and, while a session is open, its roll cards. Returns
-        how many edit rows were new."""
+        waits behind it in that chat), and, while a session is open, its roll cards but
+        `skip_card` (chat, message: the card the change was made on, which its handler
+        edits itself). Returns how many edit rows were new."""
         edits: list[OutEdit] = []
         for sid in session_ids:
-            chats = conn.execute(
-                "SELECT chat_id FROM session_posts WHERE session_id = ?"
-                " UNION SELECT chat_id FROM outbox WHERE batch = ? AND purpose = 'session'"
-                " AND state IN ('pending', 'sending', 'sent')",
-                (sid, session_batch(sid)),
-            ).fetchall()
-            edits += [OutEdit(c, f"session:{sid}", f"session:{sid}:{c}") for (c,) in chats]
+            chats = _chats_sync(conn, sid)
+            edits += [OutEdit(c, f"session:{sid}", f"session:{sid}:{c}") for c in chats]
             cards = conn.execute(
-                "SELECT r.id, r.chat_id FROM roll_cards r JOIN study_sessions s"
+                "SELECT r.id, r.chat_id, r.message_id FROM roll_cards r JOIN study_sessions s"
                 " ON s.id = r.session_id WHERE r.session_id = ? AND s.status = 'open'",
                 (sid,),
             ).fetchall()
-            edits += [OutEdit(c, f"roll:{i}", f"roll:{i}") for i, c in cards]
+            cards = [(i, c, m) for i, c, m in cards if (c, m) != skip_card]
+            edits += [OutEdit(c, f"roll:{i}", f"roll:{i}") for i, c, _ in cards]
         return OutboxRepo.enqueue_edits_sync(conn, edits) if edits else 0
 
     async def add_roll_card(
@@ -320,23 +321,57 @@ class AttendanceRepo:
         )
         return RollCard(*row) if row else None
 
-    async def close(self, session_id: int, actor: int | None, at: datetime) -> bool:
+    async def close(
+        self, session_id: int, actor: int | None, at: datetime, announce: Announce
+    ) -> bool:
         """Close an open session: whoever did not check in and is not on leave is absent.
-        False if it was closed already (two closers at once: one wins)."""
-        async with self.db.transaction() as tx:
-            async with tx.execute(
-                "UPDATE study_sessions SET status = 'closed', closed_at = ?, closed_by = ?"
-                " WHERE id = ? AND status = 'open'",
+        In the same transaction: the final tally edits, the summary `announce` makes from the
+        closed session (its roster, counts and the chats its message went to) as outbox rows,
+        and the mark that its quiz is owed. False if it was closed already (two closers at
+        once: one wins, and nothing is announced twice)."""
+
+        def write(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
+                "UPDATE study_sessions SET status = 'closed', closed_at = ?, closed_by = ?,"
+                " quiz_owed = 1 WHERE id = ? AND status = 'open'",
                 (iso(at), actor, session_id),
-            ) as cur:
-                if cur.rowcount != 1:
-                    return False
-            await tx.execute(
+            )
+            if cur.rowcount != 1:
+                return False
+            conn.execute(
                 "UPDATE attendance SET status = 'absent', updated_at = ?"
                 " WHERE session_id = ? AND status = 'pending'",
                 (iso(at), session_id),
             )
-        return True
+            self.queue_tally_sync(conn, (session_id,))
+            row = conn.execute(
+                f"SELECT {_SESSION_COLS} FROM study_sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+            roster = [
+                _record(r)
+                for r in conn.execute(
+                    _RECORD_SQL + " WHERE a.session_id = ? ORDER BY m.employee_no", (session_id,)
+                )
+            ]
+            counts = _counts(conn.execute(_COUNTS_SQL, (session_id,)).fetchall())
+            chats = _chats_sync(conn, session_id)
+            OutboxRepo.enqueue_sync(conn, announce(Session.from_row(row), roster, counts, chats))
+            return True
+
+        return await self.db.write(write)
+
+    async def quiz_owed(self) -> list[tuple[int, list[int]]]:
+        """(session, the chats its message went to) of every closed session whose quiz has
+        not been started yet (a crash came between the close and the quiz)."""
+        rows = await self.db.fetchall("SELECT id FROM study_sessions WHERE quiz_owed = 1")
+        return [(r[0], await self.session_chats(r[0])) for r in rows]
+
+    async def session_chats(self, session_id: int) -> list[int]:
+        rows = await self.db.fetchall(_CHATS_SQL, (session_id, session_batch(session_id)))
+        return [r[0] for r in rows]
+
+    async def quiz_started(self, session_id: int) -> None:
+        await self.db.execute("UPDATE study_sessions SET quiz_owed = 0 WHERE id = ?", (session_id,))
 
     # ------------------------------------------------------------ records
 
@@ -381,12 +416,7 @@ class AttendanceRepo:
         )
 
     async def counts(self, session_id: int) -> Counts:
-        rows = await self.db.fetchall(
-            "SELECT status, count(*) FROM attendance WHERE session_id = ? GROUP BY status",
-            (session_id,),
-        )
-        by = {r[0]: int(r[1]) for r in rows}
-        return Counts(total=sum(by.values()), **{s: by.get(s, 0) for s in _COUNTED})
+        return _counts(await self.db.fetchall(_COUNTS_SQL, (session_id,)))
 
     async def roster(self, session_id: int) -> list[Record]:
         rows = await self.db.fetchall(
@@ -535,6 +565,27 @@ class AttendanceRepo:
 
 
 _COUNTED = ("pending", "present", "late", "absent", "leave", "makeup")
+_COUNTS_SQL = "SELECT status, count(*) FROM attendance WHERE session_id = ? GROUP BY status"
+# The chats a session's message went to: sent, or still on its way (what is queued for such a
+# chat waits behind it there).
+_CHATS_SQL = (
+    "SELECT chat_id FROM session_posts WHERE session_id = ?"
+    " UNION SELECT chat_id FROM outbox WHERE batch = ? AND purpose = 'session'"
+    " AND state IN ('pending', 'sending', 'sent') ORDER BY 1"
+)
+
+# What a close announces: the closed session, its roster and counts, its chats -> outbox rows.
+Announce = Callable[[Session, list[Record], Counts, list[int]], Sequence[OutMessage]]
+
+
+def _counts(rows: Iterable[sqlite3.Row | aiosqlite.Row]) -> Counts:
+    by = {r[0]: int(r[1]) for r in rows}
+    return Counts(total=sum(by.values()), **{s: by.get(s, 0) for s in _COUNTED})
+
+
+def _chats_sync(conn: sqlite3.Connection, session_id: int) -> list[int]:
+    rows = conn.execute(_CHATS_SQL, (session_id, session_batch(session_id))).fetchall()
+    return [int(r[0]) for r in rows]
 
 
 class _Moved(Exception):

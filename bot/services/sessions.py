@@ -13,7 +13,8 @@ session) to the outbox and returns how many groups; 0 when no group is bound. Th
 the sent messages through the outbox (`bot.delivery.tally`; `AttendanceRepo.posts` reads their
 ids from the outbox), and the leaders' roll cards while the session is open. Sessions
 close by themselves at `ends_at` (`tick`, run by the job queue every 30 s) or when a leader
-closes them from the roll call.
+closes them from the roll call; the closing transaction writes the final tally edits and the
+summary as outbox rows, and marks the quiz that follows as owed (`resume_closed` on start).
 """
 
 from __future__ import annotations
@@ -25,9 +26,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.clock import utcnow
@@ -258,7 +257,9 @@ async def render_session(svc: Services, ref: str, chat_id: int) -> Edit | None:
     """The session message in `chat_id` as it should look now ("session:<id>")."""
     att = svc.attendance
     session_id = _ref_id(ref)
-    session = await att.session(session_id) if session_id is not None else None
+    # As stored, not the copy of open sessions: the close's final edit is queued with the
+    # close itself, and must not be rendered from a copy cached before it.
+    session = await att.fresh_session(session_id) if session_id is not None else None
     if session is None:
         return None
     posts = [m for c, m in await att.repo.posts(session.id) if c == chat_id]
@@ -424,37 +425,83 @@ async def check_in(
 # ==================================================================== closing
 
 
-async def close_session(
-    bot: Bot, svc: Services, session_id: int, actor: int | None
-) -> Session | None:
+async def close_session(svc: Services, session_id: int, actor: int | None) -> Session | None:
     """Close: the not-checked-in become absent; the session message shows the final counts
-    and one summary with the names of the absent goes to the group(s). None if it was closed
-    already (nothing is posted twice)."""
+    and one summary with the names of the absent goes to the group(s), then a quiz on what
+    was studied. None if it was closed already (nothing is posted twice).
+
+    The final tally edits and the summary are outbox rows written in the closing transaction,
+    so a crash after the close loses neither; the quiz, started after the commit, is marked
+    owed by that transaction and started at start-up if the crash came first."""
     att = svc.attendance
-    closed = await att.repo.close(session_id, actor, att.now())
+    priority = PRIORITY_INTERACTIVE if actor is not None else 1  # a leader waits for it
+
+    def announce(
+        session: Session, roster: list[Record], counts: Counts, chats: list[int]
+    ) -> list[OutMessage]:
+        return summary_messages(svc, session, roster, counts, chats, priority)
+
+    closed = await att.repo.close(session_id, actor, att.now(), announce)
     att.forget(session_id)  # after the commit: a press meanwhile may have cached it open
     if not closed:
         return None
-    session = await att.repo.session(session_id)
-    assert session is not None
-    # The final counts go the way of every tally edit: after any edit still in flight there,
-    # so an older count can never land on top of them.
-    await att.tally.mark(session_id)
-    summary = await summary_text(svc, session)
-    for chat_id in sorted({c for c, _ in await att.repo.posts(session_id)}):
-        for piece in split_text(summary):
-            try:
-                await bot.send_message(chat_id, piece, parse_mode=ParseMode.HTML)
-            except TelegramError:
-                break
-        await svc.quiz.after_session(session_id, chat_id)  # 学习测验 on what was studied
-    return session
+    svc.outbox.wake()  # the summary rows and the final tally edits
+    await start_owed_quiz(svc, session_id, await att.repo.session_chats(session_id))
+    return await att.repo.session(session_id)
+
+
+def summary_messages(
+    svc: Services,
+    session: Session,
+    roster: list[Record],
+    counts: Counts,
+    chats: list[int],
+    priority: int = 1,
+) -> list[OutMessage]:
+    """The summary for each chat, split when long: one set per session and chat for all time
+    (dedupe keys), the parts in order (a chat's rows go out one after another)."""
+    pieces = split_text(summary_lines(svc, session, roster, counts))
+    return [
+        OutMessage(
+            chat_id,
+            piece,
+            purpose="session_summary",
+            dedupe_key=f"att:summary:{session.id}:{chat_id}:{i}",
+            priority=priority,
+        )
+        for chat_id in chats
+        for i, piece in enumerate(pieces)
+    ]
+
+
+async def start_owed_quiz(svc: Services, session_id: int, chats: list[int]) -> None:
+    """学习测验 on what was studied, in each chat of the session; once whatever is retried
+    (the quiz round is keyed by session and chat), then no longer owed."""
+    for chat_id in chats:
+        await svc.quiz.after_session(session_id, chat_id)
+    await svc.attendance.repo.quiz_started(session_id)
+
+
+async def resume_closed(svc: Services) -> int:
+    """On start: the quizzes owed by sessions closed just before a crash; returns how many
+    sessions had one owed. (Their summaries were written with the close.)"""
+    owed = await svc.attendance.repo.quiz_owed()
+    for session_id, chats in owed:
+        await start_owed_quiz(svc, session_id, chats)
+    return len(owed)
 
 
 async def summary_text(svc: Services, session: Session, lang: str | None = None) -> str:
-    att, t = svc.attendance, svc.texts
+    att = svc.attendance
     roster = await att.repo.roster(session.id)
     counts = await att.repo.counts(session.id)
+    return summary_lines(svc, session, roster, counts, lang)
+
+
+def summary_lines(
+    svc: Services, session: Session, roster: list[Record], counts: Counts, lang: str | None = None
+) -> str:
+    att, t = svc.attendance, svc.texts
     lines = [
         t.get(
             "attendance.summary.head",
@@ -485,13 +532,13 @@ async def summary_text(svc: Services, session: Session, lang: str | None = None)
     return "\n".join(lines)
 
 
-async def tick(bot: Bot, svc: Services) -> None:
+async def tick(svc: Services) -> None:
     """Run by the job queue: close sessions past their end, and show 签到已截止 on sessions
     whose window just ended. Due-ness comes from the database, so a restart loses nothing."""
     att = svc.attendance
     now = att.now()
     for session_id in await att.repo.due_to_close(now):
-        await close_session(bot, svc, session_id, None)
+        await close_session(svc, session_id, None)
     over = await att.repo.window_over(now)
     if over:
         await att.tally.mark(*over)  # an unchanged text is not sent again
@@ -520,8 +567,11 @@ async def change_status(
     actor: int,
     reason: str | None,
     expect: Status | None = None,
+    card: tuple[int, int] | None = None,
 ) -> Change:
-    """A leader's change of one record: checked by the rules, audited, compare-and-set."""
+    """A leader's change of one record: checked by the rules, audited, compare-and-set.
+    `card` (chat, message): the roll card it was made on, which the caller edits itself (the
+    tally does not edit it a second time)."""
     att = svc.attendance
     record = await att.repo.record(session.id, member_id)
     if record is None:
@@ -543,7 +593,7 @@ async def change_status(
     if not ok:
         return Change(None, moved=True, record=record)
     if not session.closed:
-        await att.tally.mark(session.id)
+        await att.tally.mark(session.id, skip_card=card)
     return Change(None, record=await att.repo.record(session.id, member_id))
 
 
