@@ -148,7 +148,7 @@ def run(workers: int, teams: int, month_text: str, rounds: int = 2) -> dict[str,
 
     def full() -> int:
         report = reports.build(q, month, None, TZ, "全部")
-        return reports.write_xlsx(q, report, None, TZ, texts, out)
+        return reports.write_xlsx(q, report, None, TZ, texts, out, datetime.now(UTC))
 
     report = reports.build(q, month, None, TZ, "全部")
 

@@ -40,6 +40,7 @@ from bot.services.pledges import PledgeService
 from bot.services.quiz import QuizService
 from bot.services.recognition import RecognitionService
 from bot.services.rectification import RectificationService
+from bot.services.reports import AttendanceReports
 from bot.services.roster import RosterImports
 from bot.services.sessions import AttendanceService
 from bot.services.suggestions import SuggestionService
@@ -89,6 +90,7 @@ class Services:
     recognition: RecognitionService
     rectification: RectificationService
     roster: RosterImports
+    reports: AttendanceReports  # /report: who may see which month, and its files
     casework: CaseworkService
     talks: TalkService
     menus: MenuService
@@ -137,7 +139,7 @@ class Services:
             notices=NoticesRepo(db),
             suggestions=suggestions,
             pledges=PledgeService(PledgesRepo(db)),
-            schedules=SchedulesRepo(db),
+            schedules=SchedulesRepo(db, clock),
             runner=runner,
             clock=clock,
             quiz=QuizService(
@@ -159,6 +161,7 @@ class Services:
                 wake=outbox.wake,
             ),
             roster=RosterImports(org, outbox, texts),
+            reports=AttendanceReports(org, texts, settings.db_path, settings.tz, clock),
             # Like the ballot key: from the bot token, never stored, so the database alone
             # cannot tell who wrote an anonymous request.
             casework=CaseworkService(

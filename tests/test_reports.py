@@ -212,3 +212,15 @@ async def test_teams_without_study_and_changes_after_close_are_shown(harness: Ha
     (change,) = changes[1:]
     assert change[6] == datetime(2026, 11, 20, 10, 0)  # local time, a real date-time
     assert change[8:] == ("缺勤", "请假", "补交了病假条")
+
+
+async def test_report_follows_the_moved_clock(harness: Harness) -> None:
+    """/report's "last month" and the workbook's generated-at stamp come from `svc.clock`, so
+    a test (or the demo) that moves it sees the report move with it."""
+    await seed(harness)
+    harness.svc.clock.set(datetime(2026, 12, 10, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai
+    assert "2026-11" in await ask(harness, ADMIN_ID, None, "/report 上月")
+    _, scope = sheet_head(documents(harness, ADMIN_ID)["xlsx"], "汇总")
+    assert "2026-12-10 10:00" in scope
+    harness.svc.clock.set(datetime(2026, 10, 20, 2, 0, tzinfo=UTC))
+    assert "还没有开始" in await ask(harness, ADMIN_ID, None, "/report 2026-11")

@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.cli import awards, contest, rectification
 from bot.cli.common import Subparsers, plain
+from bot.clock import utcnow
 from bot.db import Database
 from bot.repos.attendance import ReportQueries, open_readonly
 from bot.repos.suggestions import SuggestionsRepo
@@ -50,18 +52,21 @@ def add_parser(sub: Subparsers) -> None:
     )
 
 
-async def main(settings: Settings, args: argparse.Namespace) -> int:
+async def main(
+    settings: Settings, args: argparse.Namespace, clock: Callable[[], datetime] = utcnow
+) -> int:
+    """`clock`: the command's one now (a test moves it), e.g. a workbook's 生成时间."""
     if args.report_command == "contest":
         return await contest.main(settings, args)
     if args.report_command == "suggestions":
         return await suggestions_main(settings, args)
     if args.report_command == "trends":
-        return await trends_main(settings, args)
+        return await trends_main(settings, args, clock)
     if args.report_command == "awards":
         return await awards.main(settings, args)
     if args.report_command == "rectification":
         return await rectification.main(settings, args)
-    return await attendance_main(settings, args)
+    return await attendance_main(settings, args, clock)
 
 
 async def _month_on_current_schema(settings: Settings, text: str) -> reports.Month | None:
@@ -77,7 +82,9 @@ async def _month_on_current_schema(settings: Settings, text: str) -> reports.Mon
     return month
 
 
-async def attendance_main(settings: Settings, args: argparse.Namespace) -> int:
+async def attendance_main(
+    settings: Settings, args: argparse.Namespace, clock: Callable[[], datetime] = utcnow
+) -> int:
     month = await _month_on_current_schema(settings, args.month)
     if month is None:
         return 2
@@ -94,7 +101,7 @@ async def attendance_main(settings: Settings, args: argparse.Namespace) -> int:
                 return 2
             scope = args.unit
         report = reports.build(q, month, team_ids, settings.tz, scope)
-        rows = reports.write_xlsx(q, report, team_ids, settings.tz, texts, args.out)
+        rows = reports.write_xlsx(q, report, team_ids, settings.tz, texts, args.out, clock())
         if args.chart and not report.empty:
             from bot.views.attendance_chart import attendance_chart
 
@@ -147,12 +154,13 @@ def _write(out: Path, built: Any) -> list[Path]:
     return [txt, png, xlsx]
 
 
-async def trends_main(settings: Settings, args: argparse.Namespace) -> int:
+async def trends_main(
+    settings: Settings, args: argparse.Namespace, clock: Callable[[], datetime] = utcnow
+) -> int:
     month = await _month_on_current_schema(settings, args.month)
     if month is None:
         return 2
     texts = Texts(default=settings.language)
-    from bot.clock import utcnow
     from bot.repos.trends import TrendQueries
     from bot.repos.trends import open_readonly as open_trends
     from bot.services import trends
@@ -173,7 +181,7 @@ async def trends_main(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         conn.close()
     lang = settings.language
-    out = view.render(rep, texts, lang, settings.tz, utcnow())
+    out = view.render(rep, texts, lang, settings.tz, clock())
     print(view.plain(out.text))
     if out.empty:
         return 0

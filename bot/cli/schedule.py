@@ -11,10 +11,12 @@ import argparse
 import asyncio
 import re
 import sys
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
 from bot.cli.common import Subparsers, plain
+from bot.clock import utcnow
 from bot.db import Database
 from bot.repos.org import OrgRepo
 from bot.repos.schedules import CLI_ACTOR, Purpose, Schedule, SchedulesRepo, Scope
@@ -86,22 +88,26 @@ def add_parser(sub: Subparsers) -> None:
     hol_rm.add_argument("day")
 
 
-async def main(settings: Settings, args: argparse.Namespace) -> int:
+async def main(
+    settings: Settings, args: argparse.Namespace, clock: Callable[[], datetime] = utcnow
+) -> int:
+    """`clock` is the one now of the command (a test moves it): the preview's start, the
+    check that a new schedule still has a future, and the repository's stamps."""
     texts = Texts(default=settings.language)
     command = args.schedule_command
     if command == "syntax":
         print(plain(texts.get("schedules.syntax")))
         return 0
     if command == "preview" and not await asyncio.to_thread(Path(settings.db_path).exists):
-        return _preview(settings, texts, args, HolidayCalendar())
+        return _preview(settings, texts, args, HolidayCalendar(), clock())
     db = Database(settings.db_path)
     await db.open()
     try:
-        repo = SchedulesRepo(db)
+        repo = SchedulesRepo(db, clock)
         if command == "preview":
-            return _preview(settings, texts, args, await load_calendar(repo))
+            return _preview(settings, texts, args, await load_calendar(repo), clock())
         if command == "add":
-            return await _add(settings, texts, repo, OrgRepo(db), args)
+            return await _add(settings, texts, repo, OrgRepo(db), args, clock())
         if command == "list":
             return await _list(texts, repo, args.deleted)
         if command == "holiday":
@@ -112,7 +118,11 @@ async def main(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _preview(
-    settings: Settings, texts: Texts, args: argparse.Namespace, calendar: HolidayCalendar
+    settings: Settings,
+    texts: Texts,
+    args: argparse.Namespace,
+    calendar: HolidayCalendar,
+    now: datetime,
 ) -> int:
     tz = settings.tz
     try:
@@ -120,7 +130,7 @@ def _preview(
         policy = parse_policy(args.holidays) if args.holidays else default_policy(rule)
     except (RuleSyntaxError, ScheduleError) as exc:
         return _fail(error_text(texts, exc))
-    start = _moment(args.start, tz) if args.start else datetime.now(UTC)
+    start = _moment(args.start, tz) if args.start else now
     if start is None:
         return _fail(texts.get("schedules.cli.bad_date", value=args.start))
     count = max(1, min(args.count, MAX_PREVIEW))
@@ -162,7 +172,12 @@ def _preview(
 
 
 async def _add(
-    settings: Settings, texts: Texts, repo: SchedulesRepo, org: OrgRepo, args: argparse.Namespace
+    settings: Settings,
+    texts: Texts,
+    repo: SchedulesRepo,
+    org: OrgRepo,
+    args: argparse.Namespace,
+    now: datetime,
 ) -> int:
     team_id = unit_id = None
     if args.team:
@@ -182,7 +197,6 @@ async def _add(
     else:
         scope = Scope.ALL
     calendar = await load_calendar(repo)
-    now = datetime.now(UTC)
     try:
         spec = build_spec(
             scope=scope,

@@ -15,7 +15,7 @@ Times are aware datetimes in and out, stored as UTC ISO strings.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -146,8 +146,9 @@ class HolidayOverride:
 
 
 class SchedulesRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow) -> None:
         self.db = db
+        self.clock = clock  # stamps updated_at, handed_at, missed_reported_at: the bot's one now
 
     # ------------------------------------------------------------ schedules
 
@@ -216,7 +217,7 @@ class SchedulesRepo:
             async with tx.execute(
                 "UPDATE schedules SET paused = ?, updated_at = ?"
                 " WHERE id = ? AND deleted_at IS NULL AND paused != ?",
-                (int(paused), iso(utcnow()), schedule_id, int(paused)),
+                (int(paused), iso(self.clock()), schedule_id, int(paused)),
             ) as cur:
                 changed = cur.rowcount == 1
             if changed:
@@ -226,11 +227,12 @@ class SchedulesRepo:
 
     async def delete(self, schedule_id: int, actor: int) -> bool:
         """Delete (kept as a row for history); False if there is no such schedule."""
+        now = iso(self.clock())
         async with self.db.transaction() as tx:
             async with tx.execute(
                 "UPDATE schedules SET deleted_at = ?, updated_at = ?"
                 " WHERE id = ? AND deleted_at IS NULL",
-                (iso(utcnow()), iso(utcnow()), schedule_id),
+                (now, now, schedule_id),
             ) as cur:
                 changed = cur.rowcount == 1
             if changed:
@@ -293,7 +295,7 @@ class SchedulesRepo:
             "UPDATE schedule_occurrences SET state = 'sent', handed_at = ?"
             " WHERE id = ? AND state = 'due'"
         )
-        return await self._change(sql, (iso(utcnow()), occurrence_id), tx) == 1
+        return await self._change(sql, (iso(self.clock()), occurrence_id), tx) == 1
 
     async def mark_missed(self, occurrence_id: int, *, tx: Tx | None = None) -> bool:
         sql = "UPDATE schedule_occurrences SET state = 'missed' WHERE id = ? AND state = 'due'"
@@ -306,7 +308,7 @@ class SchedulesRepo:
         return [OccurrenceRow.from_row(r) for r in rows]
 
     async def mark_missed_reported(self, occurrence_ids: Sequence[int]) -> None:
-        now = iso(utcnow())
+        now = iso(self.clock())
         await self.db.executemany(
             "UPDATE schedule_occurrences SET missed_reported_at = ? WHERE id = ?",
             [(now, i) for i in occurrence_ids],

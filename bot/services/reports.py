@@ -12,10 +12,12 @@ Definitions (the 汇总 sheet): 应到人次 = records of closed sessions; 实�
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -23,7 +25,10 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import parse_iso
 from bot.domain.attendance import Status, rate
+from bot.domain.auth import Action, Actor, Reach, can, reach, teams_for
+from bot.domain.periods import PeriodError, parse_period
 from bot.repos.attendance import PersonRow, ReportQueries, TeamRow
+from bot.repos.org import OrgRepo
 from bot.texts import Html, Texts
 from bot.views import attendance_xlsx
 
@@ -226,7 +231,7 @@ def write_xlsx(
     tz: ZoneInfo,
     texts: Texts,
     out: str | Path,
-    generated_at: datetime | None = None,
+    generated_at: datetime,
 ) -> int:
     """汇总 (every team in scope), 缺勤统计 (per person), 明细 (per person per session) and
     修改记录 (changes made by leaders); returns the number of detail rows."""
@@ -237,7 +242,7 @@ def write_xlsx(
         texts=texts,
         month_label=f"{report.month.year}年{report.month.month}月",
         scope=report.scope,
-        generated_at=generated_at or datetime.now(UTC),
+        generated_at=generated_at,
         teams=report.teams,
         people=report.people,
         detail=detail_rows(q, start, end, team_ids, tz, texts),
@@ -371,8 +376,10 @@ def build_files(
     texts: Texts,
     lang: str,
     workdir: Path,
+    now: datetime,
 ) -> Files:
-    """Text, chart and workbook for the bot (call in a worker thread)."""
+    """Text, chart and workbook for the bot (call in a worker thread); `now` is the
+    workbook's 生成时间."""
     from bot.views.attendance_chart import attendance_chart  # matplotlib is heavy: only when asked
 
     conn = _connect(db_path)
@@ -383,7 +390,7 @@ def build_files(
             return Files(report_text(report, texts, lang), None, None, 0)
         png = attendance_chart(report, texts, lang)
         path = workdir / f"attendance-{month.label}.xlsx"
-        n = write_xlsx(q, report, team_ids, tz, texts, path)
+        n = write_xlsx(q, report, team_ids, tz, texts, path, now)
         return Files(report_text(report, texts, lang), png, path.read_bytes(), n)
     finally:
         conn.close()
@@ -393,3 +400,63 @@ def _connect(db_path: str) -> sqlite3.Connection:
     from bot.repos.attendance import open_readonly
 
     return open_readonly(db_path)
+
+
+# ==================================================================== /report
+
+
+@dataclass(frozen=True)
+class ReportRefused:
+    """Why no report: the answer's text key and the month as typed (for a bad one)."""
+
+    key: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class ReportAsked:
+    month: Month
+    team_ids: list[int] | None  # None: every team
+    scope: str  # how the answer names the asker's reach
+
+
+class AttendanceReports:
+    """`Services.reports`: /report's use cases — what the asker may see of which month, and
+    the files for it (built on a read-only connection in a worker thread)."""
+
+    def __init__(
+        self, org: OrgRepo, texts: Texts, db_path: str, tz: ZoneInfo, clock: Callable[[], datetime]
+    ) -> None:
+        self.org, self.texts, self.db_path, self.tz, self.clock = org, texts, db_path, tz, clock
+
+    async def ask(self, actor: Actor, arg: str, lang: str) -> ReportAsked | ReportRefused:
+        if not can(actor, Action.VIEW_REPORT):
+            return ReportRefused("attendance.report.refused")
+        try:
+            period = parse_period(arg, self.clock(), self.tz)
+        except PeriodError as err:
+            return ReportRefused(f"attendance.report.{err.code}_month", err.value)
+        if period.kind != "month":
+            return ReportRefused("attendance.report.bad_month", arg)
+        team_ids, scope = await self._scope(actor, lang)
+        return ReportAsked(Month(period.year, period.index), team_ids, scope)
+
+    async def _scope(self, actor: Actor, lang: str) -> tuple[list[int] | None, str]:
+        """Team ids the asker may see (None = all) and how to name that scope."""
+        t = self.texts
+        if reach(actor, Action.VIEW_REPORT) is Reach.ALL:
+            return None, t.get("attendance.report.scope_all", lang)
+        teams = teams_for(actor, Action.VIEW_REPORT, await self.org.teams())
+        if len(teams) == 1:
+            return [teams[0].id], t.get(
+                "attendance.report.scope_team", lang, unit=teams[0].unit_name, team=teams[0].name
+            )
+        unit = teams[0].unit_name if teams else ""
+        return [x.id for x in teams], t.get("attendance.report.scope_unit", lang, unit=unit)
+
+    async def files(self, asked: ReportAsked, lang: str) -> Files:
+        with tempfile.TemporaryDirectory(prefix="banzu-report-") as tmp:
+            return await asyncio.to_thread(
+                build_files, self.db_path, asked.month, asked.team_ids, asked.scope,
+                self.tz, self.texts, lang, Path(tmp), self.clock(),
+            )  # fmt: skip
