@@ -160,7 +160,7 @@ class Services:
                 settings.admins,
                 wake=outbox.wake,
             ),
-            roster=RosterImports(org, outbox, texts),
+            roster=RosterImports(org, outbox, texts, people),
             reports=AttendanceReports(org, texts, settings.db_path, settings.tz, clock),
             # Like the ballot key: from the bot token, never stored, so the database alone
             # cannot tell who wrote an anonymous request.

@@ -11,8 +11,11 @@ from collections.abc import Sequence
 
 from bot.db import Tx
 from bot.delivery.outbox import Outbox, OutMessage
+from bot.domain.auth import Action, Actor, teams_for
+from bot.domain.org import Team
 from bot.domain.org_import import ImportResult, MemberChange
 from bot.repos.org import Applied, ImportStale, OrgRepo, Undone
+from bot.repos.people import PeopleRepo
 from bot.texts import Texts
 
 __all__ = ["ImportStale", "RosterImports"]
@@ -21,10 +24,18 @@ _TOLD = ("moved", "reactivated")
 
 
 class RosterImports:
-    def __init__(self, org: OrgRepo, outbox: Outbox, texts: Texts) -> None:
+    def __init__(
+        self, org: OrgRepo, outbox: Outbox, texts: Texts, people: PeopleRepo | None = None
+    ) -> None:
         self.org = org
         self.outbox = outbox
         self.texts = texts
+        self.people = people  # the bot's cache of who is who (none in a one-off command)
+
+    def _roster_changed(self) -> None:
+        """Roles and teams may have changed for anyone: nobody's cached identity holds."""
+        if self.people is not None:
+            self.people.forget()
 
     async def stage(
         self, data: bytes, filename: str, *, prune: bool = False, actor: int | None = None
@@ -38,6 +49,7 @@ class RosterImports:
             await self.outbox.repo.enqueue(self.notices(import_id, changes), tx)
 
         applied = await self.org.confirm(import_id, actor=actor, after=tell)
+        self._roster_changed()
         self.outbox.wake()  # after the commit: the sender sees the rows at once
         return applied
 
@@ -58,4 +70,11 @@ class RosterImports:
         return await self.org.cancel(import_id)
 
     async def undo_last(self, *, actor: int | None) -> Undone | None:
-        return await self.org.undo_last(actor=actor)
+        undone = await self.org.undo_last(actor=actor)
+        if undone is not None:
+            self._roster_changed()
+        return undone
+
+    async def invite_teams(self, actor: Actor) -> list[Team]:
+        """The teams whose registration links `actor` may hand out."""
+        return teams_for(actor, Action.VIEW_INVITES, await self.org.teams())
