@@ -7,14 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot import callbacks
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
-from bot.domain.attendance import Phase, Status, correction_choices, next_roll_status, phase
+from bot.domain.attendance import Status
 from bot.domain.auth import Action, Place, can
 from bot.domain.conversation import Conversation
 from bot.domain.flowstate import FlowState
@@ -22,9 +20,24 @@ from bot.domain.org import Team
 from bot.domain.people import Person
 from bot.domain.text import visible
 from bot.services import sessions as ss
-from bot.services.sessions import Ask, Decided, Press, Record, Session
+from bot.services.sessions import Ask, Correct, Decided, DecideResult, Pick, Press, Record, Roll
 from bot.texts import to_plain
-from handlers.common import lang_of, reply, send, toast, toast_who, tr, typed_step, who
+from bot.views import attendance as views
+from handlers.common import (
+    answer,
+    edit,
+    edit_markup,
+    lang_of,
+    pressed,
+    query_of,
+    reply,
+    send,
+    toast,
+    toast_who,
+    tr,
+    typed_step,
+    who,
+)
 
 
 def _key(update: Update) -> tuple[int, int]:
@@ -81,47 +94,20 @@ async def _group_team(update: Update, context: BanzuContext) -> Team | None:
     """The team of the group this update comes from, or None (with a reply saying why)."""
     chat = update.effective_chat
     assert chat is not None
-    binding = await context.svc.groups.binding(chat.id)
-    team = await context.svc.org.team(binding.team_id) if binding and binding.active else None
+    team = await ss.group_team(context.svc, chat.id)
     if team is None:
         await reply(update, context, "attendance.study.unbound")
     return team
 
 
 async def study(update: Update, context: BanzuContext) -> None:
-    svc, chat = context.svc, update.effective_chat
+    chat = update.effective_chat
     assert chat is not None
-    if chat.type == ChatType.PRIVATE:
-        await reply(update, context, "attendance.study.group_only")
-        return
-    team = await _group_team(update, context)
     ident = await who(update, context)
-    if team is None:
-        return
-    if not can(ident.actor, Action.TAKE_ATTENDANCE, Place(team.unit_id, team.id)):
-        await reply(update, context, "attendance.study.refused")
-        return
-    att, now = svc.attendance, svc.attendance.now()
-    running = [
-        s
-        for s in await att.open_sessions(team.id, team.unit_id)
-        if s.team_id == team.id and phase(s.window, now) is not Phase.OVER
-    ]
-    if running:
-        # Handing it over again is a no-op, unless a crash came between opening and handing.
-        await ss.post_session(svc, running[0])
-        if svc.inbox.is_replay(update.update_id) and (
-            running[0].opened_by == ident.actor.tg_user_id
-        ):
-            return  # replayed after a crash: this command opened it, its answer is the post
-        await reply(update, context, "attendance.study.already", topic=running[0].topic)
-        return
-    topic, _, material = _args_text(update).partition("\n")
-    session = await ss.open_session(
-        svc, team.id, topic, now, now + att.rules.duration, ident.actor.tg_user_id, material
-    )
-    if not await ss.post_session(svc, session):
-        await reply(update, context, "attendance.study.unbound")
+    private, replay = chat.type == ChatType.PRIVATE, context.svc.inbox.is_replay(update.update_id)
+    out = await ss.study(context.svc, chat.id, private, ident.actor, _args_text(update), replay)
+    if out.says:
+        await reply(update, context, f"attendance.study.{out.outcome.value}", topic=out.topic)
 
 
 # ==================================================================== 签到 / 请假 buttons
@@ -131,24 +117,20 @@ _ALERT = {Press.NOT_ON_ROSTER, Press.NOT_REGISTERED, Press.OVER, Press.EARLY}
 
 
 async def session_pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    data = callbacks.decode(query.data, ss.NS_SESSION, 1, 2)
-    session_id = data.int_part(0) if data else None
-    if data is None or session_id is None or data.parts[1] not in ("in", "leave"):
-        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
+    press = await pressed(update, context, views.SessionPress)
+    if press is None:
         return
     ident = await who(update, context)
-    if data.parts[1] == "leave":
-        await leave_button(update, context, session_id, ident.person)
+    if press.action is views.SessionAction.LEAVE:
+        await leave_button(update, context, press.session, ident.person)
         return
     age = context.svc.inbox.replay_age_s(update.update_id)
-    result = await ss.check_in(context.svc, session_id, ident.person, age)
+    result = await ss.check_in(context.svc, press.session, ident.person, age)
     key = f"attendance.toast.{result.outcome.value}"
     if result.outcome in (Press.RECORDED, Press.ALREADY) and result.status is Status.LATE:
         key += "_late"
     text = await toast_who(update, context, key, time=_when(context.svc, result.at))
-    await query.answer(text, show_alert=result.outcome in _ALERT)
+    await query_of(update).answer(text, show_alert=result.outcome in _ALERT)
 
 
 async def leave_button(
@@ -216,10 +198,10 @@ async def submit_leave(
     topic = session.topic if session else ""
     await reply(update, context, f"attendance.leave.{result.outcome.value}", topic=topic)
     if result.outcome is Ask.CREATED and session and result.request_id:
-        text = request_text(svc, "leave", person, session, reason[:300], None)
-        await notify_leaders(
-            context, person.team_id, text, decision_markup(svc, ss.NS_LEAVE, result.request_id)
-        )
+        tz = svc.attendance.tz
+        text = views.request_text(svc.texts, tz, "leave", person, session, reason[:300], None)
+        markup = views.decision_markup(svc.texts, "leave", result.request_id)
+        await notify_leaders(context, person.team_id, text, markup)
 
 
 # ==================================================================== /makeup
@@ -243,39 +225,13 @@ async def makeup(update: Update, context: BanzuContext) -> None:
         date=svc.attendance.local(s.starts_at, "%m-%d") if s else "",
     )
     if result.outcome is Ask.CREATED and s and result.request_id:
-        text = request_text(svc, "makeup", ident.person, s, note, None)
-        markup = decision_markup(svc, ss.NS_MAKEUP, result.request_id)
+        tz = svc.attendance.tz
+        text = views.request_text(svc.texts, tz, "makeup", ident.person, s, note, None)
+        markup = views.decision_markup(svc.texts, "makeup", result.request_id)
         await notify_leaders(context, ident.person.team_id, text, markup)
 
 
 # ==================================================================== leader decisions
-
-
-def request_text(
-    svc: Services, kind: str, person: Person, session: Session, reason: str, lang: str | None
-) -> str:
-    return svc.texts.get(
-        f"attendance.{kind}.request",
-        lang,
-        name=person.name,
-        team=person.team_name,
-        topic=session.topic,
-        date=svc.attendance.local(session.starts_at, "%m-%d %H:%M"),
-        reason=reason or svc.texts.get("attendance.no_reason", lang),
-    )
-
-
-def decision_markup(svc: Services, ns: str, request_id: int) -> InlineKeyboardMarkup:
-    kind = "leave" if ns == ss.NS_LEAVE else "makeup"
-    yes, no = (svc.texts.get(f"attendance.{kind}.{k}") for k in ("yes", "no"))
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(yes, callback_data=callbacks.encode(ns, 1, request_id, "y")),
-                InlineKeyboardButton(no, callback_data=callbacks.encode(ns, 1, request_id, "n")),
-            ]
-        ]
-    )
 
 
 async def notify_leaders(
@@ -292,54 +248,50 @@ async def notify_leaders(
         await send(context, chat, text, markup)
 
 
+_UNDECIDED = {
+    Decided.GONE: "common.stale_button",
+    Decided.NOT_ALLOWED: "common.no_permission",
+    Decided.DONE_ALREADY: "attendance.decided",
+}
+
+
 async def request_pressed(update: Update, context: BanzuContext) -> None:
-    query, svc = update.callback_query, context.svc
-    assert query is not None and query.message is not None
-    ns = (query.data or "").split(":", 1)[0]
-    data = callbacks.decode(query.data, ns, 1, 2) if ns in (ss.NS_LEAVE, ss.NS_MAKEUP) else None
-    rid = data.int_part(0) if data else None
-    if data is None or rid is None or data.parts[1] not in ("y", "n"):
-        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
+    press = await pressed(update, context, views.LeaveDecision, views.MakeupDecision)
+    if press is None:
         return
     ident = await who(update, context)
-    result = await ss.decide(svc, rid, data.parts[1] == "y", ident.actor)
-    if result.outcome in (Decided.GONE, Decided.NOT_ALLOWED, Decided.DONE_ALREADY):
-        key = {Decided.GONE: "common.stale_button", Decided.NOT_ALLOWED: "common.no_permission"}
-        await query.answer(
-            toast(update, context, key.get(result.outcome, "attendance.decided")), show_alert=True
-        )
+    result = await ss.decide(context.svc, press.request, press.approve, ident.actor)
+    if result.outcome in _UNDECIDED:
+        await answer(update, context, _UNDECIDED[result.outcome], alert=True)
         return
-    assert result.session is not None and result.member is not None
-    lang = lang_of(update)
-    outcome = tr(
-        update,
-        context,
-        f"attendance.{result.kind}.{result.outcome.value}",
-        by=ident.person.name if ident.person else query.from_user.first_name,
-    )
+    query = query_of(update)
+    by = ident.person.name if ident.person else query.from_user.first_name
+    outcome = tr(update, context, f"attendance.{result.kind}.{result.outcome.value}", by=by)
     await query.answer(to_plain(outcome))
-    text = request_text(svc, result.kind, result.member, result.session, result.reason, lang)
-    await _edit(query.message.chat.id, query.message.message_id, context, f"{text}\n{outcome}")
+    await _show_decided(update, context, result, outcome)
+    await _tell_member(context, result)
+
+
+async def _show_decided(
+    update: Update, context: BanzuContext, result: DecideResult, outcome: str
+) -> None:
+    svc, msg = context.svc, query_of(update).message
+    assert msg is not None and result.session is not None and result.member is not None
+    text = views.request_text(
+        svc.texts, svc.attendance.tz, result.kind, result.member, result.session, result.reason,
+        lang_of(update),
+    )  # fmt: skip
+    await edit(context, msg.chat.id, msg.message_id, f"{text}\n{outcome}")
+
+
+async def _tell_member(context: BanzuContext, result: DecideResult) -> None:
+    """The member who asked hears the decision privately, when they can be written to."""
+    svc = context.svc
+    assert result.member is not None and result.session is not None
     user_id = result.member.tg_user_id
     if user_id is not None and await svc.people.private_ok(user_id):
         told = f"attendance.{result.kind}.told_{result.outcome.value}"
         await send(context, user_id, svc.texts.get(told, None, topic=result.session.topic))
-
-
-async def _edit(
-    chat_id: int,
-    message_id: int,
-    context: BanzuContext,
-    text: str,
-    markup: InlineKeyboardMarkup | None = None,
-) -> None:
-    try:
-        await context.bot.edit_message_text(
-            text, chat_id, message_id, parse_mode="HTML", reply_markup=markup
-        )
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
 
 
 # ==================================================================== /roll
@@ -372,118 +324,77 @@ async def roll(update: Update, context: BanzuContext) -> None:
         await reply(update, context, "attendance.roll.sent_private")
 
 
+# A press's answer on the roll card: (text key, shown as a dialog)
+_ROLL_ANSWER = {
+    Roll.STALE: ("common.stale_button", True),
+    Roll.NOT_YOURS: ("common.not_yours", False),
+    Roll.CLOSED_NOW: ("attendance.roll.closed_now", False),
+    Roll.CLOSED_ALREADY: ("attendance.roll.closed_already", False),
+    Roll.MARKED: ("attendance.roll.toast", False),
+    Roll.PICK: ("attendance.roll.pick", False),
+    Roll.OPEN_PRIVATE: ("attendance.roll.open_private", True),
+}
+
+
 async def roll_pressed(update: Update, context: BanzuContext) -> None:
-    query, svc = update.callback_query, context.svc
-    assert query is not None and query.message is not None
-    data = callbacks.decode(query.data, ss.NS_ROLL, 1, 2)
-    session = await svc.attendance.fresh_session(data.int_part(0) or 0) if data else None
-    if data is None or session is None:
-        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
+    press = await pressed(update, context, views.RollName, views.RollClose)
+    if press is None:
         return
+    assert isinstance(press, views.RollName | views.RollClose)
     ident = await who(update, context)
-    if not ss.may_take_attendance(ident.actor, session):
-        await query.answer(toast(update, context, "common.not_yours"))
-        return
-    if data.parts[1] == "close":
-        closed = await ss.close_session(svc, session.id, ident.actor.tg_user_id)
-        await query.answer(
-            toast(
-                update, context, "attendance.roll." + ("closed_now" if closed else "closed_already")
-            )
-        )
-        await refresh_roll(update, context, session.id)
-        return
-    member_id = data.int_part(1)
-    record = await svc.attendance.record(session.id, member_id) if member_id else None
-    if record is None:
-        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
-    elif session.closed:
-        await roll_after_close(update, context, session, record.member_id)
-    else:
-        new = next_roll_status(record.status, closed=False, recorded=record.status)
-        card = (query.message.chat.id, query.message.message_id)
-        await ss.change_status(
-            svc, session, record.member_id, new, ident.actor.tg_user_id, None, record.status, card
-        )
-        label = _label(svc, new, lang_of(update))
-        await query.answer(
-            toast(update, context, "attendance.roll.toast", name=record.name, status=label)
-        )
-        await refresh_roll(update, context, session.id)
+    member = press.member if isinstance(press, views.RollName) else None
+    out = await ss.roll_press(context.svc, press.session, member, ident.actor, _card(update))
+    key, alert = _ROLL_ANSWER[out.outcome]
+    name = out.record.name if out.record else ""
+    status = _label(context.svc, out.status, lang_of(update)) if out.status else ""
+    await answer(update, context, key, alert=alert, name=name, status=status)
+    if out.outcome is Roll.PICK and out.session and out.record:
+        pick = views.pick_markup(context.svc.texts, out.session, out.record, lang_of(update))
+        await edit_markup(update, pick)
+    elif out.outcome in (Roll.CLOSED_NOW, Roll.CLOSED_ALREADY, Roll.MARKED) and out.session:
+        await refresh_roll(update, context, out.session.id)
 
 
-async def roll_after_close(
-    update: Update, context: BanzuContext, session: Session, member_id: int
-) -> None:
-    """After closing, a press on a name shows the statuses it may be corrected to; the
-    leader picks one and gives one reason for it, asked for privately."""
-    query, svc = update.callback_query, context.svc
-    assert query is not None
-    if not await svc.people.private_ok(query.from_user.id):
-        await query.answer(toast(update, context, "attendance.roll.open_private"), show_alert=True)
-        return
-    record = await svc.attendance.record(session.id, member_id)
-    assert record is not None
-    label = _label(svc, record.status, lang_of(update))
-    await query.answer(
-        toast(update, context, "attendance.roll.pick", name=record.name, status=label)
-    )
-    assert query.message is not None
-    try:
-        await query.edit_message_reply_markup(ss.pick_markup(svc, session, record, lang_of(update)))
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+def _card(update: Update) -> tuple[int, int]:
+    """(chat, message) of the pressed message."""
+    msg = query_of(update).message
+    assert msg is not None
+    return msg.chat.id, msg.message_id
+
+
+_PICK_ANSWER = {
+    Pick.STALE: ("common.stale_button", True),
+    Pick.NOT_YOURS: ("common.not_yours", False),
+    Pick.OPEN_PRIVATE: ("attendance.roll.open_private", True),
+}
 
 
 async def pick_pressed(update: Update, context: BanzuContext) -> None:
     """The target status of a correction after closing (or back to the roll)."""
-    query, svc = update.callback_query, context.svc
-    assert query is not None
-    data = callbacks.decode(query.data, ss.NS_PICK, 1, 3)
-    session = await svc.attendance.fresh_session(data.int_part(0) or 0) if data else None
-    member_id = data.int_part(1) if data else None
-    record = await svc.attendance.record(session.id, member_id) if session and member_id else None
-    if data is None or session is None or record is None or not session.closed:
-        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
+    press = await pressed(update, context, views.PickStatus, views.PickBack)
+    if press is None:
         return
+    assert isinstance(press, views.PickStatus | views.PickBack)
     ident = await who(update, context)
-    if not ss.may_take_attendance(ident.actor, session):
-        await query.answer(toast(update, context, "common.not_yours"))
-        return
-    user_id = query.from_user.id
-    if data.parts[2] == "back":
-        await svc.conversations.clear(user_id, user_id)
-        await query.answer()
-        await refresh_roll(update, context, session.id)
-        return
-    try:
-        new = Status(data.parts[2])
-    except ValueError:
-        new = None
-    if new is None or new not in correction_choices(record.status):
-        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
-        return
-    if not await svc.people.private_ok(user_id):
-        await query.answer(toast(update, context, "attendance.roll.open_private"), show_alert=True)
-        return
-    await _ask_reason(update, context, record, new)
-    await query.answer(toast(update, context, "attendance.roll.reason_needed"))
-    await refresh_roll(update, context, session.id, {record.member_id: new})
+    new = press.status if isinstance(press, views.PickStatus) else None
+    out = await ss.pick_press(context.svc, press.session, press.member, new, ident.actor)
+    if out.outcome in _PICK_ANSWER:
+        key, alert = _PICK_ANSWER[out.outcome]
+        await answer(update, context, key, alert=alert)
+    elif out.outcome is Pick.BACK and out.session:
+        await query_of(update).answer()
+        await refresh_roll(update, context, out.session.id)
+    elif out.record is not None and new is not None:
+        await _ask_reason(update, context, out.record, new)
+        await answer(update, context, "attendance.roll.reason_needed")
+        await refresh_roll(update, context, out.record.session_id, {out.record.member_id: new})
 
 
 async def _ask_reason(update: Update, context: BanzuContext, record: Record, new: Status) -> None:
     """The proposal waits in the leader's conversation until they send the reason privately."""
-    query, svc, lang = update.callback_query, context.svc, lang_of(update)
-    assert query is not None and query.message is not None
-    user_id, msg = query.from_user.id, query.message
-    state = CorrectionReason(
-        OneStep.REASON,
-        (record.session_id, record.member_id),
-        record.status,
-        new,
-        (msg.chat.id, msg.message_id),
-    )
+    svc, lang, user_id = context.svc, lang_of(update), query_of(update).from_user.id
+    record_key = (record.session_id, record.member_id)
+    state = CorrectionReason(OneStep.REASON, record_key, record.status, new, _card(update))
     await svc.conversations.put(user_id, user_id, state)
     old_l, new_l = _label(svc, record.status, lang), _label(svc, new, lang)
     await send(
@@ -497,36 +408,19 @@ async def reason_step(update: Update, context: BanzuContext, st: CorrectionReaso
     svc, lang = context.svc, lang_of(update)
     assert update.message is not None and update.message.text is not None
     reason = visible(update.message.text)
-    if len(reason) < 2:
-        await reply(update, context, "attendance.roll.reason_short")
-        return
-    await svc.conversations.clear(*_key(update))
-    (session_id, member_id), old, new = st.record, st.old, st.new
-    session = await svc.attendance.fresh_session(session_id)
     ident = await who(update, context)
-    if session is None or not ss.may_take_attendance(ident.actor, session):
-        await reply(update, context, "common.no_permission")
-        return
-    change = await ss.change_status(
-        svc, session, member_id, new, ident.actor.tg_user_id, reason[:300], expect=old
-    )
-    name = change.record.name if change.record else ""
-    if change.moved or change.outcome is not None:
-        key = "moved" if change.moved else change.outcome.value if change.outcome else ""
-        await reply(update, context, f"attendance.roll.refused_{key}", name=name)
-    else:
-        await reply(
-            update,
-            context,
-            "attendance.roll.changed",
-            name=name,
-            old=_label(svc, old, lang),
-            new=_label(svc, new, lang),
-            reason=reason[:300],
-        )
-    chat_id, message_id = st.roll
-    text, markup = await ss.roll_view(svc, session, lang)
-    await _edit(chat_id, message_id, context, text, markup)
+    out = await ss.correct(svc, ident.actor, st.record, st.old, st.new, reason)
+    key = _CORRECT_KEY.get(out.outcome) or f"attendance.roll.{out.outcome.value}"
+    if out.refusal is not None:
+        key = f"attendance.roll.refused_{out.refusal.value}"
+    old, new = _label(svc, st.old, lang), _label(svc, st.new, lang)
+    await reply(update, context, key, name=out.name, old=old, new=new, reason=reason[:300])
+    if out.session is not None:
+        text, markup = await ss.roll_view(svc, out.session, lang)
+        await edit(context, *st.roll, text, markup)
+
+
+_CORRECT_KEY = {Correct.NOT_ALLOWED: "common.no_permission"}
 
 
 async def refresh_roll(
@@ -535,12 +429,10 @@ async def refresh_roll(
     session_id: int,
     shown: dict[int, Status] | None = None,
 ) -> None:
-    query = update.callback_query
-    assert query is not None and query.message is not None
     session = await context.svc.attendance.fresh_session(session_id)
     assert session is not None
     text, markup = await ss.roll_view(context.svc, session, lang_of(update), shown)
-    await _edit(query.message.chat.id, query.message.message_id, context, text, markup)
+    await edit(context, *_card(update), text, markup)
 
 
 # ==================================================================== wiring
@@ -562,11 +454,11 @@ def register(app: BanzuApp) -> None:
     app.add_handler(CommandHandler("study", study))
     app.add_handler(CommandHandler("roll", roll))
     app.add_handler(CommandHandler("makeup", makeup))
-    app.add_handler(CallbackQueryHandler(session_pressed, pattern=callbacks.pattern(ss.NS_SESSION)))
-    app.add_handler(CallbackQueryHandler(roll_pressed, pattern=callbacks.pattern(ss.NS_ROLL)))
-    app.add_handler(CallbackQueryHandler(pick_pressed, pattern=callbacks.pattern(ss.NS_PICK)))
-    for ns in (ss.NS_LEAVE, ss.NS_MAKEUP):
-        app.add_handler(CallbackQueryHandler(request_pressed, pattern=callbacks.pattern(ns)))
+    app.add_handler(CallbackQueryHandler(session_pressed, pattern=views.SessionPress.pattern()))
+    app.add_handler(CallbackQueryHandler(roll_pressed, pattern=views.RollName.pattern()))
+    app.add_handler(CallbackQueryHandler(pick_pressed, pattern=views.PickStatus.pattern()))
+    for kind in (views.LeaveDecision, views.MakeupDecision):
+        app.add_handler(CallbackQueryHandler(request_pressed, pattern=kind.pattern()))
     svc.flows[CorrectionReason.flow] = typed_step(CorrectionReason, reason_step)
     svc.flows[LeaveReason.flow] = typed_step(LeaveReason, leave_step)
     svc.file_flows[LeaveReason.flow] = leave_file

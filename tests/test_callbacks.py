@@ -164,3 +164,23 @@ def test_limits_are_telegrams_own() -> None:
     assert textsplit.TELEGRAM_LIMIT == htmlsplit.TELEGRAM_LIMIT == MessageLimit.MAX_TEXT_LENGTH
     assert notices.CAPTION_LIMIT == MessageLimit.CAPTION_LENGTH
     assert callbacks.MAX_BYTES == InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
+
+
+def test_attendance_buttons_keep_their_wire_strings() -> None:
+    """Buttons already in chats were written by the positional codec: the typed classes read
+    and write exactly those strings, and a forged part is Stale."""
+    from bot.callbacks import Stale, parse
+    from bot.domain.attendance import Status
+    from bot.views import attendance as v
+
+    assert v.SessionPress(7, v.SessionAction.IN).encode() == "att:v1:7:in"
+    assert parse("att:v1:7:leave", v.SessionPress) == v.SessionPress(7, v.SessionAction.LEAVE)
+    assert parse("roll:v1:7:12", v.RollName, v.RollClose) == v.RollName(7, 12)
+    assert parse("roll:v1:7:close", v.RollName, v.RollClose) == v.RollClose(7)
+    assert v.PickStatus(7, 12, Status.LEAVE).encode() == "rollset:v1:7:12:leave"
+    assert parse("rollset:v1:7:12:back", v.PickStatus, v.PickBack) == v.PickBack(7, 12)
+    assert v.MakeupDecision(3, "y").encode() == "mk:v1:3:y"
+    assert parse("lv:v1:3:n", v.LeaveDecision) == v.LeaveDecision(3, "n")
+    for forged in ("roll:v1:7:0", "rollset:v1:7:12:gone", "lv:v1:-3:y", "att:v1:7:out"):
+        kinds = (v.RollName, v.RollClose, v.PickStatus, v.PickBack, v.LeaveDecision, v.SessionPress)
+        assert isinstance(parse(forged, *kinds), Stale), forged

@@ -26,9 +26,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
-from bot import callbacks
 from bot.clock import utcnow
 from bot.db import Database
 from bot.delivery.flood import FloodController
@@ -44,10 +43,12 @@ from bot.domain.attendance import (
     checkin_status,
     correction_choices,
     makeup_allowed,
+    next_roll_status,
     phase,
     window_for,
 )
 from bot.domain.auth import Action, Actor, Place, can
+from bot.domain.org import Team
 from bot.domain.text import visible
 from bot.domain.textsplit import split_text
 from bot.repos.attendance import AttendanceRepo, CheckIn, decide_request, session_batch
@@ -56,25 +57,10 @@ from bot.repos.attendance import Session as Session
 from bot.repos.outbox import PRIORITY_INTERACTIVE, OutMessage
 from bot.repos.people import Person
 from bot.settings import Settings
-from bot.texts import Texts
+from bot.views import attendance as views
 
 if TYPE_CHECKING:
     from bot.context import Services
-
-NS_SESSION = "att"  # att:v1:<session>:in | leave
-NS_ROLL = "roll"  # roll:v1:<session>:<member> | roll:v1:<session>:close
-NS_PICK = "rollset"  # rollset:v1:<session>:<member>:<status> | …:back — a correction's target
-NS_LEAVE = "lv"  # lv:v1:<request>:y | n
-NS_MAKEUP = "mk"  # mk:v1:<request>:y | n
-
-EMOJI = {
-    Status.PENDING: "⬜",
-    Status.PRESENT: "✅",
-    Status.LATE: "⏰",
-    Status.ABSENT: "❌",
-    Status.LEAVE: "📝",
-    Status.MAKEUP: "📚",
-}
 
 
 @dataclass
@@ -150,8 +136,7 @@ class AttendanceService:
         return await self.repo.roster(session_id)
 
 
-def status_label(texts: Texts, status: Status, lang: str | None = None) -> str:
-    return texts.get(f"attendance.status.{status.value}", lang)
+status_label = views.status_label
 
 
 # ==================================================================== opening and posting
@@ -196,6 +181,62 @@ async def open_session(
     session = await att.repo.session(session_id)
     assert session is not None
     return session
+
+
+class Study(StrEnum):
+    """What a leader's /study came to (the value names the reply; OPENED and REPLAYED have
+    none: the session message is the answer)."""
+
+    OPENED = "opened"
+    REPLAYED = "replayed"  # replayed after a crash: this command opened it
+    GROUP_ONLY = "group_only"
+    UNBOUND = "unbound"
+    REFUSED = "refused"
+    ALREADY = "already"
+
+
+@dataclass(frozen=True)
+class StudyResult:
+    outcome: Study
+    topic: str = ""
+
+    @property
+    def says(self) -> bool:
+        return self.outcome not in (Study.OPENED, Study.REPLAYED)
+
+
+async def group_team(svc: Services, chat_id: int) -> Team | None:
+    """The team the group `chat_id` is bound to, if the binding is active."""
+    binding = await svc.groups.binding(chat_id)
+    return await svc.org.team(binding.team_id) if binding and binding.active else None
+
+
+async def study(
+    svc: Services, chat_id: int, private: bool, actor: Actor, text: str, replay: bool
+) -> StudyResult:
+    """/study in a team group: open a session on `text` (topic, then material after a line
+    break) and hand its message over — or, while one runs, hand that over again (a no-op,
+    unless a crash came between opening and handing)."""
+    team = None if private else await group_team(svc, chat_id)
+    if team is None:
+        return StudyResult(Study.GROUP_ONLY if private else Study.UNBOUND)
+    if not can(actor, Action.TAKE_ATTENDANCE, Place(team.unit_id, team.id)):
+        return StudyResult(Study.REFUSED)
+    att, now = svc.attendance, svc.attendance.now()
+    running = [
+        s
+        for s in await att.open_sessions(team.id, team.unit_id)
+        if s.team_id == team.id and phase(s.window, now) is not Phase.OVER
+    ]
+    if running:
+        await post_session(svc, running[0])
+        mine = replay and running[0].opened_by == actor.tg_user_id
+        return StudyResult(Study.REPLAYED if mine else Study.ALREADY, running[0].topic)
+    topic, _, material = text.partition("\n")
+    session = await open_session(
+        svc, team.id, topic, now, now + att.rules.duration, actor.tg_user_id, material
+    )
+    return StudyResult(Study.OPENED if await post_session(svc, session) else Study.UNBOUND)
 
 
 async def session_chats(svc: Services, session: Session) -> list[int]:
@@ -290,7 +331,8 @@ async def roll_view(
     """The roll card: counts, and every name as a button."""
     roster = await svc.attendance.roster(session.id)
     counts = await svc.attendance.counts(session.id)
-    return roll_text(svc, session, counts, lang), roll_markup(svc, session, roster, lang, shown)
+    markup = views.roll_markup(svc.texts, session, roster, lang, shown)
+    return roll_text(svc, session, counts, lang), markup
 
 
 async def roll_card_sent(
@@ -345,23 +387,7 @@ def session_text(svc: Services, s: Session, counts: Counts, now: datetime) -> st
 
 
 def session_markup(svc: Services, s: Session, now: datetime) -> InlineKeyboardMarkup | None:
-    if s.closed:
-        return None
-    over = phase(s.window, now) is Phase.OVER
-    key = "attendance.button.over" if over else "attendance.button.check_in"
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    svc.texts.get(key), callback_data=callbacks.encode(NS_SESSION, 1, s.id, "in")
-                ),
-                InlineKeyboardButton(
-                    svc.texts.get("attendance.button.leave"),
-                    callback_data=callbacks.encode(NS_SESSION, 1, s.id, "leave"),
-                ),
-            ]
-        ]
-    )
+    return views.session_markup(svc.texts, s, over=phase(s.window, now) is Phase.OVER)
 
 
 # ==================================================================== check-in
@@ -597,6 +623,140 @@ async def change_status(
     return Change(None, record=await att.repo.record(session.id, member_id))
 
 
+class Roll(StrEnum):
+    """What a press on a roll card came to."""
+
+    STALE = "stale"
+    NOT_YOURS = "not_yours"
+    CLOSED_NOW = "closed_now"
+    CLOSED_ALREADY = "closed_already"
+    MARKED = "marked"  # open: the member moved one status along
+    PICK = "pick"  # closed: the statuses it may be corrected to are shown
+    OPEN_PRIVATE = "open_private"  # closed, but the leader cannot be asked privately
+
+
+@dataclass(frozen=True)
+class RollResult:
+    outcome: Roll
+    session: Session | None = None
+    record: Record | None = None
+    status: Status | None = None  # MARKED: the new status; PICK: the current one
+
+
+async def roll_press(
+    svc: Services, session_id: int, member_id: int | None, actor: Actor, card: tuple[int, int]
+) -> RollResult:
+    """A leader's press on the roll card `card` (chat, message): a name (`member_id`) or
+    🔒 结束并公布 (None)."""
+    att = svc.attendance
+    session = await att.fresh_session(session_id)
+    if session is None:
+        return RollResult(Roll.STALE)
+    if not may_take_attendance(actor, session):
+        return RollResult(Roll.NOT_YOURS)
+    if member_id is None:
+        closed = await close_session(svc, session.id, actor.tg_user_id)
+        return RollResult(Roll.CLOSED_NOW if closed else Roll.CLOSED_ALREADY, session)
+    record = await att.record(session.id, member_id)
+    if record is None:
+        return RollResult(Roll.STALE)
+    if session.closed:
+        if not await svc.people.private_ok(actor.tg_user_id):
+            return RollResult(Roll.OPEN_PRIVATE, session, record)
+        return RollResult(Roll.PICK, session, record, record.status)
+    new = next_roll_status(record.status, closed=False, recorded=record.status)
+    await change_status(svc, session, member_id, new, actor.tg_user_id, None, record.status, card)
+    return RollResult(Roll.MARKED, session, record, new)
+
+
+class Pick(StrEnum):
+    """What a press on the correction picker came to."""
+
+    STALE = "stale"
+    NOT_YOURS = "not_yours"
+    BACK = "back"
+    OPEN_PRIVATE = "open_private"
+    ASK_REASON = "ask_reason"  # the change waits for its reason, asked privately
+
+
+@dataclass(frozen=True)
+class PickResult:
+    outcome: Pick
+    session: Session | None = None
+    record: Record | None = None
+
+
+async def pick_press(
+    svc: Services, session_id: int, member_id: int, new: Status | None, actor: Actor
+) -> PickResult:
+    """After closing, the target status of a correction (`new`), or back to the roll (None:
+    a correction begun is dropped)."""
+    att = svc.attendance
+    session = await att.fresh_session(session_id)
+    record = await att.record(session_id, member_id) if session is not None else None
+    if session is None or record is None or not session.closed:
+        return PickResult(Pick.STALE)
+    if not may_take_attendance(actor, session):
+        return PickResult(Pick.NOT_YOURS)
+    if new is None:
+        await svc.conversations.clear(actor.tg_user_id, actor.tg_user_id)
+        return PickResult(Pick.BACK, session, record)
+    if new not in correction_choices(record.status):
+        return PickResult(Pick.STALE)
+    if not await svc.people.private_ok(actor.tg_user_id):
+        return PickResult(Pick.OPEN_PRIVATE)
+    return PickResult(Pick.ASK_REASON, session, record)
+
+
+class Correct(StrEnum):
+    """What a correction's reason came to (the value names the reply's text)."""
+
+    SHORT = "reason_short"
+    NOT_ALLOWED = "not_allowed"
+    MOVED = "refused_moved"
+    REFUSED = "refused"
+    CHANGED = "changed"
+
+
+@dataclass(frozen=True)
+class CorrectResult:
+    outcome: Correct
+    session: Session | None = None  # the roll card to show again
+    name: str = ""
+    refusal: Refusal | None = None
+
+
+REASON_MIN, REASON_MAX = 2, 300
+
+
+async def correct(
+    svc: Services,
+    actor: Actor,
+    record: tuple[int, int],
+    old: Status,
+    new: Status,
+    reason: str,
+) -> CorrectResult:
+    """The reason for a correction after closing arrived: apply the change of `record`
+    (session, member) from `old` to `new`, unless someone changed it meanwhile. The leader's
+    conversation ends, except on a reason too short (they are asked again)."""
+    if len(reason) < REASON_MIN:
+        return CorrectResult(Correct.SHORT)
+    await svc.conversations.clear(actor.tg_user_id, actor.tg_user_id)
+    session = await svc.attendance.fresh_session(record[0])
+    if session is None or not may_take_attendance(actor, session):
+        return CorrectResult(Correct.NOT_ALLOWED)
+    change = await change_status(
+        svc, session, record[1], new, actor.tg_user_id, reason[:REASON_MAX], expect=old
+    )
+    name = change.record.name if change.record else ""
+    if change.moved:
+        return CorrectResult(Correct.MOVED, session, name)
+    if change.outcome is not None:
+        return CorrectResult(Correct.REFUSED, session, name, change.outcome)
+    return CorrectResult(Correct.CHANGED, session, name)
+
+
 def roll_text(svc: Services, session: Session, counts: Counts, lang: str) -> str:
     att, t = svc.attendance, svc.texts
     key = "attendance.roll.closed" if session.closed else "attendance.roll.open"
@@ -612,53 +772,6 @@ def roll_text(svc: Services, session: Session, counts: Counts, lang: str) -> str
         absent=counts.absent + counts.pending,
         makeup=counts.makeup,
     )
-
-
-def roll_markup(
-    svc: Services,
-    session: Session,
-    roster: list[Record],
-    lang: str,
-    shown: dict[int, Status] | None = None,
-) -> InlineKeyboardMarkup:
-    """Two names per row; `shown` overrides a member's status (a change awaiting a reason)."""
-    shown = shown or {}
-    buttons = [
-        InlineKeyboardButton(
-            f"{EMOJI[shown.get(r.member_id, r.status)]} {r.name}",
-            callback_data=callbacks.encode(NS_ROLL, 1, session.id, r.member_id),
-        )
-        for r in roster
-    ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    if not session.closed:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    svc.texts.get("attendance.roll.close_button", lang),
-                    callback_data=callbacks.encode(NS_ROLL, 1, session.id, "close"),
-                )
-            ]
-        )
-    return InlineKeyboardMarkup(rows)
-
-
-def pick_markup(svc: Services, session: Session, record: Record, lang: str) -> InlineKeyboardMarkup:
-    """After closing: the statuses one record may be corrected to, each a button (no cycling:
-    the leader picks the target and gives one reason for it), and a way back to the roll."""
-    t = svc.texts
-    buttons = [
-        InlineKeyboardButton(
-            f"{EMOJI[status]} {status_label(t, status, lang)}",
-            callback_data=callbacks.encode(NS_PICK, 1, session.id, record.member_id, status.value),
-        )
-        for status in correction_choices(record.status)
-    ]
-    back = InlineKeyboardButton(
-        t.get("attendance.roll.pick_back", lang),
-        callback_data=callbacks.encode(NS_PICK, 1, session.id, record.member_id, "back"),
-    )
-    return InlineKeyboardMarkup([buttons[i : i + 3] for i in range(0, len(buttons), 3)] + [[back]])
 
 
 # ==================================================================== leave and make-up
