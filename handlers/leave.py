@@ -14,17 +14,35 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import Stale, parse
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
-from bot.domain.leave import Draft, Leave, Refusal, RefuseStep, Step
+from bot.domain.leave import (
+    Draft,
+    Leave,
+    Problem,
+    Refusal,
+    RefuseStep,
+    Step,
+    note_problem,
+    with_file,
+)
 from bot.domain.leave_rules import NOTE_MAX, LeaveError, parse_type
-from bot.domain.text import is_blank
 from bot.services.identity import Identity
-from bot.services.leave import Asked, Cancelled, Decided, DecideResult
-from bot.texts import Html
+from bot.services.leave import Cancelled, Decided, DecideResult
 from bot.views import leave as views
 from handlers import attendance
-from handlers.common import answer_stale, lang_of, reply, send, toast, tr, typed_step, who
+from handlers.common import (
+    answer_stale,
+    edit,
+    edit_markup,
+    lang_of,
+    query_of,
+    reply,
+    send,
+    toast,
+    tr,
+    typed_step,
+    who,
+)
 
-MAX_PHOTO_MB = 10  # Telegram's own limit for a photo; a bigger "photo" is refused plainly
 ECHO_MAX = 30  # never echo more of what someone typed than this
 
 
@@ -164,18 +182,14 @@ async def _typed(update: Update, context: BanzuContext, draft: Draft) -> None:
     )
 
 
-def _note_problem(text: str) -> tuple[str, dict[str, object]] | None:
-    if is_blank(text):
-        return "leave.bad.note_blank", {}
-    if len(text.strip()) > NOTE_MAX:
-        return "leave.bad.note_long", {"max": NOTE_MAX, "n": len(text.strip())}
-    return None
+def _note_problem(text: str) -> Problem | None:
+    return note_problem(text, "leave.bad.note_blank", "leave.bad.note_long")
 
 
 async def note_step(update: Update, context: BanzuContext, draft: Draft, text: str) -> None:
     problem = _note_problem(text)
     if problem is not None:
-        await reply(update, context, problem[0], None, **problem[1])
+        await reply(update, context, problem.key, None, **problem.values)
         return
     await _to_confirm(update, context, draft.at(Step.CONFIRM, note=text.strip()))
 
@@ -191,36 +205,18 @@ async def _to_confirm(
 
 
 async def file_step(update: Update, context: BanzuContext, draft: Draft) -> None:
-    """A photo is the evidence (its caption the note); a document is refused plainly; before
-    the type is chosen, the step says what it wants instead."""
+    """A photo is the evidence (its caption the note); the rule is `with_file`'s."""
     message = update.message
     assert message is not None
     if await _unusable(update, context, draft):
         return
-    if draft.step is Step.DAYS:
-        await reply(update, context, "leave.bad.photo_days")
+    largest = message.photo[-1] if message.photo else None
+    photo = (largest.file_id, largest.file_size or 0) if largest else None
+    result = with_file(draft, photo, message.caption)
+    if isinstance(result, Problem):
+        await reply(update, context, result.key, None, **result.values)
         return
-    if draft.step is Step.TYPE:
-        await reply(update, context, "leave.bad.photo_type")
-        return
-    if not message.photo:
-        await reply(update, context, "leave.bad.document")
-        return
-    photo = message.photo[-1]
-    if (photo.file_size or 0) > MAX_PHOTO_MB * 1024 * 1024:
-        await reply(update, context, "leave.bad.photo_big", mb=MAX_PHOTO_MB)
-        return
-    note = draft.note
-    if message.caption and not is_blank(message.caption):
-        problem = _note_problem(message.caption)
-        if problem is not None:
-            await reply(update, context, problem[0], None, **problem[1])
-            return
-        note = message.caption.strip()
-    replaced = draft.photo is not None
-    await _to_confirm(
-        update, context, draft.at(Step.CONFIRM, photo=photo.file_id, note=note), replaced
-    )
+    await _to_confirm(update, context, result, replaced=draft.photo is not None)
 
 
 # ==================================================================== buttons
@@ -247,41 +243,31 @@ async def _own_draft(update: Update, context: BanzuContext) -> Draft | None:
     return draft if draft is not None and draft.usable() else None
 
 
-async def _drop_keyboard(update: Update) -> None:
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_reply_markup(None)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+def _fits(draft: Draft, press: views.PickType | views.DraftStep) -> bool:
+    """A draft button answers the step the draft is at (放弃 any step)."""
+    if isinstance(press, views.PickType):
+        return draft.step is Step.TYPE
+    if press.what == "abort":
+        return True
+    return draft.step is (Step.NOTE if press.what == "skip" else Step.CONFIRM)
 
 
 async def draft_pressed(
     update: Update, context: BanzuContext, press: views.PickType | views.DraftStep
 ) -> None:
-    query, svc = update.callback_query, context.svc
-    assert query is not None
     draft = await _own_draft(update, context)
-    wanted = (
-        Step.TYPE
-        if isinstance(press, views.PickType)
-        else (Step.NOTE if press.what == "skip" else Step.CONFIRM)
-    )
-    if draft is None or (
-        draft.step is not wanted
-        and not (isinstance(press, views.DraftStep) and press.what == "abort")
-    ):
+    if draft is None or not _fits(draft, press):
         await answer_stale(update, context)
         return
-    await query.answer()
-    await _drop_keyboard(update)
+    await query_of(update).answer()
+    await edit_markup(update, None)
     if isinstance(press, views.PickType):
         await _typed(update, context, draft.at(Step.NOTE, kind=press.kind))
     elif press.what == "skip":
         await _to_confirm(update, context, draft.at(Step.CONFIRM))
     elif press.what == "abort":
-        await svc.conversations.clear(query.from_user.id, query.from_user.id)
+        user = query_of(update).from_user.id
+        await context.svc.conversations.clear(user, user)
         await reply(update, context, "leave.confirm.aborted")
     else:
         await submit(update, context, draft)
@@ -296,23 +282,8 @@ async def submit(update: Update, context: BanzuContext, draft: Draft) -> None:
         await reply(update, context, "common.not_registered")
         return
     result = await svc.leave.ask(ident.person, draft)
-    if result.outcome is Asked.STARTED:
-        assert draft.first_day is not None and draft.last_day is not None
-        days = views.days_text(svc.texts, draft.first_day, draft.last_day, lang_of(update))
-        await reply(update, context, "leave.bad.stale_days", days=days)
-    elif result.outcome is Asked.OVERLAP:
-        clash = result.clash
-        values = views.summary_values(svc.texts, clash, lang_of(update)) if clash else {"days": ""}
-        status = views.status_label(svc.texts, clash, lang_of(update)) if clash else ""
-        await reply(update, context, "leave.submitted.overlap", days=values["days"], status=status)
-    else:
-        assert result.leave is not None
-        values = views.summary_values(svc.texts, result.leave, lang_of(update))
-        if result.tier is None:
-            await reply(update, context, "leave.submitted.nobody", None, **values)
-        else:
-            who_ = tr(update, context, f"leave.submitted.{result.tier.value}")
-            await reply(update, context, "leave.submitted.ok", None, who=Html(who_), **values)
+    key, values = views.submitted(svc.texts, lang_of(update), draft, result)
+    await reply(update, context, key, None, **values)
 
 
 async def withdraw_pressed(update: Update, context: BanzuContext, leave_id: int) -> None:
@@ -373,15 +344,8 @@ async def decide_pressed(update: Update, context: BanzuContext, press: views.Dec
     await query.answer(toast(update, context, key, name=result.leave.name, n=result.marked))
     msg = query.message
     assert isinstance(msg, Message)
-    await _edit_card(
-        context,
-        msg.chat.id,
-        msg.message_id,
-        bool(msg.photo),
-        result.leave,
-        _by(update, ident),
-        lang_of(update),
-    )
+    card = (msg.chat.id, msg.message_id, bool(msg.photo))
+    await _edit_card(context, card, result.leave, _by(update, ident), lang_of(update))
 
 
 async def ask_reason(update: Update, context: BanzuContext, ident: Identity, leave_id: int) -> None:
@@ -410,54 +374,35 @@ async def reason_step(update: Update, context: BanzuContext, state: Refusal) -> 
     svc, user = context.svc, update.effective_user
     assert update.message is not None and update.message.text is not None and user is not None
     text = update.message.text.strip()
-    if is_blank(text):
-        await reply(update, context, "leave.request.reason_blank")
-        return
-    if len(text) > NOTE_MAX:
-        await reply(update, context, "leave.request.reason_long", max=NOTE_MAX, n=len(text))
+    problem = note_problem(text, "leave.request.reason_blank", "leave.request.reason_long")
+    if problem is not None:
+        await reply(update, context, problem.key, None, **problem.values)
         return
     await svc.conversations.clear(user.id, user.id)
     ident = await who(update, context)
     result = await svc.leave.decide(ident.actor, state.leave_id, False, _by(update, ident), text)
     if result.outcome is not Decided.REFUSED or result.leave is None:
-        key = (
-            "leave.toast.not_allowed"
-            if result.outcome is Decided.NOT_ALLOWED
-            else "attendance.decided"
-        )
-        await reply(update, context, key)
+        key = "leave.toast.not_allowed" if result.outcome is Decided.NOT_ALLOWED else None
+        await reply(update, context, key or "attendance.decided")
         return
     await reply(update, context, "leave.toast.refused", name=result.leave.name)
-    await _edit_card(
-        context,
-        state.chat_id,
-        state.message_id,
-        state.photo,
-        result.leave,
-        _by(update, ident),
-        lang_of(update),
-    )
+    card = (state.chat_id, state.message_id, state.photo)
+    await _edit_card(context, card, result.leave, _by(update, ident), lang_of(update))
 
 
 async def _edit_card(
-    context: BanzuContext,
-    chat_id: int,
-    message_id: int,
-    photo: bool,
-    item: Leave,
-    by: str,
-    lang: str,
+    context: BanzuContext, card: tuple[int, int, bool], item: Leave, by: str, lang: str
 ) -> None:
+    """The leader's card (chat, message, a photo's caption) shows the decision."""
     text = views.decided_text(context.svc.texts, item, by, lang)
+    chat_id, message_id, photo = card
     try:
         if photo:
             await context.bot.edit_message_caption(
                 chat_id, message_id, caption=text, parse_mode="HTML", reply_markup=None
             )
         else:
-            await context.bot.edit_message_text(
-                text, chat_id, message_id, parse_mode="HTML", reply_markup=None
-            )
+            await edit(context, chat_id, message_id, text)
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise

@@ -147,3 +147,23 @@ def test_draft_round_trips_and_refuses_shapes_it_cannot_be() -> None:
         ),
         StaleState,
     )
+
+
+def test_a_file_in_the_leave_flow() -> None:
+    """What a photo, a document or a too-big photo does at each step (the rule file_step uses)."""
+    from bot.domain.leave import MAX_PHOTO_MB, Draft, Problem, Step, with_file
+
+    photo = ("file-1", 1000)
+    assert with_file(Draft(), photo, None) == Problem("leave.bad.photo_days", {})
+    assert with_file(Draft().at(Step.TYPE), photo, None) == Problem("leave.bad.photo_type", {})
+    note = Draft().at(Step.NOTE, note="发烧")
+    assert with_file(note, None, None) == Problem("leave.bad.document", {})
+    big = ("file-2", MAX_PHOTO_MB * 1024 * 1024 + 1)
+    assert with_file(note, big, None) == Problem("leave.bad.photo_big", {"mb": MAX_PHOTO_MB})
+    kept = with_file(note, photo, "   ")
+    assert isinstance(kept, Draft) and kept.note == "发烧" and kept.photo == "file-1"
+    assert kept.step is Step.CONFIRM
+    captioned = with_file(note, photo, " 病假条 ")
+    assert isinstance(captioned, Draft) and captioned.note == "病假条"
+    too_long = with_file(note, photo, "字" * 1000)
+    assert isinstance(too_long, Problem) and too_long.key == "leave.bad.note_long"

@@ -8,7 +8,8 @@ from enum import StrEnum
 from typing import Any
 
 from bot.domain.flowstate import FlowState
-from bot.domain.leave_rules import LeaveStatus, LeaveType, day_count
+from bot.domain.leave_rules import NOTE_MAX, LeaveStatus, LeaveType, day_count
+from bot.domain.text import is_blank
 
 __all__ = ["Draft", "Leave", "NewLeave", "Refusal", "RefuseStep", "Step", "days_of"]
 
@@ -111,3 +112,43 @@ class Refusal(FlowState, flow="leave_refuse", version=1):
     chat_id: int  # the request card being decided, edited after the reason
     message_id: int
     photo: bool = False  # the card is a photo with a caption (edit the caption, not a text)
+
+
+MAX_PHOTO_MB = 10  # Telegram's own limit for a photo; a bigger "photo" is refused plainly
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a step's input was not taken: a text key and its values."""
+
+    key: str
+    values: dict[str, object]
+
+
+def note_problem(text: str, blank_key: str, long_key: str) -> Problem | None:
+    """A note or a reason must say something and fit in NOTE_MAX characters."""
+    if is_blank(text):
+        return Problem(blank_key, {})
+    if len(text.strip()) > NOTE_MAX:
+        return Problem(long_key, {"max": NOTE_MAX, "n": len(text.strip())})
+    return None
+
+
+def with_file(draft: Draft, photo: tuple[str, int] | None, caption: str | None) -> Draft | Problem:
+    """A photo (file id, size) sent while asking leave is the evidence, its caption the note;
+    a document is refused plainly; before the type is chosen, the step says what it wants."""
+    if draft.step is Step.DAYS:
+        return Problem("leave.bad.photo_days", {})
+    if draft.step is Step.TYPE:
+        return Problem("leave.bad.photo_type", {})
+    if photo is None:
+        return Problem("leave.bad.document", {})
+    if photo[1] > MAX_PHOTO_MB * 1024 * 1024:
+        return Problem("leave.bad.photo_big", {"mb": MAX_PHOTO_MB})
+    note = draft.note
+    if caption and not is_blank(caption):
+        problem = note_problem(caption, "leave.bad.note_blank", "leave.bad.note_long")
+        if problem is not None:
+            return problem
+        note = caption.strip()
+    return draft.at(Step.CONFIRM, photo=photo[0], note=note)

@@ -16,8 +16,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import Callback, Id
 from bot.domain.leave import Draft, Leave, days_of
 from bot.domain.leave_rules import MAX_DAYS, NOTE_MAX, LeaveType, day_count
+from bot.texts import Html
 
 if TYPE_CHECKING:
+    from bot.services.leave import AskResult
     from bot.texts import Texts
 
 NS = "lva"  # leave asked ahead; "lv" is the session-bound request of a running session
@@ -212,3 +214,24 @@ def decided_text(texts: Texts, leave: Leave, by: str, lang: str | None = None) -
 
 def button(text: str, data: Callback) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=data.encode())
+
+
+def submitted(
+    texts: Texts, lang: str, draft: Draft, result: AskResult
+) -> tuple[str, dict[str, object]]:
+    """The answer to 提交: the text key and its values."""
+    if result.outcome == "started":  # Asked.STARTED: the first day passed while it waited
+        assert draft.first_day is not None and draft.last_day is not None
+        days = days_text(texts, draft.first_day, draft.last_day, lang)
+        return "leave.bad.stale_days", {"days": days}
+    if result.outcome == "overlap":
+        clash = result.clash
+        when: object = summary_values(texts, clash, lang)["days"] if clash else ""
+        status = status_label(texts, clash, lang) if clash else ""
+        return "leave.submitted.overlap", {"days": when, "status": status}
+    assert result.leave is not None
+    values = summary_values(texts, result.leave, lang)
+    if result.tier is None:
+        return "leave.submitted.nobody", values
+    who = texts.get(f"leave.submitted.{result.tier.value}", lang)
+    return "leave.submitted.ok", {"who": Html(who), **values}
