@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
-from telegram import InputFile, Update
+from telegram import InputFile, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
@@ -22,8 +23,8 @@ from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action
 from bot.domain.flowstate import FlowState
 from bot.domain.periods import PeriodError, parse_period
-from bot.domain.rectification import Move
-from bot.services.rectification import Op, Refused
+from bot.domain.rectification import Move, NewStep, RectDraft
+from bot.services.rectification import Item, Op, Refused
 from bot.texts import to_plain
 from bot.views import rectification as view
 from bot.views import rectification_report as report_view
@@ -34,12 +35,6 @@ JOB = "rectification.escalate"
 TICK_SECONDS = 600.0
 
 
-class NewStep(StrEnum):
-    PROBLEM = "problem"
-    OWNER = "owner"
-    DEADLINE = "deadline"
-
-
 class ReasonStep(StrEnum):
     REASON = "reason"
     DATE = "date"
@@ -47,17 +42,6 @@ class ReasonStep(StrEnum):
 
 class EvidenceStep(StrEnum):
     COLLECT = "collect"
-
-
-@dataclass(frozen=True)
-class RectDraft(FlowState, flow="rect_new", version=1):
-    """/rectify_new: the problem, then the owner, then the deadline."""
-
-    step: NewStep
-    source: str = "manual"  # manual | meeting | suggestion
-    problem: str = ""
-    owner: int = 0  # member id
-    suggestion: int = 0
 
 
 @dataclass(frozen=True)
@@ -208,45 +192,34 @@ async def from_suggestion_pressed(update: Update, context: BanzuContext) -> None
     await send(context, user, text)
 
 
+_ASK = {
+    NewStep.OWNER: "rectification.new.ask_owner",
+    NewStep.DEADLINE: "rectification.new.ask_deadline",
+}
+
+
 async def new_step(update: Update, context: BanzuContext, st: RectDraft) -> None:
-    ident, svc, text = await who(update, context), context.svc, _text(update)
-    rect, now, user = svc.rectification, svc.runner.now(), ident.actor.tg_user_id
-    if st.step is NewStep.PROBLEM:
-        problem = rect.problem_text(text)
-        if isinstance(problem, Refused):
-            await _refused(update, context, problem)
-            return
-        await svc.conversations.put(user, user, replace(st, step=NewStep.OWNER, problem=problem))
-        await reply(update, context, "rectification.new.ask_owner")
-    elif st.step is NewStep.OWNER:
-        owner = await rect.find_owner(ident.actor, text)
-        if isinstance(owner, Refused):
-            await _refused(update, context, owner)
-            return
-        await svc.conversations.put(
-            user, user, replace(st, step=NewStep.DEADLINE, owner=owner.member_id)
-        )
-        await reply(update, context, "rectification.new.ask_deadline")
-    else:
-        deadline = rect.deadline(text, now)
-        if isinstance(deadline, Refused):
-            await _refused(update, context, deadline)
-            return
-        item = await rect.raise_item(
-            ident.actor,
-            st.problem,
-            st.owner,
-            deadline,
-            now,
-            source=st.source,
-            suggestion_id=st.suggestion or None,
-        )
+    ident, svc = await who(update, context), context.svc
+    user = ident.actor.tg_user_id
+    out = await svc.rectification.new_step(ident.actor, st, _text(update), svc.runner.now())
+    if isinstance(out, RectDraft):
+        await svc.conversations.put(user, user, out)
+        await reply(update, context, _ASK[out.step])
+    elif isinstance(out, Refused):
+        await _refused(update, context, out)
+    else:  # the flow is over, raised or not
         await svc.conversations.clear(user, user)
-        if isinstance(item, Refused):
-            await _refused(update, context, item)
-            return
-        await send(context, user, view.raised(item, svc.texts, lang_of(update)))
-        await _show_card(update, context, item.id)
+        await _raised(update, context, out.item)
+
+
+async def _raised(update: Update, context: BanzuContext, item: Item | Refused) -> None:
+    if isinstance(item, Refused):
+        await _refused(update, context, item)
+        return
+    svc, user = context.svc, update.effective_user
+    assert user is not None
+    await send(context, user.id, view.raised(item, svc.texts, lang_of(update)))
+    await _show_card(update, context, item.id)
 
 
 # ------------------------------------------------------------------ the card and its buttons
@@ -386,31 +359,31 @@ def _user(update: Update) -> int:
     return user.id
 
 
+def _piece(message: Message) -> dict[str, Any] | None:
+    """A note, a photo (its largest size) or a document as `add_evidence` takes it."""
+    if message.photo:
+        photo = message.photo[-1]
+        return {"kind": "photo", "file_id": photo.file_id, "size": photo.file_size}
+    if message.document is not None:
+        doc = message.document
+        return {
+            "kind": "document", "file_id": doc.file_id, "file_name": doc.file_name,
+            "size": doc.file_size,
+        }  # fmt: skip
+    return {"kind": "text", "body": message.text} if message.text is not None else None
+
+
 async def evidence_step(update: Update, context: BanzuContext, st: RectEvidence) -> None:
     """A note, a photo or a file sent while submitting the fix: one piece of the draft."""
     ident, svc, message = await who(update, context), context.svc, update.message
     assert message is not None
-    kind, file_id, name, size = "text", None, None, None
-    if message.photo:
-        photo = message.photo[-1]  # the largest size Telegram made
-        kind, file_id, size = "photo", photo.file_id, photo.file_size
-    elif message.document is not None:
-        doc = message.document
-        kind, file_id, name, size = "document", doc.file_id, doc.file_name, doc.file_size
-    elif message.text is None:
+    piece = _piece(message)
+    if piece is None:
         await reply(update, context, "rectification.evidence.not_a_file")
         return
-    body = (message.caption or "") if kind != "text" else (message.text or "")
-    out = await svc.rectification.add_evidence(
-        ident.actor,
-        st.item,
-        svc.runner.now(),
-        kind=kind,
-        body=body,
-        file_id=file_id,
-        file_name=name,
-        size=size,
-    )
+    body = piece.pop("body", None) or message.caption or ""
+    now = svc.runner.now()
+    out = await svc.rectification.add_evidence(ident.actor, st.item, now, body=body, **piece)
     if isinstance(out, Refused):
         await _refused(update, context, out)
         return

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import IntEnum, StrEnum
 
+from bot.domain.flowstate import FlowState
 from bot.domain.text import is_blank
 
 
@@ -243,3 +244,21 @@ def month_figures(
         )
     late = deadline is not None and deadline < last_day
     return MonthFigures(open=1, overdue=int(late), postponed=int(postponed), reopened=int(reopened))
+
+
+class NewStep(StrEnum):
+    PROBLEM = "problem"
+    OWNER = "owner"
+    DEADLINE = "deadline"
+
+
+@dataclass(frozen=True)
+class RectDraft(FlowState, flow="rect_new", version=1):
+    """/rectify_new: the problem, then the owner, then the deadline (kept in the
+    conversations table between messages)."""
+
+    step: NewStep
+    source: str = "manual"  # manual | meeting | suggestion
+    problem: str = ""
+    owner: int = 0  # member id
+    suggestion: int = 0

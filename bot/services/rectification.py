@@ -7,7 +7,7 @@ transaction (`RectificationRepo.move`), so a restart neither loses nor repeats a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.domain import rectification as rules
 from bot.domain.auth import Action, Actor, Place, Reach, Role, can, reach
 from bot.domain.periods import Period
-from bot.domain.rectification import Level, MonthFigures, Move, State
+from bot.domain.rectification import Level, MonthFigures, Move, NewStep, RectDraft, State
 from bot.domain.text import is_blank, visible
 from bot.repos.groups import GroupsRepo
 from bot.repos.outbox import OutMessage
@@ -24,12 +24,12 @@ from bot.repos.rectification import (
     Candidate,
     EventRow,
     Evidence,
-    Item,
     MoveRecord,
     NewItem,
     RectificationRepo,
     SuggestionRef,
 )
+from bot.repos.rectification import Item as Item  # re-exported for handlers
 from bot.texts import Texts
 from bot.views import rectification as view
 
@@ -80,6 +80,13 @@ _FROM_RULES = {
 class Refused:
     problem: Problem
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class Raised:
+    """The raising flow is over: the item, or why it could not be raised."""
+
+    item: Item | Refused
 
 
 class Op(StrEnum):
@@ -279,6 +286,30 @@ class RectificationService:
         except rules.DeadlineError as e:
             code = {"bad": Problem.BAD_DATE, "past": Problem.PAST_DATE, "far": Problem.FAR_DATE}
             return Refused(code[e.code], e.value)
+
+    async def new_step(
+        self, actor: Actor, draft: RectDraft, text: str, now: datetime
+    ) -> RectDraft | Refused | Raised:
+        """/rectify_new's next message: the problem, the owner, then the deadline, which
+        raises the item. A refused answer leaves the draft where it was (asked again)."""
+        if draft.step is NewStep.PROBLEM:
+            problem = self.problem_text(text)
+            if isinstance(problem, Refused):
+                return problem
+            return replace(draft, step=NewStep.OWNER, problem=problem)
+        if draft.step is NewStep.OWNER:
+            owner = await self.find_owner(actor, text)
+            if isinstance(owner, Refused):
+                return owner
+            return replace(draft, step=NewStep.DEADLINE, owner=owner.member_id)
+        deadline = self.deadline(text, now)
+        if isinstance(deadline, Refused):
+            return deadline
+        item = await self.raise_item(
+            actor, draft.problem, draft.owner, deadline, now,
+            source=draft.source, suggestion_id=draft.suggestion or None,
+        )  # fmt: skip
+        return Raised(item)
 
     async def from_suggestion(self, actor: Actor, suggestion_id: int) -> SuggestionRef | Refused:
         s = await self.repo.suggestion(suggestion_id)
