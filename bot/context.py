@@ -116,8 +116,7 @@ class Services:
         clock = Clock()  # one now for the runner, attendance and quizzes; tests move it
         runner = ScheduleRunner(clock)
         groups = GroupsRepo(db)
-        attendance = AttendanceService.create(db, settings, flood, outbox)
-        attendance.clock = clock
+        attendance = AttendanceService.create(db, settings, flood, outbox, clock)
         suggestions = SuggestionService(SuggestionsRepo(db), Tagger(), case_key(settings.token))
 
         async def topics_of(text: str) -> tuple[str, ...]:

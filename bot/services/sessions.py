@@ -28,7 +28,6 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
-from bot.clock import utcnow
 from bot.db import Database
 from bot.delivery.flood import FloodController
 from bot.delivery.outbox import Edit, Outbox
@@ -70,15 +69,20 @@ class AttendanceService:
     repo: AttendanceRepo
     tz: ZoneInfo
     tally: Tally
+    clock: Callable[[], datetime]  # the application's one clock (`Services.clock`)
     rules: Rules = field(default_factory=Rules)
-    clock: Callable[[], datetime] = utcnow
 
     @classmethod
     def create(
-        cls, db: Database, settings: Settings, flood: FloodController, outbox: Outbox
+        cls,
+        db: Database,
+        settings: Settings,
+        flood: FloodController,
+        outbox: Outbox,
+        clock: Callable[[], datetime],
     ) -> AttendanceService:
         repo = AttendanceRepo(db)
-        return cls(repo=repo, tz=settings.tz, tally=Tally(outbox, repo, flood))
+        return cls(repo=repo, tz=settings.tz, tally=Tally(outbox, repo, flood), clock=clock)
 
     # Sessions by id: read on every press, changed only by closing (in this process).
     _sessions: dict[int, Session] = field(default_factory=dict)
