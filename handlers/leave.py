@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import Stale, parse
@@ -31,7 +30,6 @@ from bot.views import leave as views
 from handlers import attendance
 from handlers.common import (
     answer_stale,
-    edit,
     edit_markup,
     lang_of,
     query_of,
@@ -341,11 +339,8 @@ async def decide_pressed(update: Update, context: BanzuContext, press: views.Dec
         await _refused_toast(update, context, result)
         return
     key = "leave.toast.approved_marked" if result.marked else "leave.toast.approved"
+    # Every leader's card, this one too, is edited by the outbox (queued with the decision).
     await query.answer(toast(update, context, key, name=result.leave.name, n=result.marked))
-    msg = query.message
-    assert isinstance(msg, Message)
-    card = (msg.chat.id, msg.message_id, bool(msg.photo))
-    await _edit_card(context, card, result.leave, _by(update, ident), lang_of(update))
 
 
 async def ask_reason(update: Update, context: BanzuContext, ident: Identity, leave_id: int) -> None:
@@ -386,26 +381,6 @@ async def reason_step(update: Update, context: BanzuContext, state: Refusal) -> 
         await reply(update, context, key or "attendance.decided")
         return
     await reply(update, context, "leave.toast.refused", name=result.leave.name)
-    card = (state.chat_id, state.message_id, state.photo)
-    await _edit_card(context, card, result.leave, _by(update, ident), lang_of(update))
-
-
-async def _edit_card(
-    context: BanzuContext, card: tuple[int, int, bool], item: Leave, by: str, lang: str
-) -> None:
-    """The leader's card (chat, message, a photo's caption) shows the decision."""
-    text = views.decided_text(context.svc.texts, item, by, lang)
-    chat_id, message_id, photo = card
-    try:
-        if photo:
-            await context.bot.edit_message_caption(
-                chat_id, message_id, caption=text, parse_mode="HTML", reply_markup=None
-            )
-        else:
-            await edit(context, chat_id, message_id, text)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
 
 
 # ==================================================================== wiring
@@ -419,3 +394,4 @@ def register(app: BanzuApp) -> None:
     svc.flows[Draft.flow] = typed_step(Draft, text_step)
     svc.flows[Refusal.flow] = typed_step(Refusal, reason_step)
     svc.file_flows[Draft.flow] = typed_step(Draft, file_step)
+    svc.leave.attach()

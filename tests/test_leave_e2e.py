@@ -387,3 +387,39 @@ async def test_a_withdrawal_updates_the_leaders_roll_card_like_a_check_in(
     assert [(a.old, a.new, a.actor) for a in trail][-1] == (
         Status.LEAVE, Status.PENDING, None
     )  # fmt: skip
+
+
+async def test_every_card_shows_the_decision_and_the_withdrawal(
+    harness: Harness, clock: Clock
+) -> None:
+    """The cards are edited with the decision or withdrawal itself (outbox rows of its
+    transaction), not by the press: a decision made elsewhere (here: the service, as from
+    another leader's card or /leave 审批) and a withdrawal leave no card offering buttons."""
+    h = harness
+    await ask(h, W4, "11月5日")
+    first = card(h, LEADER)
+    assert buttons(first) == ["✅ 批准", "❌ 不批准"]
+    actor = (await identify(h.svc.people, h.svc.settings, UNIT_LEADER)).actor
+    assert (await h.svc.leave.decide(actor, 1, True, "孙海波")).outcome is Decided.APPROVED
+    await h.settle()
+    shown = h.emu.message(LEADER, first["message_id"])
+    assert shown is not None and "孙海波 已批准" in str(shown["text"])
+    assert not (shown.get("reply_markup") or {}).get("inline_keyboard")
+    # Withdrawn by the worker: the card says so, still without buttons.
+    await h.say(W4, W4, "/leave")
+    intro = h.last_message(W4)
+    await tap(h, W4, W4, intro["message_id"], buttons(intro)[0])
+    await h.settle()
+    shown = h.emu.message(LEADER, first["message_id"])
+    assert shown is not None and "申请人已撤销" in str(shown["text"])
+    assert not (shown.get("reply_markup") or {}).get("inline_keyboard")
+    # A request withdrawn while it still waits loses its buttons too.
+    await ask(h, W4, "11月9日")
+    second = card(h, LEADER, after=0)
+    await h.say(W4, W4, "/leave")
+    intro = h.last_message(W4)
+    await tap(h, W4, W4, intro["message_id"], buttons(intro)[0])
+    await h.settle()
+    shown = h.emu.message(LEADER, second["message_id"])
+    assert shown is not None and "申请人已撤销" in str(shown["text"])
+    assert not (shown.get("reply_markup") or {}).get("inline_keyboard")

@@ -10,7 +10,7 @@ from typing import Any
 
 from PIL import Image
 
-from bot.repos.outbox import OutFile, OutMessage
+from bot.repos.outbox import OutboxRepo, OutEdit, OutFile, OutMessage
 from tests.botfixtures import Harness
 
 GROUPS = [-1002000000000 - i for i in range(6)]
@@ -232,3 +232,20 @@ async def test_files_are_uploaded_once_then_sent_by_file_id_and_dropped(harness:
     stored = await h.svc.db.fetchone("SELECT data, file_id FROM outbox_files")
     assert stored is not None and stored["data"] is None and stored["file_id"] in ids
     assert h.emu.file_bytes(ids.pop()) == png.data
+
+
+async def test_chats_of_keys_is_a_prefix_and_nothing_else(harness: Harness) -> None:
+    """The leave cards are found by their key prefix: "leave:1:ask:" is not "leave:12:ask:",
+    and edit rows (whose keys start "edit:") are never counted as messages."""
+    h = harness
+    rows = [
+        OutMessage(7, "卡片", "leave", "leave:1:ask:7"),
+        OutMessage(8, "卡片", "leave", "leave:1:ask:8"),
+        OutMessage(9, "卡片", "leave", "leave:12:ask:9"),
+        OutMessage(10, "别的", "leave", "leave:1:told"),
+    ]
+    await h.svc.outbox.repo.enqueue(rows)
+    await h.svc.outbox.repo.enqueue_edits([OutEdit(11, "leave:1", "leave:1:ask:11")])
+    found = await h.svc.db.write(lambda conn: OutboxRepo.chats_of_keys_sync(conn, "leave:1:ask:"))
+    assert found == [7, 8]
+    assert await h.svc.outbox.repo.sent_message("leave:1:ask:7") is None  # not sent yet

@@ -120,6 +120,7 @@ class Edit:
     message_id: int
     text: str
     markup: InlineKeyboardMarkup | None = None
+    caption: bool = False  # the message is a photo or document: its caption is the text
 
     @property
     def signature(self) -> str:

@@ -388,6 +388,18 @@ class Sender:
 
     async def _edit_call(self, row: OutRow, edit: Edit) -> None:
         try:
+            if edit.caption:
+                await self.bot.edit_message_caption(
+                    row.chat_id,
+                    edit.message_id,
+                    caption=edit.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=edit.markup,
+                    read_timeout=self.outbox.send_timeout,
+                    write_timeout=self.outbox.send_timeout,
+                    **_LIVE,
+                )
+                return
             await self.bot.edit_message_text(
                 edit.text,
                 row.chat_id,

@@ -34,6 +34,8 @@ class Leave:
     employee_no: str
     tg_user_id: int | None
     team_name: str
+    # Who decided, as the cards name them: their roster name, else their Telegram name.
+    decided_by_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,9 +111,11 @@ class Refusal(FlowState, flow="leave_refuse", version=1):
 
     step: RefuseStep
     leave_id: int
-    chat_id: int  # the request card being decided, edited after the reason
+    # The card pressed. The outbox now edits every card with the decision, so these only
+    # name it; they stay so that a refusal waiting across an upgrade still loads.
+    chat_id: int
     message_id: int
-    photo: bool = False  # the card is a photo with a caption (edit the caption, not a text)
+    photo: bool = False
 
 
 MAX_PHOTO_MB = 10  # Telegram's own limit for a photo; a bigger "photo" is refused plainly

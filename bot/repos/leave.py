@@ -21,16 +21,32 @@ from bot.db import Database
 from bot.domain.attendance import Status
 from bot.domain.leave import Leave, NewLeave
 from bot.domain.leave_rules import LeaveStatus, LeaveType
-from bot.repos.outbox import OutboxRepo, OutMessage
+from bot.repos.outbox import OutboxRepo, OutEdit, OutMessage
 
 _COLS = (
     "l.id, l.member_id, l.team_id, t.unit_id, l.kind, l.first_day, l.last_day, l.note, l.photo,"
     " l.status, l.asked_at, l.decided_by, l.decided_at, l.decision_reason,"
-    " m.name, m.employee_no, m.tg_user_id, t.name AS team_name"
+    " m.name, m.employee_no, m.tg_user_id, t.name AS team_name,"
+    " COALESCE(d.name, u.first_name) AS decided_by_name"
 )
 _FROM = (
     " FROM leave_requests l JOIN members m ON m.id = l.member_id JOIN teams t ON t.id = l.team_id"
+    " LEFT JOIN members d ON d.tg_user_id = l.decided_by"
+    " LEFT JOIN tg_users u ON u.user_id = l.decided_by"
 )
+
+# The leaders' cards of request <id> are the outbox rows keyed "leave:<id>:ask:<chat>".
+CARD_KEY = "leave:{id}:ask:{chat}"
+CARD_REF = "leave:{id}"
+
+
+def card_edits(conn: sqlite3.Connection, leave_id: int) -> None:
+    """Every card of the request shows its new state (no buttons once decided or withdrawn):
+    queued in the decision's or withdrawal's own transaction, so no card keeps offering a
+    decision that was made."""
+    chats = OutboxRepo.chats_of_keys_sync(conn, CARD_KEY.format(id=leave_id, chat=""))
+    ref = CARD_REF.format(id=leave_id)
+    OutboxRepo.enqueue_edits_sync(conn, [OutEdit(c, ref, f"{ref}:card:{c}") for c in chats])
 
 
 class Decision(StrEnum):
@@ -68,6 +84,7 @@ def _leave(r: sqlite3.Row) -> Leave:
         employee_no=r["employee_no"],
         tg_user_id=r["tg_user_id"],
         team_name=r["team_name"],
+        decided_by_name=r["decided_by_name"],
     )
 
 
@@ -171,6 +188,7 @@ class LeaveRepo:
             if cur.rowcount != 1:
                 return Decided(Decision.NOT_PENDING)
             OutboxRepo.enqueue_sync(conn, messages)
+            card_edits(conn, leave_id)
             if not approve:
                 return Decided(Decision.DONE)
             row = conn.execute(
@@ -214,6 +232,7 @@ class LeaveRepo:
             if cur.rowcount != 1:
                 return None
             OutboxRepo.enqueue_sync(conn, messages)
+            card_edits(conn, leave_id)
             if row["status"] != "approved" or window is None or describe is None:
                 return ()
             mark = describe(leave_id, LeaveType(row["kind"]), row["note"])

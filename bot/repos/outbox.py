@@ -243,6 +243,26 @@ class OutboxRepo:
     async def enqueue_edits(self, edits: Sequence[OutEdit]) -> int:
         return await self.db.write(lambda conn: self.enqueue_edits_sync(conn, edits))
 
+    @staticmethod
+    def chats_of_keys_sync(conn: sqlite3.Connection, prefix: str) -> list[int]:
+        """The chats of the messages whose dedupe key starts with `prefix` (a range on the
+        unique index, not a scan of the whole outbox)."""
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        rows = conn.execute(
+            "SELECT DISTINCT chat_id FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ?"
+            " AND kind != 'edit' ORDER BY chat_id",
+            (prefix, upper),
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    async def sent_message(self, dedupe_key: str) -> int | None:
+        """Telegram's id of the message sent for `dedupe_key`, if it was sent."""
+        row = await self.db.fetchone(
+            "SELECT message_id FROM outbox WHERE dedupe_key = ? AND state = 'sent'",
+            (dedupe_key,),
+        )
+        return int(row["message_id"]) if row is not None and row["message_id"] else None
+
     async def file_for_upload(self, file_ref: int) -> tuple[str, str | bytes]:
         """(name, Telegram file_id) once uploaded, else (name, the bytes)."""
         row = await self.db.fetchone(

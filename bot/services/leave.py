@@ -18,7 +18,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.delivery.outbox import Outbox
+from bot.delivery.outbox import Edit, Outbox
 from bot.domain.auth import Action, Actor, Place, can
 from bot.domain.leave import Draft, Leave, NewLeave
 from bot.domain.leave_rules import (
@@ -30,7 +30,7 @@ from bot.domain.leave_rules import (
     utc_bounds,
 )
 from bot.repos.attendance import LeaveMark
-from bot.repos.leave import Decision, LeaveRepo
+from bot.repos.leave import CARD_KEY, Decision, LeaveRepo
 from bot.repos.outbox import OutMessage
 from bot.repos.people import PeopleRepo, Person
 from bot.services.sessions import AttendanceService
@@ -168,7 +168,7 @@ class LeaveService:
                     chat,
                     text,
                     purpose="leave",
-                    dedupe_key=f"leave:{leave_id}:ask:{chat}",
+                    dedupe_key=CARD_KEY.format(id=leave_id, chat=chat),
                     kind="photo" if leave.photo else "text",
                     media=leave.photo,
                     reply_markup=markup,
@@ -293,6 +293,30 @@ class LeaveService:
         after = await self.repo.get(leave_id)
         assert after is not None
         return CancelResult(Cancelled.CANCELLED, after, len(unmarked))
+
+    # ------------------------------------------------------------------ the cards
+
+    def attach(self) -> None:
+        """The outbox renders the leaders' cards when a decision or withdrawal edits them."""
+        self.outbox.editor("leave", self.render_card)
+
+    async def render_card(self, ref: str, chat_id: int) -> Edit | None:
+        """A leader's card of request "leave:<id>" as it should look now: the request and its
+        state, the buttons only while it waits. None if that card was never delivered."""
+        tail = ref.partition(":")[2]
+        leave = await self.repo.get(int(tail)) if tail.isdigit() else None
+        if leave is None:
+            return None
+        message_id = await self.outbox.repo.sent_message(CARD_KEY.format(id=leave.id, chat=chat_id))
+        if message_id is None:
+            return None
+        if leave.status is LeaveStatus.PENDING:
+            text = views.request_text(self.texts, leave)
+            return Edit(
+                message_id, text, views.decide_markup(self.texts, leave.id), bool(leave.photo)
+            )
+        text = views.decided_text(self.texts, leave, leave.decided_by_name or "")
+        return Edit(message_id, text, None, caption=bool(leave.photo))
 
     # ------------------------------------------------------------------ reports
 
