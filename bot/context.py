@@ -144,7 +144,7 @@ class Services:
             quiz=QuizService(
                 db, QuizRepo(db), people, outbox, texts, settings.tz, clock=lambda: runner.clock()
             ),
-            contest=ContestService.build(db, people, org, settings, texts),
+            contest=ContestService.build(db, people, org, settings, texts, clock),
             # The ballot key comes from the bot token, which is not in the database: a token
             # seen elsewhere cannot be matched to a ballot from the database alone.
             recognition=RecognitionService(
@@ -164,7 +164,7 @@ class Services:
             # Like the ballot key: from the bot token, never stored, so the database alone
             # cannot tell who wrote an anonymous request.
             casework=CaseworkService(
-                CaseworkRepo(db),
+                CaseworkRepo(db, clock),
                 people,
                 texts,
                 case_key(settings.token),

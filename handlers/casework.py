@@ -18,7 +18,6 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.callbacks import Callback
-from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain import casework as rules
 from bot.domain.casework import Category, Kind, State
@@ -451,7 +450,7 @@ async def file_pressed(update: Update, context: BanzuContext) -> None:
 
 
 async def remind_job(context: BanzuContext) -> None:
-    if await context.svc.casework.remind_waiting(utcnow()):
+    if await context.svc.casework.remind_waiting(context.svc.clock.now()):
         context.svc.outbox.wake()
 
 

@@ -16,7 +16,6 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
 from bot.callbacks import Stale, parse
-from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain import contest as rules
 from bot.domain.auth import Action, Role, can
@@ -64,7 +63,7 @@ async def contest(update: Update, context: BanzuContext) -> None:
     if not ident.registered:
         await reply(update, context, "common.not_registered")
         return
-    boards = await svc.contest.boards(ident.actor, utcnow())
+    boards = await svc.contest.boards(ident.actor, context.svc.clock.now())
     if not boards:
         await reply(update, context, "contest.none")
     for board in boards:
@@ -105,7 +104,7 @@ async def pressed(update: Update, context: BanzuContext) -> None:
 
 async def _full(update: Update, context: BanzuContext, contest_id: int, _: int | None) -> None:
     ident = await who(update, context)
-    board = await context.svc.contest.board(ident.actor, contest_id, utcnow())
+    board = await context.svc.contest.board(ident.actor, contest_id, context.svc.clock.now())
     if await _refused(update, context, board):
         return
     assert isinstance(board, Board)
@@ -210,7 +209,9 @@ async def _figures_for(
     update: Update, context: BanzuContext, contest_id: int, participant: int | None
 ) -> None:
     ident = await who(update, context)
-    target = await context.svc.contest.target(ident.actor, contest_id, participant or 0, utcnow())
+    target = await context.svc.contest.target(
+        ident.actor, contest_id, participant or 0, context.svc.clock.now()
+    )
     if await _refused(update, context, target):
         return
     assert isinstance(target, FigureTarget)
@@ -280,7 +281,7 @@ async def new_step(update: Update, context: BanzuContext, conv: Conversation) ->
         markup = view.kinds_keyboard(svc.texts, lang_of(update), int(conv.data["nonce"]))
         await reply(update, context, "contest.new.ask_kind", markup=markup)
     elif conv.step == "period":
-        period = rules.parse_period(message.text or "", svc.contest.today(utcnow()))
+        period = rules.parse_period(message.text or "", svc.contest.today(context.svc.clock.now()))
         if period is None:
             await reply(update, context, "contest.new.bad_period")
             return
@@ -510,7 +511,7 @@ async def figures(update: Update, context: BanzuContext) -> None:
     if not can(ident.actor, Action.ENTER_FIGURES):
         await reply(update, context, "common.no_permission")
         return
-    targets = await svc.contest.figure_targets(ident.actor, utcnow())
+    targets = await svc.contest.figure_targets(ident.actor, context.svc.clock.now())
     if not targets:
         await reply(update, context, "contest.figures.none")
     elif len(targets) == 1:
@@ -530,7 +531,7 @@ async def targets_page_pressed(update: Update, context: BanzuContext) -> None:
         await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
     ident = await who(update, context)
-    targets = await svc.contest.figure_targets(ident.actor, utcnow())
+    targets = await svc.contest.figure_targets(ident.actor, context.svc.clock.now())
     if not can(ident.actor, Action.ENTER_FIGURES) or not targets:
         await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
@@ -564,7 +565,10 @@ async def _target_of(
 ) -> FigureTarget | None:
     ident = await who(update, context)
     target = await context.svc.contest.target(
-        ident.actor, int(str(conv.data["contest"])), int(str(conv.data["participant"])), utcnow()
+        ident.actor,
+        int(str(conv.data["contest"])),
+        int(str(conv.data["participant"])),
+        context.svc.clock.now(),
     )
     if isinstance(target, Refused):
         await context.svc.conversations.clear(conv.chat_id, conv.user_id)
@@ -635,7 +639,9 @@ async def figure_file(update: Update, context: BanzuContext, conv: Conversation)
     data = bytes(await (await message.document.get_file()).download_as_bytearray())
     name = message.document.file_name or ""
     contest_id = int(str(conv.data["contest"]))
-    outcome = await svc.contest.import_figures(ident.actor, contest_id, data, name, utcnow())
+    outcome = await svc.contest.import_figures(
+        ident.actor, contest_id, data, name, context.svc.clock.now()
+    )
     if await _refused(update, context, outcome):
         return
     if isinstance(outcome, FileSaved):
@@ -688,7 +694,7 @@ async def _save(
     svc, ident = context.svc, await who(update, context)
     values = {int(k): float(str(v)) for k, v in dict(conv.data["values"]).items()}
     doubts = {int(k): str(v) for k, v in dict(conv.data["doubts"]).items()}
-    saved = await svc.contest.save(ident.actor, target, values, doubts, utcnow())
+    saved = await svc.contest.save(ident.actor, target, values, doubts, context.svc.clock.now())
     await svc.conversations.clear(conv.chat_id, conv.user_id)
     if await _refused(update, context, saved):
         return
@@ -707,7 +713,7 @@ async def points(update: Update, context: BanzuContext) -> None:
     if ident.person is None:
         await reply(update, context, "common.not_registered")
         return
-    mine = await svc.contest.my_points(ident.actor, utcnow())
+    mine = await svc.contest.my_points(ident.actor, context.svc.clock.now())
     await send(context, ident.actor.tg_user_id, view.points_text(svc.texts, lang_of(update), mine))
 
 
@@ -716,7 +722,7 @@ async def points(update: Update, context: BanzuContext) -> None:
 
 async def tick(context: BanzuContext) -> None:
     """Book new points, then hand every due weekly (or final) post to the outbox, each once."""
-    await run_tick(context.svc, utcnow())
+    await run_tick(context.svc, context.svc.clock.now())
 
 
 async def run_tick(svc: Services, now: datetime) -> int:

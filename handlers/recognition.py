@@ -12,7 +12,6 @@ from telegram.error import BadRequest, NetworkError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
-from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain import recognition as rules
 from bot.domain.auth import Action, can
@@ -130,7 +129,7 @@ async def admin_pressed(update: Update, context: BanzuContext) -> None:
     }.get(action)
     if frm is None:
         return
-    out = await svc.recognition.advance(ident.actor, cid, frm, utcnow())
+    out = await svc.recognition.advance(ident.actor, cid, frm, context.svc.clock.now())
     if isinstance(out, Refused):
         await send(context, chat, view.refused(out, svc.texts, lang))
         return
@@ -447,7 +446,7 @@ async def remind(context: BanzuContext, force_day: bool = False) -> int:
     """Private reminders to those who have not voted or rated: at most one per person per
     subject per local day, never between 20:00 and 09:00; names go nowhere else."""
     svc = context.svc
-    now = utcnow().astimezone(svc.settings.tz)
+    now = context.svc.clock.now().astimezone(svc.settings.tz)
     if not force_day and not REMIND_FROM_HOUR <= now.hour < REMIND_UNTIL_HOUR:
         return 0
     day, lang, sent = now.strftime("%Y-%m-%d"), svc.settings.language, 0
@@ -485,7 +484,7 @@ async def remind(context: BanzuContext, force_day: bool = False) -> int:
 
 
 async def tick_job(context: BanzuContext) -> None:
-    svc, now = context.svc, utcnow()
+    svc, now = context.svc, context.svc.clock.now()
     for cid in await svc.recognition.close_due(now):
         await publish_results(context, cid)
     for rid in await svc.recognition.rounds_due(now):
@@ -506,13 +505,15 @@ async def rating_new_cmd(update: Update, context: BanzuContext) -> None:
         return
     days = next((int(a) for a in args[1:] if a.isdigit()), None)
     unit = next((a for a in args[1:] if not a.isdigit()), None)
-    out = await svc.recognition.open_round(ident.actor, args[0], unit, utcnow(), days)
+    out = await svc.recognition.open_round(
+        ident.actor, args[0], unit, context.svc.clock.now(), days
+    )
     if isinstance(out, Refused):
         await reply(update, context, f"recognition.problem.{out.problem.value}", detail=out.detail)
         return
     rid, period, leaders = out
     if leaders == 0:
-        await svc.recognition.close_round(rid, utcnow())
+        await svc.recognition.close_round(rid, context.svc.clock.now())
         await reply(update, context, "recognition.rating.no_leaders")
         return
     rnd = await svc.recognition.round(rid)
@@ -678,7 +679,7 @@ async def round_pressed(update: Update, context: BanzuContext) -> None:
         rid is None
         or parsed is None
         or parsed.parts[1] != "close"
-        or not await svc.recognition.close_round(rid, utcnow())
+        or not await svc.recognition.close_round(rid, context.svc.clock.now())
     ):
         await _alert(update, context, "common.stale_button")
         return

@@ -9,7 +9,6 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.callbacks import Stale, parse
-from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action, can
 from bot.domain.periods import PeriodError, current, parse_period
@@ -34,7 +33,7 @@ async def talk_cmd(update: Update, context: BanzuContext) -> None:
     if not args and can(ident.actor, Action.RECORD_TALK):
         await reply(update, context, "talks.usage")
         return
-    out = await svc.talks.record(ident, args, utcnow())
+    out = await svc.talks.record(ident, args, context.svc.clock.now())
     if isinstance(out, Refused):
         await reply(update, context, _key(out.problem.value))
         return
@@ -47,7 +46,7 @@ async def talks_cmd(update: Update, context: BanzuContext) -> None:
     assert message is not None
     ident, svc, lang = await who(update, context), context.svc, lang_of(update)
     arg = " ".join((message.text or "").split()[1:])
-    now = utcnow()
+    now = context.svc.clock.now()
     try:
         period = (
             parse_period(arg, now, svc.settings.tz)
@@ -82,7 +81,7 @@ async def talk_pressed(update: Update, context: BanzuContext) -> None:
         return
     ident, svc = await who(update, context), context.svc
     held = press.op is TalkOp.HELD
-    out = await svc.talks.settle(ident, press.talk, held, utcnow())
+    out = await svc.talks.settle(ident, press.talk, held, context.svc.clock.now())
     if isinstance(out, Refused):
         await query.answer(toast(update, context, _key(out.problem.value)), show_alert=True)
         return
@@ -99,7 +98,7 @@ async def talk_pressed(update: Update, context: BanzuContext) -> None:
 
 
 async def remind_job(context: BanzuContext) -> None:
-    if await context.svc.talks.remind(utcnow()):
+    if await context.svc.talks.remind(context.svc.clock.now()):
         context.svc.outbox.wake()
 
 

@@ -11,7 +11,6 @@ from telegram import InputFile, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.callbacks import Stale, parse
-from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.delivery.flood import Priority
 from bot.domain.auth import Action
@@ -45,7 +44,7 @@ def ask_of(context: BanzuContext) -> ask.TrendAsk:
 
 
 async def trend_job(context: BanzuContext) -> None:
-    if await deliver_due(deps_of(context), utcnow()):
+    if await deliver_due(deps_of(context), context.svc.clock.now()):
         context.svc.outbox.wake()
 
 
@@ -56,7 +55,7 @@ def _argument(update: Update) -> str:
 
 
 async def trends_command(update: Update, context: BanzuContext) -> None:
-    chat, lang, now = update.effective_chat, lang_of(update), utcnow()
+    chat, lang, now = update.effective_chat, lang_of(update), context.svc.clock.now()
     assert chat is not None
     actor = (await who(update, context)).actor
     month = ask.parse_month(_argument(update), now, context.svc.settings.tz)
@@ -80,7 +79,7 @@ async def _send_analysis(context: BanzuContext, chat_id: int, out: ask.Ready, la
 
 
 async def file_pressed(update: Update, context: BanzuContext) -> None:
-    query, lang, now = update.callback_query, lang_of(update), utcnow()
+    query, lang, now = update.callback_query, lang_of(update), context.svc.clock.now()
     assert query is not None
     press = parse(query.data, view.TrendFile)
     if isinstance(press, Stale):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bot.clock import utcnow
 from bot.db import Database
 from bot.repos.recognition import RecognitionRepo
 from bot.services.recognition import awards_report
@@ -24,7 +25,7 @@ async def main(settings: Settings, args: argparse.Namespace) -> int:
     db = Database(settings.db_path)
     await db.open()  # applies migrations, so an older database can be reported on
     try:
-        report = await awards_report(RecognitionRepo(db))
+        report = await awards_report(RecognitionRepo(db), utcnow())
     finally:
         await db.close()
     texts = Texts(default=settings.language)

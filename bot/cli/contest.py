@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.common import Subparsers
+from bot.clock import Clock
 from bot.db import Database
 from bot.domain.auth import Actor, Role
 from bot.domain.contest import Kind, Level
@@ -65,7 +66,7 @@ async def main(settings: Settings, args: argparse.Namespace) -> int:
     await db.open()
     try:
         texts = Texts(default=settings.language)
-        svc = ContestService.build(db, PeopleRepo(db), OrgRepo(db), settings, texts)
+        svc = ContestService.build(db, PeopleRepo(db), OrgRepo(db), settings, texts, Clock())
         command = getattr(args, "contest_command", None) or "report"
         return await _COMMANDS[command](svc, texts, settings, args)
     finally:

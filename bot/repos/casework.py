@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from bot.clock import iso, utcnow
+from bot.clock import iso
 from bot.db import Database
 from bot.domain.casework import Category, Kind, State
 from bot.repos.conversations import END_CONVERSATION_SQL
@@ -111,17 +112,17 @@ def _files_json(files: Sequence[FileRef]) -> str:
 
 
 def _audit(
-    conn: sqlite3.Connection, case_id: int, actor: int, action: str, detail: str | None
+    conn: sqlite3.Connection, case_id: int, actor: int, action: str, detail: str | None, at: str
 ) -> None:
     conn.execute(
         "INSERT INTO case_audit(case_id, actor_tg, action, detail, at) VALUES (?, ?, ?, ?, ?)",
-        (case_id, actor, action, detail, iso(utcnow())),
+        (case_id, actor, action, detail, at),
     )
 
 
 class CaseworkRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+        self.db, self.clock = db, clock
 
     # ---------------------------------------------------------------- writes
 
@@ -172,7 +173,7 @@ class CaseworkRepo:
         new_state: State,
         notices: Sequence[OutMessage] = (),
     ) -> None:
-        now = iso(utcnow())
+        now = iso(self.clock())
 
         def write(conn: sqlite3.Connection) -> None:
             if add is not None:
@@ -181,13 +182,13 @@ class CaseworkRepo:
                     " assigned_at) VALUES (?, ?, ?, ?)",
                     (case_id, add, actor, now),
                 )
-                _audit(conn, case_id, actor, "assign", str(add))
+                _audit(conn, case_id, actor, "assign", str(add), now)
             if remove is not None:
                 conn.execute(
                     "DELETE FROM case_handlers WHERE case_id = ? AND handler_tg = ?",
                     (case_id, remove),
                 )
-                _audit(conn, case_id, actor, "unassign", str(remove))
+                _audit(conn, case_id, actor, "unassign", str(remove), now)
             conn.execute("UPDATE case_requests SET state = ? WHERE id = ?", (new_state, case_id))
             OutboxRepo.enqueue_sync(conn, notices)
 
@@ -204,7 +205,7 @@ class CaseworkRepo:
     ) -> None:
         """A handler's reply: the entry, the state, the audit row, the notice to the author and
         the end of the handler's conversation, in one transaction."""
-        now = iso(utcnow())
+        now = iso(self.clock())
 
         def write(conn: sqlite3.Connection) -> None:
             seq = conn.execute(
@@ -216,7 +217,7 @@ class CaseworkRepo:
                 (case_id, seq, actor, body, now),
             )
             conn.execute("UPDATE case_requests SET state = ? WHERE id = ?", (new_state, case_id))
-            _audit(conn, case_id, actor, "reply", None)
+            _audit(conn, case_id, actor, "reply", None, now)
             OutboxRepo.enqueue_sync(conn, notices)
             conn.execute(END_CONVERSATION_SQL, (chat_id, actor))
 
@@ -259,6 +260,7 @@ class CaseworkRepo:
         self, case_id: int, actor: int, frm: State, to: State, notices: Sequence[OutMessage]
     ) -> bool:
         """Only from `frm` (a second press of the same button changes nothing)."""
+        now = iso(self.clock())
 
         def write(conn: sqlite3.Connection) -> bool:
             cur = conn.execute(
@@ -267,14 +269,15 @@ class CaseworkRepo:
             )
             if cur.rowcount != 1:
                 return False
-            _audit(conn, case_id, actor, to.value, None)
+            _audit(conn, case_id, actor, to.value, None, now)
             OutboxRepo.enqueue_sync(conn, notices)
             return True
 
         return await self.db.write(write)
 
     async def audit(self, case_id: int, actor: int, action: str, detail: str | None = None) -> None:
-        await self.db.write(lambda conn: _audit(conn, case_id, actor, action, detail))
+        now = iso(self.clock())
+        await self.db.write(lambda conn: _audit(conn, case_id, actor, action, detail, now))
 
     # ---------------------------------------------------------------- reads
 

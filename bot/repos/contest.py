@@ -10,13 +10,13 @@ ties sharing a rank.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import aiosqlite
 
-from bot.clock import iso, utcnow
+from bot.clock import iso
 from bot.db import Database
 from bot.domain.contest import (
     Aggregate,
@@ -246,8 +246,8 @@ ORDER BY rank, pid
 
 
 class ContestRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+        self.db, self.clock = db, clock
 
     # ------------------------------------------------------------ contests
 
@@ -267,7 +267,7 @@ class ContestRepo:
         individual_public: bool = False,
     ) -> int:
         """The contest, its participants, metrics and fixed pairs, in one transaction."""
-        now = iso(utcnow())
+        now = iso(self.clock())
 
         def create(conn: sqlite3.Connection) -> int:
             cur = conn.execute(
@@ -365,7 +365,7 @@ class ContestRepo:
         changed = await self.db.execute_count(
             "UPDATE contests SET state = 'closed', closed_by = ?, closed_at = ?"
             " WHERE id = ? AND state = 'active'",
-            (by, iso(utcnow()), contest_id),
+            (by, iso(self.clock()), contest_id),
         )
         return changed == 1
 
@@ -394,7 +394,7 @@ class ContestRepo:
             cur = conn.execute(
                 "INSERT INTO contest_pairs(contest_id, a_id, b_id, state, proposed_by, created_at)"
                 " VALUES (?,?,?,'proposed',?,?)",
-                (contest_id, a_id, b_id, by, iso(utcnow())),
+                (contest_id, a_id, b_id, by, iso(self.clock())),
             )
             return int(cur.lastrowid or 0)
 
@@ -451,7 +451,7 @@ class ContestRepo:
     ) -> int:
         """Figures in force replaced and each change audited, all or nothing. Returns how many
         changed (the same value typed again changes and audits nothing)."""
-        now = iso(utcnow())
+        now = iso(self.clock())
         doubts = doubts or {}
 
         def save(conn: sqlite3.Connection) -> int:
@@ -624,7 +624,7 @@ class ContestRepo:
             cur = conn.execute(
                 "INSERT OR IGNORE INTO contest_posts(contest_id, period_key, handed_at)"
                 " VALUES (?,?,?)",
-                (contest_id, period_key, iso(utcnow())),
+                (contest_id, period_key, iso(self.clock())),
             )
             if cur.rowcount != 1:
                 return False
@@ -675,7 +675,7 @@ class ContestRepo:
 
     async def book(self, rows: Sequence[tuple[int, str, str, int, str]]) -> int:
         """(member, rule, ref, points, day) booked once each; returns how many were new."""
-        now = iso(utcnow())
+        now = iso(self.clock())
 
         def book(conn: sqlite3.Connection) -> int:
             added = 0

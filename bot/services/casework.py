@@ -15,7 +15,6 @@ from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.clock import utcnow
 from bot.domain import casework as rules
 from bot.domain.casework import Act, Category, Facts, Kind, State, Viewer
 from bot.domain.text import is_blank
@@ -104,8 +103,9 @@ class CaseworkService:
         self.repo, self.people, self.texts = repo, people, texts
         self.key, self.tz, self.admins, self.tag, self.lang = key, tz, admins, tag, language
 
-    def today(self, now: datetime | None = None) -> str:
-        return (now or utcnow()).astimezone(self.tz).date().isoformat()
+    def today(self) -> str:
+        """Today where the bot works, by the repository's clock (the application's one)."""
+        return self.repo.clock().astimezone(self.tz).date().isoformat()
 
     # ---------------------------------------------------------------- the author's side
 

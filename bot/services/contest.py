@@ -8,7 +8,7 @@ the participant a figure is for). Messages to groups and managers go through the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -195,10 +195,16 @@ class ContestService:
 
     @classmethod
     def build(
-        cls, db: Database, people: PeopleRepo, org: OrgRepo, settings: Settings, texts: Texts
+        cls,
+        db: Database,
+        people: PeopleRepo,
+        org: OrgRepo,
+        settings: Settings,
+        texts: Texts,
+        clock: Callable[[], datetime],
     ) -> ContestService:
         return cls(
-            repo=ContestRepo(db),
+            repo=ContestRepo(db, clock),
             people=people,
             org=org,
             templates=rules.load_templates(DATA / "contest" / "metrics.toml"),

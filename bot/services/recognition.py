@@ -465,9 +465,10 @@ class AwardsReport:
     campaigns: list[CampaignReport]
     years: list[YearReport]
     rounds: list[RoundReport]
+    at: datetime  # when it was drawn up (the workbook's "as of")
 
 
-async def awards_report(repo: RecognitionRepo) -> AwardsReport:
+async def awards_report(repo: RecognitionRepo, now: datetime) -> AwardsReport:
     """Everything `banzu report awards` exports: per campaign turnout and, once closed,
     the counts; the year-end sums; 民主评议 grade counts for groups of at least 5 raters.
     Counts only: no voter, no non-voter, no rater is ever named."""
@@ -497,4 +498,4 @@ async def awards_report(repo: RecognitionRepo) -> AwardsReport:
         RoundReport(r.id, r.period, r.state, await repo.round_results(r.id))
         for r in sorted(await repo.rounds(), key=lambda r: r.id)
     ]
-    return AwardsReport(campaigns, years, rounds)
+    return AwardsReport(campaigns, years, rounds, now)

@@ -141,6 +141,7 @@ class Ledger:
     period: Period
     unit_name: str | None  # None: every unit
     rows: list[Row]
+    at: datetime  # when it was drawn up (the workbook's "as of")
     items: list[Item] = field(default_factory=list)
     events: dict[int, list[EventRow]] = field(default_factory=dict)
 
@@ -634,4 +635,4 @@ class RectificationService:
         items = [i for i, ev in history if ev and ev[0].at < end]
         events = {i.id: await self.repo.events(i.id) for i in items} if details else {}
         unit_name = units[0][1] if unit_id is not None and units else None
-        return Ledger(period, unit_name, rows, items, events)
+        return Ledger(period, unit_name, rows, now, items, events)

@@ -6,7 +6,6 @@ numbers and grade counts (see `bot.services.recognition.awards_report`).
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,7 +24,7 @@ def _t(texts: Texts, lang: str, key: str, **values: object) -> str:
 def write_xlsx(report: AwardsReport, texts: Texts, lang: str, tz: ZoneInfo, out: Path) -> int:
     """Writes the workbook; returns the number of result rows."""
     book = Workbook(out, tz=tz)
-    scope = _t(texts, lang, "scope", at=datetime.now(tz).strftime("%Y-%m-%d %H:%M"))
+    scope = _t(texts, lang, "scope", at=report.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
     res = book.sheet(
         _t(texts, lang, "sheet_results"),
         title=_t(texts, lang, "title_results"),

@@ -5,7 +5,6 @@ formula, a number or a link."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,7 +25,9 @@ def write_xlsx(lg: Ledger, texts: Texts, lang: str, tz: ZoneInfo, out: Path | By
     book = Workbook(out, tz=tz)
     period = lg.period.label(lang)
     where = lg.unit_name or texts.get("rectification.ledger.all", lang)
-    scope = _t(texts, lang, "scope", scope=where, at=datetime.now(tz).strftime("%Y-%m-%d %H:%M"))
+    scope = _t(
+        texts, lang, "scope", scope=where, at=lg.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    )
     head = book.sheet(
         _t(texts, lang, "sheet_ledger"),
         title=_t(texts, lang, "title_ledger", period=period),
