@@ -175,7 +175,7 @@ class Services:
             ),
             talks=TalkService(TalksRepo(db), people, texts, settings.tz, settings.language),
             menus=MenuService(db, people),
-            claims=ClaimService(db, people, settings.admins),
+            claims=ClaimService(db, people, settings.admins, texts, outbox, clock),
         )
 
 

@@ -15,21 +15,22 @@ from bot.domain.conversation import Conversation
 from bot.domain.flowstate import FlowState
 from bot.domain.people import Person
 from bot.services import registration
-from bot.services.claims import CLAIM_HOURS, DecideResult, Decision, Opened, OpenResult
+from bot.services.claims import CLAIM_HOURS, DecideResult, Decision, Opened
 from bot.services.identity import Identity
 from bot.services.registration import Outcome, Result
-from bot.views.claims import ClaimPress, claim_keyboard, claim_text
+from bot.views.claims import ClaimPress
 from handlers.commands import publish_person_menu, refresh_menus
 from handlers.common import (
     alert_admins,
     answer_stale,
     lang_of,
-    notify,
     reply,
     toast,
     typed_step,
     who,
 )
+
+EXPIRE_EVERY_S = 600  # a lapsed claim is told within ten minutes of its 48 hours
 
 
 class RegisterStep(StrEnum):
@@ -239,7 +240,6 @@ async def _claim(update: Update, context: BanzuContext, person: Person) -> None:
     assert user is not None
     opened = await context.svc.claims.open(person, user.id, user.full_name)
     if opened.outcome is Opened.SENT:
-        await _ask_approvers(context, opened, user.full_name, user.id, person)
         await reply(update, context, "start.claim.sent", team=person.team_name, hours=CLAIM_HOURS)
     elif opened.outcome is Opened.OTHER:
         await reply(update, context, "start.claim.other", number=person.employee_no)
@@ -251,19 +251,6 @@ async def _claim(update: Update, context: BanzuContext, person: Person) -> None:
         await reply(update, context, f"start.claim.{opened.outcome.value}")
 
 
-async def _ask_approvers(
-    context: BanzuContext, opened: OpenResult, applicant: str, user_id: int, person: Person
-) -> None:
-    assert opened.claim is not None
-    claim_id, texts = opened.claim.id, context.svc.texts
-    for approver in opened.approvers:
-        await notify(
-            context, approver, claim_text(texts, applicant, user_id, person),
-            purpose="claim", key=f"claim:{claim_id}:{approver}",
-            markup=claim_keyboard(texts, None, claim_id),
-        )  # fmt: skip
-
-
 async def claim_pressed(update: Update, context: BanzuContext) -> None:
     """A leader's 同意 / 拒绝 on a registration claim; the applicant is told either way."""
     query = update.callback_query
@@ -273,27 +260,23 @@ async def claim_pressed(update: Update, context: BanzuContext) -> None:
         await answer_stale(update, context)
         return
     ident = await who(update, context)
-    done = await context.svc.claims.decide(press.claim, ident.actor, press.approve)
+    by = ident.person.name if ident.person else query.from_user.full_name
+    done = await context.svc.claims.decide(press.claim, ident.actor, press.approve, by)
     if done.outcome is Decision.NOT_ALLOWED:
         await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
     elif done.claim is None or done.person is None:
         await answer_stale(update, context)
     else:
-        by = ident.person.name if ident.person else query.from_user.full_name
         await _decided(update, context, done, by)
 
 
 async def _decided(update: Update, context: BanzuContext, done: DecideResult, by: str) -> None:
-    """Tell the leader, the applicant and (on a refusal) the admins; the buttons go."""
+    """The leader's toast and, on a refusal, the admins' alert. The applicant's answer and
+    every approver's card edit were queued with the decision itself."""
     query, svc, claim, person = update.callback_query, context.svc, done.claim, done.person
     assert query is not None and claim is not None and person is not None
     key = f"start.claim.{done.outcome.value}"
     await query.answer(toast(update, context, f"{key}_toast", name=person.name), show_alert=True)
-    if done.outcome is not Decision.GONE:
-        text = svc.texts.get(
-            f"{key}_applicant", None, name=person.name, team=person.team_name, by=by
-        )
-        await notify(context, claim.user_id, text, purpose="claim", key=f"claim:{claim.id}:told")
     if done.outcome is Decision.REFUSED:
         await alert_admins(
             context, "start.claim.refused_admin", once=f"claim-refused:{claim.id}",
@@ -302,8 +285,12 @@ async def _decided(update: Update, context: BanzuContext, done: DecideResult, by
         )  # fmt: skip
     if done.outcome is Decision.APPROVED:
         await refresh_menus(context.bot, svc, claim.user_id)
-    if query.message is not None:
-        await query.edit_message_reply_markup(None)
+
+
+async def expire_job(context: BanzuContext) -> None:
+    """Claims nobody decided in time lapse, and their applicants hear it then, not only when
+    they happen to ask again."""
+    await context.svc.claims.expire_lapsed()
 
 
 async def file_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
@@ -324,5 +311,10 @@ def register(app: BanzuApp) -> None:
     app.add_handler(CommandHandler("start", start, filters.ChatType.PRIVATE))
     app.add_handler(CommandHandler("cancel", cancel))
     app.add_handler(CallbackQueryHandler(claim_pressed, pattern=ClaimPress.pattern()))
+    app.bot_data.services.claims.attach()
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            expire_job, interval=EXPIRE_EVERY_S, first=EXPIRE_EVERY_S, name="claims-expire"
+        )
     app.bot_data.services.flows[Registration.flow] = typed_step(Registration, register_step)
     app.bot_data.services.file_flows[Registration.flow] = file_step

@@ -13,6 +13,7 @@ from bot.clock import utcnow
 from bot.db import Database
 from bot.repos.claims import ClaimsRepo
 from bot.repos.org import OrgRepo
+from bot.repos.outbox import OutMessage
 from tests.test_org_repo import ROSTER
 
 
@@ -52,3 +53,38 @@ async def test_an_account_linked_meanwhile_leaves_the_claim_open(db: Database) -
     state = await db.fetchval("SELECT state FROM registration_claims WHERE id = ?", (claim.id,))
     assert state == "pending"  # the approval was rolled back with the failed link
     assert await db.fetchval("SELECT tg_user_id FROM members WHERE id = ?", (mid,)) is None
+
+
+async def test_cards_are_queued_with_the_claim_and_never_without_it(db: Database) -> None:
+    repo, now = ClaimsRepo(db), utcnow()
+    mid, _ = await member(db, "10002")
+
+    def cards(claim_id: int) -> list[OutMessage]:
+        return [OutMessage(9, "卡片", "claim", f"claim:{claim_id}:9")]
+
+    claim = await repo.create(mid, 5001, "王", now, now - timedelta(hours=48), cards)
+    assert claim is not None
+    keys = [r[0] for r in await db.fetchall("SELECT dedupe_key FROM outbox")]
+    assert keys == [f"claim:{claim.id}:9"]
+    # a second account while the first claim is in time: no claim, and no card either
+    assert await repo.create(mid, 5002, "李", now, now - timedelta(hours=48), cards) is None
+    assert await db.fetchval("SELECT count(*) FROM outbox") == 1
+
+
+async def test_expire_lapses_only_what_still_waits_and_tells_once(db: Database) -> None:
+    repo, now = ClaimsRepo(db), utcnow()
+    mid, _ = await member(db, "10002")
+    old = now - timedelta(hours=50)
+    claim = await repo.create(mid, 5001, "王", old, old - timedelta(hours=48))
+    assert claim is not None
+    told = {claim.id: [OutMessage(5001, "失效", "claim", f"claim:{claim.id}:told:expired")]}
+    before = now - timedelta(hours=48)
+    assert await repo.expire(told, now, before) == [claim.id]
+    assert await repo.expire(told, now, before) == []  # already lapsed: nothing, no message
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE kind != 'edit'") == 1
+    # one decided meanwhile is not lapsed
+    mid2, _ = await member(db, "10003")
+    other = await repo.create(mid2, 5003, "赵", old, old - timedelta(hours=48))
+    assert other is not None
+    assert await repo.decide(other.id, "refused", 9, now)
+    assert await repo.expire({other.id: []}, now, before) == []

@@ -9,6 +9,8 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.clock import iso, utcnow
+from bot.services.claims import Decision
+from bot.services.identity import identify
 from tests.botfixtures import ADMIN_ID, Harness
 
 LEADER, APPLICANT, SECOND, OTHER_TEAM = 100001, 100003, 100777, 100009
@@ -130,3 +132,51 @@ async def test_lapsed_claim_refused_and_asked_again(harness: Harness) -> None:
     assert "已同意" in await press(h, LEADER, card(h), "✅ 同意")
     await h.settle()
     assert await linked(h, "10003") == APPLICANT
+
+
+async def test_a_lapsed_claim_is_told_at_its_time_and_its_cards_say_so(harness: Harness) -> None:
+    """Nobody decides within 48 hours: the job lapses the claim then — the applicant hears it
+    without having to ask again, the card loses its buttons and says why — exactly once."""
+    h = harness
+    await leader_mode(h)
+    await apply(h, APPLICANT, "10003", "陈志强")
+    ask = card(h)
+    h.svc.clock.set(utcnow() + timedelta(hours=47))
+    assert await h.svc.claims.expire_lapsed() == 0  # still in time
+    mark = h.mark()
+    h.svc.clock.set(utcnow() + timedelta(hours=49))
+    assert await h.svc.claims.expire_lapsed() == 1
+    await h.settle()
+    told = [t for t in h.sent(APPLICANT, mark) if "已失效" in t]
+    assert len(told) == 1 and "重新点邀请链接" in told[0]
+    shown = h.emu.message(LEADER, int(ask["message_id"]))  # type: ignore[call-overload]
+    assert shown is not None and not shown.get("reply_markup")
+    assert "48 小时内没有人确认" in str(shown["text"]) and "陈志强" in str(shown["text"])
+    assert await h.svc.claims.expire_lapsed() == 0  # once
+    await h.settle()
+    assert not [t for t in h.sent(APPLICANT, mark) if "已失效" in t][1:]
+    state = await h.svc.db.fetchval("SELECT state FROM registration_claims")
+    assert state == "expired"
+    h.svc.clock.real()
+    assert "班组长确认" in await apply(h, APPLICANT, "10003")  # may ask again
+
+
+async def test_a_decision_made_elsewhere_takes_the_buttons_off_every_card(
+    harness: Harness,
+) -> None:
+    """An admin confirms (the service, as from another approver's card): the leader's card is
+    edited in the decision's own transaction to say who confirmed it, with no buttons."""
+    h = harness
+    await leader_mode(h)
+    await apply(h, APPLICANT, "10003")
+    ask = card(h)
+    claim_id = await h.svc.db.fetchval("SELECT max(id) FROM registration_claims")
+    actor = (await identify(h.svc.people, h.svc.settings, ADMIN_ID)).actor
+    done = await h.svc.claims.decide(claim_id, actor, True, "系统管理员")
+    assert done.outcome is Decision.APPROVED
+    await h.settle()
+    assert await linked(h, "10003") == APPLICANT
+    shown = h.emu.message(LEADER, int(ask["message_id"]))  # type: ignore[call-overload]
+    assert shown is not None and not shown.get("reply_markup")
+    assert "已同意，登记完成" in str(shown["text"])
+    assert any("已确认你的登记" in t for t in h.sent(APPLICANT))

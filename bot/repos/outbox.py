@@ -244,16 +244,21 @@ class OutboxRepo:
         return await self.db.write(lambda conn: self.enqueue_edits_sync(conn, edits))
 
     @staticmethod
-    def chats_of_keys_sync(conn: sqlite3.Connection, prefix: str) -> list[int]:
-        """The chats of the messages whose dedupe key starts with `prefix` (a range on the
-        unique index, not a scan of the whole outbox)."""
+    def keys_sync(conn: sqlite3.Connection, prefix: str) -> list[tuple[str, int]]:
+        """(dedupe key, chat) of the messages whose key starts with `prefix` (a range on the
+        unique index, not a scan of the whole outbox); edit rows are not messages."""
         upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         rows = conn.execute(
-            "SELECT DISTINCT chat_id FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ?"
-            " AND kind != 'edit' ORDER BY chat_id",
+            "SELECT dedupe_key, chat_id FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ?"
+            " AND kind != 'edit' ORDER BY dedupe_key",
             (prefix, upper),
         ).fetchall()
-        return [int(r[0]) for r in rows]
+        return [(str(r[0]), int(r[1])) for r in rows]
+
+    @staticmethod
+    def chats_of_keys_sync(conn: sqlite3.Connection, prefix: str) -> list[int]:
+        """The chats of the messages whose dedupe key starts with `prefix`."""
+        return sorted({chat for _, chat in OutboxRepo.keys_sync(conn, prefix)})
 
     async def sent_message(self, dedupe_key: str) -> int | None:
         """Telegram's id of the message sent for `dedupe_key`, if it was sent."""

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Callback, Id
+from bot.domain.claims import CLAIM_HOURS
 from bot.domain.people import Person
-from bot.services.claims import CLAIM_HOURS
+from bot.repos.claims import Claim
 from bot.texts import Texts
 
 
@@ -36,3 +37,11 @@ def claim_text(texts: Texts, applicant: str, user_id: int, person: Person) -> st
         number=person.employee_no, team=person.team_name, unit=person.unit_name,
         hours=CLAIM_HOURS,
     )  # fmt: skip
+
+
+def ended_text(texts: Texts, card: str, claim: Claim) -> str:
+    """An approver's card once the claim ended: the question, then how it ended."""
+    line = texts.get(
+        f"start.claim.card_{claim.state}", None, by=claim.decided_by_name or "", hours=CLAIM_HOURS
+    )
+    return card + "\n\n" + line
