@@ -39,6 +39,7 @@ from common import (
 )
 
 from bot.app import build_application
+from bot.clock import utcnow
 from bot.db import Database
 from bot.delivery.flood import FloodController, FloodLimits
 from bot.repos.groups import GroupsRepo
@@ -87,7 +88,7 @@ async def seed(db_path: str, users: list[int], groups: list[int]) -> None:
             person = await people.by_employee_no(str(100000 + i))
             assert person is not None
             await people.touch_user(uid, f"职工{i}", None, None, "zh-hans", True)
-            await people.link(person.member_id, uid, person.employee_no, person.team_id)
+            await people.link(person.member_id, uid, person.employee_no, person.team_id, utcnow())
         teams = {t.name: t.id for t in await org.teams()}
         for t, chat in enumerate(groups):
             await binds.record_bot_status(chat, "supergroup", f"{t}班群", "member")

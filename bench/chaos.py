@@ -71,6 +71,7 @@ from checkin import (
 )
 from quiz import seed_plan
 
+from bot.clock import utcnow
 from bot.db import Database
 from bot.delivery.outbox import Outbox
 from bot.domain import recognition as award_rules
@@ -389,7 +390,7 @@ async def schedule(c: Chaos, kills: int) -> dict[str, Any]:
     db = Database(c.db_path)
     await db.open()
     try:
-        repo = SchedulesRepo(db)
+        repo = SchedulesRepo(db, utcnow)
         teams = await db.fetchall("SELECT id, unit_id FROM teams ORDER BY id")
         shift = due + timedelta(minutes=30)
         for team_id, _ in teams:

@@ -43,6 +43,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.clock import utcnow  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.domain.org_import import RosterRow  # noqa: E402
 from bot.repos.groups import GroupsRepo  # noqa: E402
@@ -88,7 +89,7 @@ async def seed_db(path: str, groups: int, size: int) -> None:
             team_id = teams[f"{t + 1}班"]
             for w in range(size):
                 number = f"{t:03d}{w:02d}"
-                await people.link(ids[number], user_id(t, w, size), number, team_id)
+                await people.link(ids[number], user_id(t, w, size), number, team_id, utcnow())
             await bindings.bind(chat_id(t), team_id, user_id(t, 0, size))
     finally:
         await db.close()

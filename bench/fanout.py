@@ -39,6 +39,7 @@ from common import (
 )
 
 from bot.app import build_application
+from bot.clock import utcnow
 from bot.db import Database
 from bot.delivery.flood import FloodController, FloodLimits
 from bot.repos.groups import GroupsRepo
@@ -64,7 +65,7 @@ async def seed(settings: Settings, groups: list[int], anchor: str) -> None:
     db = Database(settings.db_path)
     await db.open()
     try:
-        org, binds, schedules = OrgRepo(db), GroupsRepo(db), SchedulesRepo(db)
+        org, binds, schedules = OrgRepo(db), GroupsRepo(db), SchedulesRepo(db, utcnow)
         result = await org.import_file("\n".join(rows).encode(), "roster.csv")
         assert result.ok, result
         teams = {t.name: t.id for t in await org.teams()}

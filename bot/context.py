@@ -174,7 +174,7 @@ class Services:
                 settings.language,
             ),
             talks=TalkService(TalksRepo(db), people, texts, settings.tz, settings.language),
-            menus=MenuService(db, people),
+            menus=MenuService(db, people, clock),
             claims=ClaimService(db, people, settings.admins, texts, outbox, clock),
         )
 

@@ -23,7 +23,6 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.callbacks import Callback, Range, Stale, Token, parse
-from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.delivery.flood import Priority
 from bot.delivery.outbox import OutMessage
@@ -633,7 +632,9 @@ async def ack_pressed(update: Update, context: BanzuContext, notice_id: int) -> 
         return
     person = (await who(update, context)).person
     outcome = (
-        "unregistered" if person is None else await svc.notices.ack(notice_id, person.member_id)
+        "unregistered"
+        if person is None
+        else await svc.notices.ack(notice_id, person.member_id, svc.clock.now())
     )
     await query.answer(await toast_who(update, context, f"notices.ack.{outcome}"))
 
@@ -704,7 +705,7 @@ async def remind_pressed(update: Update, context: BanzuContext, notice_id: int) 
     if not unconfirmed:
         await query.answer(toast(update, context, "notices.remind.all_done"), show_alert=True)
         return
-    now = utcnow()
+    now = context.svc.clock.now()
     if not await svc.notices.claim_reminder(notice_id, now, rules.REMIND_INTERVAL_S):
         last = (notice.last_reminded_at or now).astimezone(svc.settings.tz).strftime("%H:%M")
         await query.answer(
@@ -744,7 +745,7 @@ async def export_pressed(update: Update, context: BanzuContext, notice_id: int) 
     rows = await svc.notices.confirmations(notice_id)
     data = exports.confirmations(
         svc.texts, svc.settings.tz, notice_id, rules.title_of(notice.body, 40),
-        notice.created_at, rows, utcnow(),
+        notice.created_at, rows, context.svc.clock.now(),
     )  # fmt: skip
     await context.bot.send_document(
         query.message.chat.id,

@@ -105,9 +105,11 @@ def _submit(context: BanzuContext, user_id: int, st: Registration, text: str) ->
     svc = context.svc
     if st.step is RegisterStep.PHONE:
         return registration.submit_phone_tail(
-            svc.people, svc.settings, user_id, st.employee_no, text
+            svc.people, svc.settings, user_id, st.employee_no, text, svc.clock.now()
         )
-    return registration.submit_employee_no(svc.people, svc.settings, user_id, st.team_id, text)
+    return registration.submit_employee_no(
+        svc.people, svc.settings, user_id, st.team_id, text, svc.clock.now()
+    )
 
 
 async def _phone_mismatch(

@@ -20,7 +20,6 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot import callbacks
 from bot.callbacks import INT64_MAX, Callback, Id, Range, Stale, parse
-from bot.clock import utcnow
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.delivery.flood import Priority
 from bot.delivery.outbox import OutFile, OutMessage
@@ -825,7 +824,7 @@ async def summary_command(update: Update, context: BanzuContext) -> None:
     if not can(ident.actor, Action.VIEW_REPORT):
         await reply(update, context, "common.no_permission")
         return
-    now, tz, lang = utcnow(), svc.settings.tz, lang_of(update)
+    now, tz, lang = svc.clock.now(), svc.settings.tz, lang_of(update)
     try:
         period = parse_period(_after_command(update), now, tz)
     except PeriodError as err:
@@ -833,7 +832,7 @@ async def summary_command(update: Update, context: BanzuContext) -> None:
         return
     scope = report.scope_for(ident.actor)
     built = await svc.suggestions.report(
-        svc.texts, lang, period.start(tz), period.end(tz), tz, scope, period.label(lang)
+        svc.texts, lang, period.start(tz), period.end(tz), tz, scope, period.label(lang), at=now
     )
     await _send_report(context, chat.id, built, None)
 
@@ -855,7 +854,7 @@ async def summary_job(context: BanzuContext) -> None:
     """Monthly and quarterly summaries to admins, each period once: the period is recorded and
     its messages (text, PNG, XLSX) handed to the outbox in one transaction."""
     svc = context.svc
-    now = utcnow()
+    now = svc.clock.now()
     for kind in report.due_kinds(now, svc.settings.tz):
         start, end = report.period_bounds(kind, now, svc.settings.tz, current=False)
         key = report.period_key(kind, start, svc.settings.tz)
@@ -868,6 +867,7 @@ async def summary_job(context: BanzuContext) -> None:
             end,
             svc.settings.tz,
             None,
+            at=now,
         )
         admins = [] if built.empty else await svc.people.reachable_admins(svc.settings.admins)
         # An empty period is recorded, not sent.

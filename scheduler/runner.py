@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.clock import utcnow
 from bot.db import Tx
 from bot.repos.org import Team
 from bot.repos.outbox import OutMessage
@@ -94,7 +93,7 @@ class _Round:
 class ScheduleRunner:
     """`Services.runner`: the clock (tests move it) and the tick."""
 
-    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, clock: Callable[[], datetime]) -> None:
         self.clock = clock
         self._lock = asyncio.Lock()
         self._planned_until: dict[int, datetime] = {}

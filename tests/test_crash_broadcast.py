@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.clock import utcnow
 from bot.db import Database
 from bot.emulator import Emulator
 from bot.emulator.server import start_server
@@ -66,7 +67,7 @@ async def seed(db_path: Path, emu: Emulator) -> None:
                 emu.add_user(uid, f"职工{t}{k:02d}")
                 emu.state.users[uid].started = True
                 await people.touch_user(uid, f"职工{t}{k:02d}", None, None, "zh-hans", True)
-                assert await people.link(person.member_id, uid, no, person.team_id)
+                assert await people.link(person.member_id, uid, no, person.team_id, utcnow())
             emu.add_chat(group_id(t), "supergroup", title=f"{t}班群")
             emu.state.chats[group_id(t)].members[emu.bot_id] = "member"
             await groups.record_bot_status(group_id(t), "supergroup", f"{t}班群", "member")

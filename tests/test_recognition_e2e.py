@@ -256,7 +256,7 @@ async def test_admin_with_the_database_cannot_link_voters_to_choices(harness: Ha
     args = argparse.Namespace(out=out, chart=h.tmp / "awards.png", lang=None)
     await h.say(ADMIN_ID, ADMIN_ID, "/awards")
     await press_text(h, ADMIN_ID, ADMIN_ID, "1. 结束投票并计票")
-    assert await awards.main(h.svc.settings, args) == 0
+    assert await awards.main(h.svc.settings, args, h.svc.clock) == 0
     assert (h.tmp / "awards.png").read_bytes()[:4] == b"\x89PNG"
     with zipfile.ZipFile(out) as z:
         xml = " ".join(z.read(n).decode("utf-8", "ignore") for n in z.namelist())

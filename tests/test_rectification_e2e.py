@@ -337,7 +337,7 @@ async def test_monthly_register_in_chat_and_export(harness: Harness) -> None:
 
     out, png = h.tmp / "rect.xlsx", h.tmp / "rect.png"
     args = argparse.Namespace(month="2026-11", unit=None, out=out, chart=png, lang=None)
-    assert await cli.main(h.svc.settings, args) == 0
+    assert await cli.main(h.svc.settings, args, h.svc.clock) == 0
     assert png.read_bytes()[:4] == b"\x89PNG"
     book = openpyxl.load_workbook(out)
     ledger = [tuple(r) for r in book.worksheets[0].iter_rows(min_row=4, values_only=True)]
@@ -349,7 +349,7 @@ async def test_monthly_register_in_chat_and_export(harness: Harness) -> None:
     assert "<f>" not in sheets and "hyperlink" not in sheets.lower()
     assert a and c
     args = argparse.Namespace(month="2026-11", unit="三分场", out=out, chart=None, lang=None)
-    assert await cli.main(h.svc.settings, args) == 2
+    assert await cli.main(h.svc.settings, args, h.svc.clock) == 2
 
 
 async def test_from_an_adopted_suggestion_once(harness: Harness) -> None:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import cli
+from bot.clock import utcnow
 from bot.db import Database
 from bot.paths import DEMO
 from bot.repos.org import OrgRepo
@@ -57,7 +58,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 @pytest.fixture
 def repo(db: Database) -> SchedulesRepo:
-    return SchedulesRepo(db)
+    return SchedulesRepo(db, utcnow)
 
 
 async def team_id(db: Database, name: str) -> int:
@@ -562,7 +563,7 @@ async def test_cli_add_list_pause_rm(banzu_env: Path, capsys: pytest.CaptureFixt
     database = Database(banzu_env)
     await database.open()
     try:
-        s = await SchedulesRepo(database).get(1)
+        s = await SchedulesRepo(database, utcnow).get(1)
         assert s is not None and s.created_by == CLI_ACTOR
     finally:
         await database.close()

@@ -4,9 +4,10 @@ counts, turnout, the year-end sums and 民主评议 grade counts, from the comma
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
-from bot.clock import utcnow
 from bot.db import Database
 from bot.repos.recognition import RecognitionRepo
 from bot.services.recognition import awards_report
@@ -21,11 +22,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", default=None, help="zh-CN (default) or en")
 
 
-async def main(settings: Settings, args: argparse.Namespace) -> int:
+async def main(settings: Settings, args: argparse.Namespace, clock: Callable[[], datetime]) -> int:
+    """`clock`: the command's one now, the workbook's "as of"."""
     db = Database(settings.db_path)
     await db.open()  # applies migrations, so an older database can be reported on
     try:
-        report = await awards_report(RecognitionRepo(db), utcnow())
+        report = await awards_report(RecognitionRepo(db), clock())
     finally:
         await db.close()
     texts = Texts(default=settings.language)

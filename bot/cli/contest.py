@@ -20,7 +20,7 @@ import argparse
 import asyncio
 import sys
 import tomllib
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +160,7 @@ async def _report(svc: ContestService, texts: Texts, settings: Settings, args: A
     if contest_id is None:
         print("banzu: no competition yet", file=sys.stderr)
         return 2
-    board = await svc.board(CLI_ACTOR, contest_id, datetime.now(UTC))
+    board = await svc.board(CLI_ACTOR, contest_id, svc.repo.clock())
     if isinstance(board, Refused):
         print(f"banzu: no competition #{contest_id}", file=sys.stderr)
         return 2

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
-from bot.clock import utcnow
 from bot.db import Database
 from bot.domain.periods import PeriodError, parse_period
 from bot.repos.groups import GroupsRepo
@@ -28,10 +29,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", default=None, help="zh-CN (default) or en")
 
 
-async def main(settings: Settings, args: argparse.Namespace) -> int:
+async def main(settings: Settings, args: argparse.Namespace, clock: Callable[[], datetime]) -> int:
+    """`clock`: the command's one now: which month is "this" one, the ledger's "as of"."""
     texts = Texts(default=settings.language)
     lang = args.lang or settings.language
-    now = utcnow()
+    now = clock()
     try:
         period = parse_period(args.month, now, settings.tz)
     except PeriodError as e:

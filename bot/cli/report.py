@@ -59,13 +59,13 @@ async def main(
     if args.report_command == "contest":
         return await contest.main(settings, args)
     if args.report_command == "suggestions":
-        return await suggestions_main(settings, args)
+        return await suggestions_main(settings, args, clock)
     if args.report_command == "trends":
         return await trends_main(settings, args, clock)
     if args.report_command == "awards":
-        return await awards.main(settings, args)
+        return await awards.main(settings, args, clock)
     if args.report_command == "rectification":
-        return await rectification.main(settings, args)
+        return await rectification.main(settings, args, clock)
     return await attendance_main(settings, args, clock)
 
 
@@ -113,7 +113,9 @@ async def attendance_main(
     return 0
 
 
-async def suggestions_main(settings: Settings, args: argparse.Namespace) -> int:
+async def suggestions_main(
+    settings: Settings, args: argparse.Namespace, clock: Callable[[], datetime]
+) -> int:
     try:
         first, last = date.fromisoformat(args.date_from), date.fromisoformat(args.date_to)
     except ValueError:
@@ -131,7 +133,7 @@ async def suggestions_main(settings: Settings, args: argparse.Namespace) -> int:
         texts = Texts(default=settings.language)
         lang = args.lang or settings.language
         built = await suggestion_report.build(
-            SuggestionsRepo(db), texts, lang, start, end, tz, None
+            SuggestionsRepo(db), texts, lang, start, end, tz, None, at=clock()
         )
     finally:
         await db.close()

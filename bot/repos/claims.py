@@ -148,7 +148,7 @@ class ClaimsRepo:
             )
             if cur.rowcount != 1:
                 return "gone"
-            if not link_in(conn, claim.member_id, claim.user_id, employee_no, team_id):
+            if not link_in(conn, claim.member_id, claim.user_id, employee_no, team_id, now):
                 raise _Taken  # rolls this write back alone (its savepoint)
             _settled(conn, claim.id, told)
             return "approved"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from bot.clock import iso, utcnow
+from bot.clock import iso
 from bot.db import Database
 
 
@@ -29,12 +30,14 @@ class MenusRepo:
         )
         return {r[0]: Published(r[0], r[1], r[2], r[3]) for r in rows}
 
-    async def record(self, scope: str, user_id: int, chat_id: int, digest: str) -> None:
+    async def record(
+        self, scope: str, user_id: int, chat_id: int, digest: str, now: datetime
+    ) -> None:
         await self.db.execute(
             "INSERT INTO published_menus(scope, user_id, chat_id, digest, published_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT(scope) DO UPDATE SET digest = excluded.digest,"
             " published_at = excluded.published_at",
-            (scope, user_id, chat_id, digest, iso(utcnow())),
+            (scope, user_id, chat_id, digest, iso(now)),
         )
 
     async def forget(self, scope: str) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.clock import iso, parse_iso, utcnow
+from bot.clock import iso, parse_iso
 from bot.db import Database
 from bot.repos.conversations import END_CONVERSATION_SQL
 from bot.repos.outbox import OutboxRepo, OutMessage
@@ -190,7 +190,7 @@ class NoticesRepo:
         )
         return [Notice.from_row(r) for r in rows]
 
-    async def ack(self, notice_id: int, member_id: int) -> str:
+    async def ack(self, notice_id: int, member_id: int, now: datetime) -> str:
         """'new', 'again', or 'not_recipient'."""
         async with self.db.transaction() as tx:
             async with tx.execute(
@@ -204,7 +204,7 @@ class NoticesRepo:
                 return "again"
             await tx.execute(
                 "UPDATE notice_recipients SET acked_at = ? WHERE notice_id = ? AND member_id = ?",
-                (iso(utcnow()), notice_id, member_id),
+                (iso(now), notice_id, member_id),
             )
             return "new"
 

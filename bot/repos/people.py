@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.clock import iso, parse_iso, utcnow
+from bot.clock import iso, parse_iso
 from bot.db import Database
 from bot.domain.people import Person as Person  # re-exported: moved to the domain
 from bot.repos.conversations import END_CONVERSATION_SQL
@@ -121,13 +121,15 @@ class PeopleRepo:
         )
         return [Person.from_row(r) for r in rows]
 
-    async def link(self, member_id: int, user_id: int, employee_no: str, team_id: int) -> bool:
+    async def link(
+        self, member_id: int, user_id: int, employee_no: str, team_id: int, now: datetime
+    ) -> bool:
         """Link an account to a roster member, with its audit record, and end the registration
         conversation (in the private chat, whose id is the user's), in one transaction; False
         if either is already linked elsewhere. The caller drops its cached copy of the
         conversation (ConversationsRepo.drop_cached)."""
         linked = await self.db.write(
-            lambda conn: link_in(conn, member_id, user_id, employee_no, team_id)
+            lambda conn: link_in(conn, member_id, user_id, employee_no, team_id, now)
         )
         self.forget(user_id)
         return linked
@@ -172,9 +174,12 @@ class PeopleRepo:
         locked = parse_iso(row["locked_until"]) if row["locked_until"] else None
         return Attempts(row["failures"], locked)
 
-    async def record_failure(self, user_id: int, max_failures: int, pause: timedelta) -> Attempts:
-        """Count a wrong employee number; the max-th failure starts a pause and resets the count."""
-        until = utcnow() + pause
+    async def record_failure(
+        self, user_id: int, max_failures: int, pause: timedelta, now: datetime
+    ) -> Attempts:
+        """Count a wrong employee number; the max-th failure starts a pause (from `now`) and
+        resets the count."""
+        until = now + pause
 
         def record(conn: sqlite3.Connection) -> Attempts:
             row = conn.execute(
@@ -204,11 +209,16 @@ class PeopleRepo:
 
 
 def link_in(
-    conn: sqlite3.Connection, member_id: int, user_id: int, employee_no: str, team_id: int
+    conn: sqlite3.Connection,
+    member_id: int,
+    user_id: int,
+    employee_no: str,
+    team_id: int,
+    at: datetime,
 ) -> bool:
     """`PeopleRepo.link`'s statements, for a write that links as one of its steps (a claim
     approved and its account linked commit together)."""
-    now = iso(utcnow())
+    now = iso(at)
     taken = conn.execute(
         "SELECT 1 FROM members WHERE tg_user_id = ? AND id != ?", (user_id, member_id)
     ).fetchone()

@@ -22,7 +22,7 @@ from enum import StrEnum
 
 import aiosqlite
 
-from bot.clock import iso, parse_iso, utcnow
+from bot.clock import iso, parse_iso
 from bot.db import Database, Tx
 
 __all__ = [
@@ -146,7 +146,7 @@ class HolidayOverride:
 
 
 class SchedulesRepo:
-    def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
         self.db = db
         self.clock = clock  # stamps updated_at, handed_at, missed_reported_at: the bot's one now
 

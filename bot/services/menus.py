@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.db import Database
 from bot.domain.auth import Actor, Place, Role
@@ -96,9 +97,9 @@ def wants(
 
 
 class MenuService:
-    def __init__(self, db: Database, people: PeopleRepo) -> None:
+    def __init__(self, db: Database, people: PeopleRepo, clock: Callable[[], datetime]) -> None:
         self.repo = MenusRepo(db)
-        self.people = people
+        self.people, self.clock = people, clock
 
     async def plan(
         self,
@@ -124,7 +125,7 @@ class MenuService:
         return MenuPlan(push, drop)
 
     async def pushed(self, want: Want) -> None:
-        await self.repo.record(want.scope, want.user_id, want.chat_id, want.digest)
+        await self.repo.record(want.scope, want.user_id, want.chat_id, want.digest, self.clock())
 
     async def dropped(self, drop: Drop) -> None:
         await self.repo.forget(drop.scope)

@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.clock import utcnow
 from bot.repos.people import PeopleRepo, Person
 from bot.settings import Settings
 
@@ -41,17 +40,17 @@ def normalize_employee_no(text: str) -> str | None:
     return folded if _EMPLOYEE_NO.match(folded) else None
 
 
-async def locked_until(people: PeopleRepo, user_id: int) -> datetime | None:
+async def locked_until(people: PeopleRepo, user_id: int, now: datetime) -> datetime | None:
     attempts = await people.attempts(user_id)
-    if attempts.locked_until and attempts.locked_until > utcnow():
+    if attempts.locked_until and attempts.locked_until > now:
         return attempts.locked_until
     return None
 
 
 async def submit_employee_no(
-    people: PeopleRepo, settings: Settings, user_id: int, team_id: int, text: str
+    people: PeopleRepo, settings: Settings, user_id: int, team_id: int, text: str, now: datetime
 ) -> Result:
-    until = await locked_until(people, user_id)
+    until = await locked_until(people, user_id, now)
     if until is not None:
         return Result(Outcome.LOCKED, locked_until=until)
     number = normalize_employee_no(text)
@@ -65,6 +64,7 @@ async def submit_employee_no(
             user_id,
             settings.registration_max_failures,
             timedelta(minutes=settings.registration_pause_minutes),
+            now,
         )
         if attempts.locked_until is not None:
             return Result(Outcome.LOCKED, locked_until=attempts.locked_until)
@@ -87,12 +87,14 @@ async def submit_employee_no(
         and await people.phone_tail(person.member_id)
     ):
         return Result(Outcome.NEED_PHONE, person=person)
-    return await _link(people, person, user_id, team_id)
+    return await _link(people, person, user_id, team_id, now)
 
 
-async def _link(people: PeopleRepo, person: Person, user_id: int, team_id: int) -> Result:
+async def _link(
+    people: PeopleRepo, person: Person, user_id: int, team_id: int, now: datetime
+) -> Result:
     if person.tg_user_id != user_id and not await people.link(
-        person.member_id, user_id, person.employee_no, team_id
+        person.member_id, user_id, person.employee_no, team_id, now
     ):
         return Result(Outcome.TAKEN, person=person)
     return Result(Outcome.LINKED, person=replace(person, tg_user_id=user_id))
@@ -102,11 +104,16 @@ _DIGITS = re.compile(r"\d")
 
 
 async def submit_phone_tail(
-    people: PeopleRepo, settings: Settings, user_id: int, employee_no: str, text: str
+    people: PeopleRepo,
+    settings: Settings,
+    user_id: int,
+    employee_no: str,
+    text: str,
+    now: datetime,
 ) -> Result:
     """The second check: the last 4 digits of the mobile on the roster. A wrong answer counts
     towards the same lock as a wrong number, and is audited (the caller alerts the admins)."""
-    until = await locked_until(people, user_id)
+    until = await locked_until(people, user_id, now)
     if until is not None:
         return Result(Outcome.LOCKED, locked_until=until)
     person = await people.by_employee_no(employee_no)
@@ -122,6 +129,7 @@ async def submit_phone_tail(
             user_id,
             settings.registration_max_failures,
             timedelta(minutes=settings.registration_pause_minutes),
+            now,
         )
         if attempts.locked_until is not None:
             return Result(Outcome.LOCKED, person=person, locked_until=attempts.locked_until)
@@ -132,4 +140,4 @@ async def submit_phone_tail(
         )
     if person.tg_user_id is not None and person.tg_user_id != user_id:
         return Result(Outcome.TAKEN, person=person)
-    return await _link(people, person, user_id, person.team_id)
+    return await _link(people, person, user_id, person.team_id, now)

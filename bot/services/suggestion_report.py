@@ -169,9 +169,11 @@ async def build(
     tz: ZoneInfo,
     scope: Scope | None,
     label: str | None = None,
+    *,
+    at: datetime,
 ) -> Report:
-    """The summary of [start, end); `label` names the period (e.g. 2026年第四季度), else the
-    dates do."""
+    """The summary of [start, end), drawn up `at`; `label` names the period (e.g.
+    2026年第四季度), else the dates do."""
     scope = scope or Scope()
     items = [s for s in await repo.created_between(start, end) if scope.covers(s)]
     previous = [
@@ -191,7 +193,7 @@ async def build(
     return Report(
         text=text,
         png=render_png(summary, texts, lang, label, units),
-        xlsx=render_xlsx(summary, items, ledger, texts, lang, label, tz),
+        xlsx=render_xlsx(summary, items, ledger, texts, lang, label, tz, at),
         stem=f"suggestions_{start.astimezone(tz):%Y%m%d}_{last_day:%Y%m%d}",
         empty=not items and not ledger,
     )
@@ -297,6 +299,7 @@ def render_xlsx(
     lang: str,
     label: str,
     tz: ZoneInfo,
+    at: datetime,
     scope: str = "",
 ) -> bytes:
     """汇总, 建议明细 and 奖励台账 (one row per person rewarded), each with title and scope
@@ -304,8 +307,8 @@ def render_xlsx(
     g = texts.get
     title = g("suggestions.report.xlsx_title", lang, period=label)
     where = scope or g("suggestions.report.scope_all", lang)
-    at = datetime.now(tz).strftime("%Y-%m-%d %H:%M")
-    scope_line = g("suggestions.report.xlsx_scope", lang, scope=where, period=label, at=at)
+    stamp = at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    scope_line = g("suggestions.report.xlsx_scope", lang, scope=where, period=label, at=stamp)
     anonymous = g("suggestions.anonymous", lang)
 
     def build(book: Workbook) -> None:

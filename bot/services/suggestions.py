@@ -298,12 +298,17 @@ class SuggestionService:
         tz: ZoneInfo,
         scope: Scope | None,
         label: str | None = None,
+        *,
+        at: datetime,
     ) -> Report:
+        """`at`: the moment the summary is drawn up (the workbook's "as of")."""
         # imported here: the report module imports this one (states), and its chart and
         # workbook libraries are only needed when a summary is made
         from bot.services import suggestion_report
 
-        return await suggestion_report.build(self.repo, texts, lang, start, end, tz, scope, label)
+        return await suggestion_report.build(
+            self.repo, texts, lang, start, end, tz, scope, label, at=at
+        )
 
     async def summary_sent(self, period_key: str) -> bool:
         return await self.repo.summary_sent(period_key)
