@@ -13,11 +13,13 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from bot.domain.flowstate import FlowState
 
 # A figure typed in chat is at most this long and this large: anything longer is not a figure,
 # and SQLite's REAL keeps 15 significant digits, so larger values would be silently rounded.
@@ -382,3 +384,74 @@ def read_figure_rows(
             else:
                 figures.append(FileFigure(number, pid, key, value, day))
     return figures, problems
+
+
+# ---- the chat flows' state (bot.domain.flowstate: a stored row that no longer fits ends the
+# flow with "start again" instead of being guessed at)
+
+
+class NewStep(StrEnum):
+    NAME = "name"  # typed
+    KIND = "kind"  # buttons from here on …
+    SCOPE = "scope"  # admins only: the site, units against each other, or one unit
+    METRICS = "metrics"
+    PERIOD = "period"  # … typed again
+    PREVIEW = "preview"
+
+
+@dataclass(frozen=True)
+class NewContest(FlowState, flow="contest_new", version=1):
+    """/contest_new's draft as it grows, one field per answer."""
+
+    step: NewStep
+    nonce: int
+    name: str = ""
+    kind: Kind | None = None
+    level: Level | None = None
+    unit_id: int | None = None  # None: the whole site
+    metrics: tuple[str, ...] = ()  # template keys, in the order chosen
+    start: str = ""  # ISO dates, inclusive
+    end: str = ""
+
+    def toggled(self, key: str) -> NewContest:
+        """`key` chosen, or dropped if it was; never more than MAX_METRICS."""
+        chosen = (
+            [k for k in self.metrics if k != key] if key in self.metrics else [*self.metrics, key]
+        )
+        return replace(self, metrics=tuple(chosen[:MAX_METRICS]))
+
+
+class FigureStep(StrEnum):
+    VALUE = "value"  # the next metric's figure is typed
+    DOUBT = "doubt"  # an unlikely figure waits for ✅ or retyping
+    PREVIEW = "preview"  # all typed: save, redo or cancel
+
+
+@dataclass(frozen=True)
+class FigureEntry(FlowState, flow="contest_fig", version=1):
+    """/figures for one (contest, participant): the figures typed so far, metric by metric."""
+
+    step: FigureStep
+    nonce: int
+    contest: int
+    participant: int
+    index: int = 0  # the metric asked next
+    values: tuple[tuple[int, float], ...] = ()  # (metric id, value)
+    doubts: tuple[tuple[int, str], ...] = ()  # (metric id, the doubt confirmed)
+    pending: float | None = None  # in DOUBT: the unlikely figure and why
+    doubt: str | None = None
+
+    def took(self, metric_id: int, value: float, doubt: str | None) -> FigureEntry:
+        """The figure kept (a doubt confirmed with it), and on to the next metric."""
+        values = {**dict(self.values), metric_id: value}
+        doubts = dict(self.doubts)
+        if doubt:
+            doubts[metric_id] = doubt
+        return replace(
+            self,
+            index=self.index + 1,
+            values=tuple(values.items()),
+            doubts=tuple(doubts.items()),
+            pending=None,
+            doubt=None,
+        )

@@ -68,6 +68,17 @@ class Draft:
     weights: dict[str, float] = field(default_factory=dict)
     individual_public: bool = False
 
+    @classmethod
+    def of(cls, d: rules.NewContest) -> Draft | None:
+        """The chat flow's draft once every answer is in, else None."""
+        if d.kind is None or d.level is None or not d.name or not d.start or not d.end:
+            return None
+        try:
+            start, end = date.fromisoformat(d.start), date.fromisoformat(d.end)
+        except ValueError:
+            return None
+        return cls(d.name, d.kind, d.level, d.unit_id, start, end, d.metrics)
+
 
 @dataclass(frozen=True)
 class Created:

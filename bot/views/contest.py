@@ -6,20 +6,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from io import BytesIO
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardMarkupLimit
 
-from bot import callbacks
 from bot.callbacks import Callback, Id, Range
-from bot.domain.contest import Doubt, Kind, PairResult, pair_result
+from bot.domain.contest import Doubt, Kind, Level, PairResult, pair_result
 from bot.repos.contest import AuditRow, Contest, Metric, Standing
 from bot.repos.outbox import OutFile, OutMessage
 from bot.services.contest import (
     Board,
+    Created,
+    Draft,
     FigureAsk,
     FigureBad,
     FigureDoubt,
@@ -357,15 +359,115 @@ def contest_workbook(
 
 # ------------------------------------------------------------------ keyboards
 
-NS = "ct"  # ct:v1:<action>:<id>[:<id>] — presses on standings, challenges, targets
-NS_NEW = "ctn"  # ctn:v1:<nonce>:<action>:<arg> — the creation flow
-NS_FIG = "ctf"  # ctf:v1:<nonce>:<action> — the figures flow
 # Telegram refuses more than 100 buttons in one keyboard; room is left for the fixed ones
 MAX_BUTTONS = InlineKeyboardMarkupLimit.TOTAL_BUTTON_NUMBER - 10
+# A flow's nonce (bot.domain.contest.new_nonce): a press from an earlier run of the flow is stale
+Nonce = Annotated[int, Range(1, 999_999)]
+
+# ---- ct:v1:<action>:<id>[:<id>] — presses on standings, challenges, targets
 
 
-def _data(ns: str, *parts: object) -> str:
-    return callbacks.encode(ns, 1, *parts)
+class ContestAct(StrEnum):
+    FULL = "full"  # the full standings, privately
+    CLOSE = "cls"
+    RIVALS = "chl"  # whom one may challenge
+    ACCEPT = "acc"  # a challenge (the id is the pair's)
+    DECLINE = "dec"
+
+
+@dataclass(frozen=True)
+class ContestPress(Callback, ns="ct", version=1):
+    """ "ct:v1:full:<contest>", "ct:v1:acc:<pair>" …"""
+
+    action: ContestAct
+    id: Id
+
+
+class PairAct(StrEnum):
+    CHALLENGE = "chr"  # ct:v1:chr:<contest>:<rival participant>
+    FIGURES = "fig"  # ct:v1:fig:<contest>:<participant>
+
+
+@dataclass(frozen=True)
+class PairPress(Callback, ns="ct", version=1):
+    action: PairAct
+    contest: Id
+    participant: Id
+
+
+# ---- ctn:v1:<nonce>:<action>:<arg> — the creation flow
+
+
+@dataclass(frozen=True)
+class KindPress(Callback, ns="ctn", version=1):
+    nonce: Nonce
+    action: Literal["kind"]
+    kind: Kind
+
+
+class Scope(StrEnum):
+    ALL = "all"  # every team of the site
+    UNITS = "units"  # units against each other
+
+
+@dataclass(frozen=True)
+class ScopePress(Callback, ns="ctn", version=1):
+    nonce: Nonce
+    action: Literal["scope"]
+    scope: Scope
+
+
+@dataclass(frozen=True)
+class UnitPress(Callback, ns="ctn", version=1):
+    """One unit's teams."""
+
+    nonce: Nonce
+    action: Literal["unit"]
+    unit: Id
+
+
+@dataclass(frozen=True)
+class MetricPress(Callback, ns="ctn", version=1):
+    """A metric template toggled: its index in the templates' order."""
+
+    nonce: Nonce
+    action: Literal["m"]
+    index: Annotated[int, Range(0, MAX_BUTTONS)]
+
+
+class NewAct(StrEnum):
+    NEXT = "next"
+    CREATE = "create"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class NewPress(Callback, ns="ctn", version=1):
+    """Next, create, cancel: "ctn:v1:<nonce>:next:0" (a 0 where the other presses of the
+    flow carry their argument, so the namespace has one shape)."""
+
+    nonce: Nonce
+    action: NewAct
+    arg: Literal["0"] = "0"
+
+
+NEW_PRESSES = (KindPress, ScopePress, UnitPress, MetricPress, NewPress)
+
+# ---- ctf:v1:<nonce>:<action> — the figures flow
+
+
+class FigureAct(StrEnum):
+    OK = "ok"  # the unlikely figure is right
+    RETYPE = "re"
+    SAVE = "save"
+    REDO = "redo"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class FigurePress(Callback, ns="ctf", version=1):
+    nonce: Nonce
+    action: FigureAct
 
 
 def board_keyboard(
@@ -379,18 +481,36 @@ def board_keyboard(
     c = board.contest
     row = []
     if len(board.standings) > BOARD_TOP:
-        row.append(button(texts, lang, "contest.btn.full", _data(NS, "full", c.id)))
+        row.append(
+            button(texts, lang, "contest.btn.full", ContestPress(ContestAct.FULL, c.id).encode())
+        )
     if may_enter and c.active and c.kind in (Kind.CHALLENGE, Kind.ARENA) and board.mine:
-        row.append(button(texts, lang, "contest.btn.challenge", _data(NS, "chl", c.id)))
+        row.append(
+            button(
+                texts, lang, "contest.btn.challenge", ContestPress(ContestAct.RIVALS, c.id).encode()
+            )
+        )
     if may_manage and c.active:
-        row.append(button(texts, lang, "contest.btn.close", _data(NS, "cls", c.id)))
+        row.append(
+            button(texts, lang, "contest.btn.close", ContestPress(ContestAct.CLOSE, c.id).encode())
+        )
     rows = [row] if row else []
     for p in board.proposals:
         if may_enter:
             rows.append(
                 [
-                    button(texts, lang, "contest.btn.accept", _data(NS, "acc", p.id)),
-                    button(texts, lang, "contest.btn.decline", _data(NS, "dec", p.id)),
+                    button(
+                        texts,
+                        lang,
+                        "contest.btn.accept",
+                        ContestPress(ContestAct.ACCEPT, p.id).encode(),
+                    ),
+                    button(
+                        texts,
+                        lang,
+                        "contest.btn.decline",
+                        ContestPress(ContestAct.DECLINE, p.id).encode(),
+                    ),
                 ]
             )
     return InlineKeyboardMarkup(rows) if rows else None
@@ -411,7 +531,7 @@ def targets_page(
     options = [
         paging.Option(
             f"{t.contest.name} · {t.participant_name}",
-            _data(NS, "fig", t.contest.id, t.participant_id),
+            PairPress(PairAct.FIGURES, t.contest.id, t.participant_id).encode(),
         )
         for t in page.items
     ]
@@ -434,7 +554,10 @@ def rivals_page(
 ) -> tuple[str, InlineKeyboardMarkup]:  # fmt: skip
     """One page of the teams one may challenge (a site has more than 100 of them)."""
     page = paging.paginate(rivals, number)
-    options = [paging.Option(name, _data(NS, "chr", contest_id, pid)) for pid, name in page.items]
+    options = [
+        paging.Option(name, PairPress(PairAct.CHALLENGE, contest_id, pid).encode())
+        for pid, name in page.items
+    ]
     text = texts.get("contest.challenge.pick", lang) + "\n" + paging.caption(texts, lang, page)
     markup = paging.keyboard(
         texts, lang, options, page, nav=lambda n: RivalsPage(contest_id, n).encode()
@@ -446,8 +569,18 @@ def proposal_keyboard(texts: Texts, lang: str, pair_id: int) -> InlineKeyboardMa
     return InlineKeyboardMarkup(
         [
             [
-                button(texts, lang, "contest.btn.accept", _data(NS, "acc", pair_id)),
-                button(texts, lang, "contest.btn.decline", _data(NS, "dec", pair_id)),
+                button(
+                    texts,
+                    lang,
+                    "contest.btn.accept",
+                    ContestPress(ContestAct.ACCEPT, pair_id).encode(),
+                ),
+                button(
+                    texts,
+                    lang,
+                    "contest.btn.decline",
+                    ContestPress(ContestAct.DECLINE, pair_id).encode(),
+                ),
             ]
         ]
     )
@@ -455,8 +588,7 @@ def proposal_keyboard(texts: Texts, lang: str, pair_id: int) -> InlineKeyboardMa
 
 def kinds_keyboard(texts: Texts, lang: str, nonce: int) -> InlineKeyboardMarkup:
     buttons = [
-        button(texts, lang, f"contest.kind.{k}", _data(NS_NEW, nonce, "kind", k.value))
-        for k in Kind
+        button(texts, lang, f"contest.kind.{k}", KindPress(nonce, "kind", k).encode()) for k in Kind
     ]
     return InlineKeyboardMarkup([*rows_of(buttons, 2), [_cancel(texts, lang, nonce)]])
 
@@ -466,11 +598,24 @@ def scopes_keyboard(
 ) -> InlineKeyboardMarkup:
     """Site-wide (teams, or units against each other) or one unit's teams."""
     rows = [
-        [button(texts, lang, "contest.new.scope_all", _data(NS_NEW, nonce, "scope", "all"))],
-        [button(texts, lang, "contest.new.scope_units", _data(NS_NEW, nonce, "scope", "units"))],
+        [
+            button(
+                texts, lang, "contest.new.scope_all", ScopePress(nonce, "scope", Scope.ALL).encode()
+            )
+        ],
+        [
+            button(
+                texts,
+                lang,
+                "contest.new.scope_units",
+                ScopePress(nonce, "scope", Scope.UNITS).encode(),
+            )
+        ],
     ]
     unit_buttons = [
-        button(texts, lang, "contest.new.scope_unit", _data(NS_NEW, nonce, "unit", uid), unit=name)
+        button(
+            texts, lang, "contest.new.scope_unit", UnitPress(nonce, "unit", uid).encode(), unit=name
+        )
         for uid, name in units[: MAX_BUTTONS - 3]
     ]
     return InlineKeyboardMarkup([*rows, *rows_of(unit_buttons, 2), [_cancel(texts, lang, nonce)]])
@@ -484,12 +629,14 @@ def metrics_keyboard(
         label = texts.get(f"contest.metric.{key}", lang)
         if key in chosen:
             label = texts.get("contest.btn.selected", lang, label=label)
-        buttons.append(InlineKeyboardButton(label, callback_data=_data(NS_NEW, nonce, "m", i)))
+        buttons.append(
+            InlineKeyboardButton(label, callback_data=MetricPress(nonce, "m", i).encode())
+        )
     return InlineKeyboardMarkup(
         [
             *rows_of(buttons, 2),
             [
-                button(texts, lang, "contest.btn.next", _data(NS_NEW, nonce, "next", 0)),
+                button(texts, lang, "contest.btn.next", NewPress(nonce, NewAct.NEXT).encode()),
                 _cancel(texts, lang, nonce),
             ],
         ]
@@ -500,7 +647,7 @@ def create_keyboard(texts: Texts, lang: str, nonce: int) -> InlineKeyboardMarkup
     return InlineKeyboardMarkup(
         [
             [
-                button(texts, lang, "contest.btn.create", _data(NS_NEW, nonce, "create", 0)),
+                button(texts, lang, "contest.btn.create", NewPress(nonce, NewAct.CREATE).encode()),
                 _cancel(texts, lang, nonce),
             ]
         ]
@@ -508,15 +655,19 @@ def create_keyboard(texts: Texts, lang: str, nonce: int) -> InlineKeyboardMarkup
 
 
 def _cancel(texts: Texts, lang: str, nonce: int) -> InlineKeyboardButton:
-    return button(texts, lang, "contest.btn.cancel", _data(NS_NEW, nonce, "cancel", 0))
+    return button(texts, lang, "contest.btn.cancel", NewPress(nonce, NewAct.CANCEL).encode())
 
 
 def doubt_keyboard(texts: Texts, lang: str, nonce: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                button(texts, lang, "contest.btn.confirm", _data(NS_FIG, nonce, "ok")),
-                button(texts, lang, "contest.btn.retype", _data(NS_FIG, nonce, "re")),
+                button(
+                    texts, lang, "contest.btn.confirm", FigurePress(nonce, FigureAct.OK).encode()
+                ),
+                button(
+                    texts, lang, "contest.btn.retype", FigurePress(nonce, FigureAct.RETYPE).encode()
+                ),
             ]
         ]
     )
@@ -526,12 +677,53 @@ def save_keyboard(texts: Texts, lang: str, nonce: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                button(texts, lang, "contest.btn.save", _data(NS_FIG, nonce, "save")),
-                button(texts, lang, "contest.btn.redo", _data(NS_FIG, nonce, "redo")),
-                button(texts, lang, "contest.btn.cancel", _data(NS_FIG, nonce, "cancel")),
+                button(
+                    texts, lang, "contest.btn.save", FigurePress(nonce, FigureAct.SAVE).encode()
+                ),
+                button(
+                    texts, lang, "contest.btn.redo", FigurePress(nonce, FigureAct.REDO).encode()
+                ),
+                button(
+                    texts, lang, "contest.btn.cancel", FigurePress(nonce, FigureAct.CANCEL).encode()
+                ),
             ]
         ]
     )
+
+
+def new_preview(texts: Texts, lang: str, draft: Draft, unit_name: str | None) -> str:
+    """The /contest_new draft before ✅ 创建 (`unit_name`: the one unit's, when scoped so)."""
+    g = texts.get
+    if draft.level is Level.UNIT:
+        scope = g("contest.new.scope_units", lang)
+    elif draft.unit_id is None:
+        scope = g("contest.new.scope_all", lang)
+    else:
+        scope = g("contest.new.scope_unit", lang, unit=unit_name or "?")
+    metrics = texts.join((g(f"contest.metric.{k}", lang) for k in draft.metric_keys), lang)
+    return g(
+        "contest.new.preview",
+        lang,
+        name=draft.name,
+        kind=g(f"contest.kind.{draft.kind}", lang),
+        scope=scope,
+        metrics=metrics,
+        start=draft.starts_on.isoformat(),
+        end=draft.ends_on.isoformat(),
+    )
+
+
+def created_texts(texts: Texts, lang: str, draft: Draft, created: Created) -> list[str]:
+    """What creating says: how many take part, then the fixed pairs (if any)."""
+    g = texts.get
+    level = g(f"contest.level.{draft.level}", lang)
+    said = [
+        g("contest.new.created", lang, name=draft.name, count=created.participants, level=level)
+    ]
+    if created.pairs:
+        pairs = texts.join((f"{a} ⚔ {b}" for a, b in created.pairs), lang)
+        said.append(g("contest.new.created_pairs", lang, pairs=pairs))
+    return said
 
 
 def ask_text(texts: Texts, lang: str, target: FigureTarget, ask: FigureAsk) -> str:
