@@ -18,13 +18,11 @@ from bot.domain.org_import import (
     RosterFileError,
     RowError,
     read_roster,
-    render_errors,
-    render_file_error,
-    render_summary,
     validate,
 )
 from bot.paths import DEMO
 from bot.texts import Texts
+from bot.views.roster_import import render_errors, render_file_error, render_summary
 
 HERE = Path(__file__).parent / "data" / "roster"
 ZH_CSV = "单位,班组,工号,姓名,角色,标签\n一分场,蒸发一班,10001,刘建国,班组长,党员;团员\n"

@@ -13,10 +13,10 @@ from openpyxl import Workbook
 
 from bot.db import Database
 from bot.delivery.outbox import Outbox
-from bot.domain.org_import import render_summary
 from bot.repos.org import ImportStale, OrgRepo
 from bot.services.roster import RosterImports
 from bot.texts import Texts
+from bot.views.roster_import import render_summary
 
 # Layout of a real 花名册 (序号/车间/班组/姓名/工号/职务/手机/备注, title merged above the header).
 HR_HEADER = ["序号", "车间", "班组", "姓名", "工号", "职务", "手机", "备注"]

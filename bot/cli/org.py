@@ -10,12 +10,12 @@ from pathlib import Path
 from bot.cli.common import Subparsers, plain
 from bot.db import Database
 from bot.delivery.outbox import Outbox
-from bot.domain.org_import import render_summary
 from bot.repos.org import OrgRepo
 from bot.services.roster import RosterImports
 from bot.settings import Settings
 from bot.texts import Texts
 from bot.views.org import invite_link
+from bot.views.roster_import import render_summary
 
 
 def add_parser(sub: Subparsers) -> None:

@@ -11,9 +11,10 @@ from telegram.helpers import create_deep_linked_url
 
 from bot.callbacks import Callback, Id
 from bot.domain.org import Team
-from bot.domain.org_import import ImportResult, render_summary
+from bot.domain.org_import import ImportResult
 from bot.domain.textsplit import split_text
 from bot.texts import Texts
+from bot.views.roster_import import render_summary
 
 NS = "imp"
 
