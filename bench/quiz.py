@@ -75,7 +75,7 @@ async def seed_plan(path: str) -> None:
     db = Database(path)
     await db.open()
     try:
-        svc = QuizService(db, QuizRepo(db), PeopleRepo(db), Outbox(db), Texts(), TZ)
+        svc = QuizService(db, QuizRepo(db), PeopleRepo(db), Outbox(db), Texts(), TZ, utcnow)
         await svc.ensure_bank()
         now = datetime.now(TZ)
         hour_ago = utcnow().timestamp() - 3600
@@ -102,7 +102,7 @@ async def baseline(path: str, answers: list[tuple[str, int, list[int]]]) -> floa
     db = Database(path)
     await db.open()
     try:
-        svc = QuizService(db, QuizRepo(db), PeopleRepo(db), Outbox(db), Texts(), TZ)
+        svc = QuizService(db, QuizRepo(db), PeopleRepo(db), Outbox(db), Texts(), TZ, utcnow)
         t0 = time.perf_counter()
         for poll_id, user, options in answers:
             await svc.answer(poll_id, user, options)

@@ -429,7 +429,7 @@ async def test_monthly_report_puts_most_missed_questions_first(
     from openpyxl import load_workbook
 
     from bot.cli import _parser
-    from bot.cli import quiz as quiz_cli
+    from bot.cli import report as report_cli
 
     h = harness
     await h.svc.db.execute(
@@ -449,7 +449,7 @@ async def test_monthly_report_puts_most_missed_questions_first(
     args = _parser().parse_args(
         ["report", "quiz", "--month", month, "--out", str(out), "--chart", str(png)]
     )
-    assert await quiz_cli.main(h.svc.settings, args) == 0
+    assert await report_cli.main(h.svc.settings, args, lambda: team.now) == 0
     assert png.read_bytes().startswith(b"\x89PNG")
     wb = load_workbook(out)
     assert wb.sheetnames == ["班组", "个人", "题目"]

@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     schedule.add_parser(sub)
     report.add_parser(sub)
     tag.add_parser(sub)
-    quiz.add_parser(sub)  # `banzu quiz ...` and `banzu report quiz`
+    quiz.add_parser(sub)
     contest.add_parser(sub)
     return p
 
@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(org.main(settings, args))
         if args.command == "outbox":
             return asyncio.run(outbox.main(settings, args))
-        if args.command == "quiz" or (args.command == "report" and args.report_command == "quiz"):
+        if args.command == "quiz":
             return asyncio.run(quiz.main(settings, args))
         if args.command == "report":
             return asyncio.run(report.main(settings, args))

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from bot.cli.common import Subparsers, plain
+from bot.clock import utcnow
 from bot.db import Database
 from bot.delivery.outbox import Outbox
 from bot.domain.quiz_bank import BankFileError, parse_file
@@ -41,30 +44,45 @@ def add_parser(sub: Subparsers) -> None:
     cfg.add_argument("--daily-cap", type=int)
     cfg.add_argument("--individual-ranking", choices=("on", "off"))
     cfg.add_argument("--session-quiz", choices=("on", "off"), help="a quiz after each session")
-    report = sub.choices["report"]
-    action = next(a for a in report._actions if isinstance(a, argparse._SubParsersAction))
-    rq = action.add_parser("quiz", help="monthly quiz XLSX (班组, 个人, 题目) and chart")
+
+
+def add_report_parser(rep_sub: Subparsers) -> None:
+    """`banzu report quiz`, added by the report group (bot/cli/report.py) to its own commands."""
+    rq = rep_sub.add_parser("quiz", help="monthly quiz XLSX (班组, 个人, 题目) and chart")
     rq.add_argument("--month", required=True, help="YYYY-MM, in the bot's time zone")
     rq.add_argument("--out", required=True, type=Path, help="the .xlsx file to write")
     rq.add_argument("--chart", type=Path, help="also write the PNG chart here")
 
 
-def _service(settings: Settings, db: Database) -> QuizService:
-    return QuizService(db, QuizRepo(db), PeopleRepo(db), Outbox(db), Texts(), settings.tz)
+def _service(settings: Settings, db: Database, clock: Callable[[], datetime]) -> QuizService:
+    return QuizService(db, QuizRepo(db), PeopleRepo(db), Outbox(db), Texts(), settings.tz, clock)
 
 
-async def main(settings: Settings, args: argparse.Namespace) -> int:
+async def main(
+    settings: Settings, args: argparse.Namespace, clock: Callable[[], datetime] = utcnow
+) -> int:
+    """`banzu quiz …`; `clock`: the command's one now (a test hands its own)."""
     db = Database(settings.db_path)
     await db.open()
     try:
-        svc = _service(settings, db)
-        if args.command == "report":
-            return await _report(svc, settings, args)
+        svc = _service(settings, db, clock)
         if args.quiz_command == "import":
             return await _import(svc, settings, args)
         if args.quiz_command == "daily":
             return await _daily(svc, args)
         return await _config(svc, args)
+    finally:
+        await db.close()
+
+
+async def report_main(
+    settings: Settings, args: argparse.Namespace, clock: Callable[[], datetime]
+) -> int:
+    """`banzu report quiz`, dispatched by the report group."""
+    db = Database(settings.db_path)
+    await db.open()
+    try:
+        return await _report(_service(settings, db, clock), settings, args)
     finally:
         await db.close()
 

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.cli import awards, contest, rectification
+from bot.cli import awards, contest, quiz, rectification
 from bot.cli.common import Subparsers, plain
 from bot.clock import utcnow
 from bot.db import Database
@@ -39,6 +39,7 @@ def add_parser(sub: Subparsers) -> None:
     sug.add_argument("--out", type=Path, required=True, help="folder, or a .xlsx file name")
     sug.add_argument("--lang", default=None, help="zh-CN (default) or en")
     contest.add_report_parser(rep_sub)
+    quiz.add_report_parser(rep_sub)
     tr = rep_sub.add_parser("trends", help="monthly thought-trend analysis XLSX (思想动态分析)")
     tr.add_argument("--month", required=True, help="YYYY-MM, in the bot's time zone")
     tr.add_argument("--unit", help="only this unit (name or id)")
@@ -58,6 +59,8 @@ async def main(
     """`clock`: the command's one now (a test moves it), e.g. a workbook's 生成时间."""
     if args.report_command == "contest":
         return await contest.main(settings, args)
+    if args.report_command == "quiz":
+        return await quiz.report_main(settings, args, clock)
     if args.report_command == "suggestions":
         return await suggestions_main(settings, args, clock)
     if args.report_command == "trends":

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from bot.clock import utcnow
 from bot.db import Database, Tx
 from bot.delivery.outbox import Outbox
 from bot.domain import quiz as rules
@@ -155,7 +154,7 @@ class QuizService:
         outbox: Outbox,
         texts: Texts,
         tz: ZoneInfo,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime],
         rng: random.Random | None = None,
         bank_folder: Path = QUIZ_BANK,
     ) -> None:
