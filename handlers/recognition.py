@@ -6,17 +6,25 @@ edits of their own message); nothing of them goes through the outbox, which keep
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot import callbacks
+from bot.callbacks import Callback, Stale
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain import recognition as rules
 from bot.domain.auth import Action, can
-from bot.domain.conversation import Conversation
-from bot.domain.recognition import NomineeKind, Stage
+from bot.domain.recognition import (
+    CommentStep,
+    NominateStep,
+    Nomination,
+    NomineeKind,
+    RatingComment,
+    Stage,
+)
 from bot.services.recognition import (
     Ballot,
     Cast,
@@ -29,10 +37,20 @@ from bot.services.recognition import (
 )
 from bot.texts import Html, to_plain
 from bot.views import recognition as view
-from handlers.common import lang_of, notify, reply, send, toast, tr, who
+from handlers.common import (
+    answer_stale,
+    lang_of,
+    notify,
+    pressed,
+    query_of,
+    reply,
+    send,
+    toast,
+    tr,
+    typed_step,
+    who,
+)
 
-FLOW_NOMINATE = "award_nominate"
-FLOW_COMMENT = "rating_comment"
 JOB_NAME = "recognition.tick"
 TICK_SECONDS = 60.0
 REMIND_FROM_HOUR, REMIND_UNTIL_HOUR = 9, 20  # local time: reminders never at night
@@ -60,6 +78,18 @@ async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) 
         except NetworkError:
             if last:
                 raise
+
+
+async def _put(update: Update, context: BanzuContext, state: Nomination | RatingComment) -> None:
+    user = update.effective_user
+    assert user is not None
+    await context.svc.conversations.put(user.id, user.id, state)
+
+
+async def _end(update: Update, context: BanzuContext) -> None:
+    user = update.effective_user
+    assert user is not None
+    await context.svc.conversations.clear(user.id, user.id)
 
 
 async def _alert(update: Update, context: BanzuContext, key: str, **values: object) -> None:
@@ -104,31 +134,20 @@ async def award_new_cmd(update: Update, context: BanzuContext) -> None:
 
 
 async def admin_pressed(update: Update, context: BanzuContext) -> None:
-    query, svc, lang = update.callback_query, context.svc, lang_of(update)
-    assert query is not None
-    parsed = callbacks.decode(query.data, view.NS_ADMIN, 1, 2)
-    cid = parsed.int_part(0) if parsed else None
-    ident = await who(update, context)
-    if parsed is None or cid is None:
-        await _alert(update, context, "common.stale_button")
+    svc, lang = context.svc, lang_of(update)
+    press = await pressed(update, context, view.AdminPress)
+    if press is None:
         return
+    ident, cid, query = await who(update, context), press.campaign, query_of(update)
     if not can(ident.actor, Action.MANAGE_AWARDS):
         await _alert(update, context, "common.no_permission")
         return
-    action = parsed.parts[1]
     chat = query.message.chat.id if query.message else ident.actor.tg_user_id
     await query.answer()
-    if action in ("list", "turnout", "results"):
-        await _show(update, context, action, cid, chat)
+    if press.action in view.SHOW_ACTS:
+        await _show(update, context, press.action, cid, chat)
         return
-    frm = {
-        "review": Stage.NOMINATION,
-        "vote": Stage.REVIEW,
-        "close": Stage.VOTE,
-        "archive": Stage.CLOSED,
-    }.get(action)
-    if frm is None:
-        return
+    frm = view.ADVANCE_FROM[press.action]
     out = await svc.recognition.advance(ident.actor, cid, frm, context.svc.clock.now())
     if isinstance(out, Refused):
         await send(context, chat, view.refused(out, svc.texts, lang))
@@ -141,9 +160,11 @@ async def admin_pressed(update: Update, context: BanzuContext) -> None:
         await remind(context, force_day=True)
 
 
-async def _show(update: Update, context: BanzuContext, action: str, cid: int, chat: int) -> None:
+async def _show(
+    update: Update, context: BanzuContext, action: view.AdminAct, cid: int, chat: int
+) -> None:
     svc, lang, ident = context.svc, lang_of(update), await who(update, context)
-    if action == "list":
+    if action is view.AdminAct.LIST:
         c = await svc.recognition.campaign(cid)
         entries = await svc.recognition.review(ident.actor, cid)
         if c is None or isinstance(entries, Refused):
@@ -151,7 +172,7 @@ async def _show(update: Update, context: BanzuContext, action: str, cid: int, ch
             return
         text, markup = view.review(c, entries, svc.texts, lang)
         await send(context, chat, text, markup)
-    elif action == "turnout":
+    elif action is view.AdminAct.TURNOUT:
         t = await svc.recognition.turnout(ident.actor, cid)
         if isinstance(t, Refused):
             await send(context, chat, view.refused(t, svc.texts, lang))
@@ -180,14 +201,16 @@ async def _show(update: Update, context: BanzuContext, action: str, cid: int, ch
 
 
 async def short_pressed(update: Update, context: BanzuContext) -> None:
-    query, svc, lang = update.callback_query, context.svc, lang_of(update)
-    assert query is not None
-    parsed = callbacks.decode(query.data, view.NS_SHORT, 1, 2)
-    cid, nid = (parsed.int_part(0), parsed.int_part(1)) if parsed else (None, None)
-    ident = await who(update, context)
-    if cid is None or nid is None:
-        await _alert(update, context, "common.stale_button")
+    svc, lang = context.svc, lang_of(update)
+    press = await pressed(update, context, view.ShortlistPress)
+    if press is None:
         return
+    query, ident, cid, nid = (
+        query_of(update),
+        await who(update, context),
+        press.campaign,
+        press.nominee,
+    )
     out = await svc.recognition.toggle_shortlist(ident.actor, cid, nid)
     if isinstance(out, Refused):
         await query.answer(to_plain(view.refused(out, svc.texts, lang)), show_alert=True)
@@ -215,26 +238,26 @@ async def nominate_cmd(update: Update, context: BanzuContext) -> None:
         await reply(update, context, "recognition.nominate.none")
         return
     markup = view.choose_campaign(
-        campaigns, view.NS_NOM, "recognition.btn.nominate", svc.texts, lang
+        campaigns, view.NominatePress, "recognition.btn.nominate", svc.texts, lang
     )
     await reply(update, context, "recognition.nominate.choose", markup=markup)
 
 
 async def nom_pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
     svc = context.svc
     lang = lang_of(update)
-    ident = await who(update, context)
-    assert query is not None
-    parsed = callbacks.decode(query.data, view.NS_NOM, 1, 1)
-    c = await svc.recognition.campaign(parsed.int_part(0) if parsed else None)
+    press = await pressed(update, context, view.NominatePress)
+    if press is None:
+        return
+    query, ident = query_of(update), await who(update, context)
+    c = await svc.recognition.campaign(press.campaign)
     if c is None or not await svc.recognition.may_nominate(ident.actor, c):
         await _alert(update, context, "recognition.problem.wrong_stage")
         return
     await query.answer()
     user = ident.actor.tg_user_id
     if c.kind is NomineeKind.MEMBER:
-        await svc.conversations.set(user, user, FLOW_NOMINATE, "nominee", {"cid": c.id})
+        await _put(update, context, Nomination(NominateStep.NOMINEE, c.id))
         await send(
             context,
             user,
@@ -253,55 +276,56 @@ async def nom_pressed(update: Update, context: BanzuContext) -> None:
 
 
 async def place_pressed(update: Update, context: BanzuContext) -> None:
-    query, svc, ident = update.callback_query, context.svc, await who(update, context)
-    assert query is not None
-    parsed = callbacks.decode(query.data, view.NS_PLACE, 1, 2)
-    c = await svc.recognition.campaign(parsed.int_part(0) if parsed else None)
+    svc = context.svc
+    press = await pressed(update, context, view.PlacePress)
+    if press is None:
+        return
+    query, ident = query_of(update), await who(update, context)
+    c = await svc.recognition.campaign(press.campaign)
     options = dict(await svc.recognition.places(c)) if c else {}
-    pid = parsed.int_part(1) if parsed else None
+    pid = press.place
     if c is None or pid not in options or not await svc.recognition.may_nominate(ident.actor, c):
         await _alert(update, context, "common.stale_button")
         return
     await query.answer()
     user = ident.actor.tg_user_id
-    await svc.conversations.set(
-        user, user, FLOW_NOMINATE, "reason", {"cid": c.id, "nid": pid, "name": options[pid]}
-    )
+    await _put(update, context, Nomination(NominateStep.REASON, c.id, pid, options[pid]))
     await send(
         context, user, tr(update, context, "recognition.nominate.ask_reason", name=options[pid])
     )
 
 
-async def nominate_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+async def nominate_step(update: Update, context: BanzuContext, n: Nomination) -> None:
     svc, lang, ident = context.svc, lang_of(update), await who(update, context)
     text = (update.message.text if update.message else None) or ""
-    c = await svc.recognition.campaign(conv.data.get("cid"))
+    c = await svc.recognition.campaign(n.cid)
     if c is None:
-        await svc.conversations.clear(conv.chat_id, conv.user_id)
+        await _end(update, context)
         await reply(update, context, "recognition.problem.no_campaign")
         return
-    if conv.step == "nominee":
+    if n.step is NominateStep.NOMINEE:
         found = await svc.recognition.find_nominee(ident.actor, c, text)
         if isinstance(found, Refused):
             await reply(
                 update, context, f"recognition.problem.{found.problem.value}", detail=found.detail
             )
             return
-        await _ask_reason(update, context, conv, found)
+        await _ask_reason(update, context, n, found)
         return
-    out = await svc.recognition.nominate(ident.actor, c.id, int(conv.data["nid"]), text)
+    out = await svc.recognition.nominate(ident.actor, c.id, n.nid, text)
     if isinstance(out, Refused):
         await reply(update, context, f"recognition.problem.{out.problem.value}", detail=out.detail)
         return
-    await svc.conversations.clear(conv.chat_id, conv.user_id)
+    await _end(update, context)
     await _nominated(update, context, out, lang)
 
 
 async def _ask_reason(
-    update: Update, context: BanzuContext, conv: Conversation, found: NomineeFound
+    update: Update, context: BanzuContext, n: Nomination, found: NomineeFound
 ) -> None:
-    data = {**conv.data, "nid": found.nominee_id, "name": found.name}
-    await context.svc.conversations.set(conv.chat_id, conv.user_id, FLOW_NOMINATE, "reason", data)
+    await _put(
+        update, context, replace(n, step=NominateStep.REASON, nid=found.nominee_id, name=found.name)
+    )
     await reply(update, context, "recognition.nominate.ask_reason", name=found.name)
 
 
@@ -337,23 +361,19 @@ async def vote_cmd(update: Update, context: BanzuContext) -> None:
         return
     voted = {c.id for c, done in open_ if done}
     markup = view.choose_campaign(
-        [c for c, _ in open_], view.NS_OPEN, "recognition.btn.go_vote", svc.texts, lang, voted
+        [c for c, _ in open_], view.OpenBallot, "recognition.btn.go_vote", svc.texts, lang, voted
     )
     await reply(update, context, "recognition.vote.choose", markup=markup)
 
 
 async def open_pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
     svc = context.svc
     lang = lang_of(update)
-    ident = await who(update, context)
-    assert query is not None
-    parsed = callbacks.decode(query.data, view.NS_OPEN, 1, 1)
-    cid = parsed.int_part(0) if parsed else None
-    if cid is None:
-        await _alert(update, context, "common.stale_button")
+    press = await pressed(update, context, view.OpenBallot)
+    if press is None:
         return
-    out = await svc.recognition.new_ballot(ident.actor, cid)
+    query, ident = query_of(update), await who(update, context)
+    out = await svc.recognition.new_ballot(ident.actor, press.campaign)
     if isinstance(out, Refused):
         key = (
             "recognition.vote.already"
@@ -367,28 +387,25 @@ async def open_pressed(update: Update, context: BanzuContext) -> None:
 
 
 async def ballot_pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
     svc = context.svc
     lang = lang_of(update)
-    assert query is not None
-    parsed = callbacks.decode(query.data, view.NS_BALLOT, 1, 4)
-    cid = parsed.int_part(0) if parsed else None
-    draft = rules.decode_selection(parsed.parts[2]) if parsed else None
-    if parsed is None or cid is None or draft is None:
-        await _alert(update, context, "common.stale_button")
+    query = query_of(update)
+    press = view.ballot_press(query.data)
+    if isinstance(press, Stale):
+        await answer_stale(update, context)
         return
-    token, op = parsed.parts[1], parsed.parts[3]
-    b = await svc.recognition.ballot(cid, token, None if op == "e" else draft)
+    as_cast = isinstance(press, view.BallotAct) and press.op is view.BallotOp.EDIT
+    b = await svc.recognition.ballot(press.campaign, press.token, None if as_cast else press.draft)
     if isinstance(b, Refused) or b.campaign.stage is not Stage.VOTE:
         await _alert(update, context, "recognition.vote.closed")
         return
-    if op == "s":
+    if isinstance(press, view.BallotAct) and press.op is view.BallotOp.SUBMIT:
         await _cast(update, context, b)
-    elif op == "e":
+    elif as_cast:
         await query.answer()
         await _edit(update, *view.ballot(b, svc.settings.tz, svc.texts, lang))
-    elif op.isdigit() and 1 <= int(op) <= len(b.candidates):
-        await _toggle(update, context, b, int(op))
+    elif isinstance(press, view.BallotPick) and press.position <= len(b.candidates):
+        await _toggle(update, context, b, press.position)
     else:
         await _alert(update, context, "common.stale_button")
 
@@ -555,17 +572,14 @@ async def _ratee(
 
 
 async def ratee_pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
     svc = context.svc
     lang = lang_of(update)
-    ident = await who(update, context)
-    assert query is not None
-    parsed = callbacks.decode(query.data, view.NS_RATE, 1, 2)
-    rid = parsed.int_part(0) if parsed else None
-    ratee = await _ratee(
-        context, rid, parsed.int_part(1) if parsed else None, ident.actor.member_id
-    )
-    if ratee is None or rid is None:
+    press = await pressed(update, context, view.RateePress)
+    if press is None:
+        return
+    query, ident, rid = query_of(update), await who(update, context), press.round
+    ratee = await _ratee(context, rid, press.ratee, ident.actor.member_id)
+    if ratee is None:
         await _alert(update, context, "recognition.rating.not_eligible")
         return
     if ratee.done:
@@ -576,67 +590,56 @@ async def ratee_pressed(update: Update, context: BanzuContext) -> None:
 
 
 async def grade_pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
     svc = context.svc
     lang = lang_of(update)
-    ident = await who(update, context)
-    assert query is not None
-    parsed = callbacks.decode(query.data, view.NS_GRADE, 1, 3)
-    grade = view.CODE_GRADE.get(parsed.parts[2]) if parsed else None
-    rid = parsed.int_part(0) if parsed else None
-    ratee = await _ratee(
-        context, rid, parsed.int_part(1) if parsed else None, ident.actor.member_id
-    )
-    if grade is None or ratee is None or rid is None:
+    press = await pressed(update, context, view.GradePress)
+    if press is None:
+        return
+    query, ident, rid = query_of(update), await who(update, context), press.round
+    ratee = await _ratee(context, rid, press.ratee, ident.actor.member_id)
+    if ratee is None:
         await _alert(update, context, "recognition.rating.not_eligible")
         return
-    outcome = await svc.recognition.rate(ident.actor, rid, ratee.member_id, grade)
+    outcome = await svc.recognition.rate(ident.actor, rid, ratee.member_id, press.grade)
     if outcome is not Rated.OK:
         await _alert(update, context, f"recognition.rating.{outcome.value}")
         return
     await query.answer()
-    user = ident.actor.tg_user_id
     # The conversation names only whom the comment is about, never the grade just given.
-    await svc.conversations.set(
-        user, user, FLOW_COMMENT, "comment", {"round": rid, "ratee": ratee.member_id}
-    )
+    await _put(update, context, RatingComment(CommentStep.COMMENT, rid, ratee.member_id))
     await _edit(update, *view.ask_comment(rid, ratee, svc.texts, lang))
 
 
-async def comment_step(update: Update, context: BanzuContext, conv: Conversation) -> None:
+async def comment_step(update: Update, context: BanzuContext, rc: RatingComment) -> None:
     svc = context.svc
     text = (update.message.text if update.message else None) or ""
-    problem = await svc.recognition.comment(int(conv.data["round"]), int(conv.data["ratee"]), text)
+    problem = await svc.recognition.comment(rc.round, rc.ratee, text)
     if problem is not None and problem.value in ("blank", "too_long"):
         await reply(update, context, f"recognition.problem.{problem.value}", detail=len(text))
         return
-    await svc.conversations.clear(conv.chat_id, conv.user_id)
+    await _end(update, context)
     await reply(
         update,
         context,
         "recognition.rating.closed" if problem else "recognition.rating.comment_saved",
     )
-    await _next_ratee(update, context, int(conv.data["round"]))
+    await _next_ratee(update, context, rc.round)
 
 
 async def skip_pressed(update: Update, context: BanzuContext) -> None:
-    query, svc, ident = update.callback_query, context.svc, await who(update, context)
-    assert query is not None
-    user = ident.actor.tg_user_id
-    conv = await svc.conversations.get(user, user)
-    parsed = callbacks.decode(query.data, view.NS_SKIP, 1, 2)
-    if (
-        conv is None
-        or conv.flow != FLOW_COMMENT
-        or parsed is None
-        or parsed.int_part(1) != conv.data.get("ratee")
-    ):
-        await _alert(update, context, "common.stale_button")
+    svc = context.svc
+    press = await pressed(update, context, view.SkipComment)
+    if press is None:
+        return
+    query, user = query_of(update), (await who(update, context)).actor.tg_user_id
+    rc = await svc.conversations.state(user, user, RatingComment)
+    if rc is None or press.ratee != rc.ratee:
+        await answer_stale(update, context)
         return
     await svc.conversations.clear(user, user)
     await query.answer()
     await _edit(update, tr(update, context, "recognition.rating.done"), None)
-    await _next_ratee(update, context, int(conv.data["round"]))
+    await _next_ratee(update, context, rc.round)
 
 
 async def _next_ratee(update: Update, context: BanzuContext, round_id: int) -> None:
@@ -665,22 +668,16 @@ async def ratings_cmd(update: Update, context: BanzuContext) -> None:
 
 
 async def round_pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
     svc = context.svc
     lang = lang_of(update)
-    ident = await who(update, context)
-    assert query is not None
-    parsed = callbacks.decode(query.data, view.NS_ROUND, 1, 2)
-    rid = parsed.int_part(0) if parsed else None
+    press = await pressed(update, context, view.RoundPress)
+    if press is None:
+        return
+    query, ident, rid = query_of(update), await who(update, context), press.round
     if not can(ident.actor, Action.MANAGE_AWARDS):
         await _alert(update, context, "common.no_permission")
         return
-    if (
-        rid is None
-        or parsed is None
-        or parsed.parts[1] != "close"
-        or not await svc.recognition.close_round(rid, context.svc.clock.now())
-    ):
+    if not await svc.recognition.close_round(rid, context.svc.clock.now()):
         await _alert(update, context, "common.stale_button")
         return
     await query.answer()
@@ -712,20 +709,21 @@ def register(app: BanzuApp) -> None:
         ("ratings", ratings_cmd),
     ]:
         app.add_handler(CommandHandler(name, fn, private))
-    for ns, fn in [
-        (view.NS_ADMIN, admin_pressed),
-        (view.NS_SHORT, short_pressed),
-        (view.NS_NOM, nom_pressed),
-        (view.NS_PLACE, place_pressed),
-        (view.NS_OPEN, open_pressed),
-        (view.NS_BALLOT, ballot_pressed),
-        (view.NS_RATE, ratee_pressed),
-        (view.NS_GRADE, grade_pressed),
-        (view.NS_SKIP, skip_pressed),
-        (view.NS_ROUND, round_pressed),
+    kind: type[Callback]
+    for kind, on_press in [
+        (view.AdminPress, admin_pressed),
+        (view.ShortlistPress, short_pressed),
+        (view.NominatePress, nom_pressed),
+        (view.PlacePress, place_pressed),
+        (view.OpenBallot, open_pressed),
+        (view.BallotPick, ballot_pressed),  # and BallotAct: one namespace
+        (view.RateePress, ratee_pressed),
+        (view.GradePress, grade_pressed),
+        (view.SkipComment, skip_pressed),
+        (view.RoundPress, round_pressed),
     ]:
-        app.add_handler(CallbackQueryHandler(fn, pattern=callbacks.pattern(ns)))
-    svc.flows[FLOW_NOMINATE] = nominate_step
-    svc.flows[FLOW_COMMENT] = comment_step
+        app.add_handler(CallbackQueryHandler(on_press, pattern=kind.pattern()))
+    svc.flows[Nomination.flow] = typed_step(Nomination, nominate_step)
+    svc.flows[RatingComment.flow] = typed_step(RatingComment, comment_step)
     if app.job_queue is not None:
         app.job_queue.run_repeating(tick_job, interval=TICK_SECONDS, first=5.0, name=JOB_NAME)

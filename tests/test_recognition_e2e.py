@@ -12,6 +12,7 @@ from typing import Any
 from bot.context import BanzuContext
 from handlers.recognition import remind
 from tests.botfixtures import ADMIN_ID, Harness, build_test_app, start_polling
+from tests.test_contest_e2e import forge
 from tests.test_suggestions_e2e import alerts, buttons, last_with_buttons, press_text, settle_all
 
 LEADER, WANG, CHEN, ZHAO, SUN, ZHOU, WU = 100001, 100002, 100003, 100004, 100005, 100006, 100007
@@ -25,6 +26,8 @@ VOTERS = {
     WU: "10007",
 }
 GROUP = -100555
+STALE = "这个按钮已失效，请重新操作。"
+FLOW_STALE = "这个对话已过期（程序已更新），请重新开始。"
 
 
 async def setup(h: Harness) -> None:
@@ -388,3 +391,35 @@ async def test_democratic_evaluation_anonymous_five_or_more(harness: Harness) ->
     await press_text(h, ADMIN_ID, ADMIN_ID, "结束评议")
     late = await h.say(ZHAO, ZHAO, "/rate")
     assert "没有需要你参加的民主评议" in late[0]
+
+
+async def test_forged_presses_are_stale_and_untyped_rows_end_politely(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    cid = await to_vote(h)
+    sel = "0" * 12
+    for data in (
+        f"awc:v1:{cid}:delete",
+        f"awc:v1:{cid}0000000000000000000000:close",
+        f"awb:v1:{cid}:tok:zzzzzzzzzzzz:s",
+        f"awb:v1:{cid}:tok:{sel}:0",
+        f"awb:v1:{cid}:tok:{sel}:49",
+        "awn:v1:abc",
+        "rtg:v1:1:1:excellent",
+        "rtm:v1:1:open",
+    ):
+        assert await forge(h, ADMIN_ID, data) == [STALE], data
+    assert await h.svc.db.fetchval("SELECT stage FROM award_campaigns") == "vote"
+    # A position beyond this ballot's candidates (but within any ballot's) is stale too.
+    assert await forge(h, CHEN, f"awb:v1:{cid}:tok:{sel}:9") == [STALE]
+    assert await h.svc.db.fetchval("SELECT count(*) FROM award_receipts") == 0
+    # What the untyped code stored (no version) ends with the polite 'start again'.
+    await h.svc.conversations.set(CHEN, CHEN, "award_nominate", "reason", {"cid": cid, "nid": 1})
+    assert await h.say(CHEN, CHEN, "爱岗敬业") == [FLOW_STALE]
+    assert await h.svc.conversations.get(CHEN, CHEN) is None
+    await h.svc.conversations.set(CHEN, CHEN, "rating_comment", "comment", {"round": 1, "ratee": 2})
+    assert await forge(h, CHEN, "rtc:v1:1:2") == [STALE]
+    assert await h.svc.conversations.get(CHEN, CHEN) is None
+    await h.svc.conversations.set(CHEN, CHEN, "rating_comment", "comment", {"round": 1, "ratee": 2})
+    assert await h.say(CHEN, CHEN, "很负责") == [FLOW_STALE]
+    assert await h.svc.db.fetchval("SELECT count(*) FROM rating_comments") == 0

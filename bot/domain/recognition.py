@@ -25,6 +25,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.flowstate import FlowState
+
 MAX_CANDIDATES = 48  # the selection travels in callback data as 12 hex digits
 MAX_QUOTA = MAX_CANDIDATES
 MAX_REASON = 500
@@ -262,3 +264,34 @@ def approval(counts: Mapping[Grade, int]) -> float:
     """Share rated 优秀 or 称职 (满意率 as the seed's reports count it)."""
     total = sum(counts.values())
     return 0.0 if total == 0 else (counts[Grade.EXCELLENT] + counts[Grade.COMPETENT]) / total
+
+
+# ------------------------------------------------------------------ conversations
+
+
+class NominateStep(StrEnum):
+    NOMINEE = "nominee"  # a member campaign: who (employee number or name)
+    REASON = "reason"  # why
+
+
+@dataclass(frozen=True)
+class Nomination(FlowState, flow="award_nominate", version=1):
+    """/nominate between messages: the campaign, then the nominee found, then the reason."""
+
+    step: NominateStep
+    cid: int
+    nid: int = 0
+    name: str = ""
+
+
+class CommentStep(StrEnum):
+    COMMENT = "comment"
+
+
+@dataclass(frozen=True)
+class RatingComment(FlowState, flow="rating_comment", version=1):
+    """After a grade: whom the optional comment is about, never the grade just given."""
+
+    step: CommentStep
+    round: int
+    ratee: int

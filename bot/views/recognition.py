@@ -1,42 +1,189 @@
 """Texts and keyboards of recognition and 民主评议, for handlers and the reminder job alike.
 
-Callback data (all ≤ 64 bytes, checked by `bot.callbacks.encode`):
-    awc:v1:<campaign>:<action>          admin actions on a campaign
-    aws:v1:<campaign>:<nominee>         shortlist toggle in the review
-    awn:v1:<campaign>                   nominate for this campaign
-    awp:v1:<campaign>:<nominee>         nominate this team / unit
-    awv:v1:<campaign>                   open a blank ballot
-    awb:v1:<campaign>:<token>:<selection>:<op>   the ballot itself (op: position, s, e)
-    rtr:v1:<round>:<ratee>              rate this leader
-    rtg:v1:<round>:<ratee>:<grade>      the grade
-    rtc:v1:<round>:<ratee>              no comment
-    rtm:v1:<round>:<action>             admin: results, close
-The ballot token travels only in `awb` buttons, which exist only in the voter's private chat.
+Callback data (typed `Callback`s below, the strings the positional code wrote, ≤ 64 bytes):
+    awc:v1:<campaign>:<action>          admin actions on a campaign          AdminPress
+    aws:v1:<campaign>:<nominee>         shortlist toggle in the review       ShortlistPress
+    awn:v1:<campaign>                   nominate for this campaign           NominatePress
+    awp:v1:<campaign>:<nominee>         nominate this team / unit            PlacePress
+    awv:v1:<campaign>                   open a blank ballot                  OpenBallot
+    awb:v1:<campaign>:<token>:<selection>:<op>   the ballot itself       BallotPick, BallotAct
+    rtr:v1:<round>:<ratee>              rate this leader                     RateePress
+    rtg:v1:<round>:<ratee>:<grade>      the grade                            GradePress
+    rtc:v1:<round>:<ratee>              no comment                           SkipComment
+    rtm:v1:<round>:<action>             admin: close                         RoundPress
+The ballot token travels only in `awb` buttons, which exist only in the voter's private chat;
+the draft selection travels there too (12 hex digits), never in a conversation row.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks
+from bot.callbacks import Callback, Id, Range, Stale, Token, TokenRule, parse
 from bot.domain import recognition as rules
-from bot.domain.recognition import GRADES, Stage
+from bot.domain.recognition import GRADES, Grade, Stage
 from bot.repos.recognition import Campaign, Evidence, Ratee, RateeResult, Result
 from bot.services.recognition import Ballot, Closed, Problem, Refused, ReviewEntry
 from bot.texts import Html, Texts
 
-NS_ADMIN, NS_SHORT, NS_NOM, NS_PLACE, NS_OPEN, NS_BALLOT = "awc", "aws", "awn", "awp", "awv", "awb"
-NS_RATE, NS_GRADE, NS_SKIP, NS_ROUND = "rtr", "rtg", "rtc", "rtm"
-GRADE_CODE = {g: g.value[:3] for g in GRADES}  # exc, com, bas, inc
-CODE_GRADE = {v: k for k, v in GRADE_CODE.items()}
 NO_SELECTION = rules.encode_selection(())
+Selection = Annotated[str, TokenRule(max_len=len(NO_SELECTION))]
+Position = Annotated[int, Range(1, rules.MAX_CANDIDATES)]
 
 
-def _b(text: str, ns: str, *parts: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=callbacks.encode(ns, 1, *parts))
+# ------------------------------------------------------------------ button data
+
+
+class AdminAct(StrEnum):
+    LIST = "list"  # the nominees (review)
+    TURNOUT = "turnout"
+    RESULTS = "results"
+    REVIEW = "review"  # nomination -> review
+    VOTE = "vote"  # review -> vote
+    CLOSE = "close"  # vote -> closed
+    ARCHIVE = "archive"  # closed -> archived
+
+
+SHOW_ACTS = frozenset({AdminAct.LIST, AdminAct.TURNOUT, AdminAct.RESULTS})
+ADVANCE_FROM: dict[AdminAct, Stage] = {
+    AdminAct.REVIEW: Stage.NOMINATION,
+    AdminAct.VOTE: Stage.REVIEW,
+    AdminAct.CLOSE: Stage.VOTE,
+    AdminAct.ARCHIVE: Stage.CLOSED,
+}
+
+
+@dataclass(frozen=True)
+class AdminPress(Callback, ns="awc", version=1):
+    """An admin's button under a campaign: show something, or move it one stage on."""
+
+    campaign: Id
+    action: AdminAct
+
+
+@dataclass(frozen=True)
+class ShortlistPress(Callback, ns="aws", version=1):
+    campaign: Id
+    nominee: Id
+
+
+@dataclass(frozen=True)
+class NominatePress(Callback, ns="awn", version=1):
+    campaign: Id
+
+
+@dataclass(frozen=True)
+class PlacePress(Callback, ns="awp", version=1):
+    """A team or unit to nominate (campaigns of places, not of people)."""
+
+    campaign: Id
+    place: Id
+
+
+@dataclass(frozen=True)
+class OpenBallot(Callback, ns="awv", version=1):
+    campaign: Id
+
+
+@dataclass(frozen=True)
+class BallotPick(Callback, ns="awb", version=1):
+    """A candidate ticked or unticked on the ballot: the draft so far travels in the button."""
+
+    campaign: Id
+    token: Token
+    selection: Selection
+    position: Position
+
+    @property
+    def draft(self) -> frozenset[int]:
+        return rules.decode_selection(self.selection) or frozenset()
+
+
+class BallotOp(StrEnum):
+    SUBMIT = "s"
+    EDIT = "e"  # the receipt's "see / change": the ballot as cast
+
+
+@dataclass(frozen=True)
+class BallotAct(Callback, ns="awb", version=1):
+    campaign: Id
+    token: Token
+    selection: Selection
+    op: BallotOp
+
+    @property
+    def draft(self) -> frozenset[int]:
+        return rules.decode_selection(self.selection) or frozenset()
+
+
+BallotPress = BallotPick | BallotAct
+
+
+def ballot_press(data: str | None) -> BallotPress | Stale:
+    """A ballot button's data, its draft selection checked too (12 hex digits, positions
+    within the ballot's range): anything else is Stale."""
+    press: BallotPress | Stale = parse(data, BallotPick)
+    if isinstance(press, Stale):
+        press = parse(data, BallotAct)
+    if not isinstance(press, Stale) and rules.decode_selection(press.selection) is None:
+        return Stale(data, "bad selection")
+    return press
+
+
+class GradeCode(StrEnum):
+    """A grade as its button carries it: the first three letters."""
+
+    EXCELLENT = "exc"
+    COMPETENT = "com"
+    BASIC = "bas"
+    INCOMPETENT = "inc"
+
+    @property
+    def grade(self) -> Grade:
+        return Grade[self.name]
+
+    @classmethod
+    def of(cls, grade: Grade) -> GradeCode:
+        return cls[grade.name]
+
+
+@dataclass(frozen=True)
+class RateePress(Callback, ns="rtr", version=1):
+    round: Id
+    ratee: Id
+
+
+@dataclass(frozen=True)
+class GradePress(Callback, ns="rtg", version=1):
+    round: Id
+    ratee: Id
+    code: GradeCode
+
+    @property
+    def grade(self) -> Grade:
+        return self.code.grade
+
+
+@dataclass(frozen=True)
+class SkipComment(Callback, ns="rtc", version=1):
+    round: Id
+    ratee: Id
+
+
+@dataclass(frozen=True)
+class RoundPress(Callback, ns="rtm", version=1):
+    round: Id
+    action: Literal["close"] = "close"
+
+
+def _b(text: str, press: Callback) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=press.encode())
 
 
 def when(moment: datetime | None, tz: ZoneInfo) -> str:
@@ -85,18 +232,18 @@ def campaign_list(
 
 
 def admin_buttons(c: Campaign, n: int, texts: Texts, lang: str) -> list[list[InlineKeyboardButton]]:
-    def b(key: str, action: str) -> InlineKeyboardButton:
-        return _b(f"{n}. " + texts.get(f"recognition.btn.{key}", lang), NS_ADMIN, c.id, action)
+    def b(key: str, action: AdminAct) -> InlineKeyboardButton:
+        return _b(f"{n}. " + texts.get(f"recognition.btn.{key}", lang), AdminPress(c.id, action))
 
     if c.stage is Stage.NOMINATION:
-        return [[b("nominees", "list"), b("review", "review")]]
+        return [[b("nominees", AdminAct.LIST), b("review", AdminAct.REVIEW)]]
     if c.stage is Stage.REVIEW:
-        return [[b("nominees", "list"), b("vote", "vote")]]
+        return [[b("nominees", AdminAct.LIST), b("vote", AdminAct.VOTE)]]
     if c.stage is Stage.VOTE:
-        return [[b("turnout", "turnout"), b("close", "close")]]
+        return [[b("turnout", AdminAct.TURNOUT), b("close", AdminAct.CLOSE)]]
     if c.stage is Stage.CLOSED:
-        return [[b("results", "results"), b("archive", "archive")]]
-    return [[b("results", "results")]]
+        return [[b("results", AdminAct.RESULTS), b("archive", AdminAct.ARCHIVE)]]
+    return [[b("results", AdminAct.RESULTS)]]
 
 
 def evidence_line(e: Evidence, period: str, texts: Texts, lang: str) -> str:
@@ -137,11 +284,15 @@ def review(
             )
         )
         if c.stage is Stage.REVIEW:
-            rows.append([_b(f"{mark} {e.nominee.name}", NS_SHORT, c.id, e.nominee.nominee_id)])
+            rows.append(
+                [_b(f"{mark} {e.nominee.name}", ShortlistPress(c.id, e.nominee.nominee_id))]
+            )
     if c.stage is Stage.REVIEW:
-        rows.append([_b(texts.get("recognition.btn.vote", lang), NS_ADMIN, c.id, "vote")])
+        rows.append([_b(texts.get("recognition.btn.vote", lang), AdminPress(c.id, AdminAct.VOTE))])
     elif c.stage is Stage.NOMINATION:
-        rows.append([_b(texts.get("recognition.btn.review", lang), NS_ADMIN, c.id, "review")])
+        rows.append(
+            [_b(texts.get("recognition.btn.review", lang), AdminPress(c.id, AdminAct.REVIEW))]
+        )
     return "\n\n".join(parts), InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -160,7 +311,7 @@ def advanced(c: Campaign, candidates: int, tz: ZoneInfo, texts: Texts, lang: str
 
 def choose_campaign(
     campaigns: list[Campaign],
-    ns: str,
+    press: type[NominatePress | OpenBallot],
     key: str,
     texts: Texts,
     lang: str,
@@ -173,8 +324,7 @@ def choose_campaign(
                 _b(
                     texts.get(key, lang, name=f"{c.category} {rules.period_label(c.period, lang)}")
                     + (mark if c.id in voted else ""),
-                    ns,
-                    c.id,
+                    press(c.id),
                 )
             ]
             for c in campaigns
@@ -183,7 +333,7 @@ def choose_campaign(
 
 
 def places(c: Campaign, options: list[tuple[int, str]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[_b(name, NS_PLACE, c.id, pid)] for pid, name in options])
+    return InlineKeyboardMarkup([[_b(name, PlacePress(c.id, pid))] for pid, name in options])
 
 
 # ------------------------------------------------------------------ ballots
@@ -196,16 +346,13 @@ def ballot(b: Ballot, tz: ZoneInfo, texts: Texts, lang: str) -> tuple[str, Inlin
         [
             _b(
                 ("☑️ " if k.position in b.choices else "⬜ ") + k.name,
-                NS_BALLOT,
-                c.id,
-                b.token,
-                sel,
-                k.position,
+                BallotPick(c.id, b.token, sel, k.position),
             )
         ]
         for k in b.candidates
     ]
-    rows.append([_b(texts.get("recognition.btn.submit", lang), NS_BALLOT, c.id, b.token, sel, "s")])
+    submit = BallotAct(c.id, b.token, sel, BallotOp.SUBMIT)
+    rows.append([_b(texts.get("recognition.btn.submit", lang), submit)])
     text = texts.get(
         "recognition.vote.ballot",
         lang,
@@ -225,11 +372,7 @@ def receipt(
     text = texts.get(key, lang, names=shown, ends=when(b.campaign.vote_ends_at, tz))
     button = _b(
         texts.get("recognition.btn.change", lang),
-        NS_BALLOT,
-        b.campaign.id,
-        b.token,
-        NO_SELECTION,
-        "e",
+        BallotAct(b.campaign.id, b.token, NO_SELECTION, BallotOp.EDIT),
     )
     return text, InlineKeyboardMarkup([[button]])
 
@@ -241,7 +384,7 @@ def reminder(
         "recognition.vote.remind", lang, ends=when(c.vote_ends_at, tz), **names(c, texts, lang)
     )
     name = f"{c.category} {rules.period_label(c.period, lang)}"
-    button = _b(texts.get("recognition.btn.go_vote", lang, name=name), NS_OPEN, c.id)
+    button = _b(texts.get("recognition.btn.go_vote", lang, name=name), OpenBallot(c.id))
     return text, InlineKeyboardMarkup([[button]])
 
 
@@ -313,9 +456,7 @@ def ratees(
         [
             _b(
                 texts.get("recognition.btn.rate", lang, name=p.name, place=p.place),
-                NS_RATE,
-                round_id,
-                p.member_id,
+                RateePress(round_id, p.member_id),
             )
         ]
         for p in todo
@@ -331,10 +472,7 @@ def grades(
         [
             _b(
                 texts.get(f"recognition.grade.{g.value}", lang),
-                NS_GRADE,
-                round_id,
-                ratee.member_id,
-                GRADE_CODE[g],
+                GradePress(round_id, ratee.member_id, GradeCode.of(g)),
             )
         ]
         for g in GRADES
@@ -346,7 +484,8 @@ def grades(
 def ask_comment(
     round_id: int, ratee: Ratee, texts: Texts, lang: str
 ) -> tuple[str, InlineKeyboardMarkup]:
-    button = _b(texts.get("recognition.btn.skip_comment", lang), NS_SKIP, round_id, ratee.member_id)
+    skip = SkipComment(round_id, ratee.member_id)
+    button = _b(texts.get("recognition.btn.skip_comment", lang), skip)
     return texts.get("recognition.rating.ask_comment", lang, name=ratee.name), InlineKeyboardMarkup(
         [[button]]
     )
@@ -416,9 +555,7 @@ def round_results(
         parts.append(line)
     rows = []
     if state == "open":
-        rows.append(
-            [_b(texts.get("recognition.btn.close_round", lang), NS_ROUND, round_id, "close")]
-        )
+        rows.append([_b(texts.get("recognition.btn.close_round", lang), RoundPress(round_id))])
     return "\n\n".join(parts), InlineKeyboardMarkup(rows) if rows else None
 
 
