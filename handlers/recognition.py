@@ -53,7 +53,6 @@ from handlers.common import (
 
 JOB_NAME = "recognition.tick"
 TICK_SECONDS = 60.0
-REMIND_FROM_HOUR, REMIND_UNTIL_HOUR = 9, 20  # local time: reminders never at night
 
 
 def _args(update: Update) -> list[str]:
@@ -462,41 +461,14 @@ async def publish_results(context: BanzuContext, campaign_id: int) -> None:
 async def remind(context: BanzuContext, force_day: bool = False) -> int:
     """Private reminders to those who have not voted or rated: at most one per person per
     subject per local day, never between 20:00 and 09:00; names go nowhere else."""
-    svc = context.svc
-    now = context.svc.clock.now().astimezone(svc.settings.tz)
-    if not force_day and not REMIND_FROM_HOUR <= now.hour < REMIND_UNTIL_HOUR:
-        return 0
-    day, lang, sent = now.strftime("%Y-%m-%d"), svc.settings.language, 0
-    repo = svc.recognition
-    for c in await repo.campaigns((Stage.VOTE,)):
-        people = await repo.not_voted_reachable(c, day)
-        text, markup = view.reminder(c, svc.settings.tz, svc.texts, lang)
-        for member, chat in people:
-            await notify(
-                context,
-                chat,
-                text,
-                purpose="award_remind",
-                key=f"award:remind:{c.id}:{member}:{day}",
-                markup=markup,
-            )
-        await repo.record_reminders(f"award:{c.id}", [m for m, _ in people], day)
-        sent += len(people)
-    for rnd in await repo.rounds("open"):
-        people = await repo.not_rated_reachable(rnd.id, day)
-        text = view.rating_reminder(
-            rnd.id, rnd.period, rnd.ends_at, svc.settings.tz, svc.texts, lang
-        )
-        for member, chat in people:
-            await notify(
-                context,
-                chat,
-                text,
-                purpose="rating_remind",
-                key=f"rating:remind:{rnd.id}:{member}:{day}",
-            )
-        await repo.record_reminders(f"rating:{rnd.id}", [m for m, _ in people], day)
-        sent += len(people)
+    svc, lang, sent = context.svc, context.svc.settings.language, 0
+    for due in await svc.recognition.reminders_due(svc.clock.now(), force_day):
+        text, markup = view.due_reminder(due, svc.settings.tz, svc.texts, lang)
+        for member, chat in due.people:
+            key = due.key(member)
+            await notify(context, chat, text, purpose=due.purpose, key=key, markup=markup)
+        await svc.recognition.record_reminders(due.subject, [m for m, _ in due.people], due.day)
+        sent += len(due.people)
     return sent
 
 

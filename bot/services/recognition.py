@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from bot.domain import recognition as rules
@@ -34,6 +35,7 @@ from bot.repos.recognition import Ratee as Ratee
 DEFAULT_VOTE_DAYS = 7
 DEFAULT_RATING_DAYS = 14
 LEADER_ROLES = frozenset({Role.TEAM_LEADER, Role.UNIT_LEADER, Role.ADMIN})
+REMIND_FROM_HOUR, REMIND_UNTIL_HOUR = 9, 20  # local time: reminders never at night
 
 
 class Problem(StrEnum):
@@ -108,6 +110,41 @@ class Closed:
     ballots: int
     voters: int
     eligible: int
+
+
+@dataclass(frozen=True)
+class VoteReminders:
+    """Today's reminders of one open vote: who may vote, has not, can be written to privately
+    and was not reminded today — as (member, Telegram id); nobody else ever sees the list."""
+
+    campaign: Campaign
+    people: list[tuple[int, int]]
+    day: str  # the local day, YYYY-MM-DD
+    purpose: ClassVar[str] = "award_remind"
+
+    @property
+    def subject(self) -> str:
+        return f"award:{self.campaign.id}"
+
+    def key(self, member: int) -> str:
+        return f"award:remind:{self.campaign.id}:{member}:{self.day}"
+
+
+@dataclass(frozen=True)
+class RatingReminders:
+    """Today's reminders of one open 民主评议 round, as VoteReminders."""
+
+    round: Round
+    people: list[tuple[int, int]]
+    day: str
+    purpose: ClassVar[str] = "rating_remind"
+
+    @property
+    def subject(self) -> str:
+        return f"rating:{self.round.id}"
+
+    def key(self, member: int) -> str:
+        return f"rating:remind:{self.round.id}:{member}:{self.day}"
 
 
 def is_leader(actor: Actor) -> bool:
@@ -390,6 +427,24 @@ class RecognitionService:
         if not await self.repo.comment(round_id, ratee_id, visible(text)):
             return Problem.WRONG_STAGE
         return None
+
+    async def reminders_due(
+        self, now: datetime, force_day: bool = False
+    ) -> list[VoteReminders | RatingReminders]:
+        """Who is to be reminded today of each open vote and rating round: at most once per
+        person per subject per local day, and nobody between REMIND_UNTIL_HOUR and
+        REMIND_FROM_HOUR unless `force_day` (a vote or round just opened)."""
+        local = now.astimezone(self.tz)
+        if not force_day and not REMIND_FROM_HOUR <= local.hour < REMIND_UNTIL_HOUR:
+            return []
+        day = local.strftime("%Y-%m-%d")
+        due: list[VoteReminders | RatingReminders] = [
+            VoteReminders(c, await self.repo.not_voted_reachable(c, day), day)
+            for c in await self.repo.campaigns((Stage.VOTE,))
+        ]
+        for rnd in await self.repo.rounds("open"):
+            due.append(RatingReminders(rnd, await self.repo.not_rated_reachable(rnd.id, day), day))
+        return due
 
     # -- reads the handlers and the command line need, through the service
 

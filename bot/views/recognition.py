@@ -29,7 +29,15 @@ from bot.callbacks import Callback, Id, Range, Stale, Token, TokenRule, parse
 from bot.domain import recognition as rules
 from bot.domain.recognition import GRADES, Grade, Stage
 from bot.repos.recognition import Campaign, Evidence, Ratee, RateeResult, Result
-from bot.services.recognition import Ballot, Closed, Problem, Refused, ReviewEntry
+from bot.services.recognition import (
+    Ballot,
+    Closed,
+    Problem,
+    RatingReminders,
+    Refused,
+    ReviewEntry,
+    VoteReminders,
+)
 from bot.texts import Html, Texts
 
 NO_SELECTION = rules.encode_selection(())
@@ -386,6 +394,16 @@ def reminder(
     name = f"{c.category} {rules.period_label(c.period, lang)}"
     button = _b(texts.get("recognition.btn.go_vote", lang, name=name), OpenBallot(c.id))
     return text, InlineKeyboardMarkup([[button]])
+
+
+def due_reminder(
+    due: VoteReminders | RatingReminders, tz: ZoneInfo, texts: Texts, lang: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The private reminder of a vote (with its button) or of a rating round (without)."""
+    if isinstance(due, VoteReminders):
+        return reminder(due.campaign, tz, texts, lang)
+    r = due.round
+    return rating_reminder(r.id, r.period, r.ends_at, tz, texts, lang), None
 
 
 def results(r: Closed, texts: Texts, lang: str) -> str:
