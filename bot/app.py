@@ -14,7 +14,6 @@ from bot.context import AppData, BanzuApp, BanzuContext, Services
 from bot.delivery.flood import FloodController
 from bot.delivery.http import AiohttpRequest
 from bot.delivery.inbox import InboxRequest
-from bot.services.sessions import resume_closed
 from bot.settings import Settings
 from bot.updates import KeyedUpdateProcessor
 from handlers import register_all
@@ -91,7 +90,7 @@ class BanzuApplication(Application):  # type: ignore[type-arg]
         svc = cast(BanzuApp, self).bot_data.services
         await svc.outbox.start(self.bot, svc.flood)  # drains the outbox while the app runs
         await svc.attendance.refresh_tallies()
-        await resume_closed(svc)  # a quiz owed by a session closed just before a crash
+        await svc.sessions.resume_closed()  # a quiz owed by a session closed just before a crash
 
     async def stop(self) -> None:
         await cast(BanzuApp, self).bot_data.services.outbox.stop()

@@ -42,7 +42,7 @@ from bot.services.recognition import RecognitionService
 from bot.services.rectification import RectificationService
 from bot.services.reports import AttendanceReports
 from bot.services.roster import RosterImports
-from bot.services.sessions import AttendanceService
+from bot.services.sessions import AttendanceService, Sessions
 from bot.services.suggestions import SuggestionService
 from bot.services.talks import TalkService
 from bot.settings import Settings
@@ -76,6 +76,7 @@ class Services:
     conversations: ConversationsRepo
     org: OrgRepo
     attendance: AttendanceService
+    sessions: Sessions  # the study-session use cases (/study, 签到, roll call, close)
     leave: LeaveService  # leave asked ahead (请假)
     outbox: Outbox
     inbox: Inbox  # updates stored before they are acknowledged (bot/delivery/inbox.py)
@@ -119,6 +120,15 @@ class Services:
         attendance = AttendanceService.create(db, settings, flood, outbox, clock)
         suggestions = SuggestionService(SuggestionsRepo(db), Tagger(), case_key(settings.token))
 
+        conversations = ConversationsRepo(db)
+        leave = LeaveService(LeaveRepo(db), people, texts, attendance, outbox, settings.admins)
+        quiz = QuizService(
+            db, QuizRepo(db), people, outbox, texts, settings.tz, clock=lambda: runner.clock()
+        )
+        sessions = Sessions(
+            attendance, texts, org, groups, people, outbox, leave, quiz, conversations
+        )
+
         async def topics_of(text: str) -> tuple[str, ...]:
             return (await suggestions.tag(text)).topics
 
@@ -129,10 +139,11 @@ class Services:
             flood=flood,
             people=people,
             groups=groups,
-            conversations=ConversationsRepo(db),
+            conversations=conversations,
             org=org,
             attendance=attendance,
-            leave=LeaveService(LeaveRepo(db), people, texts, attendance, outbox, settings.admins),
+            sessions=sessions,
+            leave=leave,
             outbox=outbox,
             inbox=inbox,
             notices=NoticesRepo(db),
@@ -141,9 +152,7 @@ class Services:
             schedules=SchedulesRepo(db, clock),
             runner=runner,
             clock=clock,
-            quiz=QuizService(
-                db, QuizRepo(db), people, outbox, texts, settings.tz, clock=lambda: runner.clock()
-            ),
+            quiz=quiz,
             contest=ContestService.build(db, people, org, settings, texts, clock),
             # The ballot key comes from the bot token, which is not in the database: a token
             # seen elsewhere cannot be matched to a ballot from the database alone.

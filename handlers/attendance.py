@@ -94,7 +94,7 @@ async def _group_team(update: Update, context: BanzuContext) -> Team | None:
     """The team of the group this update comes from, or None (with a reply saying why)."""
     chat = update.effective_chat
     assert chat is not None
-    team = await ss.group_team(context.svc, chat.id)
+    team = await context.svc.sessions.group_team(chat.id)
     if team is None:
         await reply(update, context, "attendance.study.unbound")
     return team
@@ -105,7 +105,9 @@ async def study(update: Update, context: BanzuContext) -> None:
     assert chat is not None
     ident = await who(update, context)
     private, replay = chat.type == ChatType.PRIVATE, context.svc.inbox.is_replay(update.update_id)
-    out = await ss.study(context.svc, chat.id, private, ident.actor, _args_text(update), replay)
+    out = await context.svc.sessions.study(
+        chat.id, private, ident.actor, _args_text(update), replay
+    )
     if out.says:
         await reply(update, context, f"attendance.study.{out.outcome.value}", topic=out.topic)
 
@@ -125,7 +127,7 @@ async def session_pressed(update: Update, context: BanzuContext) -> None:
         await leave_button(update, context, press.session, ident.person)
         return
     age = context.svc.inbox.replay_age_s(update.update_id)
-    result = await ss.check_in(context.svc, press.session, ident.person, age)
+    result = await context.svc.sessions.check_in(press.session, ident.person, age)
     key = f"attendance.toast.{result.outcome.value}"
     if result.outcome in (Press.RECORDED, Press.ALREADY) and result.status is Status.LATE:
         key += "_late"
@@ -193,7 +195,7 @@ async def submit_leave(
     update: Update, context: BanzuContext, person: Person, reason: str, session_id: int | None
 ) -> None:
     svc = context.svc
-    result = await ss.request_leave(svc, person, reason[:300], session_id)
+    result = await svc.sessions.request_leave(person, reason[:300], session_id)
     session = result.session
     topic = session.topic if session else ""
     await reply(update, context, f"attendance.leave.{result.outcome.value}", topic=topic)
@@ -214,7 +216,7 @@ async def makeup(update: Update, context: BanzuContext) -> None:
         await reply(update, context, "common.not_registered")
         return
     note = _args_text(update)[:300]
-    result = await ss.request_makeup(svc, ident.person, note)
+    result = await svc.sessions.request_makeup(ident.person, note)
     s = result.session
     await reply(
         update,
@@ -260,7 +262,7 @@ async def request_pressed(update: Update, context: BanzuContext) -> None:
     if press is None:
         return
     ident = await who(update, context)
-    result = await ss.decide(context.svc, press.request, press.approve, ident.actor)
+    result = await context.svc.sessions.decide(press.request, press.approve, ident.actor)
     if result.outcome in _UNDECIDED:
         await answer(update, context, _UNDECIDED[result.outcome], alert=True)
         return
@@ -317,9 +319,9 @@ async def roll(update: Update, context: BanzuContext) -> None:
         return
     user_id = update.effective_user.id
     target = user_id if await svc.people.private_ok(user_id) else chat.id
-    text, markup = await ss.roll_view(svc, session, lang_of(update))
+    text, markup = await svc.sessions.roll_view(session, lang_of(update))
     card = await send(context, target, text, markup)
-    await ss.roll_card_sent(svc, session, card.chat_id, card.message_id, lang_of(update))
+    await svc.sessions.roll_card_sent(session, card.chat_id, card.message_id, lang_of(update))
     if target != chat.id:
         await reply(update, context, "attendance.roll.sent_private")
 
@@ -343,7 +345,7 @@ async def roll_pressed(update: Update, context: BanzuContext) -> None:
     assert isinstance(press, views.RollName | views.RollClose)
     ident = await who(update, context)
     member = press.member if isinstance(press, views.RollName) else None
-    out = await ss.roll_press(context.svc, press.session, member, ident.actor, _card(update))
+    out = await context.svc.sessions.roll_press(press.session, member, ident.actor, _card(update))
     key, alert = _ROLL_ANSWER[out.outcome]
     name = out.record.name if out.record else ""
     status = _label(context.svc, out.status, lang_of(update)) if out.status else ""
@@ -377,7 +379,7 @@ async def pick_pressed(update: Update, context: BanzuContext) -> None:
     assert isinstance(press, views.PickStatus | views.PickBack)
     ident = await who(update, context)
     new = press.status if isinstance(press, views.PickStatus) else None
-    out = await ss.pick_press(context.svc, press.session, press.member, new, ident.actor)
+    out = await context.svc.sessions.pick_press(press.session, press.member, new, ident.actor)
     if out.outcome in _PICK_ANSWER:
         key, alert = _PICK_ANSWER[out.outcome]
         await answer(update, context, key, alert=alert)
@@ -409,14 +411,14 @@ async def reason_step(update: Update, context: BanzuContext, st: CorrectionReaso
     assert update.message is not None and update.message.text is not None
     reason = visible(update.message.text)
     ident = await who(update, context)
-    out = await ss.correct(svc, ident.actor, st.record, st.old, st.new, reason)
+    out = await svc.sessions.correct(ident.actor, st.record, st.old, st.new, reason)
     key = _CORRECT_KEY.get(out.outcome) or f"attendance.roll.{out.outcome.value}"
     if out.refusal is not None:
         key = f"attendance.roll.refused_{out.refusal.value}"
     old, new = _label(svc, st.old, lang), _label(svc, st.new, lang)
     await reply(update, context, key, name=out.name, old=old, new=new, reason=reason[:300])
     if out.session is not None:
-        text, markup = await ss.roll_view(svc, out.session, lang)
+        text, markup = await svc.sessions.roll_view(out.session, lang)
         await edit(context, *st.roll, text, markup)
 
 
@@ -431,7 +433,7 @@ async def refresh_roll(
 ) -> None:
     session = await context.svc.attendance.fresh_session(session_id)
     assert session is not None
-    text, markup = await ss.roll_view(context.svc, session, lang_of(update), shown)
+    text, markup = await context.svc.sessions.roll_view(session, lang_of(update), shown)
     await edit(context, *_card(update), text, markup)
 
 
@@ -439,7 +441,7 @@ async def refresh_roll(
 
 
 async def tick_job(context: BanzuContext) -> None:
-    await ss.tick(context.svc)
+    await context.svc.sessions.tick()
 
 
 def register(app: BanzuApp) -> None:
@@ -462,7 +464,7 @@ def register(app: BanzuApp) -> None:
     svc.flows[CorrectionReason.flow] = typed_step(CorrectionReason, reason_step)
     svc.flows[LeaveReason.flow] = typed_step(LeaveReason, leave_step)
     svc.file_flows[LeaveReason.flow] = leave_file
-    ss.attach_live_messages(svc)
+    svc.sessions.attach_live_messages()
     if app.job_queue is not None:
         app.job_queue.run_repeating(
             tick_job, interval=TICK_SECONDS, first=TICK_SECONDS, name="attendance-tick"

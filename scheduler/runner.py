@@ -43,7 +43,7 @@ from bot.db import Tx
 from bot.repos.org import Team
 from bot.repos.outbox import OutMessage
 from bot.repos.schedules import OccurrenceRow, Purpose, Schedule, Scope
-from bot.services import preshift, sessions
+from bot.services import preshift
 from bot.services.prompts import Prompt, load_prompts, next_prompt
 from bot.services.schedules import (
     SESSION_OPEN_LEAD,
@@ -238,11 +238,11 @@ class ScheduleRunner:
             ]
             if running:
                 continue  # the leader opened one already (/study): no second session
-            session = await sessions.open_session(
-                svc, team.id, topic, occ.event_at, occ.event_at + att.rules.duration, None,
+            session = await svc.sessions.open_session(
+                team.id, topic, occ.event_at, occ.event_at + att.rules.duration, None,
                 occurrence_id=occ.id,
             )  # fmt: skip
-            messages += await sessions.session_messages(svc, session)
+            messages += await svc.sessions.session_messages(session)
         async with svc.db.transaction() as tx:
             added = await svc.outbox.enqueue(messages, tx=tx)
             handed = await svc.schedules.mark_sent(occ.id, tx=tx)

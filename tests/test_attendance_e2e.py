@@ -148,10 +148,10 @@ async def test_window_rules_and_button_after_window(harness: Harness, team: Cloc
     h = harness
     team.at(-30)  # 13:30, session starts at 14:00
     start_at = T0
-    session = await ss.open_session(
-        h.svc, 1, "形势任务教育", start_at, start_at + timedelta(hours=1), None
+    session = await h.svc.sessions.open_session(
+        1, "形势任务教育", start_at, start_at + timedelta(hours=1), None
     )
-    assert await ss.post_session(h.svc, session) == 1
+    assert await h.svc.sessions.post_session(session) == 1
     await h.settle()  # the outbox sends it
     posts = await h.svc.attendance.repo.posts(session.id)
     assert posts and posts[0][0] == GROUP
@@ -161,13 +161,13 @@ async def test_window_rules_and_button_after_window(harness: Harness, team: Cloc
     team.at(31)
     over = await press(h, W2, mid)
     assert "截止" in over["text"]
-    await ss.tick(h.svc)
+    await h.svc.sessions.tick()
     text = await shown(h, mid)
     assert "签到已截止" in text
     assert button_text(h.emu.message(GROUP, mid) or {}, "截止")
     team.at(61)
-    await ss.tick(h.svc)  # past the end: closes by itself, once
-    await ss.tick(h.svc)
+    await h.svc.sessions.tick()  # past the end: closes by itself, once
+    await h.svc.sessions.tick()
     await h.settle()
     summaries = [t for t in h.sent(GROUP) if "学习考勤" in t]
     assert len(summaries) == 1 and "缺勤 7" in summaries[0]
@@ -230,17 +230,21 @@ async def test_roll_changes_after_close_need_a_reason(harness: Harness, team: Cl
     assert session is not None
     member = await h.svc.people.by_employee_no("10003")
     assert member is not None
-    change = await ss.change_status(h.svc, session, member.member_id, Status.PRESENT, LEADER, "")
+    change = await h.svc.sessions.change_status(
+        session, member.member_id, Status.PRESENT, LEADER, ""
+    )
     assert change.outcome is Refusal.REASON_REQUIRED
     assert (await statuses(h))["10003"] == "absent"
     # A stale pick (the record changed meanwhile to the status picked) is answered, not applied.
     await press_button(
         h, LEADER, LEADER, mid, button_text(h.emu.message(LEADER, mid) or {}, "陈志强")
     )
-    await ss.change_status(h.svc, session, member.member_id, Status.LATE, LEADER, "核对签到表")
+    await h.svc.sessions.change_status(session, member.member_id, Status.LATE, LEADER, "核对签到表")
     stale = await press_button(h, LEADER, LEADER, mid, "⏰ 迟到")
     assert "失效" in stale
-    await ss.change_status(h.svc, session, member.member_id, Status.ABSENT, LEADER, "改回原记录")
+    await h.svc.sessions.change_status(
+        session, member.member_id, Status.ABSENT, LEADER, "改回原记录"
+    )
     await press_button(h, LEADER, LEADER, mid, "↩ 返回点名表")
     assert (await statuses(h))["10003"] == "absent"
 
@@ -274,7 +278,7 @@ async def test_makeup_within_days(harness: Harness, team: Clock) -> None:
     h = harness
     await start(h)
     team.at(90)
-    await ss.tick(h.svc)  # closes: W4 absent
+    await h.svc.sessions.tick()  # closes: W4 absent
     replies = await h.say(W4, W4, "/makeup 已观看学习视频并做了笔记")
     assert "等待班组长确认" in replies[0]
     again = await h.say(W4, W4, "/makeup")
@@ -315,7 +319,7 @@ async def test_summary_says_all_present_only_when_nobody_was_on_leave(
     async with h.svc.db.transaction() as tx:
         await tx.execute("UPDATE attendance SET status = 'present' WHERE session_id = ?",
                          (session.id,))  # fmt: skip
-    everyone = await ss.summary_text(h.svc, session)
+    everyone = await h.svc.sessions.summary_text(session)
     assert "全员到齐" in everyone
     async with h.svc.db.transaction() as tx:
         await tx.execute(
@@ -323,7 +327,7 @@ async def test_summary_says_all_present_only_when_nobody_was_on_leave(
             " (SELECT id FROM members WHERE employee_no = '10004')",
             (session.id,),
         )
-    with_leave = await ss.summary_text(h.svc, session)
+    with_leave = await h.svc.sessions.summary_text(session)
     assert "全员到齐" not in with_leave
     assert "无人缺勤（1 人请假）" in with_leave and "请假：赵振磊" in with_leave
 
@@ -371,7 +375,9 @@ async def test_study_again_hands_over_a_session_left_without_its_message(
     /study says one is running and hands the message over (once; never a second copy)."""
     h = harness
     now = h.svc.attendance.now()
-    session = await ss.open_session(h.svc, 1, "安全规程", now, now + timedelta(hours=1), LEADER)
+    session = await h.svc.sessions.open_session(
+        1, "安全规程", now, now + timedelta(hours=1), LEADER
+    )
     mark = h.mark()
     await h.say(GROUP, LEADER, "/study")
     await h.say(GROUP, LEADER, "/study")
@@ -440,7 +446,7 @@ async def test_restart_between_a_press_and_its_edit_edits_once_with_the_right_co
     team.at(1)
     for number in ("10002", "10003"):
         person = await h.svc.people.by_employee_no(number)
-        result = await ss.check_in(h.svc, session_id, person)
+        result = await h.svc.sessions.check_in(session_id, person)
         assert result.outcome is ss.Press.RECORDED
     waiting = await h.svc.db.fetchval(
         "SELECT count(*) FROM outbox WHERE kind = 'edit' AND state = 'pending'"
@@ -474,7 +480,7 @@ async def test_many_presses_make_few_edits(harness: Harness, team: Clock) -> Non
     team.at(1)
     people = [await h.svc.people.by_employee_no(f"1000{i}") for i in range(1, 8)]
     for person in people:
-        result = await ss.check_in(h.svc, session_id, person)
+        result = await h.svc.sessions.check_in(session_id, person)
         assert result.outcome is ss.Press.RECORDED
     assert "已签到 7/7" in await shown(h, mid)
     edits = edits_of(h, mid, mark)

@@ -13,7 +13,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.attendance import Status
 from bot.domain.leave_rules import LeaveType
-from bot.services import sessions as ss
 from bot.services.identity import identify
 from bot.services.leave import Decided
 from bot.views.leave import Decide
@@ -164,11 +163,11 @@ async def test_ask_ahead_with_a_photo_approve_and_the_session_marks_it(
     assert len(trail) == 1 and trail[0].actor is None and "病假" in (trail[0].reason or "")
     session = await h.svc.attendance.repo.session(session_id)
     assert session is not None
-    summary = await ss.summary_text(h.svc, session)
+    summary = await h.svc.sessions.summary_text(session)
     assert "请假：赵振磊" in summary
     # A press of 签到 by someone on leave is answered as such.
     # 7 Nov is outside the leave: a session then has them on the roster as usual.
-    await ss.close_session(h.svc, session_id, LEADER)
+    await h.svc.sessions.close_session(session_id, LEADER)
     # The month's report counts it as leave, and its workbook lists the request and the change.
     mark = h.mark()
     text = "\n".join(await h.say(LEADER, LEADER, "/report 2026-11"))
@@ -189,8 +188,8 @@ async def test_ask_ahead_with_a_photo_approve_and_the_session_marks_it(
     changes = sheet_rows(files, "修改记录")
     assert changes[1][3] == "赵振磊" and changes[1][9] == "请假" and "病假" in changes[1][10]
     clock.now = T0 + timedelta(days=4)
-    later = await ss.open_session(
-        h.svc, 1, "形势任务", clock.now, clock.now + timedelta(hours=1), None
+    later = await h.svc.sessions.open_session(
+        1, "形势任务", clock.now, clock.now + timedelta(hours=1), None
     )
     assert (await statuses(h, later.id))["10004"] == "pending"
 
@@ -340,8 +339,8 @@ async def test_a_scheduled_style_session_of_a_unit_marks_leave_too(
     start = T0 + timedelta(days=2)
     team = await h.svc.org.team(1)
     assert team is not None
-    joint = await ss.open_session(
-        h.svc, None, "全分场大会", start, start + timedelta(hours=1), None, unit_id=team.unit_id
+    joint = await h.svc.sessions.open_session(
+        None, "全分场大会", start, start + timedelta(hours=1), None, unit_id=team.unit_id
     )
     assert (await statuses(h, joint.id))["10002"] == "leave"
     assert LeaveType.PERSONAL.value == "personal"
@@ -358,8 +357,10 @@ async def test_a_withdrawal_updates_the_leaders_roll_card_like_a_check_in(
     await tap(h, LEADER, LEADER, card(h, LEADER)["message_id"], "✅ 批准")
     starts = datetime(2026, 11, 3, 16, 10, tzinfo=UTC)  # 11月4日 00:10 in Shanghai
     clock.now = starts - timedelta(minutes=14)  # 23:56 on the 3rd: check-in is open
-    session = await ss.open_session(h.svc, 1, "夜班班前", starts, starts + timedelta(hours=1), None)
-    assert await ss.post_session(h.svc, session) == 1
+    session = await h.svc.sessions.open_session(
+        1, "夜班班前", starts, starts + timedelta(hours=1), None
+    )
+    assert await h.svc.sessions.post_session(session) == 1
     await h.settle()
     assert (await statuses(h, session.id))["10004"] == "leave"
     await h.say(GROUP, LEADER, "/roll")

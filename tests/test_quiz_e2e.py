@@ -496,16 +496,15 @@ async def test_an_answer_that_beats_its_poll_record_is_kept_and_counted_later(
 
 
 async def test_closing_a_study_session_sends_its_quiz_once(harness: Harness, team: Clock) -> None:
-    from bot.services import sessions as ss
 
     h = harness
     now = utcnow()
-    session = await ss.open_session(h.svc, 1, "安全规程", now, now + timedelta(hours=1), None)
-    assert await ss.post_session(h.svc, session)
+    session = await h.svc.sessions.open_session(1, "安全规程", now, now + timedelta(hours=1), None)
+    assert await h.svc.sessions.post_session(session)
     await h.settle()  # the outbox has sent the session message
     mark = h.mark()
-    await ss.close_session(h.svc, session.id, None)
-    await ss.close_session(h.svc, session.id, None)  # closed already: nothing again
+    await h.svc.sessions.close_session(session.id, None)
+    await h.svc.sessions.close_session(session.id, None)  # closed already: nothing again
     assert await h.svc.quiz.after_session(session.id, GROUP) is False  # and a retry adds nothing
     await h.settle()
     sent = polls(h, GROUP, mark)

@@ -164,8 +164,6 @@ async def test_a_study_command_that_died_before_its_post_is_posted_on_replay(
     restartable: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The process opened the session and died before the group post left."""
-    from bot.services import sessions
-
     h = restartable
     await h.import_demo_roster()
     await h.register(100001, "10001")
@@ -177,7 +175,7 @@ async def test_a_study_command_that_died_before_its_post_is_posted_on_replay(
 
     async def act() -> None:
         with monkeypatch.context() as m:
-            m.setattr(sessions, "post_session", died)
+            m.setattr(h.svc.sessions, "post_session", died)
             h.emu.send_message(GROUP, 100001, "/study 安全规程学习")
             await h.settle()
 

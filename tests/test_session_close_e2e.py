@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from bot.cli.demo import settle
-from bot.services import sessions as ss
 from tests.botfixtures import Harness, build_test_app, start_polling
 
 GROUP = -1001000000001
@@ -128,12 +127,12 @@ async def test_killed_between_the_close_and_the_quiz(
     async def killed(*_: object) -> None:
         raise RuntimeError("killed")
 
-    monkeypatch.setattr(ss, "start_owed_quiz", killed)
+    monkeypatch.setattr(h.svc.sessions, "start_owed_quiz", killed)
     mark = h.mark()
     with pytest.raises(RuntimeError):
-        await ss.close_session(h.svc, session_id, LEADER)
+        await h.svc.sessions.close_session(session_id, LEADER)
     monkeypatch.undo()
-    assert await ss.close_session(h.svc, session_id, LEADER) is None  # closed: nothing again
+    assert await h.svc.sessions.close_session(session_id, LEADER) is None  # closed: nothing again
     await restart(h, team)
     sends = group_sends(h, GROUP, mark)
     assert len(summaries(h, GROUP, mark)) == 1
@@ -162,14 +161,14 @@ async def test_a_long_summary_is_split_and_goes_to_every_chat(harness: Harness) 
         await h.svc.groups.record_bot_status(chat, "supergroup", f"{t.name}群", "member")
         await h.svc.groups.bind(chat, t.id, 0)
     unit_id = teams["大班"].unit_id
-    session = await ss.open_session(
-        h.svc, None, "联合学习", T0, T0 + timedelta(hours=1), None, unit_id=unit_id
+    session = await h.svc.sessions.open_session(
+        None, "联合学习", T0, T0 + timedelta(hours=1), None, unit_id=unit_id
     )
-    assert await ss.post_session(h.svc, session) == 2
+    assert await h.svc.sessions.post_session(session) == 2
     await h.settle()
     mark = h.mark()
-    assert await ss.close_session(h.svc, session.id, None) is not None
-    await ss.tick(h.svc)  # closed already: nothing twice
+    assert await h.svc.sessions.close_session(session.id, None) is not None
+    await h.svc.sessions.tick()  # closed already: nothing twice
     await h.settle()
     parts = {chat: texts_sent(h, chat, mark) for chat in chats}
     first = parts[-1002000000001]

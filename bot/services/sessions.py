@@ -3,8 +3,8 @@ make-up, close. Rules come from `bot.domain.attendance`; SQL from `bot.repos.att
 
 For other features (the schedules open a session on each study day):
 
-    session = await open_session(svc, team_id, "安全规程", starts_at, ends_at, opened_by=None)
-    groups = await post_session(svc, session)   # the one message with 签到, via the outbox
+    session = await svc.sessions.open_session(team_id, "安全规程", starts_at, ends_at, None)
+    groups = await svc.sessions.post_session(session)  # the one message with 签到, via the outbox
 
 `open_session` writes the session and its roster (the team's active members; with
 `team_id=None, unit_id=U` a joint session of the whole unit). `post_session` hands the
@@ -53,13 +53,18 @@ from bot.domain.textsplit import split_text
 from bot.repos.attendance import AttendanceRepo, CheckIn, decide_request, session_batch
 from bot.repos.attendance import Record as Record  # re-exported for handlers
 from bot.repos.attendance import Session as Session
+from bot.repos.conversations import ConversationsRepo
+from bot.repos.groups import GroupsRepo
+from bot.repos.org import OrgRepo
 from bot.repos.outbox import PRIORITY_INTERACTIVE, OutMessage
-from bot.repos.people import Person
+from bot.repos.people import PeopleRepo, Person
 from bot.settings import Settings
+from bot.texts import Texts
 from bot.views import attendance as views
 
-if TYPE_CHECKING:
-    from bot.context import Services
+if TYPE_CHECKING:  # both take AttendanceService from here
+    from bot.services.leave import LeaveService
+    from bot.services.quiz import QuizService
 
 
 @dataclass
@@ -143,48 +148,7 @@ class AttendanceService:
 status_label = views.status_label
 
 
-# ==================================================================== opening and posting
-
-
-async def open_session(
-    svc: Services,
-    team_id: int | None,
-    topic: str,
-    starts_at: datetime,
-    ends_at: datetime,
-    opened_by: int | None,
-    material: str | None = None,
-    *,
-    unit_id: int | None = None,
-    occurrence_id: int | None = None,
-) -> Session:
-    """A new open session with its roster; the check-in window follows `svc.attendance.rules`.
-    Give `team_id`, or `team_id=None` and `unit_id` for a joint session of a unit."""
-    att = svc.attendance
-    if team_id is not None:
-        team = await svc.org.team(team_id)
-        if team is None:
-            raise LookupError(f"no team {team_id}")
-        unit_id = team.unit_id
-    if unit_id is None:
-        raise ValueError("a session needs a team or a unit")
-    if ends_at <= starts_at:
-        raise ValueError("a session must end after it starts")
-    session_id = await att.repo.create_session(
-        unit_id=unit_id,
-        team_id=team_id,
-        topic=visible(topic)[:200] or svc.texts.get("attendance.default_topic"),
-        material=visible(material)[:1000] or None,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        window=window_for(starts_at, att.rules),
-        opened_by=opened_by,
-        occurrence_id=occurrence_id,
-        leave=svc.leave.session_mark(starts_at),  # approved leave asked ahead: 请假 from the start
-    )
-    session = await att.repo.session(session_id)
-    assert session is not None
-    return session
+# ================================ opening and posting: outcomes and rules
 
 
 class Study(StrEnum):
@@ -209,192 +173,12 @@ class StudyResult:
         return self.outcome not in (Study.OPENED, Study.REPLAYED)
 
 
-async def group_team(svc: Services, chat_id: int) -> Team | None:
-    """The team the group `chat_id` is bound to, if the binding is active."""
-    binding = await svc.groups.binding(chat_id)
-    return await svc.org.team(binding.team_id) if binding and binding.active else None
-
-
-async def study(
-    svc: Services, chat_id: int, private: bool, actor: Actor, text: str, replay: bool
-) -> StudyResult:
-    """/study in a team group: open a session on `text` (topic, then material after a line
-    break) and hand its message over — or, while one runs, hand that over again (a no-op,
-    unless a crash came between opening and handing)."""
-    team = None if private else await group_team(svc, chat_id)
-    if team is None:
-        return StudyResult(Study.GROUP_ONLY if private else Study.UNBOUND)
-    if not can(actor, Action.TAKE_ATTENDANCE, Place(team.unit_id, team.id)):
-        return StudyResult(Study.REFUSED)
-    att, now = svc.attendance, svc.attendance.now()
-    running = [
-        s
-        for s in await att.open_sessions(team.id, team.unit_id)
-        if s.team_id == team.id and phase(s.window, now) is not Phase.OVER
-    ]
-    if running:
-        await post_session(svc, running[0])
-        mine = replay and running[0].opened_by == actor.tg_user_id
-        return StudyResult(Study.REPLAYED if mine else Study.ALREADY, running[0].topic)
-    topic, _, material = text.partition("\n")
-    session = await open_session(
-        svc, team.id, topic, now, now + att.rules.duration, actor.tg_user_id, material
-    )
-    return StudyResult(Study.OPENED if await post_session(svc, session) else Study.UNBOUND)
-
-
-async def session_chats(svc: Services, session: Session) -> list[int]:
-    if session.team_id is not None:
-        chat = await svc.groups.team_chat(session.team_id)
-        return [chat] if chat is not None else []
-    teams = [t for t in await svc.org.teams() if t.unit_id == session.unit_id]
-    chats = [await svc.groups.team_chat(t.id) for t in teams]
-    return [c for c in chats if c is not None]
-
-
-async def post_session(svc: Services, session: Session) -> int:
-    """Hand the session message (签到 / 请假 buttons, live tally) for each of the session's
-    groups to the outbox, as a reply to the leader (interactive: ahead of any broadcast);
-    returns the number of groups (0: none bound). Safe to call again: one message per group
-    for all time, so a /study after a crash between opening and handing over mends it."""
-    messages = await session_messages(svc, session, priority=PRIORITY_INTERACTIVE)
-    await svc.outbox.enqueue(messages)
-    return len(messages)
-
-
-async def session_messages(
-    svc: Services, session: Session, *, priority: int = 1
-) -> list[OutMessage]:
-    """The session message for each of its groups as outbox rows: one per chat for all time
-    (dedupe key), in the session's batch so the tally finds the sent message's id
-    (`AttendanceRepo.posts`). A schedule opens sessions at priority 1 (ahead of other bulk
-    rows); a leader's /study at `PRIORITY_INTERACTIVE`."""
-    att = svc.attendance
-    counts = await att.repo.counts(session.id)
-    now = att.now()
-    text, markup = session_text(svc, session, counts, now), session_markup(svc, session, now)
-    return [
-        OutMessage(
-            chat_id,
-            text,
-            purpose="session",
-            dedupe_key=f"att:session:{session.id}:{chat_id}",
-            batch=session_batch(session.id),
-            reply_markup=markup.to_dict() if markup else None,
-            priority=priority,
-        )
-        for chat_id in await session_chats(svc, session)
-    ]
-
-
-def attach_live_messages(svc: Services) -> None:
-    """The outbox renders the session messages and roll cards when it edits them."""
-    svc.outbox.editor("session", lambda ref, chat: render_session(svc, ref, chat))
-    svc.outbox.editor("roll", lambda ref, chat: render_roll(svc, ref, chat))
-
-
 def _ref_id(ref: str) -> int | None:
     tail = ref.partition(":")[2]
     return int(tail) if tail.isdigit() else None
 
 
-async def render_session(svc: Services, ref: str, chat_id: int) -> Edit | None:
-    """The session message in `chat_id` as it should look now ("session:<id>")."""
-    att = svc.attendance
-    session_id = _ref_id(ref)
-    # As stored, not the copy of open sessions: the close's final edit is queued with the
-    # close itself, and must not be rendered from a copy cached before it.
-    session = await att.fresh_session(session_id) if session_id is not None else None
-    if session is None:
-        return None
-    posts = [m for c, m in await att.repo.posts(session.id) if c == chat_id]
-    if not posts:
-        return None  # never delivered there
-    counts = await att.repo.counts(session.id)
-    now = att.now()
-    text = session_text(svc, session, counts, now)
-    return Edit(posts[0], text, session_markup(svc, session, now))
-
-
-async def render_roll(svc: Services, ref: str, chat_id: int) -> Edit | None:
-    """A leader's roll card as it should look now ("roll:<card>"); only while the session is
-    open: after closing, the card is the leader's own (a correction picker may be showing)."""
-    att = svc.attendance
-    card_id = _ref_id(ref)
-    card = await att.repo.roll_card(card_id) if card_id is not None else None
-    session = await att.repo.session(card.session_id) if card is not None else None
-    if card is None or session is None or session.closed or card.chat_id != chat_id:
-        return None
-    text, markup = await roll_view(svc, session, card.lang)
-    return Edit(card.message_id, text, markup)
-
-
-async def roll_view(
-    svc: Services, session: Session, lang: str, shown: dict[int, Status] | None = None
-) -> tuple[str, InlineKeyboardMarkup]:
-    """The roll card: counts, and every name as a button."""
-    roster = await svc.attendance.roster(session.id)
-    counts = await svc.attendance.counts(session.id)
-    markup = views.roll_markup(svc.texts, session, roster, lang, shown)
-    return roll_text(svc, session, counts, lang), markup
-
-
-async def roll_card_sent(
-    svc: Services, session: Session, chat_id: int, message_id: int, lang: str
-) -> None:
-    """A roll card went out: it follows the session's changes while the session is open."""
-    if not session.closed:
-        await svc.attendance.repo.add_roll_card(session.id, chat_id, message_id, lang)
-
-
-def session_text(svc: Services, s: Session, counts: Counts, now: datetime) -> str:
-    att, t = svc.attendance, svc.texts
-    w = s.window
-    lines = [
-        t.get(
-            "attendance.session.head",
-            topic=s.topic,
-            date=att.local(s.starts_at, "%m-%d"),
-            start=att.local(s.starts_at),
-            end=att.local(s.ends_at),
-        )
-    ]
-    if s.material:
-        lines.append(t.get("attendance.session.material", material=s.material))
-    if s.closed:
-        lines.append(
-            t.get(
-                "attendance.session.closed",
-                total=counts.total,
-                present=counts.present,
-                late=counts.late,
-                leave=counts.leave,
-                absent=counts.absent,
-            )
-        )
-        return "\n".join(lines)
-    lines.append(
-        t.get(
-            "attendance.session.window",
-            opens=att.local(w.opens),
-            late=att.local(w.late_from),
-            closes=att.local(w.closes),
-        )
-    )
-    tally = t.get("attendance.session.tally", n=counts.checked_in, total=counts.total)
-    if counts.leave:
-        tally += t.get("attendance.session.tally_leave", leave=counts.leave)
-    lines.append(tally)
-    if phase(w, now) is Phase.OVER:
-        lines.append(t.get("attendance.session.window_over"))
-    return "\n".join(lines)
-
-
-def session_markup(svc: Services, s: Session, now: datetime) -> InlineKeyboardMarkup | None:
-    return views.session_markup(svc.texts, s, over=phase(s.window, now) is Phase.OVER)
-
-
-# ==================================================================== check-in
+# ================================ check-in: outcomes and rules
 
 
 class Press(StrEnum):
@@ -422,159 +206,7 @@ def on_roster(session: Session, person: Person) -> bool:
     return person.unit_id == session.unit_id
 
 
-async def check_in(
-    svc: Services, session_id: int, person: Person | None, age_s: float = 0.0
-) -> PressResult:
-    """A press of 签到: judged by the clock when it was pressed (`age_s` ago: a press replayed
-    from the inbox after a restart counts at its own time); pressing twice changes nothing."""
-    att = svc.attendance
-    now = att.now() - timedelta(seconds=max(0.0, age_s))
-    session = await att.session(session_id)
-    if session is None:
-        return PressResult(Press.NO_SESSION)
-    if person is None:
-        return PressResult(Press.NOT_REGISTERED)
-    if not on_roster(session, person):
-        return PressResult(Press.NOT_ON_ROSTER)
-    if session.closed:
-        return PressResult(Press.CLOSED)
-    p = phase(session.window, now)
-    status = checkin_status(p)
-    if status is None:
-        record = await att.repo.record(session_id, person.member_id)
-        if record is not None and record.status in (Status.PRESENT, Status.LATE):
-            return PressResult(Press.ALREADY, record.status, record.checked_in_at)
-        at = session.window.opens if p is Phase.EARLY else session.window.closes
-        return PressResult(Press.EARLY if p is Phase.EARLY else Press.OVER, at=at)
-    result = await att.repo.check_in(session_id, person.member_id, person.team_id, status, now)
-    if result.outcome is CheckIn.RECORDED:
-        att.tally.queued(result.edits)  # queued with the check-in itself
-    return PressResult(Press(result.outcome.value), result.status, result.at)
-
-
-# ==================================================================== closing
-
-
-async def close_session(svc: Services, session_id: int, actor: int | None) -> Session | None:
-    """Close: the not-checked-in become absent; the session message shows the final counts
-    and one summary with the names of the absent goes to the group(s), then a quiz on what
-    was studied. None if it was closed already (nothing is posted twice).
-
-    The final tally edits and the summary are outbox rows written in the closing transaction,
-    so a crash after the close loses neither; the quiz, started after the commit, is marked
-    owed by that transaction and started at start-up if the crash came first."""
-    att = svc.attendance
-    priority = PRIORITY_INTERACTIVE if actor is not None else 1  # a leader waits for it
-
-    def announce(
-        session: Session, roster: list[Record], counts: Counts, chats: list[int]
-    ) -> list[OutMessage]:
-        return summary_messages(svc, session, roster, counts, chats, priority)
-
-    closed = await att.repo.close(session_id, actor, att.now(), announce)
-    att.forget(session_id)  # after the commit: a press meanwhile may have cached it open
-    if not closed:
-        return None
-    svc.outbox.wake()  # the summary rows and the final tally edits
-    await start_owed_quiz(svc, session_id, await att.repo.session_chats(session_id))
-    return await att.repo.session(session_id)
-
-
-def summary_messages(
-    svc: Services,
-    session: Session,
-    roster: list[Record],
-    counts: Counts,
-    chats: list[int],
-    priority: int = 1,
-) -> list[OutMessage]:
-    """The summary for each chat, split when long: one set per session and chat for all time
-    (dedupe keys), the parts in order (a chat's rows go out one after another)."""
-    pieces = split_text(summary_lines(svc, session, roster, counts))
-    return [
-        OutMessage(
-            chat_id,
-            piece,
-            purpose="session_summary",
-            dedupe_key=f"att:summary:{session.id}:{chat_id}:{i}",
-            priority=priority,
-        )
-        for chat_id in chats
-        for i, piece in enumerate(pieces)
-    ]
-
-
-async def start_owed_quiz(svc: Services, session_id: int, chats: list[int]) -> None:
-    """学习测验 on what was studied, in each chat of the session; once whatever is retried
-    (the quiz round is keyed by session and chat), then no longer owed."""
-    for chat_id in chats:
-        await svc.quiz.after_session(session_id, chat_id)
-    await svc.attendance.repo.quiz_started(session_id)
-
-
-async def resume_closed(svc: Services) -> int:
-    """On start: the quizzes owed by sessions closed just before a crash; returns how many
-    sessions had one owed. (Their summaries were written with the close.)"""
-    owed = await svc.attendance.repo.quiz_owed()
-    for session_id, chats in owed:
-        await start_owed_quiz(svc, session_id, chats)
-    return len(owed)
-
-
-async def summary_text(svc: Services, session: Session, lang: str | None = None) -> str:
-    att = svc.attendance
-    roster = await att.repo.roster(session.id)
-    counts = await att.repo.counts(session.id)
-    return summary_lines(svc, session, roster, counts, lang)
-
-
-def summary_lines(
-    svc: Services, session: Session, roster: list[Record], counts: Counts, lang: str | None = None
-) -> str:
-    att, t = svc.attendance, svc.texts
-    lines = [
-        t.get(
-            "attendance.summary.head",
-            lang,
-            topic=session.topic,
-            date=att.local(session.starts_at, "%m-%d"),
-        ),
-        t.get(
-            "attendance.summary.counts",
-            lang,
-            total=counts.total,
-            present=counts.present,
-            late=counts.late,
-            leave=counts.leave,
-            absent=counts.absent,
-        ),
-    ]
-    for status, key in ((Status.ABSENT, "absent"), (Status.LATE, "late"), (Status.LEAVE, "leave")):
-        names = [r.name for r in roster if r.status is status]
-        if names:
-            lines.append(t.get(f"attendance.summary.{key}", lang, names=t.join(names, lang)))
-    if counts.total and counts.absent == 0 and counts.pending == 0:
-        # "全员到齐" only when everyone came; leave is not attendance.
-        if counts.leave:
-            lines.append(t.get("attendance.summary.none_absent_but_leave", lang, n=counts.leave))
-        else:
-            lines.append(t.get("attendance.summary.none_absent", lang))
-    return "\n".join(lines)
-
-
-async def tick(svc: Services) -> None:
-    """Run by the job queue: close sessions past their end, and show 签到已截止 on sessions
-    whose window just ended. Due-ness comes from the database, so a restart loses nothing."""
-    att = svc.attendance
-    now = att.now()
-    for session_id in await att.repo.due_to_close(now):
-        await close_session(svc, session_id, None)
-    over = await att.repo.window_over(now)
-    if over:
-        await att.tally.mark(*over)  # an unchanged text is not sent again
-
-
-# ==================================================================== roll call
+# ================================ roll call: outcomes and rules
 
 
 @dataclass(frozen=True)
@@ -587,44 +219,6 @@ class Change:
 def may_take_attendance(actor: Actor, session: Session, member_team: int | None = None) -> bool:
     team = member_team if member_team is not None else session.team_id
     return can(actor, Action.TAKE_ATTENDANCE, Place(session.unit_id, team))
-
-
-async def change_status(
-    svc: Services,
-    session: Session,
-    member_id: int,
-    new: Status,
-    actor: int,
-    reason: str | None,
-    expect: Status | None = None,
-    card: tuple[int, int] | None = None,
-) -> Change:
-    """A leader's change of one record: checked by the rules, audited, compare-and-set.
-    `card` (chat, message): the roll card it was made on, which the caller edits itself (the
-    tally does not edit it a second time)."""
-    att = svc.attendance
-    record = await att.repo.record(session.id, member_id)
-    if record is None:
-        return Change(Refusal.NOT_A_STATUS)
-    if expect is not None and record.status is not expect:
-        return Change(None, moved=True, record=record)
-    refusal = check_change(record.status, new, closed=session.closed, reason=reason)
-    if refusal is not None:
-        return Change(refusal, record=record)
-    ok = await att.repo.set_status(
-        session.id,
-        member_id,
-        old=record.status,
-        new=new,
-        actor=actor,
-        reason=reason,
-        at=att.now(),
-    )
-    if not ok:
-        return Change(None, moved=True, record=record)
-    if not session.closed:
-        await att.tally.mark(session.id, skip_card=card)
-    return Change(None, record=await att.repo.record(session.id, member_id))
 
 
 class Roll(StrEnum):
@@ -647,32 +241,6 @@ class RollResult:
     status: Status | None = None  # MARKED: the new status; PICK: the current one
 
 
-async def roll_press(
-    svc: Services, session_id: int, member_id: int | None, actor: Actor, card: tuple[int, int]
-) -> RollResult:
-    """A leader's press on the roll card `card` (chat, message): a name (`member_id`) or
-    🔒 结束并公布 (None)."""
-    att = svc.attendance
-    session = await att.fresh_session(session_id)
-    if session is None:
-        return RollResult(Roll.STALE)
-    if not may_take_attendance(actor, session):
-        return RollResult(Roll.NOT_YOURS)
-    if member_id is None:
-        closed = await close_session(svc, session.id, actor.tg_user_id)
-        return RollResult(Roll.CLOSED_NOW if closed else Roll.CLOSED_ALREADY, session)
-    record = await att.record(session.id, member_id)
-    if record is None:
-        return RollResult(Roll.STALE)
-    if session.closed:
-        if not await svc.people.private_ok(actor.tg_user_id):
-            return RollResult(Roll.OPEN_PRIVATE, session, record)
-        return RollResult(Roll.PICK, session, record, record.status)
-    new = next_roll_status(record.status, closed=False, recorded=record.status)
-    await change_status(svc, session, member_id, new, actor.tg_user_id, None, record.status, card)
-    return RollResult(Roll.MARKED, session, record, new)
-
-
 class Pick(StrEnum):
     """What a press on the correction picker came to."""
 
@@ -688,28 +256,6 @@ class PickResult:
     outcome: Pick
     session: Session | None = None
     record: Record | None = None
-
-
-async def pick_press(
-    svc: Services, session_id: int, member_id: int, new: Status | None, actor: Actor
-) -> PickResult:
-    """After closing, the target status of a correction (`new`), or back to the roll (None:
-    a correction begun is dropped)."""
-    att = svc.attendance
-    session = await att.fresh_session(session_id)
-    record = await att.record(session_id, member_id) if session is not None else None
-    if session is None or record is None or not session.closed:
-        return PickResult(Pick.STALE)
-    if not may_take_attendance(actor, session):
-        return PickResult(Pick.NOT_YOURS)
-    if new is None:
-        await svc.conversations.clear(actor.tg_user_id, actor.tg_user_id)
-        return PickResult(Pick.BACK, session, record)
-    if new not in correction_choices(record.status):
-        return PickResult(Pick.STALE)
-    if not await svc.people.private_ok(actor.tg_user_id):
-        return PickResult(Pick.OPEN_PRIVATE)
-    return PickResult(Pick.ASK_REASON, session, record)
 
 
 class Correct(StrEnum):
@@ -733,52 +279,7 @@ class CorrectResult:
 REASON_MIN, REASON_MAX = 2, 300
 
 
-async def correct(
-    svc: Services,
-    actor: Actor,
-    record: tuple[int, int],
-    old: Status,
-    new: Status,
-    reason: str,
-) -> CorrectResult:
-    """The reason for a correction after closing arrived: apply the change of `record`
-    (session, member) from `old` to `new`, unless someone changed it meanwhile. The leader's
-    conversation ends, except on a reason too short (they are asked again)."""
-    if len(reason) < REASON_MIN:
-        return CorrectResult(Correct.SHORT)
-    await svc.conversations.clear(actor.tg_user_id, actor.tg_user_id)
-    session = await svc.attendance.fresh_session(record[0])
-    if session is None or not may_take_attendance(actor, session):
-        return CorrectResult(Correct.NOT_ALLOWED)
-    change = await change_status(
-        svc, session, record[1], new, actor.tg_user_id, reason[:REASON_MAX], expect=old
-    )
-    name = change.record.name if change.record else ""
-    if change.moved:
-        return CorrectResult(Correct.MOVED, session, name)
-    if change.outcome is not None:
-        return CorrectResult(Correct.REFUSED, session, name, change.outcome)
-    return CorrectResult(Correct.CHANGED, session, name)
-
-
-def roll_text(svc: Services, session: Session, counts: Counts, lang: str) -> str:
-    att, t = svc.attendance, svc.texts
-    key = "attendance.roll.closed" if session.closed else "attendance.roll.open"
-    return t.get(
-        key,
-        lang,
-        topic=session.topic,
-        date=att.local(session.starts_at, "%m-%d %H:%M"),
-        total=counts.total,
-        present=counts.present,
-        late=counts.late,
-        leave=counts.leave,
-        absent=counts.absent + counts.pending,
-        makeup=counts.makeup,
-    )
-
-
-# ==================================================================== leave and make-up
+# ================================ leave and make-up: outcomes and rules
 
 
 class Ask(StrEnum):
@@ -795,53 +296,6 @@ class AskResult:
     outcome: Ask
     session: Session | None = None
     request_id: int | None = None
-
-
-async def leave_session(svc: Services, person: Person, session_id: int | None) -> Session | None:
-    """The session a leave request is for: the one given, else the team's earliest open one."""
-    att = svc.attendance
-    if session_id is not None:
-        s = await att.repo.session(session_id)
-        return s if s is not None and not s.closed else None
-    sessions = await att.repo.open_sessions(person.team_id, person.unit_id)
-    return sessions[0] if sessions else None
-
-
-async def request_leave(
-    svc: Services, person: Person, reason: str, session_id: int | None = None
-) -> AskResult:
-    att = svc.attendance
-    session = await leave_session(svc, person, session_id)
-    if session is None:
-        return AskResult(Ask.NO_SESSION)
-    if not on_roster(session, person):
-        return AskResult(Ask.NOT_ON_ROSTER, session)
-    record = await att.repo.record(session.id, person.member_id)
-    if record is not None and record.status in (Status.PRESENT, Status.LATE):
-        return AskResult(Ask.CHECKED_IN, session)
-    if record is not None and record.status is Status.LEAVE:
-        return AskResult(Ask.ALREADY_LEAVE, session)
-    if record is None:  # joined the team after the session opened
-        await att.repo.ensure_record(session.id, person.member_id, person.team_id)
-    rid = await att.repo.add_request("leave", session.id, person.member_id, reason, att.now())
-    if rid is None:
-        return AskResult(Ask.DUPLICATE, session)
-    return AskResult(Ask.CREATED, session, rid)
-
-
-async def request_makeup(svc: Services, person: Person, note: str) -> AskResult:
-    """补学: for the latest absence within the allowed days, a request the leader confirms."""
-    att = svc.attendance
-    now = att.now()
-    since = now - timedelta(days=att.rules.makeup_days)
-    for session in await att.repo.absences(person.member_id, since):
-        if not makeup_allowed(session.starts_at, now, att.rules):
-            continue
-        rid = await att.repo.add_request("makeup", session.id, person.member_id, note, now)
-        if rid is None:
-            return AskResult(Ask.DUPLICATE, session)
-        return AskResult(Ask.CREATED, session, rid)
-    return AskResult(Ask.NO_SESSION)
 
 
 class Decided(StrEnum):
@@ -862,40 +316,588 @@ class DecideResult:
     reason: str = ""
 
 
-async def decide(svc: Services, request_id: int, approve: bool, actor: Actor) -> DecideResult:
-    """A leader approves or refuses a leave / make-up request; approving changes the record
-    (audited, with the request's reason)."""
-    att = svc.attendance
-    req = await att.repo.request(request_id)
-    session = await att.repo.session(req.session_id) if req else None
-    member = await svc.people.by_member(req.member_id) if req else None
-    if req is None or session is None or member is None:
-        return DecideResult(Decided.GONE)
-    base = DecideResult(Decided.GONE, session, member, req.kind, req.reason)
-    if not may_take_attendance(actor, session, member.team_id):
-        return _with(base, Decided.NOT_ALLOWED)
-    if req.status != "pending":
-        return _with(base, Decided.DONE_ALREADY)
-    record = await att.repo.record(session.id, member.member_id)
-    change = None
-    if approve and record is not None:
-        if req.kind == "leave" and record.status in (Status.PENDING, Status.ABSENT):
-            reason = svc.texts.get("attendance.leave.audit_reason", reason=req.reason)
-            change = (record.status, Status.LEAVE, reason)
-        elif req.kind == "makeup" and record.status is Status.ABSENT:
-            reason = svc.texts.get("attendance.makeup.audit_reason", note=req.reason)
-            change = (Status.ABSENT, Status.MAKEUP, reason)
-    done = await decide_request(
-        att.repo, request_id, approve=approve, actor=actor.tg_user_id, at=att.now(), change=change
-    )
-    if not done:
-        return _with(base, Decided.DONE_ALREADY)
-    if change is not None and not session.closed:
-        await att.tally.mark(session.id)
-    if not approve:
-        return _with(base, Decided.REFUSED)
-    return _with(base, Decided.APPROVED if change is not None else Decided.UNCHANGED)
-
-
 def _with(r: DecideResult, outcome: Decided) -> DecideResult:
     return DecideResult(outcome, r.session, r.member, r.kind, r.reason)
+
+
+@dataclass
+class Sessions:
+    """`Services.sessions`: the study-session use cases, with what they need and nothing more
+    (attendance's repository, rules, clock and tally; the people, teams and groups they read;
+    the outbox they hand messages to; leave asked ahead; the quiz that follows a session)."""
+
+    attendance: AttendanceService
+    texts: Texts
+    org: OrgRepo
+    groups: GroupsRepo
+    people: PeopleRepo
+    outbox: Outbox
+    leave: LeaveService
+    quiz: QuizService
+    conversations: ConversationsRepo
+
+    async def open_session(
+        self,
+        team_id: int | None,
+        topic: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        opened_by: int | None,
+        material: str | None = None,
+        *,
+        unit_id: int | None = None,
+        occurrence_id: int | None = None,
+    ) -> Session:
+        """A new open session with its roster; the check-in window follows `self.attendance.rules`.
+        Give `team_id`, or `team_id=None` and `unit_id` for a joint session of a unit."""
+        att = self.attendance
+        if team_id is not None:
+            team = await self.org.team(team_id)
+            if team is None:
+                raise LookupError(f"no team {team_id}")
+            unit_id = team.unit_id
+        if unit_id is None:
+            raise ValueError("a session needs a team or a unit")
+        if ends_at <= starts_at:
+            raise ValueError("a session must end after it starts")
+        session_id = await att.repo.create_session(
+            unit_id=unit_id,
+            team_id=team_id,
+            topic=visible(topic)[:200] or self.texts.get("attendance.default_topic"),
+            material=visible(material)[:1000] or None,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            window=window_for(starts_at, att.rules),
+            opened_by=opened_by,
+            occurrence_id=occurrence_id,
+            leave=self.leave.session_mark(
+                starts_at
+            ),  # approved leave asked ahead: 请假 from the start
+        )
+        session = await att.repo.session(session_id)
+        assert session is not None
+        return session
+
+    async def group_team(self, chat_id: int) -> Team | None:
+        """The team the group `chat_id` is bound to, if the binding is active."""
+        binding = await self.groups.binding(chat_id)
+        return await self.org.team(binding.team_id) if binding and binding.active else None
+
+    async def study(
+        self, chat_id: int, private: bool, actor: Actor, text: str, replay: bool
+    ) -> StudyResult:
+        """/study in a team group: open a session on `text` (topic, then material after a line
+        break) and hand its message over — or, while one runs, hand that over again (a no-op,
+        unless a crash came between opening and handing)."""
+        team = None if private else await self.group_team(chat_id)
+        if team is None:
+            return StudyResult(Study.GROUP_ONLY if private else Study.UNBOUND)
+        if not can(actor, Action.TAKE_ATTENDANCE, Place(team.unit_id, team.id)):
+            return StudyResult(Study.REFUSED)
+        att, now = self.attendance, self.attendance.now()
+        running = [
+            s
+            for s in await att.open_sessions(team.id, team.unit_id)
+            if s.team_id == team.id and phase(s.window, now) is not Phase.OVER
+        ]
+        if running:
+            await self.post_session(running[0])
+            mine = replay and running[0].opened_by == actor.tg_user_id
+            return StudyResult(Study.REPLAYED if mine else Study.ALREADY, running[0].topic)
+        topic, _, material = text.partition("\n")
+        session = await self.open_session(
+            team.id, topic, now, now + att.rules.duration, actor.tg_user_id, material
+        )
+        return StudyResult(Study.OPENED if await self.post_session(session) else Study.UNBOUND)
+
+    async def session_chats(self, session: Session) -> list[int]:
+        if session.team_id is not None:
+            chat = await self.groups.team_chat(session.team_id)
+            return [chat] if chat is not None else []
+        teams = [t for t in await self.org.teams() if t.unit_id == session.unit_id]
+        chats = [await self.groups.team_chat(t.id) for t in teams]
+        return [c for c in chats if c is not None]
+
+    async def post_session(self, session: Session) -> int:
+        """Hand the session message (签到 / 请假 buttons, live tally) for each of the session's
+        groups to the outbox, as a reply to the leader (interactive: ahead of any broadcast);
+        returns the number of groups (0: none bound). Safe to call again: one message per group
+        for all time, so a /study after a crash between opening and handing over mends it."""
+        messages = await self.session_messages(session, priority=PRIORITY_INTERACTIVE)
+        await self.outbox.enqueue(messages)
+        return len(messages)
+
+    async def session_messages(self, session: Session, *, priority: int = 1) -> list[OutMessage]:
+        """The session message for each of its groups as outbox rows: one per chat for all time
+        (dedupe key), in the session's batch so the tally finds the sent message's id
+        (`AttendanceRepo.posts`). A schedule opens sessions at priority 1 (ahead of other bulk
+        rows); a leader's /study at `PRIORITY_INTERACTIVE`."""
+        att = self.attendance
+        counts = await att.repo.counts(session.id)
+        now = att.now()
+        text, markup = self.session_text(session, counts, now), self.session_markup(session, now)
+        return [
+            OutMessage(
+                chat_id,
+                text,
+                purpose="session",
+                dedupe_key=f"att:session:{session.id}:{chat_id}",
+                batch=session_batch(session.id),
+                reply_markup=markup.to_dict() if markup else None,
+                priority=priority,
+            )
+            for chat_id in await self.session_chats(session)
+        ]
+
+    def attach_live_messages(self) -> None:
+        """The outbox renders the session messages and roll cards when it edits them."""
+        self.outbox.editor("session", lambda ref, chat: self.render_session(ref, chat))
+        self.outbox.editor("roll", lambda ref, chat: self.render_roll(ref, chat))
+
+    async def render_session(self, ref: str, chat_id: int) -> Edit | None:
+        """The session message in `chat_id` as it should look now ("session:<id>")."""
+        att = self.attendance
+        session_id = _ref_id(ref)
+        # As stored, not the copy of open sessions: the close's final edit is queued with the
+        # close itself, and must not be rendered from a copy cached before it.
+        session = await att.fresh_session(session_id) if session_id is not None else None
+        if session is None:
+            return None
+        posts = [m for c, m in await att.repo.posts(session.id) if c == chat_id]
+        if not posts:
+            return None  # never delivered there
+        counts = await att.repo.counts(session.id)
+        now = att.now()
+        text = self.session_text(session, counts, now)
+        return Edit(posts[0], text, self.session_markup(session, now))
+
+    async def render_roll(self, ref: str, chat_id: int) -> Edit | None:
+        """A leader's roll card as it should look now ("roll:<card>"); only while the session is
+        open: after closing, the card is the leader's own (a correction picker may be showing)."""
+        att = self.attendance
+        card_id = _ref_id(ref)
+        card = await att.repo.roll_card(card_id) if card_id is not None else None
+        session = await att.repo.session(card.session_id) if card is not None else None
+        if card is None or session is None or session.closed or card.chat_id != chat_id:
+            return None
+        text, markup = await self.roll_view(session, card.lang)
+        return Edit(card.message_id, text, markup)
+
+    async def roll_view(
+        self, session: Session, lang: str, shown: dict[int, Status] | None = None
+    ) -> tuple[str, InlineKeyboardMarkup]:
+        """The roll card: counts, and every name as a button."""
+        roster = await self.attendance.roster(session.id)
+        counts = await self.attendance.counts(session.id)
+        markup = views.roll_markup(self.texts, session, roster, lang, shown)
+        return self.roll_text(session, counts, lang), markup
+
+    async def roll_card_sent(
+        self, session: Session, chat_id: int, message_id: int, lang: str
+    ) -> None:
+        """A roll card went out: it follows the session's changes while the session is open."""
+        if not session.closed:
+            await self.attendance.repo.add_roll_card(session.id, chat_id, message_id, lang)
+
+    def session_text(self, s: Session, counts: Counts, now: datetime) -> str:
+        att, t = self.attendance, self.texts
+        w = s.window
+        lines = [
+            t.get(
+                "attendance.session.head",
+                topic=s.topic,
+                date=att.local(s.starts_at, "%m-%d"),
+                start=att.local(s.starts_at),
+                end=att.local(s.ends_at),
+            )
+        ]
+        if s.material:
+            lines.append(t.get("attendance.session.material", material=s.material))
+        if s.closed:
+            lines.append(
+                t.get(
+                    "attendance.session.closed",
+                    total=counts.total,
+                    present=counts.present,
+                    late=counts.late,
+                    leave=counts.leave,
+                    absent=counts.absent,
+                )
+            )
+            return "\n".join(lines)
+        lines.append(
+            t.get(
+                "attendance.session.window",
+                opens=att.local(w.opens),
+                late=att.local(w.late_from),
+                closes=att.local(w.closes),
+            )
+        )
+        tally = t.get("attendance.session.tally", n=counts.checked_in, total=counts.total)
+        if counts.leave:
+            tally += t.get("attendance.session.tally_leave", leave=counts.leave)
+        lines.append(tally)
+        if phase(w, now) is Phase.OVER:
+            lines.append(t.get("attendance.session.window_over"))
+        return "\n".join(lines)
+
+    def session_markup(self, s: Session, now: datetime) -> InlineKeyboardMarkup | None:
+        return views.session_markup(self.texts, s, over=phase(s.window, now) is Phase.OVER)
+
+    async def check_in(
+        self, session_id: int, person: Person | None, age_s: float = 0.0
+    ) -> PressResult:
+        """A press of 签到: judged by the clock when it was pressed (`age_s` ago: a press replayed
+        from the inbox after a restart counts at its own time); pressing twice changes nothing."""
+        att = self.attendance
+        now = att.now() - timedelta(seconds=max(0.0, age_s))
+        session = await att.session(session_id)
+        if session is None:
+            return PressResult(Press.NO_SESSION)
+        if person is None:
+            return PressResult(Press.NOT_REGISTERED)
+        if not on_roster(session, person):
+            return PressResult(Press.NOT_ON_ROSTER)
+        if session.closed:
+            return PressResult(Press.CLOSED)
+        p = phase(session.window, now)
+        status = checkin_status(p)
+        if status is None:
+            record = await att.repo.record(session_id, person.member_id)
+            if record is not None and record.status in (Status.PRESENT, Status.LATE):
+                return PressResult(Press.ALREADY, record.status, record.checked_in_at)
+            at = session.window.opens if p is Phase.EARLY else session.window.closes
+            return PressResult(Press.EARLY if p is Phase.EARLY else Press.OVER, at=at)
+        result = await att.repo.check_in(session_id, person.member_id, person.team_id, status, now)
+        if result.outcome is CheckIn.RECORDED:
+            att.tally.queued(result.edits)  # queued with the check-in itself
+        return PressResult(Press(result.outcome.value), result.status, result.at)
+
+    async def close_session(self, session_id: int, actor: int | None) -> Session | None:
+        """Close: the not-checked-in become absent; the session message shows the final counts
+        and one summary with the names of the absent goes to the group(s), then a quiz on what
+        was studied. None if it was closed already (nothing is posted twice).
+
+        The final tally edits and the summary are outbox rows written in the closing transaction,
+        so a crash after the close loses neither; the quiz, started after the commit, is marked
+        owed by that transaction and started at start-up if the crash came first."""
+        att = self.attendance
+        priority = PRIORITY_INTERACTIVE if actor is not None else 1  # a leader waits for it
+
+        def announce(
+            session: Session, roster: list[Record], counts: Counts, chats: list[int]
+        ) -> list[OutMessage]:
+            return self.summary_messages(session, roster, counts, chats, priority)
+
+        closed = await att.repo.close(session_id, actor, att.now(), announce)
+        att.forget(session_id)  # after the commit: a press meanwhile may have cached it open
+        if not closed:
+            return None
+        self.outbox.wake()  # the summary rows and the final tally edits
+        await self.start_owed_quiz(session_id, await att.repo.session_chats(session_id))
+        return await att.repo.session(session_id)
+
+    def summary_messages(
+        self,
+        session: Session,
+        roster: list[Record],
+        counts: Counts,
+        chats: list[int],
+        priority: int = 1,
+    ) -> list[OutMessage]:
+        """The summary for each chat, split when long: one set per session and chat for all time
+        (dedupe keys), the parts in order (a chat's rows go out one after another)."""
+        pieces = split_text(self.summary_lines(session, roster, counts))
+        return [
+            OutMessage(
+                chat_id,
+                piece,
+                purpose="session_summary",
+                dedupe_key=f"att:summary:{session.id}:{chat_id}:{i}",
+                priority=priority,
+            )
+            for chat_id in chats
+            for i, piece in enumerate(pieces)
+        ]
+
+    async def start_owed_quiz(self, session_id: int, chats: list[int]) -> None:
+        """学习测验 on what was studied, in each chat of the session; once whatever is retried
+        (the quiz round is keyed by session and chat), then no longer owed."""
+        for chat_id in chats:
+            await self.quiz.after_session(session_id, chat_id)
+        await self.attendance.repo.quiz_started(session_id)
+
+    async def resume_closed(self) -> int:
+        """On start: the quizzes owed by sessions closed just before a crash; returns how many
+        sessions had one owed. (Their summaries were written with the close.)"""
+        owed = await self.attendance.repo.quiz_owed()
+        for session_id, chats in owed:
+            await self.start_owed_quiz(session_id, chats)
+        return len(owed)
+
+    async def summary_text(self, session: Session, lang: str | None = None) -> str:
+        att = self.attendance
+        roster = await att.repo.roster(session.id)
+        counts = await att.repo.counts(session.id)
+        return self.summary_lines(session, roster, counts, lang)
+
+    def summary_lines(
+        self, session: Session, roster: list[Record], counts: Counts, lang: str | None = None
+    ) -> str:
+        att, t = self.attendance, self.texts
+        lines = [
+            t.get(
+                "attendance.summary.head",
+                lang,
+                topic=session.topic,
+                date=att.local(session.starts_at, "%m-%d"),
+            ),
+            t.get(
+                "attendance.summary.counts",
+                lang,
+                total=counts.total,
+                present=counts.present,
+                late=counts.late,
+                leave=counts.leave,
+                absent=counts.absent,
+            ),
+        ]
+        for status, key in (
+            (Status.ABSENT, "absent"),
+            (Status.LATE, "late"),
+            (Status.LEAVE, "leave"),
+        ):
+            names = [r.name for r in roster if r.status is status]
+            if names:
+                lines.append(t.get(f"attendance.summary.{key}", lang, names=t.join(names, lang)))
+        if counts.total and counts.absent == 0 and counts.pending == 0:
+            # "全员到齐" only when everyone came; leave is not attendance.
+            if counts.leave:
+                lines.append(
+                    t.get("attendance.summary.none_absent_but_leave", lang, n=counts.leave)
+                )
+            else:
+                lines.append(t.get("attendance.summary.none_absent", lang))
+        return "\n".join(lines)
+
+    async def tick(self) -> None:
+        """Run by the job queue: close sessions past their end, and show 签到已截止 on sessions
+        whose window just ended. Due-ness comes from the database, so a restart loses nothing."""
+        att = self.attendance
+        now = att.now()
+        for session_id in await att.repo.due_to_close(now):
+            await self.close_session(session_id, None)
+        over = await att.repo.window_over(now)
+        if over:
+            await att.tally.mark(*over)  # an unchanged text is not sent again
+
+    async def change_status(
+        self,
+        session: Session,
+        member_id: int,
+        new: Status,
+        actor: int,
+        reason: str | None,
+        expect: Status | None = None,
+        card: tuple[int, int] | None = None,
+    ) -> Change:
+        """A leader's change of one record: checked by the rules, audited, compare-and-set.
+        `card` (chat, message): the roll card it was made on, which the caller edits itself (the
+        tally does not edit it a second time)."""
+        att = self.attendance
+        record = await att.repo.record(session.id, member_id)
+        if record is None:
+            return Change(Refusal.NOT_A_STATUS)
+        if expect is not None and record.status is not expect:
+            return Change(None, moved=True, record=record)
+        refusal = check_change(record.status, new, closed=session.closed, reason=reason)
+        if refusal is not None:
+            return Change(refusal, record=record)
+        ok = await att.repo.set_status(
+            session.id,
+            member_id,
+            old=record.status,
+            new=new,
+            actor=actor,
+            reason=reason,
+            at=att.now(),
+        )
+        if not ok:
+            return Change(None, moved=True, record=record)
+        if not session.closed:
+            await att.tally.mark(session.id, skip_card=card)
+        return Change(None, record=await att.repo.record(session.id, member_id))
+
+    async def roll_press(
+        self, session_id: int, member_id: int | None, actor: Actor, card: tuple[int, int]
+    ) -> RollResult:
+        """A leader's press on the roll card `card` (chat, message): a name (`member_id`) or
+        🔒 结束并公布 (None)."""
+        att = self.attendance
+        session = await att.fresh_session(session_id)
+        if session is None:
+            return RollResult(Roll.STALE)
+        if not may_take_attendance(actor, session):
+            return RollResult(Roll.NOT_YOURS)
+        if member_id is None:
+            closed = await self.close_session(session.id, actor.tg_user_id)
+            return RollResult(Roll.CLOSED_NOW if closed else Roll.CLOSED_ALREADY, session)
+        record = await att.record(session.id, member_id)
+        if record is None:
+            return RollResult(Roll.STALE)
+        if session.closed:
+            if not await self.people.private_ok(actor.tg_user_id):
+                return RollResult(Roll.OPEN_PRIVATE, session, record)
+            return RollResult(Roll.PICK, session, record, record.status)
+        new = next_roll_status(record.status, closed=False, recorded=record.status)
+        await self.change_status(
+            session, member_id, new, actor.tg_user_id, None, record.status, card
+        )
+        return RollResult(Roll.MARKED, session, record, new)
+
+    async def pick_press(
+        self, session_id: int, member_id: int, new: Status | None, actor: Actor
+    ) -> PickResult:
+        """After closing, the target status of a correction (`new`), or back to the roll (None:
+        a correction begun is dropped)."""
+        att = self.attendance
+        session = await att.fresh_session(session_id)
+        record = await att.record(session_id, member_id) if session is not None else None
+        if session is None or record is None or not session.closed:
+            return PickResult(Pick.STALE)
+        if not may_take_attendance(actor, session):
+            return PickResult(Pick.NOT_YOURS)
+        if new is None:
+            await self.conversations.clear(actor.tg_user_id, actor.tg_user_id)
+            return PickResult(Pick.BACK, session, record)
+        if new not in correction_choices(record.status):
+            return PickResult(Pick.STALE)
+        if not await self.people.private_ok(actor.tg_user_id):
+            return PickResult(Pick.OPEN_PRIVATE)
+        return PickResult(Pick.ASK_REASON, session, record)
+
+    async def correct(
+        self,
+        actor: Actor,
+        record: tuple[int, int],
+        old: Status,
+        new: Status,
+        reason: str,
+    ) -> CorrectResult:
+        """The reason for a correction after closing arrived: apply the change of `record`
+        (session, member) from `old` to `new`, unless someone changed it meanwhile. The leader's
+        conversation ends, except on a reason too short (they are asked again)."""
+        if len(reason) < REASON_MIN:
+            return CorrectResult(Correct.SHORT)
+        await self.conversations.clear(actor.tg_user_id, actor.tg_user_id)
+        session = await self.attendance.fresh_session(record[0])
+        if session is None or not may_take_attendance(actor, session):
+            return CorrectResult(Correct.NOT_ALLOWED)
+        change = await self.change_status(
+            session, record[1], new, actor.tg_user_id, reason[:REASON_MAX], expect=old
+        )
+        name = change.record.name if change.record else ""
+        if change.moved:
+            return CorrectResult(Correct.MOVED, session, name)
+        if change.outcome is not None:
+            return CorrectResult(Correct.REFUSED, session, name, change.outcome)
+        return CorrectResult(Correct.CHANGED, session, name)
+
+    def roll_text(self, session: Session, counts: Counts, lang: str) -> str:
+        att, t = self.attendance, self.texts
+        key = "attendance.roll.closed" if session.closed else "attendance.roll.open"
+        return t.get(
+            key,
+            lang,
+            topic=session.topic,
+            date=att.local(session.starts_at, "%m-%d %H:%M"),
+            total=counts.total,
+            present=counts.present,
+            late=counts.late,
+            leave=counts.leave,
+            absent=counts.absent + counts.pending,
+            makeup=counts.makeup,
+        )
+
+    async def leave_session(self, person: Person, session_id: int | None) -> Session | None:
+        """The session a leave request is for: the one given, else the team's earliest open one."""
+        att = self.attendance
+        if session_id is not None:
+            s = await att.repo.session(session_id)
+            return s if s is not None and not s.closed else None
+        sessions = await att.repo.open_sessions(person.team_id, person.unit_id)
+        return sessions[0] if sessions else None
+
+    async def request_leave(
+        self, person: Person, reason: str, session_id: int | None = None
+    ) -> AskResult:
+        att = self.attendance
+        session = await self.leave_session(person, session_id)
+        if session is None:
+            return AskResult(Ask.NO_SESSION)
+        if not on_roster(session, person):
+            return AskResult(Ask.NOT_ON_ROSTER, session)
+        record = await att.repo.record(session.id, person.member_id)
+        if record is not None and record.status in (Status.PRESENT, Status.LATE):
+            return AskResult(Ask.CHECKED_IN, session)
+        if record is not None and record.status is Status.LEAVE:
+            return AskResult(Ask.ALREADY_LEAVE, session)
+        if record is None:  # joined the team after the session opened
+            await att.repo.ensure_record(session.id, person.member_id, person.team_id)
+        rid = await att.repo.add_request("leave", session.id, person.member_id, reason, att.now())
+        if rid is None:
+            return AskResult(Ask.DUPLICATE, session)
+        return AskResult(Ask.CREATED, session, rid)
+
+    async def request_makeup(self, person: Person, note: str) -> AskResult:
+        """补学: for the latest absence within the allowed days, a request the leader confirms."""
+        att = self.attendance
+        now = att.now()
+        since = now - timedelta(days=att.rules.makeup_days)
+        for session in await att.repo.absences(person.member_id, since):
+            if not makeup_allowed(session.starts_at, now, att.rules):
+                continue
+            rid = await att.repo.add_request("makeup", session.id, person.member_id, note, now)
+            if rid is None:
+                return AskResult(Ask.DUPLICATE, session)
+            return AskResult(Ask.CREATED, session, rid)
+        return AskResult(Ask.NO_SESSION)
+
+    async def decide(self, request_id: int, approve: bool, actor: Actor) -> DecideResult:
+        """A leader approves or refuses a leave / make-up request; approving changes the record
+        (audited, with the request's reason)."""
+        att = self.attendance
+        req = await att.repo.request(request_id)
+        session = await att.repo.session(req.session_id) if req else None
+        member = await self.people.by_member(req.member_id) if req else None
+        if req is None or session is None or member is None:
+            return DecideResult(Decided.GONE)
+        base = DecideResult(Decided.GONE, session, member, req.kind, req.reason)
+        if not may_take_attendance(actor, session, member.team_id):
+            return _with(base, Decided.NOT_ALLOWED)
+        if req.status != "pending":
+            return _with(base, Decided.DONE_ALREADY)
+        record = await att.repo.record(session.id, member.member_id)
+        change = None
+        if approve and record is not None:
+            if req.kind == "leave" and record.status in (Status.PENDING, Status.ABSENT):
+                reason = self.texts.get("attendance.leave.audit_reason", reason=req.reason)
+                change = (record.status, Status.LEAVE, reason)
+            elif req.kind == "makeup" and record.status is Status.ABSENT:
+                reason = self.texts.get("attendance.makeup.audit_reason", note=req.reason)
+                change = (Status.ABSENT, Status.MAKEUP, reason)
+        done = await decide_request(
+            att.repo,
+            request_id,
+            approve=approve,
+            actor=actor.tg_user_id,
+            at=att.now(),
+            change=change,
+        )
+        if not done:
+            return _with(base, Decided.DONE_ALREADY)
+        if change is not None and not session.closed:
+            await att.tally.mark(session.id)
+        if not approve:
+            return _with(base, Decided.REFUSED)
+        return _with(base, Decided.APPROVED if change is not None else Decided.UNCHANGED)
