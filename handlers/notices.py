@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatType, ParseMode
@@ -21,8 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
-from bot.callbacks import Callback, Range, Stale, Token, parse
+from bot.callbacks import Stale, parse
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.delivery.flood import Priority
 from bot.delivery.outbox import OutMessage
@@ -33,9 +32,12 @@ from bot.domain.text import is_blank
 from bot.domain.textsplit import split_text
 from bot.services import notices as rules
 from bot.services.identity import Identity
-from bot.services.notices import NS, Audience, Content, Notice, NoticeDraft, TooLong
+from bot.services.notices import Audience, Content, Notice, NoticeDraft, TooLong
 from bot.texts import Texts
 from bot.views import exports, paging
+from bot.views import notices as view
+from bot.views.notices import AfterOp, ComposePress, NoticeOp, NoticePage, PageOp
+from bot.views.notices import ComposeAct as Act
 from bot.views.paging import Option
 from handlers.common import (
     NO_PREVIEW,
@@ -54,38 +56,6 @@ FLOW = "notice"
 # (ExtBot[None] types rate_limit_args as None; our limiter takes a Priority).
 _BULK: dict[str, Any] = {"rate_limit_args": Priority.BULK}
 Button = InlineKeyboardButton
-
-
-def _c(nonce: str, op: str, arg: object = 0) -> str:
-    return callbacks.encode(NS, 1, "c", nonce, op, arg)
-
-
-def _n(op: str, notice_id: int) -> str:
-    return callbacks.encode(NS, 1, op, notice_id)
-
-
-class PageOp(StrEnum):
-    GO = "pg"  # show page n
-    SEARCH = "ps"  # ask for part of a name
-    CLEAR = "pc"  # drop the search, back to every item
-
-
-PickList = Literal["u", "t", "g"]  # units, teams, roles and tags
-
-
-@dataclass(frozen=True)
-class NoticePage(Callback, ns=NS, version=1):
-    """A page, search or show-all press of an audience picker: "ntc:v1:c:<nonce>:pg:t:3"."""
-
-    c: Literal["c"]
-    nonce: Token
-    op: PageOp
-    what: PickList
-    page: Annotated[int, Range(0, paging.MAX_PAGE)]
-
-
-def _page_data(nonce: str, op: PageOp, what: str, page: int = 0) -> str:
-    return NoticePage("c", nonce, op, what, page).encode()  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- composing
@@ -205,17 +175,46 @@ def _audience_menu(
 ) -> InlineKeyboardMarkup:
     r = reach(ident.actor, Action.SEND_NOTICE)
     key = {Reach.ALL: "all", Reach.UNIT: "unit_all"}.get(r, "team_all")
-    rows = [[Button(tr(update, context, f"notices.aud.{key}"), callback_data=_c(nonce, "all"))]]
+    rows = [
+        [
+            Button(
+                tr(update, context, f"notices.aud.{key}"),
+                callback_data=view.compose(nonce, Act.ALL),
+            )
+        ]
+    ]
     if r is Reach.ALL:
         rows.append(
-            [Button(tr(update, context, "notices.aud.units"), callback_data=_c(nonce, "units"))]
+            [
+                Button(
+                    tr(update, context, "notices.aud.units"),
+                    callback_data=view.compose(nonce, Act.UNITS),
+                )
+            ]
         )
     if r in (Reach.ALL, Reach.UNIT):
         rows.append(
-            [Button(tr(update, context, "notices.aud.teams"), callback_data=_c(nonce, "teams"))]
+            [
+                Button(
+                    tr(update, context, "notices.aud.teams"),
+                    callback_data=view.compose(nonce, Act.TEAMS),
+                )
+            ]
         )
-    rows.append([Button(tr(update, context, "notices.aud.tags"), callback_data=_c(nonce, "tags"))])
-    rows.append([Button(tr(update, context, "notices.cancel"), callback_data=_c(nonce, "x"))])
+    rows.append(
+        [
+            Button(
+                tr(update, context, "notices.aud.tags"), callback_data=view.compose(nonce, Act.TAGS)
+            )
+        ]
+    )
+    rows.append(
+        [
+            Button(
+                tr(update, context, "notices.cancel"), callback_data=view.compose(nonce, Act.CANCEL)
+            )
+        ]
+    )
     return InlineKeyboardMarkup(rows)
 
 
@@ -226,14 +225,12 @@ async def _composition(update: Update, context: BanzuContext, nonce: str) -> Com
     return st if st is not None and st.nonce == nonce and st.content is not None else None
 
 
-async def compose_pressed(update: Update, context: BanzuContext, parts: tuple[str, ...]) -> None:
-    nonce, op, arg = parts[1], parts[2], parts[3]
-    st = await _composition(update, context, nonce)
-    handler = _COMPOSE.get(op)
-    if st is None or handler is None:
+async def compose_pressed(update: Update, context: BanzuContext, press: ComposePress) -> None:
+    st = await _composition(update, context, press.nonce)
+    if st is None:
         await _stale(update, context)
         return
-    await handler(update, context, await who(update, context), st, arg)
+    await _COMPOSE[press.act](update, context, await who(update, context), st, press)
 
 
 async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
@@ -261,20 +258,20 @@ async def _options(
     if what == "u":
         units = await svc.org.units()
         return [
-            Option(u.name, _c(nonce, "u", u.id))
+            Option(u.name, view.compose(nonce, Act.UNIT, u.id))
             for u in units if rules.allowed(ident.actor, Audience(u.id))
         ]  # fmt: skip
     if what == "t":
         return [
-            Option(f"{t.unit_name}·{t.name}", _c(nonce, "t", t.id))
+            Option(f"{t.unit_name}·{t.name}", view.compose(nonce, Act.TEAM, t.id))
             for t in await svc.org.teams()
             if rules.allowed(ident.actor, Audience(t.unit_id, t.id))
         ]
     roles = [
-        Option(tr(update, context, f"notices.role.{role.value}"), _c(nonce, "r", i))
+        Option(tr(update, context, f"notices.role.{role.value}"), view.compose(nonce, Act.ROLE, i))
         for i, role in enumerate(rules.ROLES)
     ]
-    return roles + [Option(tag, _c(nonce, "g", i)) for i, tag in enumerate(st.tags)]
+    return roles + [Option(tag, view.compose(nonce, Act.TAG, i)) for i, tag in enumerate(st.tags)]
 
 
 async def _picker(
@@ -297,11 +294,12 @@ async def _picker(
     )
     markup = paging.keyboard(
         context.svc.texts, lang, page.items, page,
-        nav=lambda n: _page_data(nonce, PageOp.GO, what, n),
-        search=_page_data(nonce, PageOp.SEARCH, what),
-        clear=_page_data(nonce, PageOp.CLEAR, what),
+        nav=lambda n: view.page(nonce, PageOp.GO, what, n),
+        search=view.page(nonce, PageOp.SEARCH, what),
+        clear=view.page(nonce, PageOp.CLEAR, what),
         query=query,
-        tail=[[Button(tr(update, context, "notices.back"), callback_data=_c(nonce, "back"))]],
+        tail=[[view.button(context.svc.texts, lang, "notices.back", view.compose(nonce, Act.BACK))]
+              ],
     )  # fmt: skip
     return text, markup
 
@@ -319,19 +317,19 @@ async def _show_picker(
 
 
 async def op_units(
-    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: str
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: ComposePress
 ) -> None:
     await _show_picker(update, context, ident, await _unsearched(update, context, st), "u")
 
 
 async def op_teams(
-    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: str
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: ComposePress
 ) -> None:
     await _show_picker(update, context, ident, await _unsearched(update, context, st), "t")
 
 
 async def op_tags(
-    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: str
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: ComposePress
 ) -> None:
     scope = rules.widest(ident.actor) or Audience()
     tags = await context.svc.notices.tags(scope.unit_id, scope.team_id)
@@ -355,7 +353,9 @@ async def page_pressed(update: Update, context: BanzuContext, press: NoticePage)
     elif press.op is PageOp.SEARCH:
         search = PickerSearch(press.what)
         await _save(update, context, replace(st, step=NoticeStep.SEARCH, search=search))
-        back = Button(tr(update, context, "notices.back"), callback_data=_c(press.nonce, "back"))
+        back = Button(
+            tr(update, context, "notices.back"), callback_data=view.compose(press.nonce, Act.BACK)
+        )
         await _edit(update, tr(update, context, "paging.ask_query"), InlineKeyboardMarkup([[back]]))
     else:
         if press.op is PageOp.CLEAR:
@@ -382,7 +382,7 @@ async def search_step(update: Update, context: BanzuContext, st: Composition, te
 
 
 async def op_back(
-    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: str
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: ComposePress
 ) -> None:
     st = await _save(update, context, replace(st, step=NoticeStep.AUDIENCE, search=None))
     markup = _audience_menu(update, context, ident, st.nonce)
@@ -390,12 +390,12 @@ async def op_back(
 
 
 async def op_pick(
-    update: Update, context: BanzuContext, ident: Identity, st: Composition, arg: str
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, press: ComposePress
 ) -> None:
     """An audience chosen: everyone in reach, a unit, a team, a role or a tag."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    op = query.data.split(":")[4]
+    assert query is not None
+    op, arg = press.act.value, press.arg
     scope = rules.widest(ident.actor) or Audience()
     audience = await _audience(context, op, arg, scope, st)
     if audience is None or not rules.allowed(ident.actor, audience):
@@ -405,10 +405,21 @@ async def op_pick(
     st = replace(st, step=NoticeStep.WHERE, audience=audience, label=label)
     await _save(update, context, st)
     rows = [
-        [Button(tr(update, context, f"notices.where.{t}"), callback_data=_c(st.nonce, "w", t))]
+        [
+            Button(
+                tr(update, context, f"notices.where.{t}"),
+                callback_data=view.compose(st.nonce, Act.WHERE, t),
+            )
+        ]
         for t in rules.TARGETS
     ]
-    rows.append([Button(tr(update, context, "notices.back"), callback_data=_c(st.nonce, "back"))])
+    rows.append(
+        [
+            Button(
+                tr(update, context, "notices.back"), callback_data=view.compose(st.nonce, Act.BACK)
+            )
+        ]
+    )
     await _edit(
         update, tr(update, context, "notices.ask_where", audience=label), InlineKeyboardMarkup(rows)
     )
@@ -450,8 +461,9 @@ async def _label(update: Update, context: BanzuContext, a: Audience) -> str:
 
 
 async def op_where(
-    update: Update, context: BanzuContext, ident: Identity, st: Composition, arg: str
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, press: ComposePress
 ) -> None:
+    arg = press.arg
     if arg not in rules.TARGETS or st.audience is None:
         await _stale(update, context)
         return
@@ -460,7 +472,7 @@ async def op_where(
 
 
 async def op_pin(
-    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: str
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: ComposePress
 ) -> None:
     if st.step is not NoticeStep.PREVIEW:
         await _stale(update, context)
@@ -490,21 +502,29 @@ async def _preview(update: Update, context: BanzuContext, ident: Identity, st: C
     )  # fmt: skip
     rows = []
     if plan.chats:
-        rows.append([Button(tr(update, context, "notices.confirm"), callback_data=_c(nonce, "ok"))])
+        rows.append(
+            [
+                Button(
+                    tr(update, context, "notices.confirm"),
+                    callback_data=view.compose(nonce, Act.CONFIRM),
+                )
+            ]
+        )
         if plan.group_chats:
             pin = tr(update, context, "notices.pin_on" if st.pin else "notices.pin_off")
-            rows.append([Button(pin, callback_data=_c(nonce, "pin"))])
+            rows.append([Button(pin, callback_data=view.compose(nonce, Act.PIN))])
     else:
         text += "\n\n" + tr(update, context, "notices.nobody")
+    texts, lang = context.svc.texts, lang_of(update)
     rows.append([
-        Button(tr(update, context, "notices.back"), callback_data=_c(nonce, "back")),
-        Button(tr(update, context, "notices.cancel"), callback_data=_c(nonce, "x")),
+        view.button(texts, lang, "notices.back", view.compose(nonce, Act.BACK)),
+        view.button(texts, lang, "notices.cancel", view.compose(nonce, Act.CANCEL)),
     ])  # fmt: skip
     await _edit(update, text, InlineKeyboardMarkup(rows))
 
 
 async def op_confirm(
-    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: str
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: ComposePress
 ) -> None:
     query, svc = update.callback_query, context.svc
     assert query is not None and query.message is not None
@@ -538,17 +558,17 @@ async def op_confirm(
 
 
 async def op_cancel(
-    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: str
+    update: Update, context: BanzuContext, ident: Identity, st: Composition, _: ComposePress
 ) -> None:
     await context.svc.conversations.clear(*_key(update))
     await _edit(update, tr(update, context, "common.cancelled"), None)
 
 
-ComposeOp = Callable[[Update, BanzuContext, Identity, Composition, str], Awaitable[None]]
-_COMPOSE: dict[str, ComposeOp] = {
-    "units": op_units, "teams": op_teams, "tags": op_tags, "back": op_back,
-    "all": op_pick, "u": op_pick, "t": op_pick, "r": op_pick, "g": op_pick,
-    "w": op_where, "pin": op_pin, "ok": op_confirm, "x": op_cancel,
+ComposeStep = Callable[[Update, BanzuContext, Identity, Composition, ComposePress], Awaitable[None]]
+_COMPOSE: dict[Act, ComposeStep] = {
+    Act.UNITS: op_units, Act.TEAMS: op_teams, Act.TAGS: op_tags, Act.BACK: op_back,
+    Act.ALL: op_pick, Act.UNIT: op_pick, Act.TEAM: op_pick, Act.ROLE: op_pick, Act.TAG: op_pick,
+    Act.WHERE: op_where, Act.PIN: op_pin, Act.CONFIRM: op_confirm, Act.CANCEL: op_cancel,
 }  # fmt: skip
 
 
@@ -565,10 +585,20 @@ async def _stale(update: Update, context: BanzuContext) -> None:
 def _progress_markup(
     texts: Texts, lang: str | None, notice_id: int, running: bool
 ) -> InlineKeyboardMarkup:
-    rows = [[Button(texts.get("notices.status_button", lang), callback_data=_n("st", notice_id))]]
+    rows = [
+        [
+            Button(
+                texts.get("notices.status_button", lang),
+                callback_data=view.after(AfterOp.STATUS, notice_id),
+            )
+        ]
+    ]
     if running:
         rows[0].append(
-            Button(texts.get("notices.stop_button", lang), callback_data=_n("stop", notice_id))
+            Button(
+                texts.get("notices.stop_button", lang),
+                callback_data=view.after(AfterOp.STOP, notice_id),
+            )
         )
     return InlineKeyboardMarkup(rows)
 
@@ -579,7 +609,8 @@ def progress_listener(app: BanzuApp) -> Any:
     bot = app.bot
 
     async def progress(batch: str) -> None:
-        notice = await svc.notices.get(int(batch.split(":")[1]))
+        notice_id = rules.batch_notice(batch)
+        notice = await svc.notices.get(notice_id) if notice_id is not None else None
         if notice is None or notice.progress_chat_id is None or notice.progress_message_id is None:
             return
         counts = await svc.outbox.batch_counts(batch)
@@ -663,7 +694,12 @@ async def status_list(update: Update, context: BanzuContext) -> None:
         await reply(update, context, "notices.status.none")
         return
     rows = [
-        [Button(f"#{n.id} {rules.title_of(n.body)}", callback_data=_n("st", n.id))] for n in recent
+        [
+            Button(
+                f"#{n.id} {rules.title_of(n.body)}", callback_data=view.after(AfterOp.STATUS, n.id)
+            )
+        ]
+        for n in recent
     ]
     await reply(update, context, "notices.status.pick", markup=InlineKeyboardMarkup(rows))
 
@@ -684,12 +720,7 @@ async def status_pressed(update: Update, context: BanzuContext, notice_id: int) 
     )  # fmt: skip
     lines = rules.status_lines(svc.texts, lang_of(update), rows)
     pieces = split_text("\n".join([head, *lines]))
-    markup = InlineKeyboardMarkup([[
-        Button(tr(update, context, "notices.remind_button"), callback_data=_n("rm", notice_id)),
-        Button(tr(update, context, "notices.refresh_button"), callback_data=_n("st", notice_id)),
-    ], [
-        Button(tr(update, context, "notices.export_button"), callback_data=_n("xl", notice_id)),
-    ]])  # fmt: skip
+    markup = view.status_markup(svc.texts, lang_of(update), notice_id)
     for i, piece in enumerate(pieces):
         await send(context, query.message.chat.id, piece, markup if i == len(pieces) - 1 else None)
 
@@ -755,8 +786,8 @@ async def export_pressed(update: Update, context: BanzuContext, notice_id: int) 
 
 
 _AFTER = {
-    "ack": ack_pressed, "st": status_pressed, "rm": remind_pressed, "stop": stop_pressed,
-    "xl": export_pressed,
+    AfterOp.ACK: ack_pressed, AfterOp.STATUS: status_pressed, AfterOp.REMIND: remind_pressed,
+    AfterOp.STOP: stop_pressed, AfterOp.EXPORT: export_pressed,
 }  # fmt: skip
 
 
@@ -770,22 +801,14 @@ async def pressed(update: Update, context: BanzuContext) -> None:
         else:
             await _stale(update, context)
         return
-    compose = callbacks.decode(query.data, NS, 1, 4)
-    if (
-        compose is not None
-        and compose.parts[0] == "c"
-        and query.message
-        and query.message.chat.type == ChatType.PRIVATE
-    ):
-        await compose_pressed(update, context, compose.parts)
-        return
-    data = callbacks.decode(query.data, NS, 1, 2)
-    notice_id = data.int_part(1) if data else None
-    handler = _AFTER.get(data.parts[0]) if data else None
-    if handler is None or notice_id is None:
+    press = parse(query.data, ComposePress, NoticeOp)
+    private = bool(query.message and query.message.chat.type == ChatType.PRIVATE)
+    if isinstance(press, ComposePress) and private:
+        await compose_pressed(update, context, press)
+    elif isinstance(press, NoticeOp):
+        await _AFTER[press.op](update, context, press.notice)
+    else:
         await _stale(update, context)
-        return
-    await handler(update, context, notice_id)
 
 
 async def group_notice(update: Update, context: BanzuContext) -> None:
@@ -798,7 +821,7 @@ def register(app: BanzuApp) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("notice", notice_cmd, private))
     app.add_handler(CommandHandler("notice", group_notice, ~private))
-    app.add_handler(CallbackQueryHandler(pressed, pattern=callbacks.pattern(NS)))
+    app.add_handler(CallbackQueryHandler(pressed, pattern=NoticeOp.pattern()))
     svc.flows[FLOW] = typed_step(Composition, text_step)
     # A file or photo while this flow runs reaches us through fallback.continue_file_flow,
     # the one FLOW_GROUP handler for private files (a second one there would never run).

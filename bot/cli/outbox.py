@@ -12,6 +12,7 @@ from collections import defaultdict
 from bot.cli.common import Subparsers
 from bot.db import Database
 from bot.repos.outbox import STATES, OutboxRepo
+from bot.services.notices import notice_batch
 from bot.settings import Settings
 
 
@@ -56,6 +57,6 @@ async def _status(repo: OutboxRepo) -> int:
 
 
 async def _cancel(repo: OutboxRepo, notice_id: int) -> int:
-    cancelled = await repo.cancel(f"notice:{notice_id}")
+    cancelled = await repo.cancel(notice_batch(notice_id))
     print(f"notice {notice_id}: {cancelled} pending message(s) cancelled")
     return 0 if cancelled else 1

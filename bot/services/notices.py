@@ -15,7 +15,6 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
-from bot import callbacks
 from bot.domain.auth import Action, Actor, Place, Reach, Role, can, reach
 from bot.domain.htmlsplit import split_html
 from bot.domain.textsplit import split_text
@@ -24,8 +23,21 @@ from bot.repos.notices import Notice as Notice  # re-exported for handlers
 from bot.repos.notices import NoticeDraft as NoticeDraft
 from bot.repos.outbox import OutMessage
 from bot.texts import Texts
+from bot.views.notices import AfterOp, after
 
-NS = "ntc"
+BATCH = "notice"  # outbox batch "notice:<id>": progress, cancel and status of one notice
+
+
+def notice_batch(notice_id: int) -> str:
+    return f"{BATCH}:{notice_id}"
+
+
+def batch_notice(batch: str) -> int | None:
+    """The notice a batch is of; None for another batch."""
+    kind, _, tail = batch.partition(":")
+    return int(tail) if kind == BATCH and tail.isdigit() else None
+
+
 # Telegram: characters of a message / caption after entity parsing (UTF-16 units)
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
@@ -189,7 +201,7 @@ def render(texts: Texts, content: Content, author: str) -> list[tuple[str, str, 
 
 def ack_markup(texts: Texts, notice_id: int) -> dict[str, Any]:
     button = InlineKeyboardButton(
-        texts.get("notices.ack_button"), callback_data=callbacks.encode(NS, 1, "ack", notice_id)
+        texts.get("notices.ack_button"), callback_data=after(AfterOp.ACK, notice_id)
     )
     return InlineKeyboardMarkup([[button]]).to_dict()
 
@@ -203,7 +215,7 @@ def messages(
 ) -> list[OutMessage]:
     """Outbox rows: every chat's first part before any chat's second (the sender keeps each
     chat's parts in order), the 收到 button on the last part, pins only in groups."""
-    batch = f"notice:{notice_id}"
+    batch = notice_batch(notice_id)
     markup = ack_markup(texts, notice_id)
     out = []
     for index, (kind, text, media) in enumerate(parts):
