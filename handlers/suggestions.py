@@ -11,15 +11,14 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import callbacks
-from bot.callbacks import INT64_MAX, Callback, Id, Range, Stale, parse
+from bot.callbacks import Stale, parse
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.delivery.flood import Priority
 from bot.delivery.outbox import OutFile, OutMessage
@@ -35,6 +34,16 @@ from bot.services.suggestions import Decision, Move, Pressed, Suggestion, TextPr
 from bot.tagging import OTHER
 from bot.texts import Html
 from bot.views import rectification as rectification_view
+from bot.views import suggestions as view
+from bot.views.suggestions import (
+    OPEN,
+    SAVE,
+    DraftAct,
+    DraftPress,
+    OpenCard,
+    ReviewPress,
+    TopicPress,
+)
 from handlers.common import (
     answer_stale,
     lang_of,
@@ -49,10 +58,6 @@ from handlers.common import (
 )
 from handlers.pledges import pledge_summary
 
-NS_DRAFT = "sgs"  # the submitter's preview: sgs:v1:<nonce>:<action>:<arg>
-NS_REVIEW = "sg"  # a reviewer's card: sg:v1:<id>:<move>:<arg>
-SAVE = 99
-OPEN = 98  # shows the topic buttons without changing anything
 MAX_CARDS = 10
 SUMMARY_JOB = "suggestion_summaries"
 
@@ -92,7 +97,7 @@ class SuggestDraft(FlowState, flow="suggest", version=1):
 
 
 def _new_draft(step: DraftStep, text: str = "") -> SuggestDraft:
-    return SuggestDraft(step, random.randint(1, 999_999), text)
+    return SuggestDraft(step, random.randint(1, view.NONCE_MAX), text)
 
 
 async def suggest(update: Update, context: BanzuContext) -> None:
@@ -204,10 +209,11 @@ async def file_in_draft(update: Update, context: BanzuContext, conv: Conversatio
 
 
 def _draft_button(
-    update: Update, context: BanzuContext, key: str, nonce: int, action: str
+    update: Update, context: BanzuContext, key: str, nonce: int, act: DraftAct
 ) -> InlineKeyboardButton:
-    data = callbacks.encode(NS_DRAFT, 1, nonce, action, 0)
-    return InlineKeyboardButton(tr(update, context, key), callback_data=data)
+    return InlineKeyboardButton(
+        tr(update, context, key), callback_data=DraftPress(nonce, act).encode()
+    )
 
 
 def _preview_markup(update: Update, context: BanzuContext, nonce: int) -> InlineKeyboardMarkup:
@@ -215,12 +221,12 @@ def _preview_markup(update: Update, context: BanzuContext, nonce: int) -> Inline
     return InlineKeyboardMarkup(
         [
             [
-                b(update, context, "suggestions.btn.submit", nonce, "submit"),
-                b(update, context, "suggestions.btn.anonymous", nonce, "anon"),
+                b(update, context, "suggestions.btn.submit", nonce, DraftAct.SUBMIT),
+                b(update, context, "suggestions.btn.anonymous", nonce, DraftAct.ANONYMOUS),
             ],
             [
-                b(update, context, "suggestions.btn.topics", nonce, "topics"),
-                b(update, context, "suggestions.btn.cancel", nonce, "cancel"),
+                b(update, context, "suggestions.btn.topics", nonce, DraftAct.TOPICS),
+                b(update, context, "suggestions.btn.cancel", nonce, DraftAct.CANCEL),
             ],
         ]
     )
@@ -250,25 +256,24 @@ async def draft_pressed(update: Update, context: BanzuContext) -> None:
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     svc = context.svc
-    parsed = callbacks.decode(query.data, NS_DRAFT, 1, 3)
+    press = parse(query.data, DraftPress)
     draft = await svc.conversations.state(user.id, user.id, SuggestDraft)
     if (
-        parsed is None
+        isinstance(press, Stale)
         or draft is None
         or draft.step is not DraftStep.PREVIEW
-        or parsed.int_part(0) != draft.nonce
+        or press.nonce != draft.nonce
     ):
         await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
         return
-    action, arg = parsed.parts[1], parsed.int_part(2) or 0
-    if action in ("submit", "anon"):
-        await _submit(update, context, draft, anonymous=action == "anon")
-    elif action == "cancel":
+    if press.act in (DraftAct.SUBMIT, DraftAct.ANONYMOUS):
+        await _submit(update, context, draft, anonymous=press.act is DraftAct.ANONYMOUS)
+    elif press.act is DraftAct.CANCEL:
         await svc.conversations.clear(user.id, user.id)
         await query.answer()
         await query.edit_message_text(tr(update, context, "suggestions.cancelled"))
     else:
-        await _draft_topics(update, context, draft, action, arg)
+        await _draft_topics(update, context, draft, press.act, press.arg)
 
 
 async def _submit(
@@ -305,20 +310,20 @@ async def _submit(
 
 
 async def _draft_topics(
-    update: Update, context: BanzuContext, draft: SuggestDraft, action: str, arg: int
+    update: Update, context: BanzuContext, draft: SuggestDraft, act: DraftAct, arg: int
 ) -> None:
     query, svc, user = update.callback_query, context.svc, update.effective_user
     assert query is not None and user is not None
     topics = svc.suggestions.tagger.topics
     chosen = list(draft.topics)
     nonce = draft.nonce
-    if action == "t" and 0 <= arg < len(topics):
+    if act is DraftAct.TOPIC and arg < len(topics):
         chosen = _toggle(chosen, topics[arg])
         if not chosen:
             await query.answer(toast(update, context, "suggestions.topics_need_one"))
             return
         await svc.conversations.put(user.id, user.id, replace(draft, topics=tuple(chosen)))
-    if action == "back":
+    if act is DraftAct.BACK:
         await query.answer()
         await query.edit_message_text(
             _preview_text(update, context, draft),
@@ -327,9 +332,9 @@ async def _draft_topics(
         )
         return
     rows = _topic_rows(
-        update, context, topics, chosen, lambda i: callbacks.encode(NS_DRAFT, 1, nonce, "t", i)
+        update, context, topics, chosen, lambda i: DraftPress(nonce, DraftAct.TOPIC, i).encode()
     )
-    rows.append([_draft_button(update, context, "suggestions.btn.done", nonce, "back")])
+    rows.append([_draft_button(update, context, "suggestions.btn.done", nonce, DraftAct.BACK)])
     await query.answer()
     await _edit_markup(query, InlineKeyboardMarkup(rows))
 
@@ -464,37 +469,9 @@ def _short(text: str, size: int = 30) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-@dataclass(frozen=True)
-class TopicPress(Callback, ns="sgt", version=1):
-    """A reviewer's topic choice: "sgt:v1:<id>:<mask of chosen topics>:<index | SAVE | OPEN>".
-    The mask's width is the tagger's topic count, checked by the handler (`_chosen`)."""
-
-    suggestion: Id
-    mask: Annotated[int, Range(0, INT64_MAX)]
-    index: Annotated[int, Range(0, SAVE)]
-
-
 def _mask(svc: Services, topics: tuple[str, ...] | list[str]) -> int:
     order = svc.suggestions.tagger.topics
     return sum(1 << order.index(t) for t in topics if t in order)
-
-
-@dataclass(frozen=True)
-class ReviewPress(Callback, ns=NS_REVIEW, version=1):
-    """A move on a reviewer's card; `target` is the earlier suggestion a duplicate repeats."""
-
-    id: Id
-    move: Move
-    target: Annotated[int, Range(0, INT64_MAX)] = 0
-
-
-@dataclass(frozen=True)
-class OpenCard(Callback, ns=NS_REVIEW, version=1):
-    """A reviewer's notice of a new suggestion asks for its card."""
-
-    id: Id
-    op: Literal["open"] = "open"
-    zero: Annotated[int, Range(0, 0)] = 0
 
 
 async def review_pressed(update: Update, context: BanzuContext) -> None:
@@ -904,8 +881,8 @@ def register(app: BanzuApp) -> None:
     app.add_handler(CommandHandler("review", review, private))
     app.add_handler(CommandHandler("suggestion_report", summary_command, private))
     app.add_handler(MessageHandler(private & filters.PHOTO, photo))
-    app.add_handler(CallbackQueryHandler(draft_pressed, pattern=callbacks.pattern(NS_DRAFT)))
-    app.add_handler(CallbackQueryHandler(review_pressed, pattern=callbacks.pattern(NS_REVIEW)))
+    app.add_handler(CallbackQueryHandler(draft_pressed, pattern=DraftPress.pattern()))
+    app.add_handler(CallbackQueryHandler(review_pressed, pattern=ReviewPress.pattern()))
     app.add_handler(CallbackQueryHandler(topic_pressed, pattern=TopicPress.pattern()))
     svc.flows[SuggestDraft.flow] = typed_step(SuggestDraft, text_step)
     svc.file_flows[SuggestDraft.flow] = file_in_draft
