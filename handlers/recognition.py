@@ -6,6 +6,7 @@ edits of their own message); nothing of them goes through the outbox, which keep
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from telegram import InlineKeyboardMarkup, Update
@@ -133,70 +134,63 @@ async def award_new_cmd(update: Update, context: BanzuContext) -> None:
 
 
 async def admin_pressed(update: Update, context: BanzuContext) -> None:
-    svc, lang = context.svc, lang_of(update)
     press = await pressed(update, context, view.AdminPress)
     if press is None:
         return
-    ident, cid, query = await who(update, context), press.campaign, query_of(update)
+    ident, query = await who(update, context), query_of(update)
     if not can(ident.actor, Action.MANAGE_AWARDS):
         await _alert(update, context, "common.no_permission")
         return
     chat = query.message.chat.id if query.message else ident.actor.tg_user_id
     await query.answer()
     if press.action in view.SHOW_ACTS:
-        await _show(update, context, press.action, cid, chat)
-        return
+        await _SHOWS[press.action](update, context, press.campaign, chat)
+    else:
+        await _advance(update, context, press, chat)
+
+
+async def _advance(
+    update: Update, context: BanzuContext, press: view.AdminPress, chat: int
+) -> None:
+    """One stage on; the vote's opening reminds those who may vote, its close publishes."""
+    svc, lang, ident = context.svc, lang_of(update), await who(update, context)
     frm = view.ADVANCE_FROM[press.action]
-    out = await svc.recognition.advance(ident.actor, cid, frm, context.svc.clock.now())
+    out = await svc.recognition.advance(ident.actor, press.campaign, frm, svc.clock.now())
     if isinstance(out, Refused):
         await send(context, chat, view.refused(out, svc.texts, lang))
         return
-    candidates = len(await svc.recognition.candidates(cid))
-    await send(context, chat, view.advanced(out, candidates, svc.settings.tz, svc.texts, lang))
-    if out.stage is Stage.CLOSED:
-        await publish_results(context, cid)
-    if out.stage is Stage.VOTE:
+    await send(context, chat, view.advanced(out, svc.settings.tz, svc.texts, lang))
+    if out.campaign.stage is Stage.CLOSED:
+        await publish_results(context, press.campaign)
+    if out.campaign.stage is Stage.VOTE:
         await remind(context, force_day=True)
 
 
-async def _show(
-    update: Update, context: BanzuContext, action: view.AdminAct, cid: int, chat: int
-) -> None:
-    svc, lang, ident = context.svc, lang_of(update), await who(update, context)
-    if action is view.AdminAct.LIST:
-        c = await svc.recognition.campaign(cid)
-        entries = await svc.recognition.review(ident.actor, cid)
-        if c is None or isinstance(entries, Refused):
-            await send(context, chat, tr(update, context, "recognition.problem.no_campaign"))
-            return
-        text, markup = view.review(c, entries, svc.texts, lang)
-        await send(context, chat, text, markup)
-    elif action is view.AdminAct.TURNOUT:
-        t = await svc.recognition.turnout(ident.actor, cid)
-        if isinstance(t, Refused):
-            await send(context, chat, view.refused(t, svc.texts, lang))
-            return
-        c, voted, eligible = t
-        await send(
-            context,
-            chat,
-            tr(
-                update,
-                context,
-                "recognition.campaign.turnout",
-                voted=voted,
-                eligible=eligible,
-                **view.names(c, svc.texts, lang),
-            ),
-        )
-    else:
-        r = await svc.recognition.closed(cid)
-        text = (
-            view.refused(r, svc.texts, lang)
-            if isinstance(r, Refused)
-            else view.results(r, svc.texts, lang)
-        )
-        await send(context, chat, text)
+async def _list(update: Update, context: BanzuContext, cid: int, chat: int) -> None:
+    svc, ident = context.svc, await who(update, context)
+    r = await svc.recognition.review_list(ident.actor, cid)
+    if isinstance(r, Refused):
+        await send(context, chat, tr(update, context, "recognition.problem.no_campaign"))
+        return
+    await send(context, chat, *view.review(r.campaign, r.entries, svc.texts, lang_of(update)))
+
+
+async def _turnout(update: Update, context: BanzuContext, cid: int, chat: int) -> None:
+    svc, ident = context.svc, await who(update, context)
+    t = await svc.recognition.turnout(ident.actor, cid)
+    await send(context, chat, view.turnout(t, svc.texts, lang_of(update)))
+
+
+async def _results(update: Update, context: BanzuContext, cid: int, chat: int) -> None:
+    r = await context.svc.recognition.closed(cid)
+    await send(context, chat, view.closed(r, context.svc.texts, lang_of(update)))
+
+
+_SHOWS: dict[view.AdminAct, Callable[[Update, BanzuContext, int, int], Awaitable[None]]] = {
+    view.AdminAct.LIST: _list,
+    view.AdminAct.TURNOUT: _turnout,
+    view.AdminAct.RESULTS: _results,
+}
 
 
 async def short_pressed(update: Update, context: BanzuContext) -> None:
@@ -204,24 +198,15 @@ async def short_pressed(update: Update, context: BanzuContext) -> None:
     press = await pressed(update, context, view.ShortlistPress)
     if press is None:
         return
-    query, ident, cid, nid = (
-        query_of(update),
-        await who(update, context),
-        press.campaign,
-        press.nominee,
-    )
-    out = await svc.recognition.toggle_shortlist(ident.actor, cid, nid)
+    query, ident = query_of(update), await who(update, context)
+    out = await svc.recognition.toggle_shortlist(ident.actor, press.campaign, press.nominee)
     if isinstance(out, Refused):
         await query.answer(to_plain(view.refused(out, svc.texts, lang)), show_alert=True)
         return
-    c = await svc.recognition.campaign(cid)
-    entries = await svc.recognition.review(ident.actor, cid)
-    assert c is not None and not isinstance(entries, Refused)
-    name = next((e.nominee.name for e in entries if e.nominee.nominee_id == nid), "?")
-    await query.answer(
-        toast(update, context, f"recognition.review.toggled_{'in' if out else 'out'}", name=name)
-    )
-    await _edit(update, *view.review(c, entries, svc.texts, lang))
+    r = await svc.recognition.review_list(ident.actor, press.campaign)
+    assert not isinstance(r, Refused)
+    await query.answer(view.toggled(r, press.nominee, out, svc.texts, lang))
+    await _edit(update, *view.review(r.campaign, r.entries, svc.texts, lang))
 
 
 # ------------------------------------------------------------------ nominations

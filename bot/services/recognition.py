@@ -68,6 +68,14 @@ class Created:
 
 
 @dataclass(frozen=True)
+class Advanced:
+    """A campaign one stage on, with its candidates (the shortlist, once the vote is open)."""
+
+    campaign: Campaign
+    candidates: int
+
+
+@dataclass(frozen=True)
 class NomineeFound:
     nominee_id: int
     name: str
@@ -84,6 +92,14 @@ class Nominated:
 class ReviewEntry:
     nominee: Nominee
     evidence: Evidence
+
+
+@dataclass(frozen=True)
+class ReviewList:
+    """The nominees of a campaign with their evidence, for the admins' review."""
+
+    campaign: Campaign
+    entries: list[ReviewEntry]
 
 
 @dataclass(frozen=True)
@@ -194,7 +210,7 @@ class RecognitionService:
 
     async def advance(
         self, actor: Actor, campaign_id: int, frm: Stage, now: datetime, days: int | None = None
-    ) -> Campaign | Refused:
+    ) -> Advanced | Refused:
         """One stage on, from `frm` only (a stale button refers to a stage that has passed)."""
         if not can(actor, Action.MANAGE_AWARDS):
             return Refused(Problem.FORBIDDEN)
@@ -213,7 +229,7 @@ class RecognitionService:
             return Refused(Problem.WRONG_STAGE)
         fresh = await self.repo.campaign(c.id)
         assert fresh is not None
-        return fresh
+        return Advanced(fresh, len(await self.repo.candidates(c.id)))
 
     # ------------------------------------------------------------ nominations
 
@@ -281,6 +297,13 @@ class RecognitionService:
             ReviewEntry(n, await self.repo.evidence(c.kind, n.nominee_id, since))
             for n in await self.repo.nominees(c.id)
         ]
+
+    async def review_list(self, actor: Actor, campaign_id: int) -> ReviewList | Refused:
+        c = await self.repo.campaign(campaign_id)
+        entries = await self.review(actor, campaign_id)
+        if isinstance(entries, Refused):
+            return entries
+        return ReviewList(c, entries) if c else Refused(Problem.NO_CAMPAIGN)
 
     async def evidence(self, c: Campaign, nominee_id: int) -> Evidence:
         return await self.repo.evidence(c.kind, nominee_id, self.period_start(c.period))

@@ -30,12 +30,14 @@ from bot.domain import recognition as rules
 from bot.domain.recognition import GRADES, Grade, Stage
 from bot.repos.recognition import Campaign, Evidence, Ratee, RateeResult, Result
 from bot.services.recognition import (
+    Advanced,
     Ballot,
     Closed,
     Problem,
     RatingReminders,
     Refused,
     ReviewEntry,
+    ReviewList,
     VoteReminders,
 )
 from bot.texts import Html, Texts
@@ -304,17 +306,44 @@ def review(
     return "\n\n".join(parts), InlineKeyboardMarkup(rows) if rows else None
 
 
-def advanced(c: Campaign, candidates: int, tz: ZoneInfo, texts: Texts, lang: str) -> str:
+def toggled(r: ReviewList, nominee: int, shortlisted: bool, texts: Texts, lang: str) -> str:
+    """The toast of a shortlist toggle (plain text: a callback answer)."""
+    name = next((e.nominee.name for e in r.entries if e.nominee.nominee_id == nominee), "?")
+    key = f"recognition.review.toggled_{'in' if shortlisted else 'out'}"
+    return texts.plain(key, lang, name=name)
+
+
+def advanced(a: Advanced, tz: ZoneInfo, texts: Texts, lang: str) -> str:
+    c = a.campaign
     if c.stage is Stage.VOTE:
         return texts.get(
             "recognition.campaign.vote_opened",
             lang,
-            candidates=candidates,
+            candidates=a.candidates,
             ends=when(c.vote_ends_at, tz),
             **names(c, texts, lang),
         )
     stage = texts.get(f"recognition.stage.{c.stage.value}", lang)
     return texts.get("recognition.campaign.advanced", lang, stage=stage, **names(c, texts, lang))
+
+
+def turnout(t: tuple[Campaign, int, int] | Refused, texts: Texts, lang: str) -> str:
+    """How many have voted of how many may (never who, never counts of choices)."""
+    if isinstance(t, Refused):
+        return refused(t, texts, lang)
+    c, voted, eligible = t
+    return texts.get(
+        "recognition.campaign.turnout",
+        lang,
+        voted=voted,
+        eligible=eligible,
+        **names(c, texts, lang),
+    )
+
+
+def closed(r: Closed | Refused, texts: Texts, lang: str) -> str:
+    """The results with counts, or why there are none yet."""
+    return refused(r, texts, lang) if isinstance(r, Refused) else results(r, texts, lang)
 
 
 def choose_campaign(
