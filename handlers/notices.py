@@ -33,7 +33,6 @@ from bot.domain.textsplit import split_text
 from bot.services import notices as rules
 from bot.services.identity import Identity
 from bot.services.notices import Audience, Content, Notice, NoticeDraft, TooLong
-from bot.texts import Texts
 from bot.views import exports, paging
 from bot.views import notices as view
 from bot.views.notices import AfterOp, ComposePress, NoticeOp, NoticePage, PageOp
@@ -174,48 +173,7 @@ def _audience_menu(
     update: Update, context: BanzuContext, ident: Identity, nonce: str
 ) -> InlineKeyboardMarkup:
     r = reach(ident.actor, Action.SEND_NOTICE)
-    key = {Reach.ALL: "all", Reach.UNIT: "unit_all"}.get(r, "team_all")
-    rows = [
-        [
-            Button(
-                tr(update, context, f"notices.aud.{key}"),
-                callback_data=view.compose(nonce, Act.ALL),
-            )
-        ]
-    ]
-    if r is Reach.ALL:
-        rows.append(
-            [
-                Button(
-                    tr(update, context, "notices.aud.units"),
-                    callback_data=view.compose(nonce, Act.UNITS),
-                )
-            ]
-        )
-    if r in (Reach.ALL, Reach.UNIT):
-        rows.append(
-            [
-                Button(
-                    tr(update, context, "notices.aud.teams"),
-                    callback_data=view.compose(nonce, Act.TEAMS),
-                )
-            ]
-        )
-    rows.append(
-        [
-            Button(
-                tr(update, context, "notices.aud.tags"), callback_data=view.compose(nonce, Act.TAGS)
-            )
-        ]
-    )
-    rows.append(
-        [
-            Button(
-                tr(update, context, "notices.cancel"), callback_data=view.compose(nonce, Act.CANCEL)
-            )
-        ]
-    )
-    return InlineKeyboardMarkup(rows)
+    return view.audience_menu(context.svc.texts, lang_of(update), r, nonce)
 
 
 async def _composition(update: Update, context: BanzuContext, nonce: str) -> Composition | None:
@@ -553,8 +511,10 @@ async def op_confirm(
     svc.outbox.wake()
     total = len(parts) * len(plan.chats)
     text = tr(update, context, "notices.progress.sending", id=notice_id, sent=0, total=total)
-    await _edit(update, text, _progress_markup(svc.texts, lang_of(update), notice_id, running=True))
-    svc.outbox.touch(f"notice:{notice_id}")  # the sender may have drained it already
+    await _edit(
+        update, text, view.progress_markup(svc.texts, lang_of(update), notice_id, running=True)
+    )
+    svc.outbox.touch(rules.notice_batch(notice_id))  # the sender may have drained it already
 
 
 async def op_cancel(
@@ -582,27 +542,6 @@ async def _stale(update: Update, context: BanzuContext) -> None:
 # ---------------------------------------------------------------- after sending
 
 
-def _progress_markup(
-    texts: Texts, lang: str | None, notice_id: int, running: bool
-) -> InlineKeyboardMarkup:
-    rows = [
-        [
-            Button(
-                texts.get("notices.status_button", lang),
-                callback_data=view.after(AfterOp.STATUS, notice_id),
-            )
-        ]
-    ]
-    if running:
-        rows[0].append(
-            Button(
-                texts.get("notices.stop_button", lang),
-                callback_data=view.after(AfterOp.STOP, notice_id),
-            )
-        )
-    return InlineKeyboardMarkup(rows)
-
-
 def progress_listener(app: BanzuApp) -> Any:
     """The outbox calls this as a notice drains: edit the author's progress message."""
     svc: Services = app.bot_data.services
@@ -615,17 +554,11 @@ def progress_listener(app: BanzuApp) -> Any:
             return
         counts = await svc.outbox.batch_counts(batch)
         running = counts["pending"] + counts["sending"] > 0
-        total = sum(counts.values())
-        key = "notices.progress.sending" if running else "notices.progress.done"
-        text = svc.texts.get(
-            key, id=notice.id, sent=counts["sent"], total=total, failed=counts["undeliverable"],
-            cancelled=counts["cancelled"], fallback=notice.fallback_count,
-            unreachable=notice.unreachable_count,
-        )  # fmt: skip
+        text = view.progress_text(svc.texts, notice, counts, running)
         if not running:
             text += await _pin_report(svc, bot.username, notice, batch)
         try:
-            markup = _progress_markup(svc.texts, None, notice.id, running)
+            markup = view.progress_markup(svc.texts, None, notice.id, running)
             await bot.edit_message_text(
                 text, notice.progress_chat_id, notice.progress_message_id,
                 parse_mode=ParseMode.HTML, reply_markup=markup, **_BULK,
@@ -713,7 +646,7 @@ async def status_pressed(update: Update, context: BanzuContext, notice_id: int) 
         return
     await query.answer()
     rows = await svc.notices.status(notice_id)
-    failed = len(await svc.outbox.batch_rows(f"notice:{notice_id}", "undeliverable"))
+    failed = len(await svc.outbox.batch_rows(rules.notice_batch(notice_id), "undeliverable"))
     head = tr(
         update, context, "notices.status.header", id=notice_id, title=rules.title_of(notice.body),
         done=sum(r.acked for r in rows), total=len(rows), failed=failed,
@@ -760,7 +693,7 @@ async def stop_pressed(update: Update, context: BanzuContext, notice_id: int) ->
     if notice is None or not ok:
         await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
-    cancelled = await context.svc.outbox.cancel(f"notice:{notice_id}")
+    cancelled = await context.svc.outbox.cancel(rules.notice_batch(notice_id))
     await query.answer(toast(update, context, "notices.stopped", count=cancelled), show_alert=True)
 
 

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Callback, Id, Range, Token
+from bot.domain.auth import Reach
 from bot.texts import Texts
+
+if TYPE_CHECKING:
+    from bot.repos.notices import Notice
 from bot.views import paging
 
 NS = "ntc"
@@ -108,4 +112,41 @@ def status_markup(texts: Texts, lang: str | None, notice_id: int) -> InlineKeybo
             ],
             [button(texts, lang, "notices.export_button", after(AfterOp.EXPORT, notice_id))],
         ]
+    )
+
+
+def audience_menu(texts: Texts, lang: str | None, r: Reach, nonce: str) -> InlineKeyboardMarkup:
+    """Who gets the notice: everyone in the author's reach, or a unit, team, role or tag."""
+    key = {Reach.ALL: "all", Reach.UNIT: "unit_all"}.get(r, "team_all")
+    acts = [(f"notices.aud.{key}", ComposeAct.ALL)]
+    if r is Reach.ALL:
+        acts.append(("notices.aud.units", ComposeAct.UNITS))
+    if r in (Reach.ALL, Reach.UNIT):
+        acts.append(("notices.aud.teams", ComposeAct.TEAMS))
+    acts += [("notices.aud.tags", ComposeAct.TAGS), ("notices.cancel", ComposeAct.CANCEL)]
+    return InlineKeyboardMarkup([[button(texts, lang, k, compose(nonce, act))] for k, act in acts])
+
+
+def progress_markup(
+    texts: Texts, lang: str | None, notice_id: int, running: bool
+) -> InlineKeyboardMarkup:
+    """Under the author's progress message: status, and 停止 while it is still going out."""
+    row = [button(texts, lang, "notices.status_button", after(AfterOp.STATUS, notice_id))]
+    if running:
+        row.append(button(texts, lang, "notices.stop_button", after(AfterOp.STOP, notice_id)))
+    return InlineKeyboardMarkup([row])
+
+
+def progress_text(texts: Texts, notice: Notice, counts: dict[str, int], running: bool) -> str:
+    """The author's progress message: sent of total, failed, cancelled, sent privately instead."""
+    key = "notices.progress.sending" if running else "notices.progress.done"
+    return texts.get(
+        key,
+        id=notice.id,
+        sent=counts["sent"],
+        total=sum(counts.values()),
+        failed=counts["undeliverable"],
+        cancelled=counts["cancelled"],
+        fallback=notice.fallback_count,
+        unreachable=notice.unreachable_count,
     )
