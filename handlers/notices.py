@@ -458,27 +458,11 @@ async def _preview(update: Update, context: BanzuContext, ident: Identity, st: C
         fallback=plan.fallback, unreachable=plan.unreachable, parts=len(parts),
         messages=len(parts) * len(plan.chats),
     )  # fmt: skip
-    rows = []
-    if plan.chats:
-        rows.append(
-            [
-                Button(
-                    tr(update, context, "notices.confirm"),
-                    callback_data=view.compose(nonce, Act.CONFIRM),
-                )
-            ]
-        )
-        if plan.group_chats:
-            pin = tr(update, context, "notices.pin_on" if st.pin else "notices.pin_off")
-            rows.append([Button(pin, callback_data=view.compose(nonce, Act.PIN))])
-    else:
+    if not plan.chats:
         text += "\n\n" + tr(update, context, "notices.nobody")
-    texts, lang = context.svc.texts, lang_of(update)
-    rows.append([
-        view.button(texts, lang, "notices.back", view.compose(nonce, Act.BACK)),
-        view.button(texts, lang, "notices.cancel", view.compose(nonce, Act.CANCEL)),
-    ])  # fmt: skip
-    await _edit(update, text, InlineKeyboardMarkup(rows))
+    pin = st.pin if plan.group_chats else None
+    markup = view.preview_markup(context.svc.texts, lang_of(update), nonce, bool(plan.chats), pin)
+    await _edit(update, text, markup)
 
 
 async def op_confirm(

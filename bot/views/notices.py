@@ -150,3 +150,23 @@ def progress_text(texts: Texts, notice: Notice, counts: dict[str, int], running:
         fallback=notice.fallback_count,
         unreachable=notice.unreachable_count,
     )
+
+
+def preview_markup(
+    texts: Texts, lang: str | None, nonce: str, confirmable: bool, pin: bool | None
+) -> InlineKeyboardMarkup:
+    """Under the preview: 确认 when anyone would receive it, the pin switch when it goes to
+    groups (`pin` None: no groups), then back and cancel."""
+    rows = []
+    if confirmable:
+        rows.append([button(texts, lang, "notices.confirm", compose(nonce, ComposeAct.CONFIRM))])
+        if pin is not None:
+            key = "notices.pin_on" if pin else "notices.pin_off"
+            rows.append([button(texts, lang, key, compose(nonce, ComposeAct.PIN))])
+    rows.append(
+        [
+            button(texts, lang, "notices.back", compose(nonce, ComposeAct.BACK)),
+            button(texts, lang, "notices.cancel", compose(nonce, ComposeAct.CANCEL)),
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
