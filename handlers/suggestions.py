@@ -70,11 +70,11 @@ def _after_command(update: Update) -> str:
 
 
 def _topics_text(svc: Services, topics: tuple[str, ...] | list[str], lang: str) -> str:
-    return svc.texts.join((svc.texts.get(f"suggestions.topic.{t}", lang) for t in topics), lang)
+    return view.topics_text(svc.texts, topics, lang)
 
 
 def _state(svc: Services, state: str, lang: str) -> str:
-    return svc.texts.get(f"suggestions.state.{state}", lang)
+    return view.state_text(svc.texts, state, lang)
 
 
 # ------------------------------------------------------------------ submitting
@@ -404,40 +404,9 @@ async def _card(
 
 async def _card_text(update: Update, context: BanzuContext, s: Suggestion) -> str:
     """The suggestion, the similar earlier ones and, once rejected, the reason."""
-    svc, lang = context.svc, lang_of(update)
+    svc = context.svc
     similar = await svc.suggestions.similar(s)
-    lines = [
-        tr(
-            update,
-            context,
-            "suggestions.card",
-            id=s.id,
-            state=_state(svc, s.state, lang),
-            unit=s.unit_name,
-            team=s.team_name,
-            author=tr(update, context, "suggestions.anonymous") if s.anonymous else s.author_name,
-            date=s.created_at.astimezone(svc.settings.tz).strftime("%Y-%m-%d"),
-            text=s.text,
-            topics=_topics_text(svc, s.topics, lang),
-            keywords=svc.texts.join(s.keywords, lang) or "—",
-            photos=len(s.photos),
-        )
-    ]
-    for m in similar:
-        lines.append(
-            tr(
-                update,
-                context,
-                "suggestions.similar_line",
-                id=m.suggestion.id,
-                score=round(m.score * 100),
-                state=_state(svc, m.suggestion.state, lang),
-                text=_short(m.suggestion.text),
-            )
-        )
-    if s.reason:
-        lines.append(tr(update, context, "suggestions.reason_line", reason=s.reason))
-    return "\n".join(lines)
+    return view.card_text(svc.texts, lang_of(update), svc.settings.tz, s, similar)
 
 
 def _card_buttons(
@@ -463,10 +432,6 @@ def _card_buttons(
     if s.state in sv.DECIDED and can(actor, Action.RAISE_RECTIFICATION, place):
         buttons.append(rectification_view.from_suggestion_button(svc.texts, lang_of(update), s.id))
     return buttons
-
-
-def _short(text: str, size: int = 30) -> str:
-    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 def _mask(svc: Services, topics: tuple[str, ...] | list[str]) -> int:
@@ -618,7 +583,7 @@ async def _pick_target(update: Update, context: BanzuContext, s: Suggestion) -> 
     rows = [
         [
             InlineKeyboardButton(
-                f"#{m.suggestion.id} {_short(m.suggestion.text, 16)}",
+                f"#{m.suggestion.id} {view.short(m.suggestion.text, 16)}",
                 callback_data=ReviewPress(s.id, Move.DUPLICATE, m.suggestion.id).encode(),
             )
         ]
@@ -657,7 +622,7 @@ async def tell_submitter(context: BanzuContext, s: Suggestion) -> None:
     lang = svc.settings.language
     values: dict[str, object] = {
         "id": s.id,
-        "text": _short(s.text),
+        "text": view.short(s.text),
         "state": _state(svc, s.state, lang),
     }
     if s.state == sv.REJECTED:
@@ -694,7 +659,7 @@ async def tell_reviewers(context: BanzuContext, s: Suggestion) -> None:
         unit=s.unit_name,
         team=s.team_name,
         topics=_topics_text(svc, s.topics, lang),
-        text=_short(s.text, 120),
+        text=view.short(s.text, 120),
     )
     button = InlineKeyboardButton(
         svc.texts.get("suggestions.btn.open", lang),
@@ -780,7 +745,7 @@ async def mine(update: Update, context: BanzuContext) -> None:
                 id=s.id,
                 state=_state(svc, s.state, lang),
                 topics=_topics_text(svc, s.topics, lang),
-                text=_short(s.text),
+                text=view.short(s.text),
             )
         )
         if s.state == sv.REJECTED and s.reason:

@@ -9,12 +9,15 @@ buttons already in chats keep working:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from bot.callbacks import INT64_MAX, Callback, Id, Range
-from bot.services.suggestions import Move
+from bot.services.suggestions import Move, Similar, Suggestion
+from bot.texts import Texts
 
 NS_DRAFT = "sgs"
 NS_REVIEW = "sg"
@@ -65,3 +68,56 @@ class OpenCard(Callback, ns=NS_REVIEW, version=1):
     id: Id
     op: Literal["open"] = "open"
     zero: Annotated[int, Range(0, 0)] = 0
+
+
+# ---- texts
+
+
+def topics_text(texts: Texts, topics: Sequence[str], lang: str | None) -> str:
+    return texts.join((texts.get(f"suggestions.topic.{t}", lang) for t in topics), lang)
+
+
+def state_text(texts: Texts, state: str, lang: str | None) -> str:
+    return texts.get(f"suggestions.state.{state}", lang)
+
+
+def short(text: str, size: int = 30) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def card_text(
+    texts: Texts, lang: str | None, tz: ZoneInfo, s: Suggestion, similar: Sequence[Similar]
+) -> str:
+    """A reviewer's card: the suggestion (an anonymous one unnamed), the similar earlier ones
+    and, once rejected, the reason."""
+    author = texts.get("suggestions.anonymous", lang) if s.anonymous else s.author_name
+    lines = [
+        texts.get(
+            "suggestions.card",
+            lang,
+            id=s.id,
+            state=state_text(texts, s.state, lang),
+            unit=s.unit_name,
+            team=s.team_name,
+            author=author,
+            date=s.created_at.astimezone(tz).strftime("%Y-%m-%d"),
+            text=s.text,
+            topics=topics_text(texts, s.topics, lang),
+            keywords=texts.join(s.keywords, lang) or "—",
+            photos=len(s.photos),
+        )
+    ]
+    for m in similar:
+        lines.append(
+            texts.get(
+                "suggestions.similar_line",
+                lang,
+                id=m.suggestion.id,
+                score=round(m.score * 100),
+                state=state_text(texts, m.suggestion.state, lang),
+                text=short(m.suggestion.text),
+            )
+        )
+    if s.reason:
+        lines.append(texts.get("suggestions.reason_line", lang, reason=s.reason))
+    return "\n".join(lines)
