@@ -734,24 +734,7 @@ async def mine(update: Update, context: BanzuContext) -> None:
     pledge_text, pledge_markup = await pledge_summary(update, context, ident.person)
     await send(context, chat.id, pledge_text, pledge_markup)
     items = await svc.suggestions.by_member(ident.person.member_id, ident.actor.tg_user_id)
-    lang = lang_of(update)
-    lines = [tr(update, context, "suggestions.mine_header", count=len(items))]
-    for s in items:
-        lines.append(
-            tr(
-                update,
-                context,
-                "suggestions.mine_line",
-                id=s.id,
-                state=_state(svc, s.state, lang),
-                topics=_topics_text(svc, s.topics, lang),
-                text=view.short(s.text),
-            )
-        )
-        if s.state == sv.REJECTED and s.reason:
-            lines.append(tr(update, context, "suggestions.reason_line", reason=s.reason))
-    if not items:
-        lines = [tr(update, context, "suggestions.mine_none")]
+    lines = view.mine_lines(svc.texts, lang_of(update), items)
     for piece in split_text("\n".join(lines)):
         await send(context, chat.id, piece)
 

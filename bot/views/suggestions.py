@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from bot.callbacks import INT64_MAX, Callback, Id, Range
-from bot.services.suggestions import Move, Similar, Suggestion
+from bot.services.suggestions import REJECTED, Move, Similar, Suggestion
 from bot.texts import Texts
 
 NS_DRAFT = "sgs"
@@ -121,3 +121,24 @@ def card_text(
     if s.reason:
         lines.append(texts.get("suggestions.reason_line", lang, reason=s.reason))
     return "\n".join(lines)
+
+
+def mine_lines(texts: Texts, lang: str | None, items: Sequence[Suggestion]) -> list[str]:
+    """/mine: the worker's own suggestions, with the reason of each one rejected."""
+    if not items:
+        return [texts.get("suggestions.mine_none", lang)]
+    lines = [texts.get("suggestions.mine_header", lang, count=len(items))]
+    for s in items:
+        lines.append(
+            texts.get(
+                "suggestions.mine_line",
+                lang,
+                id=s.id,
+                state=state_text(texts, s.state, lang),
+                topics=topics_text(texts, s.topics, lang),
+                text=short(s.text),
+            )
+        )
+        if s.state == REJECTED and s.reason:
+            lines.append(texts.get("suggestions.reason_line", lang, reason=s.reason))
+    return lines
