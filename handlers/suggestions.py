@@ -652,20 +652,7 @@ async def tell_reviewers(context: BanzuContext, s: Suggestion) -> None:
     reviewers = await svc.people.reachable_unit_leaders(s.unit_id)
     if not reviewers:
         reviewers = await svc.people.reachable_admins(svc.settings.admins)
-    text = svc.texts.get(
-        "suggestions.notify.new_for_reviewer",
-        lang,
-        id=s.id,
-        unit=s.unit_name,
-        team=s.team_name,
-        topics=_topics_text(svc, s.topics, lang),
-        text=view.short(s.text, 120),
-    )
-    button = InlineKeyboardButton(
-        svc.texts.get("suggestions.btn.open", lang),
-        callback_data=OpenCard(s.id).encode(),
-    )
-    markup = InlineKeyboardMarkup([[button]])
+    text, markup = view.reviewer_notice(svc.texts, lang, s)
     for tg in reviewers:
         await notify(
             context, tg, text, purpose="suggestion", key=f"sg:{s.id}:new:{tg}", markup=markup

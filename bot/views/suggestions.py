@@ -15,6 +15,8 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
 from bot.callbacks import INT64_MAX, Callback, Id, Range
 from bot.services.suggestions import REJECTED, Move, Similar, Suggestion
 from bot.texts import Texts
@@ -142,3 +144,22 @@ def mine_lines(texts: Texts, lang: str | None, items: Sequence[Suggestion]) -> l
         if s.state == REJECTED and s.reason:
             lines.append(texts.get("suggestions.reason_line", lang, reason=s.reason))
     return lines
+
+
+def reviewer_notice(
+    texts: Texts, lang: str | None, s: Suggestion
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A new suggestion as its reviewers first see it, with the button that opens its card."""
+    text = texts.get(
+        "suggestions.notify.new_for_reviewer",
+        lang,
+        id=s.id,
+        unit=s.unit_name,
+        team=s.team_name,
+        topics=topics_text(texts, s.topics, lang),
+        text=short(s.text, 120),
+    )
+    button = InlineKeyboardButton(
+        texts.get("suggestions.btn.open", lang), callback_data=OpenCard(s.id).encode()
+    )
+    return text, InlineKeyboardMarkup([[button]])
