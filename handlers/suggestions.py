@@ -32,7 +32,6 @@ from bot.services import suggestion_report as report
 from bot.services import suggestions as sv
 from bot.services.suggestions import Decision, Move, Pressed, Suggestion, TextProblem
 from bot.tagging import OTHER
-from bot.texts import Html
 from bot.views import rectification as rectification_view
 from bot.views import suggestions as view
 from bot.views.suggestions import (
@@ -620,23 +619,8 @@ async def _after_move(
 async def tell_submitter(context: BanzuContext, s: Suggestion) -> None:
     svc = context.svc
     lang = svc.settings.language
-    values: dict[str, object] = {
-        "id": s.id,
-        "text": view.short(s.text),
-        "state": _state(svc, s.state, lang),
-    }
-    if s.state == sv.REJECTED:
-        values["reason"] = s.reason or ""
-    if s.state == sv.REWARDED:
-        values["points"], values["amount"] = s.points, f"{s.amount_fen / 100:.2f}"
     told, code, sealed = await svc.suggestions.to_tell(s)
-    if s.state == sv.REWARDED:
-        values["claim"] = (
-            Html(svc.texts.get("suggestions.notify.claim", lang, code=code)) if code else ""
-        )
-    if s.state == sv.MERGED:
-        values["target"] = s.duplicate_of or 0
-    text = svc.texts.get(f"suggestions.notify.{s.state}", lang, **values)
+    text = view.submitter_notice(svc.texts, lang, s, code)
     key = f"sg:{s.id}:{s.state}"
     for tg in told:
         await notify(context, tg, text, purpose="suggestion", key=f"{key}:{tg}")

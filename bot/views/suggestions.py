@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import INT64_MAX, Callback, Id, Range
-from bot.services.suggestions import REJECTED, Move, Similar, Suggestion
-from bot.texts import Texts
+from bot.services.suggestions import MERGED, REJECTED, REWARDED, Move, Similar, Suggestion
+from bot.texts import Html, Texts
 
 NS_DRAFT = "sgs"
 NS_REVIEW = "sg"
@@ -163,3 +163,22 @@ def reviewer_notice(
         texts.get("suggestions.btn.open", lang), callback_data=OpenCard(s.id).encode()
     )
     return text, InlineKeyboardMarkup([[button]])
+
+
+def submitter_notice(texts: Texts, lang: str | None, s: Suggestion, code: str | None) -> str:
+    """What the submitter is told when their suggestion changes state (`code`: a reward's claim)."""
+    values: dict[str, object] = {
+        "id": s.id,
+        "text": short(s.text),
+        "state": state_text(texts, s.state, lang),
+    }
+    if s.state == REJECTED:
+        values["reason"] = s.reason or ""
+    if s.state == REWARDED:
+        values["points"], values["amount"] = s.points, f"{s.amount_fen / 100:.2f}"
+        values["claim"] = (
+            Html(texts.get("suggestions.notify.claim", lang, code=code)) if code else ""
+        )
+    if s.state == MERGED:
+        values["target"] = s.duplicate_of or 0
+    return texts.get(f"suggestions.notify.{s.state}", lang, **values)
