@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from enum import StrEnum
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot import callbacks
+from bot.callbacks import parse
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action, can
-from bot.domain.flowstate import FlowState
+from bot.domain.schedules import ScheduleDraft, ScheduleStep
 from bot.domain.textsplit import split_text
 from bot.services import preshift as ps
 from bot.services.schedules import (
@@ -37,21 +36,30 @@ from bot.services.schedules import (
     upcoming,
 )
 from bot.texts import to_plain
-from handlers.common import lang_of, reply, send, toast, toast_who, tr, typed_step, who
+from bot.views import preshift as pre_view
+from bot.views import schedules as view
+from bot.views.schedules import button
+from handlers.common import (
+    answer_stale,
+    lang_of,
+    pressed,
+    query_of,
+    reply,
+    send,
+    toast,
+    toast_who,
+    tr,
+    typed_step,
+    who,
+)
 from scheduler.holidays import HolidayCalendar
 from scheduler.rule_text import RuleSyntaxError
 from scheduler.rule_zh import rule_for
 from scheduler.runner import JOB_NAME, TICK_SECONDS, scope_text
 
-NS = "sch"  # sch:v1:<page|pause|resume|del|delok|new>:<n>
-NS_FLOW = "schf"  # schf:v1:<nonce>:<purpose|skip|save|cancel>:<arg>
 PAGE = 8
 PREVIEW = 5
 PURPOSES = tuple(Purpose)
-
-
-def _btn(text: str, ns: str, *parts: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=callbacks.encode(ns, 1, *parts))
 
 
 async def _admin(update: Update, context: BanzuContext) -> int | None:
@@ -86,7 +94,7 @@ async def _page(
     items = await svc.schedules.schedules()
     pages = max(1, math.ceil(len(items) / PAGE))
     page = min(max(page, 0), pages - 1)
-    new = [_btn(tr(update, context, "schedules.chat.btn_new"), NS, "new", 0)]
+    new = [button(tr(update, context, "schedules.chat.btn_new"), view.NewSchedule())]
     if not items:
         return tr(update, context, "schedules.chat.list_empty"), InlineKeyboardMarkup([new])
     shown = items[page * PAGE : (page + 1) * PAGE]
@@ -95,20 +103,24 @@ async def _page(
     rows = []
     for s in shown:
         lines.append(_line(update, context, s))
-        toggle = "resume" if s.paused else "pause"
+        toggle = view.AdminAct.RESUME if s.paused else view.AdminAct.PAUSE
         rows.append(
             [
-                _btn(
-                    tr(update, context, f"schedules.chat.btn_{toggle}", id=s.id), NS, toggle, s.id
+                button(
+                    tr(update, context, f"schedules.chat.btn_{toggle.value}", id=s.id),
+                    view.SchedulePress(toggle, s.id),
                 ),
-                _btn(tr(update, context, "schedules.chat.btn_delete", id=s.id), NS, "del", s.id),
+                button(
+                    tr(update, context, "schedules.chat.btn_delete", id=s.id),
+                    view.SchedulePress(view.AdminAct.DELETE, s.id),
+                ),
             ]
         )
     nav = []
     if page > 0:
-        nav.append(_btn(tr(update, context, "schedules.chat.btn_prev"), NS, "page", page - 1))
+        nav.append(button(tr(update, context, "schedules.chat.btn_prev"), view.ListPage(page - 1)))
     if page < pages - 1:
-        nav.append(_btn(tr(update, context, "schedules.chat.btn_next"), NS, "page", page + 1))
+        nav.append(button(tr(update, context, "schedules.chat.btn_next"), view.ListPage(page + 1)))
     return "\n".join(lines), InlineKeyboardMarkup([*rows, nav, new] if nav else [*rows, new])
 
 
@@ -150,52 +162,49 @@ def _leads(update: Update, context: BanzuContext, leads: tuple[int, ...]) -> str
 
 
 async def admin_pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    parsed = callbacks.decode(query.data, NS, 1, 2)
-    number = parsed.int_part(1) if parsed else None
-    if parsed is None or number is None:
-        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
+    query = query_of(update)
+    press = await pressed(update, context, *view.ADMIN_PRESSES)
+    if press is None:
         return
     actor = await _admin(update, context)
     if actor is None:
         await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
-    action, page = parsed.parts[0], 0
-    if action == "new":
+    page = 0
+    if isinstance(press, view.NewSchedule):
         await query.answer()
         await _begin(update, context, actor)
         return
-    if action == "page":
-        page = number
+    if isinstance(press, view.ListPage):
+        page = press.page
         await query.answer()
-    elif action == "del":
-        await _ask_delete(update, context, number)
+    elif isinstance(press, view.SchedulePress) and press.action is view.AdminAct.DELETE:
+        await _ask_delete(update, context, press.schedule)
         return
-    else:
+    elif isinstance(press, view.SchedulePress):
         await query.answer(
-            to_plain(await _change(update, context, action, number, actor)), show_alert=True
+            to_plain(await _change(update, context, press.action, press.schedule, actor)),
+            show_alert=True,
         )
     text, markup = await _page(update, context, page)
     await _edit(update, text, markup)
 
 
 async def _change(
-    update: Update, context: BanzuContext, action: str, schedule_id: int, actor: int
+    update: Update, context: BanzuContext, action: view.AdminAct, schedule_id: int, actor: int
 ) -> str:
     repo = context.svc.schedules
     schedule = await repo.get(schedule_id)
     if schedule is None or schedule.deleted:
         return tr(update, context, "schedules.cli.not_found", id=schedule_id)
-    if action == "delok":
+    if action is view.AdminAct.CONFIRM_DELETE:
         await repo.delete(schedule_id, actor)
         return tr(update, context, "schedules.cli.deleted", id=schedule_id)
-    if action not in ("pause", "resume"):
-        return tr(update, context, "common.stale_button")
-    if not await repo.set_paused(schedule_id, action == "pause", actor):
+    pause = action is view.AdminAct.PAUSE
+    if not await repo.set_paused(schedule_id, pause, actor):
         return tr(update, context, "schedules.cli.unchanged", id=schedule_id)
     context.svc.runner.forget(schedule_id)
-    key = "schedules.cli.paused" if action == "pause" else "schedules.cli.resumed"
+    key = "schedules.cli.paused" if pause else "schedules.cli.resumed"
     return tr(update, context, key, id=schedule_id)
 
 
@@ -218,9 +227,9 @@ async def _ask_delete(update: Update, context: BanzuContext, schedule_id: int) -
     markup = InlineKeyboardMarkup(
         [
             [
-                _btn(tr(update, context, "schedules.chat.btn_confirm_delete"), NS, "delok",
-                     schedule_id),
-                _btn(tr(update, context, "schedules.chat.btn_cancel"), NS, "page", 0),
+                button(tr(update, context, "schedules.chat.btn_confirm_delete"),
+                       view.SchedulePress(view.AdminAct.CONFIRM_DELETE, schedule_id)),
+                button(tr(update, context, "schedules.chat.btn_cancel"), view.ListPage(0)),
             ]
         ]
     )  # fmt: skip
@@ -240,36 +249,14 @@ async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) 
 # ------------------------------------------------------------------ creating
 
 
-class ScheduleStep(StrEnum):
-    PURPOSE = "purpose"
-    SCOPE = "scope"
-    RULE = "rule"
-    TITLE = "title"
-    BODY = "body"
-    CONFIRM = "confirm"
-
-
-@dataclass(frozen=True)
-class ScheduleDraft(FlowState, flow="schedule", version=1):
-    step: ScheduleStep
-    nonce: int
-    purpose: Purpose | None = None
-    scope: Scope | None = None
-    unit_id: int | None = None
-    team_id: int | None = None
-    rule: str = ""
-    title: str = ""
-    body: str = ""
-
-
 async def _begin(update: Update, context: BanzuContext, user_id: int) -> None:
-    draft = ScheduleDraft(ScheduleStep.PURPOSE, random.randint(1, 999_999))
+    draft = ScheduleDraft(ScheduleStep.PURPOSE, random.randint(1, view.NONCE_MAX))
     await context.svc.conversations.put(user_id, user_id, draft)
     rows = [
         [
-            _btn(
+            button(
                 tr(update, context, f"schedules.purpose.{p.value}"),
-                NS_FLOW, draft.nonce, "purpose", p.value,
+                view.PurposePress(draft.nonce, p),
             )
         ]
         for p in PURPOSES
@@ -381,7 +368,10 @@ async def _take_rule(
     await svc.conversations.put(_me(update), _me(update), replace(draft, step=nxt))
     markup = None
     if nxt is ScheduleStep.TITLE:
-        skip = _btn(tr(update, context, "schedules.chat.btn_skip"), NS_FLOW, draft.nonce, "skip", 0)
+        skip = button(
+            tr(update, context, "schedules.chat.btn_skip"),
+            view.FlowPress(draft.nonce, view.FlowAct.SKIP),
+        )
         markup = InlineKeyboardMarkup([[skip]])
     await send(context, _me(update), tr(update, context, f"schedules.chat.ask_{nxt}"), markup)
 
@@ -409,8 +399,14 @@ async def _preview(update: Update, context: BanzuContext, draft: ScheduleDraft) 
     markup = InlineKeyboardMarkup(
         [
             [
-                _btn(tr(update, context, "schedules.chat.btn_save"), NS_FLOW, nonce, "save", 0),
-                _btn(tr(update, context, "schedules.chat.btn_cancel"), NS_FLOW, nonce, "cancel", 0),
+                button(
+                    tr(update, context, "schedules.chat.btn_save"),
+                    view.FlowPress(nonce, view.FlowAct.SAVE),
+                ),
+                button(
+                    tr(update, context, "schedules.chat.btn_cancel"),
+                    view.FlowPress(nonce, view.FlowAct.CANCEL),
+                ),
             ]
         ]
     )
@@ -444,31 +440,32 @@ async def _describe(update: Update, context: BanzuContext, spec: ScheduleSpec) -
 
 
 async def flow_pressed(update: Update, context: BanzuContext) -> None:
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
+    query, user = query_of(update), update.effective_user
+    assert user is not None
     svc = context.svc
-    parsed = callbacks.decode(query.data, NS_FLOW, 1, 3)
+    press = parse(query.data, *view.FLOW_PRESSES)
     draft = await svc.conversations.state(user.id, user.id, ScheduleDraft)
-    if parsed is None or draft is None or parsed.int_part(0) != draft.nonce:
-        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
+    kinds = view.PurposePress | view.FlowPress
+    if not isinstance(press, kinds) or draft is None or press.nonce != draft.nonce:
+        await answer_stale(update, context)
         return
     if await _admin(update, context) is None:
         await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
         return
-    action, arg = parsed.parts[1], parsed.parts[2]
     await query.answer()
     await query.edit_message_reply_markup(None)
     at = draft.step
-    if action == "purpose" and at is ScheduleStep.PURPOSE and arg in {p.value for p in PURPOSES}:
-        draft = replace(draft, step=ScheduleStep.SCOPE, purpose=Purpose(arg))
+    action = press.action if isinstance(press, view.FlowPress) else None
+    if isinstance(press, view.PurposePress) and at is ScheduleStep.PURPOSE:
+        draft = replace(draft, step=ScheduleStep.SCOPE, purpose=press.purpose)
         await svc.conversations.put(user.id, user.id, draft)
         await send(context, user.id, tr(update, context, "schedules.chat.ask_scope"))
-    elif action == "skip" and at is ScheduleStep.TITLE:
+    elif action is view.FlowAct.SKIP and at is ScheduleStep.TITLE:
         await _preview(update, context, replace(draft, title=""))
-    elif action == "cancel":
+    elif action is view.FlowAct.CANCEL:
         await svc.conversations.clear(user.id, user.id)
         await reply(update, context, "common.cancelled")
-    elif action == "save" and at is ScheduleStep.CONFIRM:
+    elif action is view.FlowAct.SAVE and at is ScheduleStep.CONFIRM:
         await _save(update, context, draft)
     else:
         await reply(update, context, "schedules.chat.use_buttons")
@@ -496,16 +493,14 @@ async def _save(update: Update, context: BanzuContext, draft: ScheduleDraft) -> 
 
 
 async def preshift_pressed(update: Update, context: BanzuContext) -> None:
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
+    query, user = query_of(update), update.effective_user
+    assert user is not None
     svc = context.svc
-    parsed = callbacks.decode(query.data, ps.NS, 1, 3)
-    occ = parsed.int_part(1) if parsed else None
-    team = parsed.int_part(2) if parsed else None
-    if parsed is None or occ is None or team is None or parsed.parts[0] not in ps.ACTIONS:
-        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
+    press = await pressed(update, context, pre_view.PreshiftPress)
+    if press is None:
         return
-    if parsed.parts[0] == "ack":
+    occ, team = press.occurrence, press.team
+    if press.action is pre_view.PreAct.ACK:
         result = await ps.ack(svc.schedules, await svc.people.by_tg(user.id), occ, team)
         alert = result not in (ps.Ack.RECORDED, ps.Ack.ALREADY)
         await query.answer(await toast_who(update, context, f"schedules.preshift.{result.value}"),
@@ -517,7 +512,7 @@ async def preshift_pressed(update: Update, context: BanzuContext) -> None:
         key = "gone" if st is None else "leaders_only"
         await query.answer(toast(update, context, f"schedules.preshift.{key}"), show_alert=True)
         return
-    if parsed.parts[0] == "nudge":
+    if press.action is pre_view.PreAct.NUDGE:
         await _nudge(update, context, st)
         return
     if not await svc.people.private_ok(user.id):
@@ -552,7 +547,7 @@ async def _send_status(update: Update, context: BanzuContext, st: ps.Status, cha
     )
     markup = None
     if st.missing:
-        markup = ps.nudge_markup(svc.texts, lang_of(update), st.occurrence_id, st.team.id)
+        markup = pre_view.nudge_markup(svc.texts, lang_of(update), st.occurrence_id, st.team.id)
     pieces = split_text(text)
     for i, piece in enumerate(pieces):
         await send(context, chat, piece, markup if i == len(pieces) - 1 else None)
@@ -599,7 +594,8 @@ async def preshift_cmd(update: Update, context: BanzuContext) -> None:
         lines.append(tr(update, context, "schedules.preshift.team_line", unit=st.team.unit_name,
                         team=st.team.name, done=st.done, total=st.total))  # fmt: skip
         label = f"{st.team.unit_name}·{st.team.name}"
-        rows.append([_btn(label, ps.NS, "who", st.occurrence_id, st.team.id)])
+        who_press = pre_view.PreshiftPress(pre_view.PreAct.WHO, st.occurrence_id, st.team.id)
+        rows.append([button(label, who_press)])
     await send(context, ident.actor.tg_user_id, "\n".join(lines), InlineKeyboardMarkup(rows[:50]))
 
 
@@ -619,9 +615,11 @@ def register(app: BanzuApp) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("schedule", schedule_cmd, private))
     app.add_handler(CommandHandler("preshift", preshift_cmd, private))
-    app.add_handler(CallbackQueryHandler(admin_pressed, pattern=callbacks.pattern(NS)))
-    app.add_handler(CallbackQueryHandler(flow_pressed, pattern=callbacks.pattern(NS_FLOW)))
-    app.add_handler(CallbackQueryHandler(preshift_pressed, pattern=callbacks.pattern(ps.NS)))
+    app.add_handler(CallbackQueryHandler(admin_pressed, pattern=view.SchedulePress.pattern()))
+    app.add_handler(CallbackQueryHandler(flow_pressed, pattern=view.FlowPress.pattern()))
+    app.add_handler(
+        CallbackQueryHandler(preshift_pressed, pattern=pre_view.PreshiftPress.pattern())
+    )
     svc.flows[ScheduleDraft.flow] = typed_step(ScheduleDraft, step)
     if app.job_queue is not None:  # once at start (a downtime's moments), then every tick
         app.job_queue.run_repeating(tick_job, interval=TICK_SECONDS, first=0.5, name=JOB_NAME)

@@ -43,7 +43,6 @@ from bot.db import Tx
 from bot.repos.org import Team
 from bot.repos.outbox import OutMessage
 from bot.repos.schedules import OccurrenceRow, Purpose, Schedule, Scope
-from bot.services import preshift
 from bot.services.prompts import Prompt, load_prompts, next_prompt
 from bot.services.schedules import (
     SESSION_OPEN_LEAD,
@@ -53,6 +52,7 @@ from bot.services.schedules import (
     plan_schedule,
 )
 from bot.texts import Texts
+from bot.views import preshift as preshift_view
 
 if TYPE_CHECKING:
     from bot.context import Services
@@ -270,8 +270,8 @@ class ScheduleRunner:
             # The first recorded choice wins: a retry after a crash posts the same item.
             prompt_id = await svc.schedules.record_post(occ.id, team.id, choices[team.id], tx=tx)
             prompt = self.prompt(prompt_id) or self.prompts[0]
-            markup = preshift.markup(svc.texts, occ.id, team.id, group=True)
-            text = preshift.render(svc.texts, prompt)
+            markup = preshift_view.markup(svc.texts, occ.id, team.id, group=True)
+            text = preshift_view.render(svc.texts, prompt)
             out.append(self._message(s, occ, chat, text, markup))
         return out
 

@@ -18,12 +18,12 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 
 import aiosqlite
 
 from bot.clock import iso, parse_iso
 from bot.db import Database, Tx
+from bot.domain.schedules import Purpose, Scope
 
 __all__ = [
     "CLI_ACTOR",
@@ -48,19 +48,6 @@ _OCC_SQL = (
     "SELECT id, schedule_id, occurs_at, event_at, lead_minutes, state, handed_at"
     " FROM schedule_occurrences"
 )
-
-
-class Purpose(StrEnum):
-    STUDY_REMINDER = "study_reminder"
-    PRESHIFT = "preshift"
-    MEETING = "meeting"
-    CUSTOM = "custom"
-
-
-class Scope(StrEnum):
-    TEAM = "team"
-    UNIT = "unit"
-    ALL = "all"
 
 
 @dataclass(frozen=True)

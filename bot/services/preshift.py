@@ -14,11 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
-from bot import callbacks
 from bot.domain.auth import Action, Actor, Place, can
 from bot.repos.org import OrgRepo, Team
 from bot.repos.outbox import OutMessage
@@ -26,48 +22,9 @@ from bot.repos.people import Person
 from bot.repos.schedules import MemberRef, SchedulesRepo
 from bot.services.prompts import Prompt
 from bot.texts import Texts
+from bot.views.preshift import markup, render
 
-NS = "pre"  # pre:v1:<ack|who|nudge>:<occurrence>:<team>
-ACTIONS = ("ack", "who", "nudge")
 SEE = Action.TAKE_ATTENDANCE
-
-
-def markup(texts: Texts, occurrence_id: int, team_id: int, *, group: bool) -> dict[str, Any]:
-    """已学, and in the group also the leader's 未学名单 button."""
-    rows = [[_button(texts, "schedules.preshift.btn_ack", "ack", occurrence_id, team_id)]]
-    if group:
-        rows.append([_button(texts, "schedules.preshift.btn_who", "who", occurrence_id, team_id)])
-    return InlineKeyboardMarkup(rows).to_dict()
-
-
-def nudge_markup(texts: Texts, lang: str, occurrence_id: int, team_id: int) -> InlineKeyboardMarkup:
-    btn = _button(texts, "schedules.preshift.btn_nudge", "nudge", occurrence_id, team_id, lang)
-    return InlineKeyboardMarkup([[btn]])
-
-
-def _button(
-    texts: Texts, key: str, action: str, occ: int, team: int, lang: str | None = None
-) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        texts.get(key, lang), callback_data=callbacks.encode(NS, 1, action, occ, team)
-    )
-
-
-def render(texts: Texts, prompt: Prompt, lang: str | None = None) -> str:
-    """The post: category, title, body, the question to think about, what to press."""
-    parts = [
-        texts.get(
-            "schedules.msg.preshift",
-            lang,
-            category=prompt.category,
-            title=prompt.title,
-            body=prompt.body,
-        )
-    ]
-    if prompt.question:
-        parts.append(texts.get("schedules.msg.question", lang, question=prompt.question))
-    parts.append(texts.get("schedules.msg.preshift_footer", lang))
-    return "\n\n".join(parts)
 
 
 class Ack(StrEnum):
