@@ -11,13 +11,16 @@ then the bare bot polls the same token and gets presses on the same buttons. Eac
 ladder of rates; a step presses for `--step-seconds` at that rate (pre-drawn random moments,
 distinct workers, all groups), then waits until the bot is idle. A step passes when every press
 is answered within Telegram's 15 s, the p99 of press → answer is ≤ 1 s, and (Banzu) every press
-has its row. The ladder stops at the first failing step; the figure is the last passing rate.
+has its row. A failing step is pressed once more at the same rate (both bots alike, marked
+`"retry": true`): one stall in a 5 s step — a collection, a checkpoint, the machine's other
+work — decides a p99 alone, and the figure is meant to be a sustained rate, not the luck of one
+step. The ladder stops at the second failure; the figure is the last passing rate.
 
 Keys: banzu_presses_per_s, bare_presses_per_s, ratio (goal ≥ 1.0), banzu_cpu_ms_per_press
 (bot process CPU over the presses of its passing steps), bare_cpu_ms_per_press, per-step
 detail, flood_429, generator lag.
 
-    .venv/bin/python bench/capacity.py [--groups 250] [--workers 60] [--step-seconds 5]
+    .venv/bin/python bench/capacity.py [--groups 250] [--workers 72] [--step-seconds 5]
 """
 
 from __future__ import annotations
@@ -149,7 +152,10 @@ async def climb(
     steps: list[dict[str, Any]] = []
     best, cpu_passing, presses_passing, used = 0, 0.0, 0, 0
     seq = max((e["seq"] for e in await emu.get("transcript")), default=0)
-    for rate in LADDER:
+    retried = again = False  # one retry per ladder; `again`: this step is it
+    ladder = list(LADDER)
+    while ladder:
+        rate = ladder.pop(0)
         n = int(rate * step_s)
         if used + n > len(pool):
             break
@@ -177,7 +183,12 @@ async def climb(
         ok = unanswered == 0 and lost == 0 and tail <= 1.0
         steps.append({"rate": rate, "presses": len(pressed), "p99_s": round(tail, 3),
                       "unanswered": unanswered, "lost": lost, "cpu_s": round(cpu, 2),
-                      "lag_p99_s": round(p99(lags), 3), "ok": ok})  # fmt: skip
+                      "lag_p99_s": round(p99(lags), 3), "ok": ok, "retry": again})  # fmt: skip
+        again = False
+        if not ok and not retried:
+            retried = again = True
+            ladder.insert(0, rate)
+            continue
         if not ok:
             break
         best, cpu_passing, presses_passing = rate, cpu_passing + cpu, presses_passing + n
@@ -289,7 +300,7 @@ def main() -> None:
         return
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--groups", type=int, default=250)
-    p.add_argument("--workers", type=int, default=60)
+    p.add_argument("--workers", type=int, default=72)
     p.add_argument("--step-seconds", type=float, default=5.0)
     p.add_argument("--concurrency", type=int, default=96)
     a = p.parse_args()
