@@ -8,6 +8,9 @@ person's own action, in their private chat, or as a toast on the button they pre
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import (
@@ -23,15 +26,13 @@ from bot.callbacks import parse
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import can
 from bot.domain.quiz import Mode
-from bot.domain.quiz_bank import looks_like_bank
 from bot.domain.textsplit import split_text
 from bot.services import quiz as qs
 from bot.views import quiz as views
-from handlers.common import answer_stale, lang_of, reply, send, toast_who, tr_who, who
+from handlers.common import answer_stale, lang_of, query_of, reply, send, toast_who, tr_who, who
 
 JOB = "quiz.tick"
 TICK_SECONDS = 5.0
-MAX_MB = 5
 DOC_GROUP = -1  # before the roster import: a bank file stops here, any other file passes on
 _GROUP_MODES = {"daily": Mode.DAILY, "session": Mode.SESSION, "exam": Mode.EXAM}
 
@@ -97,27 +98,12 @@ async def _mistakes(
 
 
 async def pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    press = parse(query.data, *views.PRESSES)
-    if isinstance(press, views.Start):
-        await _go(update, context, press.kind)
-    elif isinstance(press, views.TopicExam):
-        await _go(update, context, str(press.index))
-    elif isinstance(press, views.GroupStart):
-        await _group(update, context, press.mode)
-    elif isinstance(press, views.Show):
-        await (
-            _status(update, context)
-            if press.what == "status"
-            else _show(update, context, press.what)
-        )
-    elif isinstance(press, views.Remind):
-        await _remind(update, context, press.round)
-    elif isinstance(press, views.Abandon):
-        await _abandon(update, context)
-    else:
+    press = parse(query_of(update).data, *views.PRESSES)
+    step = _PRESSED.get(type(press))
+    if step is None:
         await answer_stale(update, context)
+    else:
+        await step(update, context, press)
 
 
 async def _toast(update: Update, context: BanzuContext, key: str, /, **values: object) -> None:
@@ -204,6 +190,16 @@ async def _abandon(update: Update, context: BanzuContext) -> None:
     await _toast(update, context, "quiz.cancelled" if done else "common.nothing_to_cancel")
 
 
+_PRESSED: dict[type[object], Callable[[Update, BanzuContext, Any], Awaitable[None]]] = {
+    views.Start: lambda u, c, p: _go(u, c, p.kind),
+    views.TopicExam: lambda u, c, p: _go(u, c, str(p.index)),
+    views.GroupStart: lambda u, c, p: _group(u, c, p.mode),
+    views.Show: lambda u, c, p: _status(u, c) if p.what == "status" else _show(u, c, p.what),
+    views.Remind: lambda u, c, p: _remind(u, c, p.round),
+    views.Abandon: lambda u, c, p: _abandon(u, c),
+}
+
+
 async def reply_text(
     update: Update, context: BanzuContext, text: str, markup: InlineKeyboardMarkup | None
 ) -> None:
@@ -228,26 +224,19 @@ async def poll_answer(update: Update, context: BanzuContext) -> None:
 async def bank_document(update: Update, context: BanzuContext) -> None:
     message = update.effective_message
     assert message is not None and message.document is not None
-    doc, svc = message.document, context.svc
-    name = doc.file_name or "bank"
-    if (doc.file_size or 0) > MAX_MB * 1024 * 1024:
-        if "题库" in name or "quiz" in name.lower():
-            await reply(update, context, "quiz.import.too_big", limit=MAX_MB)
-            raise ApplicationHandlerStop
-        return
-    data = bytes(await (await doc.get_file()).download_as_bytearray())
-    if not looks_like_bank(data, name):
+    doc, ident = message.document, await who(update, context)
+
+    async def download() -> bytes:
+        return bytes(await (await doc.get_file()).download_as_bytearray())
+
+    outcome = await context.svc.quiz.offer_file(
+        ident.actor, doc.file_name or "bank", doc.file_size or 0, download
+    )
+    if isinstance(outcome, qs.NotABank):
         return  # a roster or another file: the next handler's
-    ident = await who(update, context)
-    outcome = await svc.quiz.import_file(ident.actor, data, name)
-    if isinstance(outcome, qs.Refused):
-        await reply(update, context, "quiz.import.admins_only")
-    else:
-        text = views.import_summary(
-            svc.texts, lang_of(update), counts=outcome.counts, errors=outcome.errors,
-            file_error=outcome.file_error,
-        )  # fmt: skip
-        await reply_text(update, context, text, None)
+    await reply_text(
+        update, context, views.bank_reply(context.svc.texts, lang_of(update), outcome), None
+    )
     raise ApplicationHandlerStop
 
 

@@ -13,7 +13,7 @@ changes nothing.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -26,7 +26,7 @@ from bot.delivery.outbox import Outbox
 from bot.domain import quiz as rules
 from bot.domain.auth import Action, Actor, Place, can
 from bot.domain.quiz import Mode
-from bot.domain.quiz_bank import BankFileError, RowError, load_bank, parse_file
+from bot.domain.quiz_bank import BankFileError, RowError, load_bank, looks_like_bank, parse_file
 from bot.paths import DATA
 from bot.repos.outbox import OutMessage
 from bot.repos.people import PeopleRepo, Person
@@ -57,6 +57,7 @@ CHALLENGE_MAX = 30
 DAILY_GRACE = timedelta(hours=3)  # a daily question missed while down is sent this late
 PRIORITY_NEXT = 5  # the next question of a private round answers the person's own action
 PRIORITY_GROUP = 1
+MAX_BANK_MB = 5  # a larger file sent privately is never downloaded
 
 if TYPE_CHECKING:
     from bot.services.quiz_report import QuizReport
@@ -111,6 +112,21 @@ class ImportOutcome:
     @property
     def ok(self) -> bool:
         return self.counts is not None
+
+
+@dataclass(frozen=True)
+class NotABank:
+    """A file that is no bank (a roster, say): left to the next file handler."""
+
+
+@dataclass(frozen=True)
+class BankTooBig:
+    """A file named like a bank (题库, quiz) but too large to download."""
+
+    limit_mb: int
+
+
+BankOffer = NotABank | BankTooBig | Refused | ImportOutcome
 
 
 @dataclass
@@ -207,6 +223,20 @@ class QuizService:
         who = actor.tg_user_id if actor else None
         counts = await self.repo.upsert_items(parsed.items, filename, who)
         return ImportOutcome(counts=counts, rows=len(parsed.items))
+
+    async def offer_file(
+        self, actor: Actor, filename: str, size: int, download: Callable[[], Awaitable[bytes]]
+    ) -> BankOffer:
+        """A file sent privately: a bank is imported (admins only); a too large file named like
+        a bank is refused unread; any other file is not a bank (another handler's)."""
+        if size > MAX_BANK_MB * 1024 * 1024:
+            if "题库" in filename or "quiz" in filename.lower():
+                return BankTooBig(MAX_BANK_MB)
+            return NotABank()
+        data = await download()
+        if not looks_like_bank(data, filename):
+            return NotABank()
+        return await self.import_file(actor, data, filename)
 
     async def ensure_bank(self) -> None:
         """The starter bank (data/quiz) goes in once, into an empty bank, the first time the

@@ -20,6 +20,7 @@ from bot.views.files import table_error
 if TYPE_CHECKING:
     from bot.domain.quiz_bank import BankFileError, RowError
     from bot.repos.quiz import ImportCounts, Mistake, PersonScore, Round
+    from bot.services.quiz import BankTooBig, ImportOutcome, Refused
     from bot.texts import Texts
 
 NS = "qz"  # qz:v2:<field>...:<act>; v1 buttons (before the typed codec) answer as stale
@@ -311,3 +312,16 @@ def import_summary(
     if len(errors) > MAX_ERROR_LINES:
         lines.append(texts.get("quiz.import.more", lang, count=len(errors) - MAX_ERROR_LINES))
     return "\n".join(lines)
+
+
+def bank_reply(texts: Texts, lang: str, outcome: BankTooBig | Refused | ImportOutcome) -> str:
+    """The answer to a bank file sent privately."""
+    from bot.services import quiz as qs  # the service renders with this module: imported late
+
+    if isinstance(outcome, qs.BankTooBig):
+        return texts.get("quiz.import.too_big", lang, limit=outcome.limit_mb)
+    if isinstance(outcome, qs.Refused):
+        return texts.get("quiz.import.admins_only", lang)
+    return import_summary(
+        texts, lang, counts=outcome.counts, errors=outcome.errors, file_error=outcome.file_error
+    )
