@@ -113,15 +113,15 @@ async def broadcast(root: str, db_path: str, scale: float) -> dict[str, Any]:
         pause = svc.outbox.start_pause_s
         await asyncio.sleep(max(0.5, pause + 0.2))
         mark = len(await transcript(root))
-        members = await svc.notices.audience()
-        plan = rules.plan(members, await svc.notices.team_groups(), "both")
+        members = await svc.notices.repo.audience()
+        plan = rules.plan(members, await svc.notices.repo.team_groups(), "both")
         parts = rules.render(svc.texts, Content("text", BODY), "安全科")
         draft = NoticeDraft(
             AUTHOR, "安全科", "text", BODY, None, {}, "全体人员", "both", False,
             AUTHOR, progress.message_id, plan.fallback, plan.unreachable,
         )  # fmt: skip
         start = time.time()
-        await svc.notices.create(
+        await svc.notices.repo.create(
             draft,
             plan.recipients,
             lambda nid: rules.messages(svc.texts, nid, plan.chats, parts, False),

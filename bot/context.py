@@ -36,6 +36,7 @@ from bot.services.claims import ClaimService
 from bot.services.contest import ContestService
 from bot.services.leave import LeaveService
 from bot.services.menus import MenuService
+from bot.services.notices import NoticeService
 from bot.services.pledges import PledgeService
 from bot.services.quiz import QuizService
 from bot.services.recognition import RecognitionService
@@ -80,7 +81,7 @@ class Services:
     leave: LeaveService  # leave asked ahead (请假)
     outbox: Outbox
     inbox: Inbox  # updates stored before they are acknowledged (bot/delivery/inbox.py)
-    notices: NoticesRepo
+    notices: NoticeService
     suggestions: SuggestionService
     pledges: PledgeService
     schedules: SchedulesRepo
@@ -146,7 +147,7 @@ class Services:
             leave=leave,
             outbox=outbox,
             inbox=inbox,
-            notices=NoticesRepo(db),
+            notices=NoticeService(NoticesRepo(db), org, outbox, texts),
             suggestions=suggestions,
             pledges=PledgeService(PledgesRepo(db)),
             schedules=SchedulesRepo(db, clock),
@@ -183,7 +184,7 @@ class Services:
                 settings.language,
             ),
             talks=TalkService(TalksRepo(db), people, texts, settings.tz, settings.language),
-            menus=MenuService(db, people, clock),
+            menus=MenuService(db, people, org, groups, clock),
             claims=ClaimService(db, people, settings.admins, texts, outbox, clock),
         )
 

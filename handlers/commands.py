@@ -111,9 +111,7 @@ async def refresh_menus(
     groups (chat-member scope) for everyone registered, or one person; menus of people who lost
     their roles or were deactivated are deleted (back to the default). Only what differs from
     what was last set is sent. Returns the number of changes."""
-    teams = {t.id: t for t in await svc.org.teams()}
-    groups = await svc.notices.team_groups()
-    plan = await svc.menus.plan(svc.settings.admins, groups, teams, partial(_names, svc), user_id)
+    plan = await svc.menus.plan(svc.settings.admins, partial(_names, svc), user_id)
     info = {c.name: c for c in svc.commands}
     for want in plan.push:
         scope = _scope(want.chat_id, want.user_id, want.member)

@@ -24,15 +24,14 @@ from telegram.ext import (
 from bot.callbacks import Stale, parse
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.delivery.flood import Priority
-from bot.delivery.outbox import OutMessage
-from bot.domain.auth import Action, Reach, reach
+from bot.domain.auth import Action, reach
 from bot.domain.conversation import Conversation
 from bot.domain.flowstate import FlowState, StaleState, load
 from bot.domain.text import is_blank
 from bot.domain.textsplit import split_text
 from bot.services import notices as rules
 from bot.services.identity import Identity
-from bot.services.notices import Audience, Content, Notice, NoticeDraft, TooLong
+from bot.services.notices import Audience, Content, NoticeDraft, Refused, TooLong
 from bot.views import exports, paging
 from bot.views import notices as view
 from bot.views.notices import AfterOp, ComposePress, NoticeOp, NoticePage, PageOp
@@ -40,7 +39,9 @@ from bot.views.notices import ComposeAct as Act
 from bot.views.paging import Option
 from handlers.common import (
     NO_PREVIEW,
+    answer,
     lang_of,
+    query_of,
     reply,
     send,
     toast,
@@ -214,17 +215,12 @@ async def _options(
     a forged "units" press by a team leader does not even show the other units."""
     svc, nonce = context.svc, st.nonce
     if what == "u":
-        units = await svc.org.units()
-        return [
-            Option(u.name, view.compose(nonce, Act.UNIT, u.id))
-            for u in units if rules.allowed(ident.actor, Audience(u.id))
-        ]  # fmt: skip
+        units = await svc.notices.units_in_reach(ident.actor)
+        return [Option(u.name, view.compose(nonce, Act.UNIT, u.id)) for u in units]
     if what == "t":
-        return [
-            Option(f"{t.unit_name}·{t.name}", view.compose(nonce, Act.TEAM, t.id))
-            for t in await svc.org.teams()
-            if rules.allowed(ident.actor, Audience(t.unit_id, t.id))
-        ]
+        teams = await svc.notices.teams_in_reach(ident.actor)
+        act = Act.TEAM
+        return [Option(f"{t.unit_name}·{t.name}", view.compose(nonce, act, t.id)) for t in teams]
     roles = [
         Option(tr(update, context, f"notices.role.{role.value}"), view.compose(nonce, Act.ROLE, i))
         for i, role in enumerate(rules.ROLES)
@@ -289,9 +285,8 @@ async def op_teams(
 async def op_tags(
     update: Update, context: BanzuContext, ident: Identity, st: Composition, _: ComposePress
 ) -> None:
-    scope = rules.widest(ident.actor) or Audience()
-    tags = await context.svc.notices.tags(scope.unit_id, scope.team_id)
-    st = replace(st, search=None, tags=tuple(str(t) for t in tags))
+    tags = await context.svc.notices.tags_in_reach(ident.actor)
+    st = replace(st, search=None, tags=tags)
     await _show_picker(update, context, ident, await _save(update, context, st), "g")
 
 
@@ -351,71 +346,16 @@ async def op_pick(
     update: Update, context: BanzuContext, ident: Identity, st: Composition, press: ComposePress
 ) -> None:
     """An audience chosen: everyone in reach, a unit, a team, a role or a tag."""
-    query = update.callback_query
-    assert query is not None
-    op, arg = press.act.value, press.arg
-    scope = rules.widest(ident.actor) or Audience()
-    audience = await _audience(context, op, arg, scope, st)
-    if audience is None or not rules.allowed(ident.actor, audience):
-        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
+    svc, lang = context.svc, lang_of(update)
+    audience = await svc.notices.resolve(ident.actor, press.act.value, press.arg, st.tags)
+    if audience is None:
+        await answer(update, context, "common.no_permission", alert=True)
         return
-    label = await _label(update, context, audience)
+    label = view.label_text(svc.texts, lang, await svc.notices.label(audience))
     st = replace(st, step=NoticeStep.WHERE, audience=audience, label=label)
     await _save(update, context, st)
-    rows = [
-        [
-            Button(
-                tr(update, context, f"notices.where.{t}"),
-                callback_data=view.compose(st.nonce, Act.WHERE, t),
-            )
-        ]
-        for t in rules.TARGETS
-    ]
-    rows.append(
-        [
-            Button(
-                tr(update, context, "notices.back"), callback_data=view.compose(st.nonce, Act.BACK)
-            )
-        ]
-    )
-    await _edit(
-        update, tr(update, context, "notices.ask_where", audience=label), InlineKeyboardMarkup(rows)
-    )
-
-
-async def _audience(
-    context: BanzuContext, op: str, arg: str, scope: Audience, st: Composition
-) -> Audience | None:
-    if op == "all":
-        return scope
-    if not arg.isdigit():
-        return None
-    index = int(arg)
-    if op == "u":
-        return Audience(unit_id=index)
-    if op == "t":
-        team = await context.svc.org.team(index)
-        return Audience(team.unit_id, team.id) if team else None
-    if op == "r" and index < len(rules.ROLES):
-        return Audience(scope.unit_id, scope.team_id, role=rules.ROLES[index].value)
-    if op == "g" and index < len(st.tags):
-        return Audience(scope.unit_id, scope.team_id, tag=st.tags[index])
-    return None
-
-
-async def _label(update: Update, context: BanzuContext, a: Audience) -> str:
-    svc = context.svc
-    if a.team_id is not None:
-        team = await svc.org.team(a.team_id)
-        place = f"{team.unit_name}·{team.name}" if team else "?"
-    elif a.unit_id is not None:
-        place = next((u.name for u in await svc.org.units() if u.id == a.unit_id), "?")
-    else:
-        place = tr(update, context, "notices.aud.everyone")
-    what = tr(update, context, f"notices.role.{a.role}") if a.role else a.tag
-    if what:
-        return tr(update, context, "notices.label_filter", place=place, what=what)
-    return place
+    text = tr(update, context, "notices.ask_where", audience=label)
+    await _edit(update, text, view.where_markup(svc.texts, lang, st.nonce))
 
 
 async def op_where(
@@ -440,65 +380,43 @@ async def op_pin(
     )
 
 
-async def _plan(context: BanzuContext, st: Composition) -> rules.Plan:
-    svc, a = context.svc, st.audience or Audience()
-    members = await svc.notices.audience(a.unit_id, a.team_id, a.role, a.tag)
-    return rules.plan(members, await svc.notices.team_groups(), st.target)
-
-
 async def _preview(update: Update, context: BanzuContext, ident: Identity, st: Composition) -> None:
     assert st.content is not None
-    plan, nonce = await _plan(context, st), st.nonce
-    parts = rules.render(context.svc.texts, st.content, _author(ident, update))
-    text = tr(
-        update, context, "notices.preview",
-        body=rules.title_of(st.content.body, 200), audience=st.label,
-        where=tr(update, context, f"notices.where.{st.target}"),
-        people=len(plan.recipients), private=len(plan.private_chats), groups=len(plan.group_chats),
-        fallback=plan.fallback, unreachable=plan.unreachable, parts=len(parts),
-        messages=len(parts) * len(plan.chats),
-    )  # fmt: skip
-    if not plan.chats:
-        text += "\n\n" + tr(update, context, "notices.nobody")
-    pin = st.pin if plan.group_chats else None
-    markup = view.preview_markup(context.svc.texts, lang_of(update), nonce, bool(plan.chats), pin)
+    svc, lang = context.svc, lang_of(update)
+    shown = await svc.notices.preview(
+        st.audience or Audience(), st.target, st.content, _author(ident, update)
+    )
+    title = view.title_of(st.content.body, 200)
+    text = view.preview_text(svc.texts, lang, title, st.label, st.target, shown)
+    pin = st.pin if shown.plan.group_chats else None
+    markup = view.preview_markup(svc.texts, lang, st.nonce, bool(shown.plan.chats), pin)
     await _edit(update, text, markup)
 
 
 async def op_confirm(
     update: Update, context: BanzuContext, ident: Identity, st: Composition, _: ComposePress
 ) -> None:
-    query, svc = update.callback_query, context.svc
-    assert query is not None and query.message is not None
-    audience = st.audience or Audience()
-    if st.step is not NoticeStep.PREVIEW or st.content is None:
+    svc, message = context.svc, query_of(update).message
+    if st.step is not NoticeStep.PREVIEW or st.content is None or message is None:
         await _stale(update, context)
         return
-    if not rules.allowed(ident.actor, audience):
-        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
-        return
-    plan, author, c = await _plan(context, st), _author(ident, update), st.content
-    parts = rules.render(svc.texts, c, author)
+    c, key = st.content, _key(update)
     draft = NoticeDraft(
-        ident.actor.tg_user_id, author, c.kind, c.body, c.media,
-        audience.as_dict(), st.label, st.target, st.pin, query.message.chat.id,
-        query.message.message_id, plan.fallback, plan.unreachable,
+        ident.actor.tg_user_id, _author(ident, update), c.kind, c.body, c.media,
+        (st.audience or Audience()).as_dict(), st.label, st.target, st.pin, message.chat.id,
+        message.message_id, 0, 0,
     )  # fmt: skip
-    key = _key(update)
-    notice_id = await svc.notices.create(
-        draft,
-        plan.recipients,
-        lambda nid: rules.messages(svc.texts, nid, plan.chats, parts, st.pin),
-        end_conversation=key,
-    )
+    sent = await svc.notices.send(ident.actor, draft, c, st.audience or Audience(), key)
+    if isinstance(sent, Refused):
+        await answer(update, context, sent.key, alert=True)
+        return
     svc.conversations.drop_cached(*key)
-    svc.outbox.wake()
-    total = len(parts) * len(plan.chats)
-    text = tr(update, context, "notices.progress.sending", id=notice_id, sent=0, total=total)
-    await _edit(
-        update, text, view.progress_markup(svc.texts, lang_of(update), notice_id, running=True)
+    text = tr(
+        update, context, "notices.progress.sending", id=sent.notice_id, sent=0, total=sent.messages
     )
-    svc.outbox.touch(rules.notice_batch(notice_id))  # the sender may have drained it already
+    markup = view.progress_markup(svc.texts, lang_of(update), sent.notice_id, running=True)
+    await _edit(update, text, markup)
+    svc.notices.touch(sent.notice_id)  # the sender may have drained it already
 
 
 async def op_cancel(
@@ -532,17 +450,14 @@ def progress_listener(app: BanzuApp) -> Any:
     bot = app.bot
 
     async def progress(batch: str) -> None:
-        notice_id = rules.batch_notice(batch)
-        notice = await svc.notices.get(notice_id) if notice_id is not None else None
-        if notice is None or notice.progress_chat_id is None or notice.progress_message_id is None:
+        shown = await svc.notices.progress(batch, bot.username)
+        if shown is None:
             return
-        counts = await svc.outbox.batch_counts(batch)
-        running = counts["pending"] + counts["sending"] > 0
-        text = view.progress_text(svc.texts, notice, counts, running)
-        if not running:
-            text += await _pin_report(svc, bot.username, notice, batch)
+        notice = shown.notice
+        text = view.progress_text(svc.texts, notice, shown.counts, shown.running)
+        text += "\n\n" + shown.pin_report if shown.pin_report else ""
         try:
-            markup = view.progress_markup(svc.texts, None, notice.id, running)
+            markup = view.progress_markup(svc.texts, None, notice.id, shown.running)
             await bot.edit_message_text(
                 text, notice.progress_chat_id, notice.progress_message_id,
                 parse_mode=ParseMode.HTML, reply_markup=markup, **_BULK,
@@ -554,152 +469,79 @@ def progress_listener(app: BanzuApp) -> Any:
     return progress
 
 
-async def _pin_report(svc: Services, bot_name: str, notice: Notice, batch: str) -> str:
-    """The groups where the notice could not be pinned, and how to fix it — on the author's
-    progress message and, once all pins are tried, in a private message (an edit makes no
-    sound). Empty if every pin worked."""
-    failures = await svc.outbox.pin_failures(batch)
-    if not failures or await svc.outbox.pins_unsettled(batch):
-        return ""
-    groups = svc.texts.join(title or str(chat) for chat, title, _ in failures)
-    text = svc.texts.get(
-        "notices.pin_failed", None, id=notice.id, count=len(failures), groups=groups, bot=bot_name
-    )
-    message = OutMessage(
-        notice.author_user_id, text, purpose="notice_pin", dedupe_key=f"notice:{notice.id}:pin"
-    )
-    await svc.outbox.enqueue([message])
-    return "\n\n" + text
-
-
 async def ack_pressed(update: Update, context: BanzuContext, notice_id: int) -> None:
-    query, svc = update.callback_query, context.svc
-    assert query is not None
-    if await svc.notices.get(notice_id) is None:
+    svc, person = context.svc, (await who(update, context)).person
+    member = person.member_id if person is not None else None
+    outcome = await svc.notices.ack(notice_id, member, svc.clock.now())
+    if outcome is None:
         await _stale(update, context)
         return
-    person = (await who(update, context)).person
-    outcome = (
-        "unregistered"
-        if person is None
-        else await svc.notices.ack(notice_id, person.member_id, svc.clock.now())
-    )
-    await query.answer(await toast_who(update, context, f"notices.ack.{outcome}"))
-
-
-async def _visible(
-    update: Update, context: BanzuContext, notice_id: int
-) -> tuple[Notice | None, bool]:
-    """The notice, and whether the presser may see its status (author or admin)."""
-    notice = await context.svc.notices.get(notice_id)
-    ident = await who(update, context)
-    ok = notice is not None and (
-        notice.author_user_id == ident.actor.tg_user_id
-        or reach(ident.actor, Action.SEND_NOTICE) is Reach.ALL
-    )
-    return notice, ok
+    await query_of(update).answer(await toast_who(update, context, f"notices.ack.{outcome}"))
 
 
 async def status_list(update: Update, context: BanzuContext) -> None:
-    ident = await who(update, context)
-    if rules.widest(ident.actor) is None:
+    recent = await context.svc.notices.recent((await who(update, context)).actor)
+    if recent is None:
         await reply(update, context, "common.no_permission")
-        return
-    everyone = reach(ident.actor, Action.SEND_NOTICE) is Reach.ALL
-    recent = await context.svc.notices.recent(None if everyone else ident.actor.tg_user_id)
-    if not recent:
+    elif not recent:
         await reply(update, context, "notices.status.none")
-        return
-    rows = [
-        [
-            Button(
-                f"#{n.id} {rules.title_of(n.body)}", callback_data=view.after(AfterOp.STATUS, n.id)
-            )
-        ]
-        for n in recent
-    ]
-    await reply(update, context, "notices.status.pick", markup=InlineKeyboardMarkup(rows))
+    else:
+        await reply(update, context, "notices.status.pick", markup=view.recent_markup(recent))
 
 
 async def status_pressed(update: Update, context: BanzuContext, notice_id: int) -> None:
-    query, svc = update.callback_query, context.svc
-    assert query is not None and query.message is not None
-    notice, ok = await _visible(update, context, notice_id)
-    if notice is None or not ok:
-        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
+    svc, query, lang = context.svc, query_of(update), lang_of(update)
+    shown = await svc.notices.status((await who(update, context)).actor, notice_id)
+    if shown is None or query.message is None:
+        await answer(update, context, "common.no_permission", alert=True)
         return
     await query.answer()
-    rows = await svc.notices.status(notice_id)
-    failed = len(await svc.outbox.batch_rows(rules.notice_batch(notice_id), "undeliverable"))
-    head = tr(
-        update, context, "notices.status.header", id=notice_id, title=rules.title_of(notice.body),
-        done=sum(r.acked for r in rows), total=len(rows), failed=failed,
-    )  # fmt: skip
-    lines = rules.status_lines(svc.texts, lang_of(update), rows)
-    pieces = split_text("\n".join([head, *lines]))
-    markup = view.status_markup(svc.texts, lang_of(update), notice_id)
+    pieces = split_text(view.status_text(svc.texts, lang, shown))
+    markup = view.status_markup(svc.texts, lang, notice_id)
     for i, piece in enumerate(pieces):
         await send(context, query.message.chat.id, piece, markup if i == len(pieces) - 1 else None)
 
 
 async def remind_pressed(update: Update, context: BanzuContext, notice_id: int) -> None:
-    query, svc = update.callback_query, context.svc
-    assert query is not None
-    notice, ok = await _visible(update, context, notice_id)
-    if notice is None or not ok:
-        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
+    svc, query = context.svc, query_of(update)
+    ident = await who(update, context)
+    out = await svc.notices.remind(ident.actor, notice_id, query.from_user.id, svc.clock.now())
+    if isinstance(out, Refused):
+        last = out.args.get("last")
+        values = {"last": last.astimezone(svc.settings.tz).strftime("%H:%M")} if last else {}
+        await answer(update, context, out.key, alert=True, **values)
         return
-    unconfirmed = await svc.notices.unconfirmed(notice_id)
-    if not unconfirmed:
-        await query.answer(toast(update, context, "notices.remind.all_done"), show_alert=True)
-        return
-    now = context.svc.clock.now()
-    if not await svc.notices.claim_reminder(notice_id, now, rules.REMIND_INTERVAL_S):
-        last = (notice.last_reminded_at or now).astimezone(svc.settings.tz).strftime("%H:%M")
-        await query.answer(
-            toast(update, context, "notices.remind.too_soon", last=last), show_alert=True
-        )
-        return
-    title = rules.title_of(notice.body)
-    by = query.from_user.id
-    messages, unreachable = rules.reminders(svc.texts, notice_id, title, unconfirmed, now, by)
-    await svc.outbox.enqueue(messages)
-    await query.answer(
-        toast(update, context, "notices.remind.sent", sent=len(messages), unreachable=unreachable),
-        show_alert=True,
-    )
+    await answer(
+        update, context, "notices.remind.sent", alert=True, sent=out.sent,
+        unreachable=out.unreachable,
+    )  # fmt: skip
 
 
 async def stop_pressed(update: Update, context: BanzuContext, notice_id: int) -> None:
-    query = update.callback_query
-    assert query is not None
-    notice, ok = await _visible(update, context, notice_id)
-    if notice is None or not ok:
-        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
+    cancelled = await context.svc.notices.stop((await who(update, context)).actor, notice_id)
+    if cancelled is None:
+        await answer(update, context, "common.no_permission", alert=True)
         return
-    cancelled = await context.svc.outbox.cancel(rules.notice_batch(notice_id))
-    await query.answer(toast(update, context, "notices.stopped", count=cancelled), show_alert=True)
+    await answer(update, context, "notices.stopped", alert=True, count=cancelled)
 
 
 async def export_pressed(update: Update, context: BanzuContext, notice_id: int) -> None:
     """The confirmations as a workbook: every team of the audience, then every person."""
-    query, svc = update.callback_query, context.svc
-    assert query is not None and query.message is not None
-    notice, ok = await _visible(update, context, notice_id)
-    if notice is None or not ok:
-        await query.answer(toast(update, context, "common.no_permission"), show_alert=True)
+    svc, query = context.svc, query_of(update)
+    found = await svc.notices.confirmations((await who(update, context)).actor, notice_id)
+    if found is None or query.message is None:
+        await answer(update, context, "common.no_permission", alert=True)
         return
     await query.answer()
-    rows = await svc.notices.confirmations(notice_id)
+    notice, rows = found
     data = exports.confirmations(
-        svc.texts, svc.settings.tz, notice_id, rules.title_of(notice.body, 40),
-        notice.created_at, rows, context.svc.clock.now(),
+        svc.texts, svc.settings.tz, notice_id, view.title_of(notice.body, 40),
+        notice.created_at, rows, svc.clock.now(),
     )  # fmt: skip
-    await context.bot.send_document(
-        query.message.chat.id,
-        InputFile(data, filename=f"notice-{notice_id}-confirmations.xlsx"),
-        caption=tr(update, context, "notices.export_caption", id=notice_id),
-    )
+    name = f"notice-{notice_id}-confirmations.xlsx"
+    caption = tr(update, context, "notices.export_caption", id=notice_id)
+    file = InputFile(data, filename=name)
+    await context.bot.send_document(query.message.chat.id, file, caption=caption)
 
 
 _AFTER = {

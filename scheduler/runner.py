@@ -155,7 +155,7 @@ class ScheduleRunner:
         if due:
             rnd = _Round(
                 teams={t.id: t for t in await svc.org.teams()},
-                groups=await svc.notices.team_groups(),
+                groups=await svc.notices.repo.team_groups(),
                 schedules={s.id: s for s in await svc.schedules.live()},
                 report=report,
             )
@@ -187,7 +187,7 @@ class ScheduleRunner:
         leaders = []
         if s.purpose is Purpose.MEETING:
             unit_ids = {t.unit_id for t in teams}
-            everyone = await svc.notices.audience(role="unit_leader")
+            everyone = await svc.notices.repo.audience(role="unit_leader")
             leaders = [m for m in everyone if m.unit_id in unit_ids]
         async with svc.db.transaction() as tx:
             if s.purpose is Purpose.PRESHIFT:

@@ -76,7 +76,7 @@ def notices_by_chat(h: Harness, after: int = 0) -> Counter[int]:
 
 
 async def recipients(h: Harness, notice_id: int) -> dict[str, str]:
-    rows = await h.svc.notices.status(notice_id)
+    rows = await h.svc.notices.repo.status(notice_id)
     return {r.name: r.via for r in rows}
 
 
@@ -131,7 +131,7 @@ async def test_each_audience_kind(harness: Harness, path: list[str], expected: i
     assert f"共 {expected} 人" in preview
     await tap(h, ADMIN_ID, "✅ 确认发送")
     await drain(h)
-    notice = (await h.svc.notices.recent(None))[0]
+    notice = (await h.svc.notices.repo.recent(None))[0]
     assert len(await recipients(h, notice.id)) == expected
 
 
@@ -152,7 +152,7 @@ async def test_roles_allowed_and_refused(harness: Harness) -> None:
     await h.say(leader, leader, "/cancel")
     answers = await h.press(leader, leader, mid, button_text="✅ 确认发送")
     assert any("已失效" in str(e.get("text")) for e in answers)
-    assert not await h.svc.notices.recent(None)
+    assert not await h.svc.notices.repo.recent(None)
     # A unit leader may pick a team of their unit, not another unit's.
     await compose(h, unit_leader, "分场通知", "按班组…")
     assert buttons(h, unit_leader) == ["一分场·蒸发一班", "一分场·蒸发二班", "« 返回"]
@@ -188,7 +188,7 @@ async def test_confirmations_status_and_reminder(harness: Harness) -> None:
     await compose(h, ADMIN_ID, "本周五停电检修。", "按班组…", "一分场·蒸发一班", "班组群和私聊")
     await tap(h, ADMIN_ID, "✅ 确认发送")
     await drain(h)
-    notice = (await h.svc.notices.recent(None))[0]
+    notice = (await h.svc.notices.repo.recent(None))[0]
     ack = callbacks.encode("ntc", 1, "ack", notice.id)
     private_msg = h.last_message(uid("10002"))
     group_msg = h.last_message(G1)
@@ -400,7 +400,7 @@ async def test_confirmations_export_per_team_and_person(harness: Harness) -> Non
     await compose(h, ADMIN_ID, "=本周五停电检修", "按班组…", "一分场·蒸发一班", "班组群和私聊")
     await tap(h, ADMIN_ID, "✅ 确认发送")
     await drain(h)
-    notice = (await h.svc.notices.recent(None))[0]
+    notice = (await h.svc.notices.repo.recent(None))[0]
     ack = callbacks.encode("ntc", 1, "ack", notice.id)
     private_msg = h.last_message(uid("10002"))
     await h.press(uid("10002"), uid("10002"), int(private_msg["message_id"]), data=ack)

@@ -311,7 +311,7 @@ async def test_a_replayed_notice_acknowledgment_counts_once(
         await tap(h, ADMIN_ID, choice)
     await tap(h, ADMIN_ID, "✅ 确认发送")
     await drain(h)
-    notice = (await h.svc.notices.recent(None))[0]
+    notice = (await h.svc.notices.repo.recent(None))[0]
     ack = callbacks.encode("ntc", 1, "ack", notice.id)
     worker = uid("10002")
     msg = h.last_message(worker)
@@ -320,7 +320,7 @@ async def test_a_replayed_notice_acknowledgment_counts_once(
         await h.press(worker, worker, int(msg["message_id"]), data=ack)
 
     mark = await replayed(h, act, monkeypatch)
-    confirmed = [r for r in await h.svc.notices.status(notice.id) if r.acked]
+    confirmed = [r for r in await h.svc.notices.repo.status(notice.id) if r.acked]
     assert len(confirmed) == 1
     assert not [t for t in texts_to(h, worker, mark) if "确认" in t]
 

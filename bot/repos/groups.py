@@ -48,6 +48,13 @@ class GroupsRepo:
         )
         return Binding(row[0], row[1], bool(row[2])) if row else None
 
+    async def team_groups(self) -> dict[int, int]:
+        """team -> its bound, active group chat."""
+        rows = await self.db.fetchall(
+            "SELECT team_id, chat_id FROM group_bindings WHERE active = 1"
+        )
+        return {r[0]: r[1] for r in rows}
+
     async def team_chat(self, team_id: int) -> int | None:
         value = await self.db.fetchval(
             "SELECT chat_id FROM group_bindings WHERE team_id = ? AND active = 1", (team_id,)

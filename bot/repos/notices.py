@@ -13,6 +13,7 @@ import aiosqlite
 from bot.clock import iso, parse_iso
 from bot.db import Database
 from bot.repos.conversations import END_CONVERSATION_SQL
+from bot.repos.groups import GroupsRepo
 from bot.repos.outbox import OutboxRepo, OutMessage
 
 
@@ -140,10 +141,7 @@ class NoticesRepo:
 
     async def team_groups(self) -> dict[int, int]:
         """team -> its bound, active group chat."""
-        rows = await self.db.fetchall(
-            "SELECT team_id, chat_id FROM group_bindings WHERE active = 1"
-        )
-        return {r[0]: r[1] for r in rows}
+        return await GroupsRepo(self.db).team_groups()
 
     async def create(
         self,

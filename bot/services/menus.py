@@ -16,8 +16,9 @@ from datetime import datetime
 
 from bot.db import Database
 from bot.domain.auth import Actor, Place, Role
+from bot.repos.groups import GroupsRepo
 from bot.repos.menus import MenusRepo
-from bot.repos.org import Team
+from bot.repos.org import OrgRepo, Team
 from bot.repos.people import PeopleRepo, Person
 
 # (actor, the place of the group's team or None for the private chat) -> command names, or None
@@ -97,21 +98,28 @@ def wants(
 
 
 class MenuService:
-    def __init__(self, db: Database, people: PeopleRepo, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        people: PeopleRepo,
+        org: OrgRepo,
+        groups: GroupsRepo,
+        clock: Callable[[], datetime],
+    ) -> None:
         self.repo = MenusRepo(db)
-        self.people, self.clock = people, clock
+        self.people, self.org, self.groups, self.clock = people, org, groups, clock
 
     async def plan(
         self,
         admins: frozenset[int],
-        groups: dict[int, int],
-        teams: dict[int, Team],
         menu_for: MenuFor,
         user_id: int | None = None,
     ) -> MenuPlan:
         """What to set and what to delete so that the menus match the roster now (for one
         person, or everyone registered)."""
         people = await self.people.registered(user_id)
+        teams = {t.id: t for t in await self.org.teams()}
+        groups = await self.groups.team_groups()
         wanted = wants(people, admins, groups, teams, menu_for)
         published = await self.repo.published(user_id)
         push = tuple(

@@ -8,22 +8,26 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
+from bot.delivery.outbox import Outbox
 from bot.domain.auth import Action, Actor, Place, Reach, Role, can, reach
 from bot.domain.htmlsplit import split_html
+from bot.domain.org import Team, Unit
 from bot.domain.textsplit import split_text
-from bot.repos.notices import Member, Recipient, StatusRow
+from bot.repos.notices import Member, NoticesRepo, Recipient, StatusRow
 from bot.repos.notices import Notice as Notice  # re-exported for handlers
 from bot.repos.notices import NoticeDraft as NoticeDraft
+from bot.repos.org import OrgRepo
 from bot.repos.outbox import OutMessage
 from bot.texts import Texts
-from bot.views.notices import AfterOp, after
+from bot.views.notices import TARGETS as TARGETS  # re-exported: where a notice may go
+from bot.views.notices import AfterOp, after, title_of
 
 BATCH = "notice"  # outbox batch "notice:<id>": progress, cancel and status of one notice
 
@@ -44,7 +48,6 @@ CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
 MAX_PARTS = 4  # a longer notice is refused: nobody reads five screens in a chat
 # At most one reminder round per notice per hour: enough to nudge, not to nag (DESIGN §2.5).
 REMIND_INTERVAL_S = 3600.0
-TARGETS = ("groups", "private", "both")
 ROLES = (Role.TEAM_LEADER, Role.UNIT_LEADER)
 
 
@@ -271,27 +274,230 @@ def reminders(
     return out, unreachable
 
 
-def title_of(body: str, width: int = 20) -> str:
-    line = body.strip().splitlines()[0] if body.strip() else ""
-    return line if len(line) <= width else line[:width] + "…"
+# ---------------------------------------------------------------- use cases
 
 
-def status_lines(texts: Texts, lang: str, rows: Sequence[StatusRow]) -> list[str]:
-    """Per team: who confirmed and who has not, by name."""
-    teams: dict[tuple[str, str], list[StatusRow]] = {}
-    for r in rows:
-        teams.setdefault((r.unit_name, r.team_name), []).append(r)
-    lines = []
-    sep = texts.get("notices.status.sep", lang)
-    none = texts.get("notices.status.nobody", lang)
-    for (unit, team), people in teams.items():
-        yes = [p.name for p in people if p.acked]
-        no = [p.name for p in people if not p.acked]
-        lines.append(
-            texts.get(
-                "notices.status.team", lang, unit=unit, team=team, done=len(yes), total=len(people)
-            )
+@dataclass(frozen=True)
+class Refused:
+    """A press or command that does nothing: `key` is the text that says why."""
+
+    key: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Label:
+    """Who an audience is, in words the view puts together: a team, a unit or everyone
+    (`place` None), narrowed to a role or a tag."""
+
+    place: str | None
+    role: str | None = None
+    tag: str | None = None
+
+
+@dataclass(frozen=True)
+class Preview:
+    plan: Plan
+    parts: list[tuple[str, str, str | None]]  # the messages each chat gets (render)
+
+
+@dataclass(frozen=True)
+class Sent:
+    notice_id: int
+    messages: int  # parts × chats
+
+
+@dataclass(frozen=True)
+class Status:
+    notice: Notice
+    rows: list[StatusRow]
+    failed: int  # chats Telegram refused for good
+
+
+@dataclass(frozen=True)
+class Reminded:
+    sent: int
+    unreachable: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    notice: Notice
+    counts: dict[str, int]
+    running: bool
+    pin_report: str  # "" or what to say about groups where the pin failed (also sent privately)
+
+
+class NoticeService:
+    """The notice use cases: an audience in the sender's reach, its plan, sending in one
+    transaction, 收到, status, reminders, stop, export, progress."""
+
+    def __init__(self, repo: NoticesRepo, org: OrgRepo, outbox: Outbox, texts: Texts) -> None:
+        self.repo, self.org, self.outbox, self.texts = repo, org, outbox, texts
+
+    async def units_in_reach(self, actor: Actor) -> list[Unit]:
+        return [u for u in await self.org.units() if allowed(actor, Audience(u.id))]
+
+    async def teams_in_reach(self, actor: Actor) -> list[Team]:
+        teams = await self.org.teams()
+        return [t for t in teams if allowed(actor, Audience(t.unit_id, t.id))]
+
+    async def tags_in_reach(self, actor: Actor) -> tuple[str, ...]:
+        scope = widest(actor) or Audience()
+        return tuple(str(t) for t in await self.repo.tags(scope.unit_id, scope.team_id))
+
+    async def resolve(
+        self, actor: Actor, op: str, arg: str, tags: Sequence[str]
+    ) -> Audience | None:
+        """The audience a picker press names ("all", "u", "t", "r", "g" and an index), if the
+        actor may address it; None for a forged or outdated press."""
+        scope = widest(actor) or Audience()
+        audience: Audience | None = None
+        index = int(arg) if arg.isdigit() else -1
+        if op == "all":
+            audience = scope
+        elif op == "u" and index >= 0:
+            audience = Audience(unit_id=index)
+        elif op == "t" and index >= 0:
+            team = await self.org.team(index)
+            audience = Audience(team.unit_id, team.id) if team else None
+        elif op == "r" and 0 <= index < len(ROLES):
+            audience = Audience(scope.unit_id, scope.team_id, role=ROLES[index].value)
+        elif op == "g" and 0 <= index < len(tags):
+            audience = Audience(scope.unit_id, scope.team_id, tag=tags[index])
+        return audience if audience is not None and allowed(actor, audience) else None
+
+    async def label(self, a: Audience) -> Label:
+        place: str | None
+        if a.team_id is not None:
+            team = await self.org.team(a.team_id)
+            place = f"{team.unit_name}·{team.name}" if team else "?"
+        elif a.unit_id is not None:
+            place = next((u.name for u in await self.org.units() if u.id == a.unit_id), "?")
+        else:
+            place = None
+        return Label(place, a.role, a.tag)
+
+    async def plan(self, a: Audience, target: str) -> Plan:
+        members = await self.repo.audience(a.unit_id, a.team_id, a.role, a.tag)
+        return plan(members, await self.repo.team_groups(), target)
+
+    async def preview(
+        self, audience: Audience, target: str, content: Content, author: str
+    ) -> Preview:
+        return Preview(await self.plan(audience, target), render(self.texts, content, author))
+
+    async def send(
+        self, actor: Actor, draft: NoticeDraft, content: Content, audience: Audience,
+        end_conversation: tuple[int, int],
+    ) -> Sent | Refused:  # fmt: skip
+        """The notice, its recipients, its outbox rows and the end of the composition, in one
+        transaction; the plan is made again now, so who joined since the preview gets it."""
+        if not allowed(actor, audience):
+            return Refused("common.no_permission")
+        plan_ = await self.plan(audience, draft.target)
+        parts = render(self.texts, content, draft.author_name)
+        counted = replace(draft, fallback_count=plan_.fallback, unreachable_count=plan_.unreachable)
+        notice_id = await self.repo.create(
+            counted,
+            plan_.recipients,
+            lambda nid: messages(self.texts, nid, plan_.chats, parts, draft.pin),
+            end_conversation=end_conversation,
         )
-        lines.append(texts.get("notices.status.confirmed", lang, names=sep.join(yes) or none))
-        lines.append(texts.get("notices.status.unconfirmed", lang, names=sep.join(no) or none))
-    return lines
+        self.outbox.wake()
+        return Sent(notice_id, len(parts) * len(plan_.chats))
+
+    async def ack(self, notice_id: int, member_id: int | None, now: datetime) -> str | None:
+        """The 收到 outcome ("new", "again", "not_recipient", "unregistered"); None if there
+        is no such notice."""
+        if await self.repo.get(notice_id) is None:
+            return None
+        if member_id is None:
+            return "unregistered"
+        return await self.repo.ack(notice_id, member_id, now)
+
+    async def visible(self, actor: Actor, notice_id: int) -> Notice | None:
+        """The notice if the actor may see how it went: its author or an admin."""
+        notice = await self.repo.get(notice_id)
+        if notice is None:
+            return None
+        mine = notice.author_user_id == actor.tg_user_id
+        return notice if mine or reach(actor, Action.SEND_NOTICE) is Reach.ALL else None
+
+    async def recent(self, actor: Actor) -> list[Notice] | None:
+        """The latest notices the actor may follow (None: they send none)."""
+        if widest(actor) is None:
+            return None
+        everyone = reach(actor, Action.SEND_NOTICE) is Reach.ALL
+        return await self.repo.recent(None if everyone else actor.tg_user_id)
+
+    async def status(self, actor: Actor, notice_id: int) -> Status | None:
+        notice = await self.visible(actor, notice_id)
+        if notice is None:
+            return None
+        failed = await self.outbox.batch_rows(notice_batch(notice_id), "undeliverable")
+        return Status(notice, await self.repo.status(notice_id), len(failed))
+
+    async def remind(
+        self, actor: Actor, notice_id: int, by: int, now: datetime
+    ) -> Reminded | Refused:
+        """Private reminders to who has not confirmed, at most one round an hour."""
+        notice = await self.visible(actor, notice_id)
+        if notice is None:
+            return Refused("common.no_permission")
+        unconfirmed = await self.repo.unconfirmed(notice_id)
+        if not unconfirmed:
+            return Refused("notices.remind.all_done")
+        if not await self.repo.claim_reminder(notice_id, now, REMIND_INTERVAL_S):
+            return Refused("notices.remind.too_soon", {"last": notice.last_reminded_at or now})
+        title = title_of(notice.body)
+        out, unreachable = reminders(self.texts, notice_id, title, unconfirmed, now, by)
+        await self.outbox.enqueue(out)
+        return Reminded(len(out), unreachable)
+
+    async def stop(self, actor: Actor, notice_id: int) -> int | None:
+        """How many messages were still queued and are now cancelled; None: not theirs."""
+        if await self.visible(actor, notice_id) is None:
+            return None
+        return await self.outbox.cancel(notice_batch(notice_id))
+
+    async def confirmations(
+        self, actor: Actor, notice_id: int
+    ) -> tuple[Notice, list[tuple[str, str, str, str, datetime | None, str]]] | None:
+        notice = await self.visible(actor, notice_id)
+        if notice is None:
+            return None
+        return notice, await self.repo.confirmations(notice_id)
+
+    async def progress(self, batch: str, bot_name: str) -> Progress | None:
+        """How a notice's batch stands, for the author's progress message (None: not a
+        notice's batch, or no progress message to edit). Once every pin was tried, groups
+        where it failed are also told privately (an edit makes no sound)."""
+        notice_id = batch_notice(batch)
+        notice = await self.repo.get(notice_id) if notice_id is not None else None
+        if notice is None or notice.progress_chat_id is None or notice.progress_message_id is None:
+            return None
+        counts = await self.outbox.batch_counts(batch)
+        running = counts["pending"] + counts["sending"] > 0
+        report = "" if running else await self._pin_report(bot_name, notice, batch)
+        return Progress(notice, counts, running, report)
+
+    async def _pin_report(self, bot_name: str, notice: Notice, batch: str) -> str:
+        failures = await self.outbox.pin_failures(batch)
+        if not failures or await self.outbox.pins_unsettled(batch):
+            return ""
+        groups = self.texts.join(title or str(chat) for chat, title, _ in failures)
+        text = self.texts.get(
+            "notices.pin_failed", None, id=notice.id, count=len(failures), groups=groups,
+            bot=bot_name,
+        )  # fmt: skip
+        message = OutMessage(
+            notice.author_user_id, text, purpose="notice_pin", dedupe_key=f"notice:{notice.id}:pin"
+        )
+        await self.outbox.enqueue([message])
+        return text
+
+    def touch(self, notice_id: int) -> None:
+        """Tell the progress listener to look again (the sender may have drained the batch
+        before the progress message existed)."""
+        self.outbox.touch(notice_batch(notice_id))

@@ -9,6 +9,7 @@ buttons already in chats keep working:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -20,7 +21,8 @@ from bot.domain.auth import Reach
 from bot.texts import Texts
 
 if TYPE_CHECKING:
-    from bot.repos.notices import Notice
+    from bot.repos.notices import Notice, StatusRow
+    from bot.services.notices import Label, Preview, Status
 from bot.views import paging
 
 NS = "ntc"
@@ -170,3 +172,89 @@ def preview_markup(
         ]
     )
     return InlineKeyboardMarkup(rows)
+
+
+TARGETS = ("groups", "private", "both")  # where a notice goes: team groups, private chats, both
+
+
+def where_markup(texts: Texts, lang: str | None, nonce: str) -> InlineKeyboardMarkup:
+    rows = [
+        [button(texts, lang, f"notices.where.{t}", compose(nonce, ComposeAct.WHERE, t))]
+        for t in TARGETS
+    ]
+    rows.append([button(texts, lang, "notices.back", compose(nonce, ComposeAct.BACK))])
+    return InlineKeyboardMarkup(rows)
+
+
+def label_text(texts: Texts, lang: str | None, label: Label) -> str:
+    place = label.place if label.place is not None else texts.get("notices.aud.everyone", lang)
+    what = texts.get(f"notices.role.{label.role}", lang) if label.role else label.tag
+    if what:
+        return texts.get("notices.label_filter", lang, place=place, what=what)
+    return place
+
+
+def preview_text(
+    texts: Texts, lang: str | None, title: str, audience: str, target: str, preview: Preview
+) -> str:
+    plan, parts = preview.plan, len(preview.parts)
+    text = texts.get(
+        "notices.preview", lang,
+        body=title, audience=audience, where=texts.get(f"notices.where.{target}", lang),
+        people=len(plan.recipients), private=len(plan.private_chats), groups=len(plan.group_chats),
+        fallback=plan.fallback, unreachable=plan.unreachable, parts=parts,
+        messages=parts * len(plan.chats),
+    )  # fmt: skip
+    if not plan.chats:
+        text += "\n\n" + texts.get("notices.nobody", lang)
+    return text
+
+
+def recent_markup(notices: Sequence[Notice]) -> InlineKeyboardMarkup:
+    """/notice status: one button per recent notice, "#id title"."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    f"#{n.id} {title_of(n.body)}", callback_data=after(AfterOp.STATUS, n.id)
+                )
+            ]
+            for n in notices
+        ]
+    )
+
+
+def status_text(texts: Texts, lang: str | None, st: Status) -> str:
+    """Who confirmed and who has not, team by team, under a header with the totals."""
+    rows = st.rows
+    head = texts.get(
+        "notices.status.header", lang, id=st.notice.id, title=title_of(st.notice.body),
+        done=sum(r.acked for r in rows), total=len(rows), failed=st.failed,
+    )  # fmt: skip
+    return "\n".join([head, *status_lines(texts, lang, rows)])
+
+
+def title_of(body: str, width: int = 20) -> str:
+    line = body.strip().splitlines()[0] if body.strip() else ""
+    return line if len(line) <= width else line[:width] + "…"
+
+
+def status_lines(texts: Texts, lang: str | None, rows: Sequence[StatusRow]) -> list[str]:
+    """Per team: who confirmed and who has not, by name."""
+    teams: dict[tuple[str, str], list[StatusRow]] = {}
+    for r in rows:
+        teams.setdefault((r.unit_name, r.team_name), []).append(r)
+    lines = []
+    sep = texts.get("notices.status.sep", lang)
+    none = texts.get("notices.status.nobody", lang)
+    for (unit, team), people in teams.items():
+        yes = [p.name for p in people if p.acked]
+        no = [p.name for p in people if not p.acked]
+        lines.append(
+            texts.get(
+                "notices.status.team", lang, unit=unit, team=team, done=len(yes), total=len(people)
+            )
+        )
+        lines.append(texts.get("notices.status.confirmed", lang, names=sep.join(yes) or none))
+        lines.append(texts.get("notices.status.unconfirmed", lang, names=sep.join(no) or none))
+    return lines
