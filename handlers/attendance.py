@@ -5,22 +5,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.attendance import Status
-from bot.domain.auth import Action, Place, can
+from bot.domain.auth import Action
 from bot.domain.conversation import Conversation
 from bot.domain.flowstate import FlowState
-from bot.domain.org import Team
 from bot.domain.people import Person
 from bot.domain.text import visible
 from bot.services import sessions as ss
-from bot.services.sessions import Ask, Correct, Decided, DecideResult, Pick, Press, Record, Roll
+from bot.services.sessions import (
+    AskResult,
+    Correct,
+    Decided,
+    DecideResult,
+    LeaveAsk,
+    LeaveReason,
+    OneStep,
+    Pick,
+    Press,
+    Record,
+    Roll,
+    RollCall,
+)
 from bot.texts import to_plain
 from bot.views import attendance as views
 from handlers.common import (
@@ -44,18 +55,6 @@ def _key(update: Update) -> tuple[int, int]:
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
     return chat.id, user.id
-
-
-class OneStep(StrEnum):
-    REASON = "reason"
-
-
-@dataclass(frozen=True)
-class LeaveReason(FlowState, flow="att_leave", version=1):
-    """请假 pressed under a session (or /leave without a reason): the next text is the reason."""
-
-    step: OneStep
-    session: int | None = None
 
 
 @dataclass(frozen=True)
@@ -88,16 +87,6 @@ def _when(svc: Services, moment: datetime | None) -> str:
 
 
 # ==================================================================== /study
-
-
-async def _group_team(update: Update, context: BanzuContext) -> Team | None:
-    """The team of the group this update comes from, or None (with a reply saying why)."""
-    chat = update.effective_chat
-    assert chat is not None
-    team = await context.svc.sessions.group_team(chat.id)
-    if team is None:
-        await reply(update, context, "attendance.study.unbound")
-    return team
 
 
 async def study(update: Update, context: BanzuContext) -> None:
@@ -138,23 +127,18 @@ async def session_pressed(update: Update, context: BanzuContext) -> None:
 async def leave_button(
     update: Update, context: BanzuContext, session_id: int, person: Person | None
 ) -> None:
-    query, svc = update.callback_query, context.svc
-    assert query is not None
-    if person is None:
-        await query.answer(
-            await toast_who(update, context, "attendance.toast.not_registered"), show_alert=True
-        )
-        return
-    user_id = query.from_user.id
-    if not await svc.people.private_ok(user_id):
+    query, svc = query_of(update), context.svc
+    asked = await svc.sessions.ask_leave_reason(person, query.from_user.id, session_id)
+    if asked is LeaveAsk.NOT_REGISTERED:
+        text = await toast_who(update, context, "attendance.toast.not_registered")
+        await query.answer(text, show_alert=True)
+    elif asked is LeaveAsk.OPEN_PRIVATE:
         name = context.bot.username or svc.settings.bot_username
-        await query.answer(
-            toast(update, context, "attendance.leave.open_private", bot=name), show_alert=True
-        )
-        return
-    await svc.conversations.put(user_id, user_id, LeaveReason(OneStep.REASON, session_id))
-    await send(context, user_id, tr(update, context, "attendance.leave.ask_reason"))
-    await query.answer(toast(update, context, "attendance.leave.see_private"))
+        text = toast(update, context, "attendance.leave.open_private", bot=name)
+        await query.answer(text, show_alert=True)
+    else:
+        await send(context, query.from_user.id, tr(update, context, "attendance.leave.ask_reason"))
+        await query.answer(toast(update, context, "attendance.leave.see_private"))
 
 
 # ==================================================================== /leave in a group
@@ -194,60 +178,43 @@ async def leave_file(update: Update, context: BanzuContext, conv: Conversation) 
 async def submit_leave(
     update: Update, context: BanzuContext, person: Person, reason: str, session_id: int | None
 ) -> None:
-    svc = context.svc
-    result = await svc.sessions.request_leave(person, reason[:300], session_id)
-    session = result.session
-    topic = session.topic if session else ""
+    result = await context.svc.sessions.request_leave(person, reason[:300], session_id)
+    topic = result.session.topic if result.session else ""
     await reply(update, context, f"attendance.leave.{result.outcome.value}", topic=topic)
-    if result.outcome is Ask.CREATED and session and result.request_id:
-        tz = svc.attendance.tz
-        text = views.request_text(svc.texts, tz, "leave", person, session, reason[:300], None)
-        markup = views.decision_markup(svc.texts, "leave", result.request_id)
-        await notify_leaders(context, person.team_id, text, markup)
+    await _tell_leaders(context, "leave", person, reason[:300], result)
 
 
 # ==================================================================== /makeup
 
 
 async def makeup(update: Update, context: BanzuContext) -> None:
-    svc = context.svc
-    ident = await who(update, context)
+    att, ident = context.svc.attendance, await who(update, context)
     if ident.person is None:
         await reply(update, context, "common.not_registered")
         return
     note = _args_text(update)[:300]
-    result = await svc.sessions.request_makeup(ident.person, note)
+    result = await context.svc.sessions.request_makeup(ident.person, note)
     s = result.session
-    await reply(
-        update,
-        context,
-        f"attendance.makeup.{result.outcome.value}",
-        days=svc.attendance.rules.makeup_days,
-        topic=s.topic if s else "",
-        date=svc.attendance.local(s.starts_at, "%m-%d") if s else "",
-    )
-    if result.outcome is Ask.CREATED and s and result.request_id:
-        tz = svc.attendance.tz
-        text = views.request_text(svc.texts, tz, "makeup", ident.person, s, note, None)
-        markup = views.decision_markup(svc.texts, "makeup", result.request_id)
-        await notify_leaders(context, ident.person.team_id, text, markup)
+    topic, day = (s.topic, att.local(s.starts_at, "%m-%d")) if s else ("", "")
+    key, days = f"attendance.makeup.{result.outcome.value}", att.rules.makeup_days
+    await reply(update, context, key, days=days, topic=topic, date=day)
+    await _tell_leaders(context, "makeup", ident.person, note, result)
 
 
 # ==================================================================== leader decisions
 
 
-async def notify_leaders(
-    context: BanzuContext, team_id: int, text: str, markup: InlineKeyboardMarkup
+async def _tell_leaders(
+    context: BanzuContext, kind: str, person: Person, reason: str, result: AskResult
 ) -> None:
-    """Privately to the team's leaders who can be reached; else in the team group."""
-    svc, sent = context.svc, False
-    for user_id in await svc.attendance.leader_user_ids(team_id):
-        if await svc.people.private_ok(user_id):
-            await send(context, user_id, text, markup)
-            sent = True
-    chat = None if sent else await svc.groups.team_chat(team_id)
-    if chat is not None:
-        await send(context, chat, text, markup)
+    """A new request's card, with its buttons, to where the use case says the leaders are."""
+    svc, session, request_id = context.svc, result.session, result.request_id
+    if session is None or request_id is None:
+        return
+    text = views.request_text(svc.texts, svc.attendance.tz, kind, person, session, reason, None)
+    markup = views.decision_markup(svc.texts, kind, request_id)
+    for chat_id in result.leader_chats:
+        await send(context, chat_id, text, markup)
 
 
 _UNDECIDED = {
@@ -288,41 +255,35 @@ async def _show_decided(
 
 async def _tell_member(context: BanzuContext, result: DecideResult) -> None:
     """The member who asked hears the decision privately, when they can be written to."""
-    svc = context.svc
-    assert result.member is not None and result.session is not None
-    user_id = result.member.tg_user_id
-    if user_id is not None and await svc.people.private_ok(user_id):
+    assert result.session is not None
+    if result.member_chat is not None:
         told = f"attendance.{result.kind}.told_{result.outcome.value}"
-        await send(context, user_id, svc.texts.get(told, None, topic=result.session.topic))
+        text = context.svc.texts.get(told, None, topic=result.session.topic)
+        await send(context, result.member_chat, text)
 
 
 # ==================================================================== /roll
 
 
+_ROLL_REFUSED = {
+    RollCall.PRIVATE_NO_TEAM: "attendance.roll.private_no_team",
+    RollCall.UNBOUND: "attendance.study.unbound",
+    RollCall.REFUSED: "attendance.roll.refused",
+    RollCall.NONE: "attendance.roll.none",
+}
+
+
 async def roll(update: Update, context: BanzuContext) -> None:
-    svc, chat = context.svc, update.effective_chat
-    assert chat is not None and update.effective_user is not None
-    ident = await who(update, context)
-    if chat.type == ChatType.PRIVATE:
-        team = await svc.org.team(ident.person.team_id) if ident.person else None
-        if team is None:
-            await reply(update, context, "attendance.roll.private_no_team")
-            return
-    elif (team := await _group_team(update, context)) is None:
+    chat, lang, ident = update.effective_chat, lang_of(update), await who(update, context)
+    assert chat is not None
+    private = chat.type == ChatType.PRIVATE
+    out = await context.svc.sessions.roll_call(ident.actor, ident.person, chat.id, private, lang)
+    if isinstance(out, RollCall):
+        await reply(update, context, _ROLL_REFUSED[out])
         return
-    if not can(ident.actor, Action.TAKE_ATTENDANCE, Place(team.unit_id, team.id)):
-        await reply(update, context, "attendance.roll.refused")
-        return
-    session = await svc.attendance.latest_session(team.id)
-    if session is None:
-        await reply(update, context, "attendance.roll.none")
-        return
-    user_id = update.effective_user.id
-    target = user_id if await svc.people.private_ok(user_id) else chat.id
-    text, markup = await svc.sessions.roll_view(session, lang_of(update))
-    card = await send(context, target, text, markup)
-    await svc.sessions.roll_card_sent(session, card.chat_id, card.message_id, lang_of(update))
-    if target != chat.id:
+    card = await send(context, out.chat_id, out.text, out.markup)
+    await context.svc.sessions.roll_card_sent(out.session, card.chat_id, card.message_id, lang)
+    if out.chat_id != chat.id:
         await reply(update, context, "attendance.roll.sent_private")
 
 
@@ -388,12 +349,11 @@ async def pick_pressed(update: Update, context: BanzuContext) -> None:
         await refresh_roll(update, context, out.session.id)
     elif out.record is not None and new is not None:
         await _ask_reason(update, context, out.record, new)
-        await answer(update, context, "attendance.roll.reason_needed")
-        await refresh_roll(update, context, out.record.session_id, {out.record.member_id: new})
 
 
 async def _ask_reason(update: Update, context: BanzuContext, record: Record, new: Status) -> None:
-    """The proposal waits in the leader's conversation until they send the reason privately."""
+    """The proposal waits in the leader's conversation until they send the reason privately;
+    the card shows it meanwhile."""
     svc, lang, user_id = context.svc, lang_of(update), query_of(update).from_user.id
     record_key = (record.session_id, record.member_id)
     state = CorrectionReason(OneStep.REASON, record_key, record.status, new, _card(update))
@@ -404,6 +364,8 @@ async def _ask_reason(update: Update, context: BanzuContext, record: Record, new
         user_id,
         tr(update, context, "attendance.roll.ask_reason", name=record.name, old=old_l, new=new_l),
     )
+    await answer(update, context, "attendance.roll.reason_needed")
+    await refresh_roll(update, context, record.session_id, {record.member_id: new})
 
 
 async def reason_step(update: Update, context: BanzuContext, st: CorrectionReason) -> None:

@@ -20,7 +20,7 @@ summary as outbox rows, and marks the quiz that follows as owed (`resume_closed`
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -47,6 +47,7 @@ from bot.domain.attendance import (
     window_for,
 )
 from bot.domain.auth import Action, Actor, Place, can
+from bot.domain.flowstate import FlowState
 from bot.domain.org import Team
 from bot.domain.text import visible
 from bot.domain.textsplit import split_text
@@ -296,6 +297,49 @@ class AskResult:
     outcome: Ask
     session: Session | None = None
     request_id: int | None = None
+    # CREATED: where the leaders' card goes (each leader who can be written to privately,
+    # else the team's group; none = nobody to tell)
+    leader_chats: tuple[int, ...] = ()
+
+
+class RollCall(StrEnum):
+    """/roll refused: why (a card is a `RollCard`)."""
+
+    PRIVATE_NO_TEAM = "private_no_team"  # privately, from someone in no team
+    UNBOUND = "unbound"  # a group not bound to a team
+    REFUSED = "refused"  # not a leader of that team
+    NONE = "none"  # the team has had no session
+
+
+@dataclass(frozen=True)
+class RollCard:
+    """/roll: the latest session's roll card and where it goes (the leader's private chat
+    when the bot may write there, else the chat /roll came from)."""
+
+    session: Session
+    chat_id: int
+    text: str
+    markup: InlineKeyboardMarkup
+
+
+class LeaveAsk(StrEnum):
+    """请假 pressed under a session."""
+
+    NOT_REGISTERED = "not_registered"
+    OPEN_PRIVATE = "open_private"  # the bot may not write to them yet
+    ASKED = "asked"  # the reason is asked privately; the next text is the reason
+
+
+class OneStep(StrEnum):
+    REASON = "reason"
+
+
+@dataclass(frozen=True)
+class LeaveReason(FlowState, flow="att_leave", version=1):
+    """请假 pressed under a session (or /leave without a reason): the next text is the reason."""
+
+    step: OneStep
+    session: int | None = None
 
 
 class Decided(StrEnum):
@@ -314,10 +358,12 @@ class DecideResult:
     member: Person | None = None
     kind: str = ""
     reason: str = ""
+    # decided: the member's private chat when the bot may write there (they hear the decision)
+    member_chat: int | None = None
 
 
 def _with(r: DecideResult, outcome: Decided) -> DecideResult:
-    return DecideResult(outcome, r.session, r.member, r.kind, r.reason)
+    return replace(r, outcome=outcome)
 
 
 @dataclass
@@ -482,6 +528,26 @@ class Sessions:
             return None
         text, markup = await self.roll_view(session, card.lang)
         return Edit(card.message_id, text, markup)
+
+    async def roll_call(
+        self, actor: Actor, person: Person | None, chat_id: int, private: bool, lang: str
+    ) -> RollCard | RollCall:
+        """/roll: the roll card of the team's latest session — privately, the leader's own team;
+        in a group, the group's team."""
+        if private:
+            team = await self.org.team(person.team_id) if person else None
+            if team is None:
+                return RollCall.PRIVATE_NO_TEAM
+        elif (team := await self.group_team(chat_id)) is None:
+            return RollCall.UNBOUND
+        if not can(actor, Action.TAKE_ATTENDANCE, Place(team.unit_id, team.id)):
+            return RollCall.REFUSED
+        session = await self.attendance.latest_session(team.id)
+        if session is None:
+            return RollCall.NONE
+        target = actor.tg_user_id if await self.people.private_ok(actor.tg_user_id) else chat_id
+        text, markup = await self.roll_view(session, lang)
+        return RollCard(session, target, text, markup)
 
     async def roll_view(
         self, session: Session, lang: str, shown: dict[int, Status] | None = None
@@ -828,6 +894,30 @@ class Sessions:
         sessions = await att.repo.open_sessions(person.team_id, person.unit_id)
         return sessions[0] if sessions else None
 
+    async def ask_leave_reason(
+        self, person: Person | None, user_id: int, session_id: int
+    ) -> LeaveAsk:
+        """请假 under a session: the reason is asked privately (a conversation waits for it)."""
+        if person is None:
+            return LeaveAsk.NOT_REGISTERED
+        if not await self.people.private_ok(user_id):
+            return LeaveAsk.OPEN_PRIVATE
+        await self.conversations.put(user_id, user_id, LeaveReason(OneStep.REASON, session_id))
+        return LeaveAsk.ASKED
+
+    async def leader_chats(self, team_id: int) -> tuple[int, ...]:
+        """Where a request for the team's leaders goes: privately to each leader who can be
+        written to; when none can, the team's group; else nowhere."""
+        leaders = [
+            u
+            for u in await self.attendance.leader_user_ids(team_id)
+            if await self.people.private_ok(u)
+        ]
+        if leaders:
+            return tuple(leaders)
+        chat = await self.groups.team_chat(team_id)
+        return () if chat is None else (chat,)
+
     async def request_leave(
         self, person: Person, reason: str, session_id: int | None = None
     ) -> AskResult:
@@ -847,7 +937,7 @@ class Sessions:
         rid = await att.repo.add_request("leave", session.id, person.member_id, reason, att.now())
         if rid is None:
             return AskResult(Ask.DUPLICATE, session)
-        return AskResult(Ask.CREATED, session, rid)
+        return AskResult(Ask.CREATED, session, rid, await self.leader_chats(person.team_id))
 
     async def request_makeup(self, person: Person, note: str) -> AskResult:
         """补学: for the latest absence within the allowed days, a request the leader confirms."""
@@ -860,7 +950,7 @@ class Sessions:
             rid = await att.repo.add_request("makeup", session.id, person.member_id, note, now)
             if rid is None:
                 return AskResult(Ask.DUPLICATE, session)
-            return AskResult(Ask.CREATED, session, rid)
+            return AskResult(Ask.CREATED, session, rid, await self.leader_chats(person.team_id))
         return AskResult(Ask.NO_SESSION)
 
     async def decide(self, request_id: int, approve: bool, actor: Actor) -> DecideResult:
@@ -898,6 +988,9 @@ class Sessions:
             return _with(base, Decided.DONE_ALREADY)
         if change is not None and not session.closed:
             await att.tally.mark(session.id)
+        user_id = member.tg_user_id
+        if user_id is not None and await self.people.private_ok(user_id):
+            base = replace(base, member_chat=user_id)
         if not approve:
             return _with(base, Decided.REFUSED)
         return _with(base, Decided.APPROVED if change is not None else Decided.UNCHANGED)
