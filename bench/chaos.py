@@ -77,7 +77,9 @@ from bot.delivery.outbox import Outbox
 from bot.domain import recognition as award_rules
 from bot.domain.auth import Actor, Role
 from bot.domain.recognition import Stage, ballot_key
+from bot.repos.conversations import ConversationsRepo
 from bot.repos.outbox import OutboxRepo, OutMessage
+from bot.repos.people import PeopleRepo
 from bot.repos.recognition import RecognitionRepo
 from bot.repos.schedules import Purpose, SchedulesRepo, Scope
 from bot.services.recognition import Created, RecognitionService
@@ -630,7 +632,14 @@ async def _open_campaign(path: str, candidates: int) -> int:
     db = Database(path)
     await db.open()
     try:
-        svc = RecognitionService(RecognitionRepo(db), ballot_key(TOKEN), TZ)
+        svc = RecognitionService(
+            RecognitionRepo(db),
+            ballot_key(TOKEN),
+            TZ,
+            ConversationsRepo(db),
+            PeopleRepo(db),
+            frozenset(),
+        )
         admin = Actor(ADMIN, frozenset({Role.ADMIN}))
         made = await svc.create(admin, "模范职工", "2026Q4", "3", None)
         assert isinstance(made, Created), made

@@ -158,7 +158,12 @@ class Services:
             # The ballot key comes from the bot token, which is not in the database: a token
             # seen elsewhere cannot be matched to a ballot from the database alone.
             recognition=RecognitionService(
-                RecognitionRepo(db), ballot_key(settings.token), settings.tz
+                RecognitionRepo(db),
+                ballot_key(settings.token),
+                settings.tz,
+                conversations,
+                people,
+                settings.admins,
             ),
             rectification=RectificationService(
                 RectificationRepo(db),

@@ -7,7 +7,6 @@ edits of their own message); nothing of them goes through the outbox, which keep
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
@@ -16,27 +15,21 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.callbacks import Callback, Stale
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
-from bot.domain import recognition as rules
 from bot.domain.auth import Action, can
 from bot.domain.recognition import (
-    CommentStep,
-    NominateStep,
     Nomination,
-    NomineeKind,
     RatingComment,
     Stage,
 )
 from bot.services.recognition import (
-    Ballot,
-    Cast,
-    Closed,
-    Nominated,
-    NomineeFound,
+    BallotRefused,
+    CommentTaken,
+    Problem,
     Rated,
-    Ratee,
     Refused,
+    RoundOpened,
 )
-from bot.texts import Html, to_plain
+from bot.texts import to_plain
 from bot.views import recognition as view
 from handlers.common import (
     answer_stale,
@@ -80,18 +73,6 @@ async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) 
                 raise
 
 
-async def _put(update: Update, context: BanzuContext, state: Nomination | RatingComment) -> None:
-    user = update.effective_user
-    assert user is not None
-    await context.svc.conversations.put(user.id, user.id, state)
-
-
-async def _end(update: Update, context: BanzuContext) -> None:
-    user = update.effective_user
-    assert user is not None
-    await context.svc.conversations.clear(user.id, user.id)
-
-
 async def _alert(update: Update, context: BanzuContext, key: str, **values: object) -> None:
     query = update.callback_query
     assert query is not None
@@ -113,24 +94,11 @@ async def awards_cmd(update: Update, context: BanzuContext) -> None:
 
 
 async def award_new_cmd(update: Update, context: BanzuContext) -> None:
-    ident, svc, lang, args = await who(update, context), context.svc, lang_of(update), _args(update)
-    if not can(ident.actor, Action.MANAGE_AWARDS):
-        await reply(update, context, "common.no_permission")
-        return
-    if len(args) < 2:
-        await reply(update, context, "recognition.campaign.usage_new")
-        return
-    rest = args[2:]
-    quota = next((a for a in rest if a.isdigit()), None)
-    unit = next((a for a in rest if not a.isdigit()), None)
-    out = await svc.recognition.create(ident.actor, args[0], args[1], quota, unit)
-    if isinstance(out, Refused):
-        await reply(update, context, f"recognition.problem.{out.problem.value}", detail=out.detail)
-        return
-    text = svc.texts.get(
-        "recognition.campaign.created", lang, **view.names(out.campaign, svc.texts, lang)
+    ident, svc = await who(update, context), context.svc
+    out = await svc.recognition.new_campaign(ident.actor, _args(update))
+    await send(
+        context, ident.actor.tg_user_id, view.campaign_created(out, svc.texts, lang_of(update))
     )
-    await send(context, ident.actor.tg_user_id, text)
 
 
 async def admin_pressed(update: Update, context: BanzuContext) -> None:
@@ -228,107 +196,37 @@ async def nominate_cmd(update: Update, context: BanzuContext) -> None:
 
 
 async def nom_pressed(update: Update, context: BanzuContext) -> None:
-    svc = context.svc
-    lang = lang_of(update)
     press = await pressed(update, context, view.NominatePress)
     if press is None:
         return
-    query, ident = query_of(update), await who(update, context)
-    c = await svc.recognition.campaign(press.campaign)
-    if c is None or not await svc.recognition.may_nominate(ident.actor, c):
+    ident, svc = await who(update, context), context.svc
+    out = await svc.recognition.begin_nomination(ident.actor, press.campaign)
+    if isinstance(out, Refused):
         await _alert(update, context, "recognition.problem.wrong_stage")
         return
-    await query.answer()
-    user = ident.actor.tg_user_id
-    if c.kind is NomineeKind.MEMBER:
-        await _put(update, context, Nomination(NominateStep.NOMINEE, c.id))
-        await send(
-            context,
-            user,
-            tr(
-                update, context, "recognition.nominate.ask_member", **view.names(c, svc.texts, lang)
-            ),
-        )
-        return
-    markup = view.places(c, await svc.recognition.places(c))
-    await send(
-        context,
-        user,
-        tr(update, context, "recognition.nominate.ask_place", **view.names(c, svc.texts, lang)),
-        markup,
-    )
+    await query_of(update).answer()
+    await send(context, ident.actor.tg_user_id, *view.ask_nominee(out, svc.texts, lang_of(update)))
 
 
 async def place_pressed(update: Update, context: BanzuContext) -> None:
-    svc = context.svc
     press = await pressed(update, context, view.PlacePress)
     if press is None:
         return
-    query, ident = query_of(update), await who(update, context)
-    c = await svc.recognition.campaign(press.campaign)
-    options = dict(await svc.recognition.places(c)) if c else {}
-    pid = press.place
-    if c is None or pid not in options or not await svc.recognition.may_nominate(ident.actor, c):
+    ident, svc = await who(update, context), context.svc
+    out = await svc.recognition.pick_place(ident.actor, press.campaign, press.place)
+    if isinstance(out, Refused):
         await _alert(update, context, "common.stale_button")
         return
-    await query.answer()
-    user = ident.actor.tg_user_id
-    await _put(update, context, Nomination(NominateStep.REASON, c.id, pid, options[pid]))
-    await send(
-        context, user, tr(update, context, "recognition.nominate.ask_reason", name=options[pid])
-    )
+    await query_of(update).answer()
+    await send(context, ident.actor.tg_user_id, view.ask_reason(out, svc.texts, lang_of(update)))
 
 
 async def nominate_step(update: Update, context: BanzuContext, n: Nomination) -> None:
-    svc, lang, ident = context.svc, lang_of(update), await who(update, context)
+    ident, svc = await who(update, context), context.svc
     text = (update.message.text if update.message else None) or ""
-    c = await svc.recognition.campaign(n.cid)
-    if c is None:
-        await _end(update, context)
-        await reply(update, context, "recognition.problem.no_campaign")
-        return
-    if n.step is NominateStep.NOMINEE:
-        found = await svc.recognition.find_nominee(ident.actor, c, text)
-        if isinstance(found, Refused):
-            await reply(
-                update, context, f"recognition.problem.{found.problem.value}", detail=found.detail
-            )
-            return
-        await _ask_reason(update, context, n, found)
-        return
-    out = await svc.recognition.nominate(ident.actor, c.id, n.nid, text)
-    if isinstance(out, Refused):
-        await reply(update, context, f"recognition.problem.{out.problem.value}", detail=out.detail)
-        return
-    await _end(update, context)
-    await _nominated(update, context, out, lang)
-
-
-async def _ask_reason(
-    update: Update, context: BanzuContext, n: Nomination, found: NomineeFound
-) -> None:
-    await _put(
-        update, context, replace(n, step=NominateStep.REASON, nid=found.nominee_id, name=found.name)
-    )
-    await reply(update, context, "recognition.nominate.ask_reason", name=found.name)
-
-
-async def _nominated(update: Update, context: BanzuContext, out: Nominated, lang: str) -> None:
-    svc = context.svc
-    nid = next(
-        (
-            n.nominee_id
-            for n in await svc.recognition.nominees(out.campaign.id)
-            if n.name == out.name
-        ),
-        None,
-    )
-    ev = await svc.recognition.evidence(out.campaign, nid) if nid is not None else None
-    evidence = view.evidence_line(ev, out.campaign.period, svc.texts, lang) if ev else ""
-    key = "recognition.nominate.saved" if out.new else "recognition.nominate.updated"
-    values = view.names(out.campaign, svc.texts, lang)
-    text = svc.texts.get(key, lang, name=out.name, evidence=Html(evidence), **values)
-    await send(context, update.effective_user.id if update.effective_user else 0, text)
+    out = await svc.recognition.nomination_text(ident.actor, n, text)
+    answer = view.nomination_reply(out, svc.texts, lang_of(update))
+    await send(context, ident.actor.tg_user_id, answer)
 
 
 # ------------------------------------------------------------------ voting
@@ -351,77 +249,34 @@ async def vote_cmd(update: Update, context: BanzuContext) -> None:
 
 
 async def open_pressed(update: Update, context: BanzuContext) -> None:
-    svc = context.svc
-    lang = lang_of(update)
     press = await pressed(update, context, view.OpenBallot)
     if press is None:
         return
-    query, ident = query_of(update), await who(update, context)
+    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
     out = await svc.recognition.new_ballot(ident.actor, press.campaign)
     if isinstance(out, Refused):
-        key = (
-            "recognition.vote.already"
-            if out.detail == "voted"
-            else f"recognition.problem.{out.problem.value}"
-        )
-        await _alert(update, context, key, detail=out.detail)
+        await query_of(update).answer(view.open_refused(out, svc.texts, lang), show_alert=True)
         return
-    await query.answer()
+    await query_of(update).answer()
     await send(context, ident.actor.tg_user_id, *view.ballot(out, svc.settings.tz, svc.texts, lang))
 
 
 async def ballot_pressed(update: Update, context: BanzuContext) -> None:
-    svc = context.svc
-    lang = lang_of(update)
-    query = query_of(update)
+    query, svc, lang = query_of(update), context.svc, lang_of(update)
     press = view.ballot_press(query.data)
     if isinstance(press, Stale):
         await answer_stale(update, context)
         return
-    as_cast = isinstance(press, view.BallotAct) and press.op is view.BallotOp.EDIT
-    b = await svc.recognition.ballot(press.campaign, press.token, None if as_cast else press.draft)
-    if isinstance(b, Refused) or b.campaign.stage is not Stage.VOTE:
-        await _alert(update, context, "recognition.vote.closed")
-        return
-    if isinstance(press, view.BallotAct) and press.op is view.BallotOp.SUBMIT:
-        await _cast(update, context, b)
-    elif as_cast:
-        await query.answer()
-        await _edit(update, *view.ballot(b, svc.settings.tz, svc.texts, lang))
-    elif isinstance(press, view.BallotPick) and press.position <= len(b.candidates):
-        await _toggle(update, context, b, press.position)
-    else:
-        await _alert(update, context, "common.stale_button")
-
-
-async def _toggle(update: Update, context: BanzuContext, b: Ballot, position: int) -> None:
-    svc, lang, query = context.svc, lang_of(update), update.callback_query
-    assert query is not None
-    choices, full = rules.toggle(b.choices, position, b.campaign.quota)
-    if full:
-        await _alert(update, context, "recognition.vote.full", quota=b.campaign.quota)
+    ident, move = await who(update, context), view.ballot_move(press)
+    position = press.position if isinstance(press, view.BallotPick) else 0
+    out = await svc.recognition.press_ballot(
+        ident.actor, press.campaign, press.token, move, press.draft, position
+    )
+    if isinstance(out, BallotRefused):
+        await query.answer(view.ballot_refused(out, svc.texts, lang), show_alert=True)
         return
     await query.answer()
-    new = Ballot(b.campaign, b.candidates, choices, b.token, b.cast)
-    await _edit(update, *view.ballot(new, svc.settings.tz, svc.texts, lang))
-
-
-async def _cast(update: Update, context: BanzuContext, b: Ballot) -> None:
-    svc, lang, ident = context.svc, lang_of(update), await who(update, context)
-    out = await svc.recognition.cast(ident.actor, b.campaign.id, b.token, b.choices)
-    if isinstance(out, Refused) or out.ballot is None or isinstance(out.ballot, Refused):
-        outcome = out.outcome if not isinstance(out, Refused) else Cast.NOT_ELIGIBLE
-        key = {
-            Cast.ALREADY: "recognition.vote.already",
-            Cast.CLOSED: "recognition.vote.closed",
-            Cast.INVALID: "recognition.vote.invalid",
-        }.get(outcome, "recognition.problem.not_eligible")
-        await _alert(update, context, key)
-        return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    changed = out.outcome is Cast.CHANGED
-    await _edit(update, *view.receipt(out.ballot, changed, svc.settings.tz, svc.texts, lang))
+    await _edit(update, *view.pressed_ballot(out, svc.settings.tz, svc.texts, lang))
 
 
 # ------------------------------------------------------------------ results and reminders
@@ -431,13 +286,11 @@ async def publish_results(context: BanzuContext, campaign_id: int) -> None:
     """Results with counts to every bound team group in scope and to reachable admins,
     through the outbox, once per chat."""
     svc = context.svc
-    r = await svc.recognition.closed(campaign_id)
-    if not isinstance(r, Closed):
+    pub = await svc.recognition.publication(campaign_id)
+    if pub is None:
         return
-    text = view.results(r, svc.texts, svc.settings.language)
-    chats = await svc.recognition.group_chats(r.campaign.unit_id)
-    chats += await svc.people.reachable_admins(svc.settings.admins)
-    for chat in dict.fromkeys(chats):
+    text = view.results(pub.closed, svc.texts, svc.settings.language)
+    for chat in pub.chats:
         await notify(
             context, chat, text, purpose="award_results", key=f"award:results:{campaign_id}:{chat}"
         )
@@ -470,39 +323,12 @@ async def tick_job(context: BanzuContext) -> None:
 
 
 async def rating_new_cmd(update: Update, context: BanzuContext) -> None:
-    ident, svc, lang, args = await who(update, context), context.svc, lang_of(update), _args(update)
-    if not can(ident.actor, Action.MANAGE_AWARDS):
-        await reply(update, context, "common.no_permission")
-        return
-    if not args:
-        await reply(update, context, "recognition.rating.usage_new")
-        return
-    days = next((int(a) for a in args[1:] if a.isdigit()), None)
-    unit = next((a for a in args[1:] if not a.isdigit()), None)
-    out = await svc.recognition.open_round(
-        ident.actor, args[0], unit, context.svc.clock.now(), days
-    )
-    if isinstance(out, Refused):
-        await reply(update, context, f"recognition.problem.{out.problem.value}", detail=out.detail)
-        return
-    rid, period, leaders = out
-    if leaders == 0:
-        await svc.recognition.close_round(rid, context.svc.clock.now())
-        await reply(update, context, "recognition.rating.no_leaders")
-        return
-    rnd = await svc.recognition.round(rid)
-    assert rnd is not None
-    scope = svc.texts.get("recognition.campaign.scope_unit", lang, unit=unit) if unit else ""
-    await reply(
-        update,
-        context,
-        "recognition.rating.opened",
-        period=rules.period_label(period, lang),
-        scope=Html(scope),
-        leaders=leaders,
-        ends=view.when(rnd.ends_at, svc.settings.tz),
-    )
-    await remind(context, force_day=True)
+    ident, svc = await who(update, context), context.svc
+    out = await svc.recognition.start_round(ident.actor, _args(update), svc.clock.now())
+    text = view.round_started(out, svc.settings.tz, svc.texts, lang_of(update))
+    await send(context, ident.actor.tg_user_id, text)
+    if isinstance(out, RoundOpened):
+        await remind(context, force_day=True)
 
 
 async def rate_cmd(update: Update, context: BanzuContext) -> None:
@@ -519,94 +345,65 @@ async def rate_cmd(update: Update, context: BanzuContext) -> None:
     await reply(update, context, "recognition.rating.none")
 
 
-async def _ratee(
-    context: BanzuContext, round_id: int | None, ratee_id: int | None, rater: int | None
-) -> Ratee | None:
-    if round_id is None or ratee_id is None or rater is None:
-        return None
-    people = await context.svc.recognition.ratees(round_id, rater)
-    return next((p for p in people if p.member_id == ratee_id), None)
-
-
 async def ratee_pressed(update: Update, context: BanzuContext) -> None:
-    svc = context.svc
-    lang = lang_of(update)
     press = await pressed(update, context, view.RateePress)
     if press is None:
         return
-    query, ident, rid = query_of(update), await who(update, context), press.round
-    ratee = await _ratee(context, rid, press.ratee, ident.actor.member_id)
-    if ratee is None:
-        await _alert(update, context, "recognition.rating.not_eligible")
+    ident, svc = await who(update, context), context.svc
+    out = await svc.recognition.choose_ratee(ident.actor, press.round, press.ratee)
+    if isinstance(out, Rated):
+        await _alert(update, context, f"recognition.rating.{out.value}")
         return
-    if ratee.done:
-        await _alert(update, context, "recognition.rating.already")
-        return
-    await query.answer()
-    await send(context, ident.actor.tg_user_id, *view.grades(rid, ratee, svc.texts, lang))
+    await query_of(update).answer()
+    await send(
+        context, ident.actor.tg_user_id, *view.grades(press.round, out, svc.texts, lang_of(update))
+    )
 
 
 async def grade_pressed(update: Update, context: BanzuContext) -> None:
-    svc = context.svc
-    lang = lang_of(update)
     press = await pressed(update, context, view.GradePress)
     if press is None:
         return
-    query, ident, rid = query_of(update), await who(update, context), press.round
-    ratee = await _ratee(context, rid, press.ratee, ident.actor.member_id)
-    if ratee is None:
-        await _alert(update, context, "recognition.rating.not_eligible")
+    ident, svc = await who(update, context), context.svc
+    out = await svc.recognition.grade(ident.actor, press.round, press.ratee, press.grade)
+    if isinstance(out, Rated):
+        await _alert(update, context, f"recognition.rating.{out.value}")
         return
-    outcome = await svc.recognition.rate(ident.actor, rid, ratee.member_id, press.grade)
-    if outcome is not Rated.OK:
-        await _alert(update, context, f"recognition.rating.{outcome.value}")
-        return
-    await query.answer()
-    # The conversation names only whom the comment is about, never the grade just given.
-    await _put(update, context, RatingComment(CommentStep.COMMENT, rid, ratee.member_id))
-    await _edit(update, *view.ask_comment(rid, ratee, svc.texts, lang))
+    await query_of(update).answer()
+    await _edit(update, *view.ask_comment(press.round, out, svc.texts, lang_of(update)))
 
 
 async def comment_step(update: Update, context: BanzuContext, rc: RatingComment) -> None:
-    svc = context.svc
+    ident, svc = await who(update, context), context.svc
     text = (update.message.text if update.message else None) or ""
-    problem = await svc.recognition.comment(rc.round, rc.ratee, text)
-    if problem is not None and problem.value in ("blank", "too_long"):
-        await reply(update, context, f"recognition.problem.{problem.value}", detail=len(text))
+    out = await svc.recognition.leave_comment(ident.actor, rc, text)
+    if isinstance(out, Problem):
+        await reply(update, context, f"recognition.problem.{out.value}", detail=len(text))
         return
-    await _end(update, context)
-    await reply(
-        update,
-        context,
-        "recognition.rating.closed" if problem else "recognition.rating.comment_saved",
-    )
-    await _next_ratee(update, context, rc.round)
+    key = "recognition.rating.closed" if out.closed else "recognition.rating.comment_saved"
+    await reply(update, context, key)
+    await _next_ratee(update, context, out)
 
 
 async def skip_pressed(update: Update, context: BanzuContext) -> None:
-    svc = context.svc
     press = await pressed(update, context, view.SkipComment)
     if press is None:
         return
-    query, user = query_of(update), (await who(update, context)).actor.tg_user_id
-    rc = await svc.conversations.state(user, user, RatingComment)
-    if rc is None or press.ratee != rc.ratee:
+    out = await context.svc.recognition.skip_comment(
+        (await who(update, context)).actor, press.ratee
+    )
+    if out is None:
         await answer_stale(update, context)
         return
-    await svc.conversations.clear(user, user)
-    await query.answer()
+    await query_of(update).answer()
     await _edit(update, tr(update, context, "recognition.rating.done"), None)
-    await _next_ratee(update, context, rc.round)
+    await _next_ratee(update, context, out)
 
 
-async def _next_ratee(update: Update, context: BanzuContext, round_id: int) -> None:
-    svc, lang, ident = context.svc, lang_of(update), await who(update, context)
-    rnd = await svc.recognition.round(round_id)
-    if rnd is None or ident.actor.member_id is None or rnd.state != "open":
-        return
-    people = await svc.recognition.ratees(round_id, ident.actor.member_id)
-    text, markup = view.ratees(round_id, rnd.period, people, svc.texts, lang)
-    await send(context, ident.actor.tg_user_id, text, markup)
+async def _next_ratee(update: Update, context: BanzuContext, out: CommentTaken) -> None:
+    if out.next is not None:
+        svc, user = context.svc, (await who(update, context)).actor.tg_user_id
+        await send(context, user, *view.next_ratees(out.next, svc.texts, lang_of(update)))
 
 
 async def ratings_cmd(update: Update, context: BanzuContext) -> None:
@@ -625,23 +422,16 @@ async def ratings_cmd(update: Update, context: BanzuContext) -> None:
 
 
 async def round_pressed(update: Update, context: BanzuContext) -> None:
-    svc = context.svc
-    lang = lang_of(update)
     press = await pressed(update, context, view.RoundPress)
     if press is None:
         return
-    query, ident, rid = query_of(update), await who(update, context), press.round
-    if not can(ident.actor, Action.MANAGE_AWARDS):
-        await _alert(update, context, "common.no_permission")
+    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    out = await svc.recognition.close_round_now(ident.actor, press.round, svc.clock.now())
+    if isinstance(out, Refused):
+        await query_of(update).answer(view.press_refused(out, svc.texts, lang), show_alert=True)
         return
-    if not await svc.recognition.close_round(rid, context.svc.clock.now()):
-        await _alert(update, context, "common.stale_button")
-        return
-    await query.answer()
-    rnd = await svc.recognition.round(rid)
-    assert rnd is not None
-    people = await svc.recognition.round_results(rid)
-    await _edit(update, *view.round_results(rid, rnd.period, rnd.state, people, svc.texts, lang))
+    await query_of(update).answer()
+    await _edit(update, *view.closed_round(out, svc.texts, lang))
 
 
 def register(app: BanzuApp) -> None:

@@ -8,7 +8,7 @@ the repository.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import ClassVar
@@ -16,8 +16,18 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import recognition as rules
 from bot.domain.auth import Action, Actor, Role, can
-from bot.domain.recognition import Grade, NomineeKind, Stage
+from bot.domain.recognition import (
+    CommentStep,
+    Grade,
+    NominateStep,
+    Nomination,
+    NomineeKind,
+    RatingComment,
+    Stage,
+)
 from bot.domain.text import is_blank, visible
+from bot.repos.conversations import ConversationsRepo
+from bot.repos.people import PeopleRepo
 from bot.repos.recognition import (
     Campaign,
     Candidate,
@@ -86,6 +96,34 @@ class Nominated:
     campaign: Campaign
     name: str
     new: bool
+    evidence: Evidence | None = None  # the nominee's record in the period, once saved
+
+
+@dataclass(frozen=True)
+class Usage:
+    """The command's words do not fit it: the answer is its usage."""
+
+
+@dataclass(frozen=True)
+class AskNominee:
+    """A member campaign's nomination waits for the member's name or employee number."""
+
+    campaign: Campaign
+
+
+@dataclass(frozen=True)
+class AskPlace:
+    """A team or unit campaign's nomination: the places one may name, as buttons."""
+
+    campaign: Campaign
+    places: list[tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class AskReason:
+    """The nominee is known; the nomination waits for the reason."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -117,6 +155,83 @@ class Ballot:
 class CastDone:
     outcome: Cast
     ballot: Ballot | None
+
+
+class BallotMove(StrEnum):
+    """What a press on the ballot asks for."""
+
+    PICK = "pick"  # tick or untick one candidate of the draft
+    SUBMIT = "submit"  # cast the draft
+    EDIT = "edit"  # the receipt's "see / change": the ballot as cast
+
+
+class BallotProblem(StrEnum):
+    CLOSED = "closed"
+    FULL = "full"  # the quota is reached: untick one first
+    STALE = "stale"  # a position the ballot does not have
+    ALREADY = "already"
+    INVALID = "invalid"
+    NOT_ELIGIBLE = "not_eligible"
+
+
+@dataclass(frozen=True)
+class BallotRefused:
+    problem: BallotProblem
+    quota: int = 0
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A ballot just cast (or changed), for the voter's receipt."""
+
+    ballot: Ballot
+    changed: bool
+
+
+_CAST_PROBLEMS = {
+    Cast.ALREADY: BallotProblem.ALREADY,
+    Cast.CLOSED: BallotProblem.CLOSED,
+    Cast.INVALID: BallotProblem.INVALID,
+}
+
+
+@dataclass(frozen=True)
+class RoundOpened:
+    """A 民主评议 round just opened, with how many leaders are to be rated."""
+
+    round: Round
+    unit: str | None
+    leaders: int
+
+
+@dataclass(frozen=True)
+class NoLeaders:
+    """A round nobody could be rated in: closed again at once."""
+
+
+@dataclass(frozen=True)
+class NextRatees:
+    """Whom the rater may rate in an open round (those done marked), to choose the next."""
+
+    round: Round
+    people: list[Ratee]
+
+
+@dataclass(frozen=True)
+class CommentTaken:
+    """The comment step is over: saved, skipped, or too late (the round closed meanwhile)."""
+
+    closed: bool
+    next: NextRatees | None
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A closed vote's results and every chat they go to, once each: the bound team groups
+    in scope, then the admins who can be reached privately."""
+
+    closed: Closed
+    chats: list[int]
 
 
 @dataclass(frozen=True)
@@ -167,11 +282,30 @@ def is_leader(actor: Actor) -> bool:
     return bool(actor.roles & LEADER_ROLES)
 
 
+def _words(args: list[str]) -> tuple[str | None, str | None]:
+    """The optional words after a command's required ones: the first number, the first other
+    word (a unit's name)."""
+    return next((a for a in args if a.isdigit()), None), next(
+        (a for a in args if not a.isdigit()), None
+    )
+
+
 class RecognitionService:
-    def __init__(self, repo: RecognitionRepo, key: bytes, tz: ZoneInfo) -> None:
+    def __init__(
+        self,
+        repo: RecognitionRepo,
+        key: bytes,
+        tz: ZoneInfo,
+        conversations: ConversationsRepo,
+        people: PeopleRepo,
+        admins: frozenset[int],
+    ) -> None:
         self.repo = repo
         self.key = key
         self.tz = tz
+        self.conversations = conversations  # the /nominate and comment flows' state
+        self.people = people
+        self.admins = admins
 
     # ------------------------------------------------------------ campaigns
 
@@ -198,6 +332,15 @@ class RecognitionService:
         campaign = await self.repo.campaign(cid)
         assert campaign is not None
         return Created(campaign)
+
+    async def new_campaign(self, actor: Actor, args: list[str]) -> Created | Usage | Refused:
+        """/award_new <name> <period> [quota] [unit]."""
+        if not can(actor, Action.MANAGE_AWARDS):
+            return Refused(Problem.FORBIDDEN)
+        if len(args) < 2:
+            return Usage()
+        quota, unit = _words(args[2:])
+        return await self.create(actor, args[0], args[1], quota, unit)
 
     async def campaign(self, campaign_id: int | None) -> Campaign | None:
         return None if campaign_id is None else await self.repo.campaign(campaign_id)
@@ -265,6 +408,61 @@ class RecognitionService:
 
     async def places(self, c: Campaign) -> list[tuple[int, str]]:
         return await self.repo.places(c.kind, c.unit_id)
+
+    async def begin_nomination(
+        self, actor: Actor, campaign_id: int
+    ) -> AskNominee | AskPlace | Refused:
+        """The nominate button: a member campaign waits for the member's name (the flow
+        begins), a team or unit campaign offers its places."""
+        c = await self.campaign(campaign_id)
+        if c is None or not await self.may_nominate(actor, c):
+            return Refused(Problem.WRONG_STAGE)
+        if c.kind is NomineeKind.MEMBER:
+            await self._keep(actor, Nomination(NominateStep.NOMINEE, c.id))
+            return AskNominee(c)
+        return AskPlace(c, await self.places(c))
+
+    async def pick_place(
+        self, actor: Actor, campaign_id: int, place_id: int
+    ) -> AskReason | Refused:
+        """A team or unit chosen from the campaign's places: the flow waits for the reason."""
+        c = await self.campaign(campaign_id)
+        options = dict(await self.places(c)) if c else {}
+        if c is None or place_id not in options or not await self.may_nominate(actor, c):
+            return Refused(Problem.NO_CAMPAIGN)
+        await self._keep(actor, Nomination(NominateStep.REASON, c.id, place_id, options[place_id]))
+        return AskReason(options[place_id])
+
+    async def nomination_text(
+        self, actor: Actor, n: Nomination, text: str
+    ) -> AskReason | Nominated | Refused:
+        """A message in the /nominate flow: the nominee (member campaigns), then the reason;
+        the flow ends once the nomination is saved or its campaign is gone."""
+        c = await self.campaign(n.cid)
+        if c is None:
+            await self._end(actor)
+            return Refused(Problem.NO_CAMPAIGN)
+        if n.step is NominateStep.NOMINEE:
+            found = await self.find_nominee(actor, c, text)
+            if isinstance(found, Refused):
+                return found
+            step = replace(n, step=NominateStep.REASON, nid=found.nominee_id, name=found.name)
+            await self._keep(actor, step)
+            return AskReason(found.name)
+        out = await self.nominate(actor, c.id, n.nid, text)
+        if isinstance(out, Refused):
+            return out
+        await self._end(actor)
+        nominees = await self.repo.nominees(out.campaign.id)
+        nid = next((x.nominee_id for x in nominees if x.name == out.name), None)
+        ev = await self.evidence(out.campaign, nid) if nid is not None else None
+        return replace(out, evidence=ev)
+
+    async def _keep(self, actor: Actor, state: Nomination | RatingComment) -> None:
+        await self.conversations.put(actor.tg_user_id, actor.tg_user_id, state)
+
+    async def _end(self, actor: Actor) -> None:
+        await self.conversations.clear(actor.tg_user_id, actor.tg_user_id)
 
     async def nominate(
         self, actor: Actor, campaign_id: int, nominee_id: int, reason: str
@@ -381,6 +579,38 @@ class RecognitionService:
             return CastDone(outcome, await self.ballot(c.id, token, None))  # type: ignore[arg-type]
         return CastDone(outcome, None)
 
+    async def press_ballot(
+        self,
+        actor: Actor,
+        campaign_id: int,
+        token: str,
+        move: BallotMove,
+        draft: frozenset[int],
+        position: int = 0,
+    ) -> Ballot | Receipt | BallotRefused:
+        """A press on the ballot under `token`: the draft with one candidate ticked or
+        unticked, the ballot as cast (to change it), or the draft cast and its receipt."""
+        b = await self.ballot(campaign_id, token, None if move is BallotMove.EDIT else draft)
+        if isinstance(b, Refused) or b.campaign.stage is not Stage.VOTE:
+            return BallotRefused(BallotProblem.CLOSED)
+        if move is BallotMove.SUBMIT:
+            return await self._submit(actor, b)
+        if move is BallotMove.EDIT:
+            return b
+        if position > len(b.candidates):
+            return BallotRefused(BallotProblem.STALE)
+        choices, full = rules.toggle(b.choices, position, b.campaign.quota)
+        if full:
+            return BallotRefused(BallotProblem.FULL, b.campaign.quota)
+        return Ballot(b.campaign, b.candidates, choices, b.token, b.cast)
+
+    async def _submit(self, actor: Actor, b: Ballot) -> Receipt | BallotRefused:
+        out = await self.cast(actor, b.campaign.id, b.token, b.choices)
+        if isinstance(out, Refused) or out.ballot is None or isinstance(out.ballot, Refused):
+            outcome = out.outcome if not isinstance(out, Refused) else Cast.NOT_ELIGIBLE
+            return BallotRefused(_CAST_PROBLEMS.get(outcome, BallotProblem.NOT_ELIGIBLE))
+        return Receipt(out.ballot, out.outcome is Cast.CHANGED)
+
     async def turnout(self, actor: Actor, campaign_id: int) -> tuple[Campaign, int, int] | Refused:
         if not can(actor, Action.MANAGE_AWARDS):
             return Refused(Problem.FORBIDDEN)
@@ -437,6 +667,67 @@ class RecognitionService:
         rid, leaders = await self.repo.create_round(period, unit_id, actor.tg_user_id, ends)
         return rid, period, leaders
 
+    async def start_round(
+        self, actor: Actor, args: list[str], now: datetime
+    ) -> RoundOpened | NoLeaders | Usage | Refused:
+        """/rating_new <period> [days] [unit]: a round opened, or closed again at once when
+        nobody is to be rated."""
+        if not can(actor, Action.MANAGE_AWARDS):
+            return Refused(Problem.FORBIDDEN)
+        if not args:
+            return Usage()
+        days, unit = _words(args[1:])
+        out = await self.open_round(actor, args[0], unit, now, int(days) if days else None)
+        if isinstance(out, Refused):
+            return out
+        rid, _, leaders = out
+        if leaders == 0:
+            await self.repo.close_round(rid, now)
+            return NoLeaders()
+        rnd = await self.repo.round(rid)
+        assert rnd is not None
+        return RoundOpened(rnd, unit, leaders)
+
+    async def ratee(self, round_id: int, ratee_id: int, rater: int | None) -> Ratee | None:
+        """The leader `rater` may rate in the round, if they may."""
+        if rater is None:
+            return None
+        people = await self.repo.ratees(round_id, rater)
+        return next((p for p in people if p.member_id == ratee_id), None)
+
+    async def choose_ratee(self, actor: Actor, round_id: int, ratee_id: int) -> Ratee | Rated:
+        """A leader chosen to rate: their grades next, unless rated already or out of reach."""
+        ratee = await self.ratee(round_id, ratee_id, actor.member_id)
+        if ratee is None:
+            return Rated.NOT_ELIGIBLE
+        return Rated.ALREADY if ratee.done else ratee
+
+    async def grade(
+        self, actor: Actor, round_id: int, ratee_id: int, grade: Grade
+    ) -> Ratee | Rated:
+        """A grade given: the flow then waits for an optional comment. The conversation names
+        only whom the comment is about, never the grade just given."""
+        ratee = await self.ratee(round_id, ratee_id, actor.member_id)
+        if ratee is None:
+            return Rated.NOT_ELIGIBLE
+        outcome = await self.rate(actor, round_id, ratee.member_id, grade)
+        if outcome is not Rated.OK:
+            return outcome
+        await self._keep(actor, RatingComment(CommentStep.COMMENT, round_id, ratee.member_id))
+        return ratee
+
+    async def close_round_now(
+        self, actor: Actor, round_id: int, now: datetime
+    ) -> RoundReport | Refused:
+        """An admin's 结束 under the round's results: closed, and its results as they stand."""
+        if not can(actor, Action.MANAGE_AWARDS):
+            return Refused(Problem.FORBIDDEN)
+        if not await self.repo.close_round(round_id, now):
+            return Refused(Problem.WRONG_STAGE)
+        rnd = await self.repo.round(round_id)
+        assert rnd is not None
+        return RoundReport(rnd.id, rnd.period, rnd.state, await self.repo.round_results(rnd.id))
+
     async def rate(self, actor: Actor, round_id: int, ratee_id: int, grade: Grade) -> Rated:
         if actor.member_id is None:
             return Rated.NOT_ELIGIBLE
@@ -450,6 +741,39 @@ class RecognitionService:
         if not await self.repo.comment(round_id, ratee_id, visible(text)):
             return Problem.WRONG_STAGE
         return None
+
+    async def leave_comment(
+        self, actor: Actor, rc: RatingComment, text: str
+    ) -> CommentTaken | Problem:
+        """The optional comment after a grade; a blank or too long one is asked again."""
+        problem = await self.comment(rc.round, rc.ratee, text)
+        if problem in (Problem.BLANK, Problem.TOO_LONG):
+            return problem
+        await self._end(actor)
+        return CommentTaken(problem is not None, await self.next_ratees(actor, rc.round))
+
+    async def skip_comment(self, actor: Actor, ratee_id: int) -> CommentTaken | None:
+        """The comment's 跳过, for the comment the flow waits for (else None: a stale button)."""
+        uid = actor.tg_user_id
+        rc = await self.conversations.state(uid, uid, RatingComment)
+        if rc is None or rc.ratee != ratee_id:
+            return None
+        await self._end(actor)
+        return CommentTaken(False, await self.next_ratees(actor, rc.round))
+
+    async def next_ratees(self, actor: Actor, round_id: int) -> NextRatees | None:
+        rnd = await self.repo.round(round_id)
+        if rnd is None or actor.member_id is None or rnd.state != "open":
+            return None
+        return NextRatees(rnd, await self.repo.ratees(round_id, actor.member_id))
+
+    async def publication(self, campaign_id: int) -> Publication | None:
+        r = await self.closed(campaign_id)
+        if not isinstance(r, Closed):
+            return None
+        chats = await self.repo.group_chats(r.campaign.unit_id)
+        chats += await self.people.reachable_admins(self.admins)
+        return Publication(r, list(dict.fromkeys(chats)))
 
     async def reminders_due(
         self, now: datetime, force_day: bool = False

@@ -31,13 +31,27 @@ from bot.domain.recognition import GRADES, Grade, Stage
 from bot.repos.recognition import Campaign, Evidence, Ratee, RateeResult, Result
 from bot.services.recognition import (
     Advanced,
+    AskNominee,
+    AskPlace,
+    AskReason,
     Ballot,
+    BallotMove,
+    BallotProblem,
+    BallotRefused,
     Closed,
+    Created,
+    NextRatees,
+    NoLeaders,
+    Nominated,
     Problem,
     RatingReminders,
+    Receipt,
     Refused,
     ReviewEntry,
     ReviewList,
+    RoundOpened,
+    RoundReport,
+    Usage,
     VoteReminders,
 )
 from bot.texts import Html, Texts
@@ -146,6 +160,12 @@ def ballot_press(data: str | None) -> BallotPress | Stale:
     return press
 
 
+def ballot_move(press: BallotPress) -> BallotMove:
+    if isinstance(press, BallotPick):
+        return BallotMove.PICK
+    return BallotMove.SUBMIT if press.op is BallotOp.SUBMIT else BallotMove.EDIT
+
+
 class GradeCode(StrEnum):
     """A grade as its button carries it: the first three letters."""
 
@@ -204,6 +224,19 @@ def refused(r: Refused, texts: Texts, lang: str) -> str:
     return texts.get(f"recognition.problem.{r.problem.value}", lang, detail=r.detail)
 
 
+def command_refused(r: Refused, texts: Texts, lang: str) -> str:
+    """An admin command refused: "no permission" for who may not, else the problem."""
+    if r.problem is Problem.FORBIDDEN:
+        return texts.get("common.no_permission", lang)
+    return refused(r, texts, lang)
+
+
+def press_refused(r: Refused, texts: Texts, lang: str) -> str:
+    """An admin button refused (a dialog's plain text): no permission, or the button is stale."""
+    key = "common.no_permission" if r.problem is Problem.FORBIDDEN else "common.stale_button"
+    return texts.plain(key, lang)
+
+
 def scope(c: Campaign, texts: Texts, lang: str) -> str:
     return (
         texts.get("recognition.campaign.scope_unit", lang, unit=c.unit_name) if c.unit_name else ""
@@ -239,6 +272,15 @@ def campaign_list(
     if not admin:
         lines.append(texts.get("recognition.campaign.hint_member", lang))
     return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
+
+
+def campaign_created(out: Created | Usage | Refused, texts: Texts, lang: str) -> str:
+    """The answer to /award_new."""
+    if isinstance(out, Usage):
+        return texts.get("recognition.campaign.usage_new", lang)
+    if isinstance(out, Refused):
+        return command_refused(out, texts, lang)
+    return texts.get("recognition.campaign.created", lang, **names(out.campaign, texts, lang))
 
 
 def admin_buttons(c: Campaign, n: int, texts: Texts, lang: str) -> list[list[InlineKeyboardButton]]:
@@ -373,6 +415,37 @@ def places(c: Campaign, options: list[tuple[int, str]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_b(name, PlacePress(c.id, pid))] for pid, name in options])
 
 
+def ask_nominee(
+    out: AskNominee | AskPlace, texts: Texts, lang: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Whom to nominate: a member by name or number, or a place from the buttons."""
+    values = names(out.campaign, texts, lang)
+    if isinstance(out, AskNominee):
+        return texts.get("recognition.nominate.ask_member", lang, **values), None
+    text = texts.get("recognition.nominate.ask_place", lang, **values)
+    return text, places(out.campaign, out.places)
+
+
+def ask_reason(out: AskReason, texts: Texts, lang: str) -> str:
+    return texts.get("recognition.nominate.ask_reason", lang, name=out.name)
+
+
+def nominated(out: Nominated, texts: Texts, lang: str) -> str:
+    c = out.campaign
+    evidence = evidence_line(out.evidence, c.period, texts, lang) if out.evidence else ""
+    key = "recognition.nominate.saved" if out.new else "recognition.nominate.updated"
+    return texts.get(key, lang, name=out.name, evidence=Html(evidence), **names(c, texts, lang))
+
+
+def nomination_reply(out: AskReason | Nominated | Refused, texts: Texts, lang: str) -> str:
+    """The answer to a message in the /nominate flow."""
+    if isinstance(out, Refused):
+        return refused(out, texts, lang)
+    if isinstance(out, AskReason):
+        return ask_reason(out, texts, lang)
+    return nominated(out, texts, lang)
+
+
 # ------------------------------------------------------------------ ballots
 
 
@@ -412,6 +485,38 @@ def receipt(
         BallotAct(b.campaign.id, b.token, NO_SELECTION, BallotOp.EDIT),
     )
     return text, InlineKeyboardMarkup([[button]])
+
+
+def open_refused(r: Refused, texts: Texts, lang: str) -> str:
+    """Why a blank ballot was not opened (a dialog's plain text)."""
+    voted = r.detail == "voted"
+    key = "recognition.vote.already" if voted else f"recognition.problem.{r.problem.value}"
+    return texts.plain(key, lang, detail=r.detail)
+
+
+_BALLOT_PROBLEMS = {
+    BallotProblem.CLOSED: "recognition.vote.closed",
+    BallotProblem.STALE: "common.stale_button",
+    BallotProblem.ALREADY: "recognition.vote.already",
+    BallotProblem.INVALID: "recognition.vote.invalid",
+    BallotProblem.NOT_ELIGIBLE: "recognition.problem.not_eligible",
+}
+
+
+def ballot_refused(r: BallotRefused, texts: Texts, lang: str) -> str:
+    """Why a ballot press changed nothing (a dialog's plain text)."""
+    if r.problem is BallotProblem.FULL:
+        return texts.plain("recognition.vote.full", lang, quota=r.quota)
+    return texts.plain(_BALLOT_PROBLEMS[r.problem], lang)
+
+
+def pressed_ballot(
+    out: Ballot | Receipt, tz: ZoneInfo, texts: Texts, lang: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The ballot message after a press: the ballot again, or the receipt of the cast."""
+    if isinstance(out, Receipt):
+        return receipt(out.ballot, out.changed, tz, texts, lang)
+    return ballot(out, tz, texts, lang)
 
 
 def reminder(
@@ -491,6 +596,38 @@ def year_end(
 
 
 # ------------------------------------------------------------------ 民主评议
+
+
+def round_started(
+    out: RoundOpened | NoLeaders | Usage | Refused, tz: ZoneInfo, texts: Texts, lang: str
+) -> str:
+    """The answer to /rating_new."""
+    if isinstance(out, Usage):
+        return texts.get("recognition.rating.usage_new", lang)
+    if isinstance(out, Refused):
+        return command_refused(out, texts, lang)
+    if isinstance(out, NoLeaders):
+        return texts.get("recognition.rating.no_leaders", lang)
+    unit = out.unit
+    scope = texts.get("recognition.campaign.scope_unit", lang, unit=unit) if unit else ""
+    return texts.get(
+        "recognition.rating.opened",
+        lang,
+        period=rules.period_label(out.round.period, lang),
+        scope=Html(scope),
+        leaders=out.leaders,
+        ends=when(out.round.ends_at, tz),
+    )
+
+
+def next_ratees(n: NextRatees, texts: Texts, lang: str) -> tuple[str, InlineKeyboardMarkup | None]:
+    return ratees(n.round.id, n.round.period, n.people, texts, lang)
+
+
+def closed_round(
+    r: RoundReport, texts: Texts, lang: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    return round_results(r.round_id, r.period, r.state, r.people, texts, lang)
 
 
 def ratees(

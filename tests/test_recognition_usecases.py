@@ -1,0 +1,154 @@
+"""The use cases behind the recognition handlers, by their typed outcomes: /award_new and
+/rating_new (permission, usage, made), the /nominate flow (its state kept and ended), the
+ballot's presses (tick, full, stale, cast, change) and the 民主评议 steps."""
+
+from __future__ import annotations
+
+from bot.domain.recognition import (
+    CommentStep,
+    Grade,
+    NominateStep,
+    Nomination,
+    RatingComment,
+    Stage,
+)
+from bot.services.recognition import (
+    AskNominee,
+    AskReason,
+    Ballot,
+    BallotMove,
+    BallotProblem,
+    BallotRefused,
+    CommentTaken,
+    Created,
+    Nominated,
+    NoLeaders,
+    Problem,
+    Rated,
+    Ratee,
+    Receipt,
+    Refused,
+    RoundOpened,
+    RoundReport,
+    Usage,
+)
+from tests.botfixtures import ADMIN_ID, Harness
+from tests.test_contest_e2e import actor
+from tests.test_recognition_e2e import CHEN, WANG, create, setup, to_vote
+
+
+async def test_new_campaign_outcomes(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    rec, admin = h.svc.recognition, await actor(h, ADMIN_ID)
+    worker = await actor(h, CHEN)
+    assert await rec.new_campaign(worker, ["模范职工", "2026Q4"]) == Refused(Problem.FORBIDDEN)
+    assert await rec.new_campaign(admin, ["模范职工"]) == Usage()
+    assert await rec.new_campaign(admin, ["模范职工", "2026Q4", "0"]) == Refused(
+        Problem.BAD_QUOTA, "0"
+    )
+    made = await rec.new_campaign(admin, ["模范职工", "2026Q4", "一分场", "2"])
+    assert isinstance(made, Created)
+    assert (made.campaign.quota, made.campaign.unit_name) == (2, "一分场")
+
+
+async def test_nomination_flow_keeps_and_ends_its_state(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    cid = await create(h)
+    rec, chen = h.svc.recognition, await actor(h, CHEN)
+    state = await rec.begin_nomination(chen, cid)
+    assert isinstance(state, AskNominee) and state.campaign.id == cid
+    kept = await h.svc.conversations.state(CHEN, CHEN, Nomination)
+    assert kept == Nomination(NominateStep.NOMINEE, cid)
+    assert await rec.nomination_text(chen, kept, "99999") == Refused(Problem.NOT_FOUND, "99999")
+    asked = await rec.nomination_text(chen, kept, "10002")
+    assert asked == AskReason("王秀兰（蒸发一班）")
+    reason = await h.svc.conversations.state(CHEN, CHEN, Nomination)
+    assert reason is not None and reason.step is NominateStep.REASON and reason.nid > 0
+    assert await rec.nomination_text(chen, reason, " ") == Refused(Problem.BLANK)
+    saved = await rec.nomination_text(chen, reason, "连续三年零违章")
+    assert isinstance(saved, Nominated) and saved.new and saved.evidence is not None
+    assert await h.svc.conversations.state(CHEN, CHEN, Nomination) is None
+    gone = Nomination(NominateStep.REASON, cid + 99, reason.nid, reason.name)
+    assert await rec.nomination_text(chen, gone, "x") == Refused(Problem.NO_CAMPAIGN)
+    assert await rec.pick_place(chen, cid, 999_999) == Refused(Problem.NO_CAMPAIGN)
+    admin = await actor(h, ADMIN_ID)
+    await rec.advance(admin, cid, Stage.NOMINATION, h.svc.clock.now())
+    assert await rec.begin_nomination(chen, cid) == Refused(Problem.WRONG_STAGE)
+
+
+async def test_ballot_presses(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    cid = await to_vote(h)  # 3 candidates, quota 2
+    rec, wang = h.svc.recognition, await actor(h, WANG)
+    blank = await rec.new_ballot(wang, cid)
+    assert isinstance(blank, Ballot)
+    token, pick = blank.token, BallotMove.PICK
+    one = await rec.press_ballot(wang, cid, token, pick, frozenset(), 1)
+    assert isinstance(one, Ballot) and one.choices == {1} and not one.cast
+    full = await rec.press_ballot(wang, cid, token, pick, frozenset({1, 2}), 3)
+    assert full == BallotRefused(BallotProblem.FULL, 2)
+    off = await rec.press_ballot(wang, cid, token, pick, frozenset(), 4)
+    assert off == BallotRefused(BallotProblem.STALE)
+    cast = await rec.press_ballot(wang, cid, token, BallotMove.SUBMIT, frozenset({1, 2}))
+    assert isinstance(cast, Receipt) and not cast.changed and cast.ballot.choices == {1, 2}
+    shown = await rec.press_ballot(wang, cid, token, BallotMove.EDIT, frozenset())
+    assert isinstance(shown, Ballot) and shown.cast and shown.choices == {1, 2}
+    again = await rec.press_ballot(wang, cid, token, BallotMove.SUBMIT, frozenset({3}))
+    assert isinstance(again, Receipt) and again.changed
+    other = await rec.press_ballot(wang, cid, "x" * 22, BallotMove.SUBMIT, frozenset({3}))
+    assert other == BallotRefused(BallotProblem.ALREADY)
+    admin = await actor(h, ADMIN_ID)
+    await rec.advance(admin, cid, Stage.VOTE, h.svc.clock.now())
+    late = await rec.press_ballot(wang, cid, token, pick, frozenset(), 1)
+    assert late == BallotRefused(BallotProblem.CLOSED)
+
+
+async def test_rating_round_outcomes(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    rec, admin, now = h.svc.recognition, await actor(h, ADMIN_ID), h.svc.clock.now()
+    wang = await actor(h, WANG)
+    assert await rec.start_round(wang, ["2026H2"], now) == Refused(Problem.FORBIDDEN)
+    assert await rec.start_round(admin, [], now) == Usage()
+    assert await rec.start_round(admin, ["2026H2", "0"], now) == Refused(Problem.BAD_DAYS, "0")
+    assert await rec.start_round(admin, ["2026H2", "三分场"], now) == Refused(
+        Problem.UNKNOWN_UNIT, "三分场"
+    )
+    opened = await rec.start_round(admin, ["2026H2", "一分场", "10"], now)
+    assert isinstance(opened, RoundOpened)
+    assert (opened.unit, opened.leaders, opened.round.state) == ("一分场", 3, "open")
+    rid = opened.round.id
+    liu = int(await h.svc.db.fetchval("SELECT id FROM members WHERE employee_no = '10001'"))
+    ratee = await rec.choose_ratee(wang, rid, liu)
+    assert isinstance(ratee, Ratee) and ratee.member_id == liu
+    assert await rec.choose_ratee(wang, rid, 999_999) is Rated.NOT_ELIGIBLE
+    graded = await rec.grade(wang, rid, liu, Grade.COMPETENT)
+    assert isinstance(graded, Ratee)
+    kept = await h.svc.conversations.state(WANG, WANG, RatingComment)
+    assert kept == RatingComment(CommentStep.COMMENT, rid, liu)
+    assert await rec.choose_ratee(wang, rid, liu) is Rated.ALREADY
+    assert await rec.leave_comment(wang, kept, " ") is Problem.BLANK
+    assert await rec.skip_comment(wang, liu + 1) is None  # another leader's 跳过: stale
+    taken = await rec.skip_comment(wang, liu)
+    assert isinstance(taken, CommentTaken) and not taken.closed and taken.next is not None
+    assert liu in {p.member_id for p in taken.next.people if p.done}
+    assert await h.svc.conversations.state(WANG, WANG, RatingComment) is None
+    assert await rec.close_round_now(wang, rid, now) == Refused(Problem.FORBIDDEN)
+    report = await rec.close_round_now(admin, rid, now)
+    assert isinstance(report, RoundReport) and report.state == "closed"
+    assert await rec.close_round_now(admin, rid, now) == Refused(Problem.WRONG_STAGE)
+    late = await rec.leave_comment(wang, kept, "很负责")
+    assert late == CommentTaken(True, None)
+
+
+async def test_a_round_without_leaders_closes_at_once(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    admin = await actor(h, ADMIN_ID)
+    await h.svc.db.write(lambda c: c.execute("UPDATE members SET active = 0"))
+    out = await h.svc.recognition.start_round(admin, ["2026H1"], h.svc.clock.now())
+    assert out == NoLeaders()
+    assert [r.state for r in await h.svc.recognition.rounds()] == ["closed"]
