@@ -38,11 +38,13 @@ from bot.services.leave import LeaveService
 from bot.services.menus import MenuService
 from bot.services.notices import NoticeService
 from bot.services.pledges import PledgeService
+from bot.services.preshift import PreshiftService
 from bot.services.quiz import QuizService
 from bot.services.recognition import RecognitionService
 from bot.services.rectification import RectificationService
 from bot.services.reports import AttendanceReports
 from bot.services.roster import RosterImports
+from bot.services.schedule_admin import ScheduleAdmin
 from bot.services.sessions import AttendanceService, Sessions
 from bot.services.suggestions import SuggestionService
 from bot.services.talks import TalkService
@@ -84,7 +86,9 @@ class Services:
     notices: NoticeService
     suggestions: SuggestionService
     pledges: PledgeService
-    schedules: SchedulesRepo
+    schedules: SchedulesRepo  # the runner's
+    schedule_admin: ScheduleAdmin  # /schedule's use cases
+    preshift: PreshiftService  # 已学 and who has not
     runner: ScheduleRunner  # schedule delivery (its clock is `clock`)
     clock: Clock
     quiz: QuizService
@@ -118,6 +122,7 @@ class Services:
         clock = Clock()  # one now for the runner, attendance and quizzes; tests move it
         runner = ScheduleRunner(clock)
         groups = GroupsRepo(db)
+        schedules = SchedulesRepo(db, clock)
         attendance = AttendanceService.create(db, settings, flood, outbox, clock)
         suggestions = SuggestionService(SuggestionsRepo(db), Tagger(), case_key(settings.token))
 
@@ -150,7 +155,9 @@ class Services:
             notices=NoticeService(NoticesRepo(db), org, outbox, texts),
             suggestions=suggestions,
             pledges=PledgeService(PledgesRepo(db)),
-            schedules=SchedulesRepo(db, clock),
+            schedules=schedules,
+            schedule_admin=ScheduleAdmin(schedules, org, settings.tz, runner.now, runner.forget),
+            preshift=PreshiftService(schedules, org, people, outbox, texts, runner.prompt),
             runner=runner,
             clock=clock,
             quiz=quiz,

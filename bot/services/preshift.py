@@ -11,14 +11,16 @@ A reminder goes privately, through the outbox, at most once per person per post.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
+from bot.delivery.outbox import Outbox
 from bot.domain.auth import Action, Actor, Place, can
 from bot.repos.org import OrgRepo, Team
 from bot.repos.outbox import OutMessage
-from bot.repos.people import Person
+from bot.repos.people import PeopleRepo, Person
 from bot.repos.schedules import MemberRef, SchedulesRepo
 from bot.services.prompts import Prompt
 from bot.texts import Texts
@@ -117,3 +119,80 @@ async def nudge(
             )
         )
     return plan
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Nothing shown: `key` under schedules.preshift. says why (gone, leaders_only…)."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """What the who-has-not card shows besides the status: when the post went out and its
+    title (the prompt's, or its id if the prompt left the library)."""
+
+    status: Status
+    occurs_at: datetime | None
+    title: str
+
+
+@dataclass(frozen=True)
+class Nudged:
+    sent: int
+    earlier: int
+    unreachable: int
+
+
+class PreshiftService:
+    """已学, who has not, and one-press private reminders, for handlers and jobs."""
+
+    def __init__(
+        self,
+        repo: SchedulesRepo,
+        org: OrgRepo,
+        people: PeopleRepo,
+        outbox: Outbox,
+        texts: Texts,
+        prompt: Callable[[str], Prompt | None],
+    ) -> None:
+        self.repo, self.org, self.people, self.outbox = repo, org, people, outbox
+        self.texts, self.prompt = texts, prompt
+
+    async def ack(self, user_id: int, occurrence_id: int, team_id: int) -> Ack:
+        return await ack(self.repo, await self.people.by_tg(user_id), occurrence_id, team_id)
+
+    async def status(self, actor: Actor, occurrence_id: int, team_id: int) -> Status | Refused:
+        """The post's status if the actor may follow that team up."""
+        st = await status(self.repo, self.org, occurrence_id, team_id)
+        if st is None:
+            return Refused("gone")
+        return st if may_see(actor, st.team) else Refused("leaders_only")
+
+    async def card(self, st: Status, user_id: int, *, asked_privately: bool) -> Card | Refused:
+        """The who-has-not card, for a private chat (the names are not for the group): a
+        press in the group needs a private chat with the bot to send it to."""
+        if not asked_privately and not await self.people.private_ok(user_id):
+            return Refused("need_private")
+        occ = await self.repo.occurrence(st.occurrence_id)
+        prompt = self.prompt(st.prompt_id)
+        return Card(st, occ.occurs_at if occ else None, prompt.title if prompt else st.prompt_id)
+
+    async def nudge(self, st: Status, by: int) -> Nudged | Refused:
+        if not st.missing:
+            return Refused("none_to_nudge")
+        ids = [m.tg_user_id for m in st.missing if m.tg_user_id is not None]
+        reachable = [uid for uid in ids if await self.people.private_ok(uid)]
+        plan = await nudge(self.repo, self.texts, st, self.prompt(st.prompt_id), reachable, by)
+        await self.outbox.enqueue(plan.messages)
+        return Nudged(len(plan.messages) - plan.earlier, plan.earlier, plan.unreachable)
+
+    async def overview(self, actor: Actor, now: datetime) -> list[Status] | None:
+        """The latest post of every team in the actor's reach (None: they follow up nobody)."""
+        if not can(actor, SEE):
+            return None
+        latest = await self.repo.latest_posts(now)
+        teams = [t for t in await self.org.teams() if t.id in latest and may_see(actor, t)]
+        found = [await status(self.repo, self.org, latest[t.id][0], t.id) for t in teams]
+        return [st for st in found if st is not None]

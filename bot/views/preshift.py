@@ -8,7 +8,9 @@ wrote before, so buttons already in chats keep working; anything else is `Stale`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import Callback, Id
 
 if TYPE_CHECKING:
+    from bot.services.preshift import Card, Status
     from bot.services.prompts import Prompt
     from bot.texts import Texts
 
@@ -72,3 +75,38 @@ def render(texts: Texts, prompt: Prompt, lang: str | None = None) -> str:
         parts.append(texts.get("schedules.msg.question", lang, question=prompt.question))
     parts.append(texts.get("schedules.msg.preshift_footer", lang))
     return "\n\n".join(parts)
+
+
+def card_text(texts: Texts, lang: str | None, card: Card, tz: tzinfo) -> str:
+    """Who has not pressed 已学 yet, by name (a private card: names are not for the group)."""
+    st = card.status
+    when = f"{card.occurs_at.astimezone(tz):%m-%d %H:%M}" if card.occurs_at else ""
+    missing = texts.join((m.name for m in st.missing), lang)
+    return texts.get(
+        "schedules.preshift.status", lang, unit=st.team.unit_name, team=st.team.name, when=when,
+        title=card.title, done=st.done, total=st.total,
+        missing=missing or texts.get("schedules.preshift.nobody", lang),
+    )  # fmt: skip
+
+
+def card_markup(texts: Texts, lang: str, st: Status) -> InlineKeyboardMarkup | None:
+    return nudge_markup(texts, lang, st.occurrence_id, st.team.id) if st.missing else None
+
+
+def overview(
+    texts: Texts, lang: str | None, found: Sequence[Status]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """/preshift over several teams: each team's count, a button for its card."""
+    lines = [texts.get("schedules.preshift.teams_header", lang)]
+    rows = []
+    for st in found:
+        lines.append(
+            texts.get(
+                "schedules.preshift.team_line", lang, unit=st.team.unit_name, team=st.team.name,
+                done=st.done, total=st.total,
+            )
+        )  # fmt: skip
+        press = PreshiftPress(PreAct.WHO, st.occurrence_id, st.team.id)
+        rows.append([InlineKeyboardButton(f"{st.team.unit_name}·{st.team.name}",
+                                          callback_data=press.encode())])  # fmt: skip
+    return "\n".join(lines), InlineKeyboardMarkup(rows[:50])
