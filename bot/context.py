@@ -34,6 +34,8 @@ from bot.repos.talks import TalksRepo
 from bot.services.casework import CaseworkService
 from bot.services.claims import ClaimService
 from bot.services.contest import ContestService
+from bot.services.conversations import Conversations
+from bot.services.directory import Directory
 from bot.services.leave import LeaveService
 from bot.services.menus import MenuService
 from bot.services.notices import NoticeService
@@ -76,7 +78,8 @@ class Services:
     flood: FloodController
     people: PeopleRepo
     groups: GroupsRepo
-    conversations: ConversationsRepo
+    conversations: Conversations  # multi-step flows' typed state
+    directory: Directory  # who is who, teams, chats, registration, binding
     org: OrgRepo
     attendance: AttendanceService
     sessions: Sessions  # the study-session use cases (/study, 签到, roll call, close)
@@ -145,7 +148,8 @@ class Services:
             flood=flood,
             people=people,
             groups=groups,
-            conversations=conversations,
+            conversations=Conversations(conversations),
+            directory=Directory(people, org, groups, settings, clock),
             org=org,
             attendance=attendance,
             sessions=sessions,

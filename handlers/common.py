@@ -14,7 +14,7 @@ from bot.context import BanzuContext, FlowStep
 from bot.delivery.outbox import OutMessage
 from bot.domain.conversation import Conversation
 from bot.domain.flowstate import FlowState, StaleState, load
-from bot.services.identity import Identity, identify
+from bot.services.identity import Identity
 from bot.texts import Html, to_plain
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -82,7 +82,7 @@ async def toast_who(update: Update, context: BanzuContext, key: str, /, **values
 
 
 async def deactivated_text(update: Update, context: BanzuContext, ident: Identity) -> str:
-    leaders = (await ident.leaders_to_ask(context.svc.people))[:MAX_LEADERS_NAMED]
+    leaders = (await context.svc.directory.leaders_to_ask(ident))[:MAX_LEADERS_NAMED]
     if leaders and ident.former is not None:
         whom = tr(
             update, context, "common.deactivated_ask_leaders", team=ident.former.team_name,
@@ -111,7 +111,7 @@ async def who(update: Update, context: BanzuContext) -> Identity:
     user = update.effective_user
     if user is None:
         raise ValueError("update without a user")
-    return await identify(context.svc.people, context.svc.settings, user.id)
+    return await context.svc.directory.identify(user.id)
 
 
 async def notify(
@@ -137,7 +137,7 @@ async def alert_admins(context: BanzuContext, key: str, /, *, once: str, **value
     `once` names the event, so the same event is never announced twice."""
     svc = context.svc
     text = svc.texts.get(key, **values)
-    for admin in await svc.people.reachable_admins(svc.settings.admins):
+    for admin in await svc.directory.reachable_admins():
         await notify(context, admin, text, purpose="alert", key=f"alert:{once}:{admin}")
 
 

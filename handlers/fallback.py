@@ -27,7 +27,7 @@ async def track_user(update: Update, context: BanzuContext) -> None:
     key = (user.id, private)
     if key in context.svc.seen_users:
         return
-    await context.svc.people.touch_user(
+    await context.svc.directory.seen(
         user.id, user.first_name, user.last_name, user.username, user.language_code, private
     )
     context.svc.seen_users.add(key)

@@ -9,7 +9,6 @@ from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action
 from bot.domain.text import visible
-from bot.services import binding
 from bot.services.binding import BindOutcome, BindResult
 from bot.texts import to_plain
 from bot.views import groups as view
@@ -36,9 +35,9 @@ async def bot_membership(update: Update, context: BanzuContext) -> None:
     chat, old, new = change.chat, change.old_chat_member.status, change.new_chat_member.status
     if chat.type == ChatType.PRIVATE:
         # In a private chat 'kicked' means the person blocked the bot: stop writing to them.
-        await context.svc.people.set_private_ok(chat.id, new == ChatMemberStatus.MEMBER)
+        await context.svc.directory.set_private_ok(chat.id, new == ChatMemberStatus.MEMBER)
         return
-    await context.svc.groups.record_bot_status(chat.id, chat.type, chat.title, new)
+    await context.svc.directory.bot_status(chat.id, chat.type, chat.title, new)
     if new in _IN and old not in _IN:
         await reply(update, context, "groups.intro")
 
@@ -50,7 +49,7 @@ async def bind(update: Update, context: BanzuContext) -> None:
         await reply(update, context, "groups.bind_private")
         return
     wanted = visible(" ".join(context.args or [])) or None
-    result = await binding.ask(svc.org, svc.groups, ident, chat.id, wanted)
+    result = await svc.directory.ask_bind(ident, chat.id, wanted)
     if result.outcome is BindOutcome.PICK:
         markup = view.pick_keyboard(result, ident.actor.tg_user_id)
         await reply(update, context, "groups.bind_pick", markup=markup)
@@ -65,9 +64,7 @@ async def bind_pressed(update: Update, context: BanzuContext) -> None:
     if press.asker != query.from_user.id:
         return await answer(update, context, "common.not_yours")
     chat_id = query.message.chat.id if query.message else query.from_user.id
-    result = await binding.bind(
-        svc.org, svc.groups, await who(update, context), chat_id, press.team
-    )
+    result = await svc.directory.bind(await who(update, context), chat_id, press.team)
     if result.outcome not in _BOUND:
         text = to_plain(await render_text(update, context, result))
         await query.answer(text, show_alert=True)

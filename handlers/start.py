@@ -62,7 +62,7 @@ async def start(update: Update, context: BanzuContext) -> None:
     if code is None:
         await _welcome(update, context, ident)
         return
-    team = await svc.org.team_by_invite(code)
+    team = await svc.directory.team_by_invite(code)
     if team is None:
         await reply(update, context, "start.bad_invite")
     elif ident.person:
@@ -102,14 +102,10 @@ async def register_step(update: Update, context: BanzuContext, st: Registration)
 
 
 def _submit(context: BanzuContext, user_id: int, st: Registration, text: str) -> Awaitable[Result]:
-    svc = context.svc
+    directory = context.svc.directory
     if st.step is RegisterStep.PHONE:
-        return registration.submit_phone_tail(
-            svc.people, svc.settings, user_id, st.employee_no, text, svc.clock.now()
-        )
-    return registration.submit_employee_no(
-        svc.people, svc.settings, user_id, st.team_id, text, svc.clock.now()
-    )
+        return directory.register_phone_tail(user_id, st.employee_no, text)
+    return directory.register_employee_no(user_id, st.team_id, text)
 
 
 async def _phone_mismatch(

@@ -313,7 +313,7 @@ async def test_a_request_in_progress_survives_a_restart(harness: Harness) -> Non
         assert body == "录取通知书\n孩子考上大学，学费一万二，家里困难。"
         assert await h.svc.db.fetchval("SELECT category FROM case_requests") == "schooling"
         # An old-shape conversation of this flow is ended with "start again", nothing saved.
-        await h.svc.conversations.set(WANG, WANG, "case_new", "how", {"text": "x"})
+        await h.svc.conversations.repo.set(WANG, WANG, "case_new", "how", {"text": "x"})
         stale = await h.say(WANG, WANG, "补充一句")
         assert stale == ["这个对话已过期（程序已更新），请重新开始。"]
         assert await h.svc.db.fetchval("SELECT count(*) FROM case_requests") == 1

@@ -132,10 +132,10 @@ async def test_an_old_shape_creation_row_ends_politely(harness: Harness) -> None
     h = harness
     await setup(h)
     old = {"nonce": 5, "metrics": []}  # what the positional code stored
-    await h.svc.conversations.set(UNIT_LEADER, UNIT_LEADER, "contest_new", "name", old)
+    await h.svc.conversations.repo.set(UNIT_LEADER, UNIT_LEADER, "contest_new", "name", old)
     assert await h.say(UNIT_LEADER, UNIT_LEADER, "春季竞赛") == [FLOW_STALE]
     assert await h.svc.conversations.get(UNIT_LEADER, UNIT_LEADER) is None
-    await h.svc.conversations.set(UNIT_LEADER, UNIT_LEADER, "contest_new", "kind", old)
+    await h.svc.conversations.repo.set(UNIT_LEADER, UNIT_LEADER, "contest_new", "kind", old)
     assert await forge(h, UNIT_LEADER, "ctn:v1:5:kind:pair") == [STALE]
     assert await h.svc.conversations.get(UNIT_LEADER, UNIT_LEADER) is None
     assert await h.svc.db.fetchval("SELECT count(*) FROM contests") == 0
@@ -150,11 +150,13 @@ async def test_an_old_shape_figures_row_ends_politely_and_saves_nothing(harness:
         (cid,),
     )
     old = {"nonce": 5, "contest": cid, "participant": team, "index": 0, "values": {}}
-    await h.svc.conversations.set(LEADER1, LEADER1, "contest_fig", "value", {**old, "doubts": {}})
+    await h.svc.conversations.repo.set(
+        LEADER1, LEADER1, "contest_fig", "value", {**old, "doubts": {}}
+    )
     assert await h.say(LEADER1, LEADER1, "1200") == [FLOW_STALE]
     assert await h.svc.conversations.get(LEADER1, LEADER1) is None
     preview = {**old, "values": {"1": 1200.0}, "doubts": {}}
-    await h.svc.conversations.set(LEADER1, LEADER1, "contest_fig", "preview", preview)
+    await h.svc.conversations.repo.set(LEADER1, LEADER1, "contest_fig", "preview", preview)
     assert await forge(h, LEADER1, "ctf:v1:5:save") == [STALE]
     assert await h.svc.conversations.get(LEADER1, LEADER1) is None
     assert await h.svc.db.fetchval("SELECT count(*) FROM contest_figures") == 0

@@ -60,7 +60,7 @@ async def test_leave_steps_answer_files_and_keep_waiting(harness: Harness) -> No
         never_an_import(await sends(h, WORKER, **kwargs))
     await h.say(WORKER, WORKER, "/cancel")
     # the 请假 button of a study session asks for the reason in private (flow att_leave)
-    await h.svc.conversations.set(WORKER, WORKER, "att_leave", "reason", {"session": None})
+    await h.svc.conversations.repo.set(WORKER, WORKER, "att_leave", "reason", {"session": None})
     for kwargs in ({"photo": True}, {"name": "病假条.jpg"}):
         text = await sends(h, WORKER, **kwargs)
         never_an_import(text)

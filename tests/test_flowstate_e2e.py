@@ -36,7 +36,7 @@ async def test_an_old_shape_is_ended_with_start_again(
     h = harness
     await h.import_demo_roster()
     await h.register(WORKER, "10003")
-    await h.svc.conversations.set(WORKER, WORKER, flow, step, data)
+    await h.svc.conversations.repo.set(WORKER, WORKER, flow, step, data)
     answer = await h.say(WORKER, WORKER, "今年全年零违章")
     assert answer == [STALE]
     assert await h.svc.conversations.get(WORKER, WORKER) is None
@@ -52,7 +52,7 @@ async def test_a_new_shape_of_the_same_flow_works_after_the_old_one_ended(
     h = harness
     await h.import_demo_roster()
     await h.register(WORKER, "10003")
-    await h.svc.conversations.set(WORKER, WORKER, "pledge", "pledge", {"nonce": 1})
+    await h.svc.conversations.repo.set(WORKER, WORKER, "pledge", "pledge", {"nonce": 1})
     assert await h.say(WORKER, WORKER, "文本") == [STALE]
     ask = await h.say(WORKER, WORKER, "/pledge")
     assert "年的决心" in ask[0]

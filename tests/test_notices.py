@@ -441,13 +441,13 @@ async def test_composition_state_is_typed_and_an_untyped_row_is_ended_politely(
     # its buttons are stale and the next text ends it instead of guessing.
     nonce = conv.data["nonce"]
     old = {"nonce": nonce, "content": ["text", "旧通知", None, None], "pin": False}
-    await h.svc.conversations.set(ADMIN_ID, ADMIN_ID, "notice", "audience", old)
+    await h.svc.conversations.repo.set(ADMIN_ID, ADMIN_ID, "notice", "audience", old)
     await h.press(
         ADMIN_ID, ADMIN_ID, int(h.last_message(ADMIN_ID)["message_id"]), button_text="« 返回"
     )
     assert await h.svc.conversations.get(ADMIN_ID, ADMIN_ID) is None
     mark = h.mark()
-    await h.svc.conversations.set(ADMIN_ID, ADMIN_ID, "notice", "content", {"nonce": nonce})
+    await h.svc.conversations.repo.set(ADMIN_ID, ADMIN_ID, "notice", "content", {"nonce": nonce})
     assert "已过期" in (await h.say(ADMIN_ID, ADMIN_ID, "又一条"))[-1]
     assert await h.svc.conversations.get(ADMIN_ID, ADMIN_ID) is None
     await drain(h)

@@ -414,12 +414,18 @@ async def test_forged_presses_are_stale_and_untyped_rows_end_politely(harness: H
     assert await forge(h, CHEN, f"awb:v1:{cid}:tok:{sel}:9") == [STALE]
     assert await h.svc.db.fetchval("SELECT count(*) FROM award_receipts") == 0
     # What the untyped code stored (no version) ends with the polite 'start again'.
-    await h.svc.conversations.set(CHEN, CHEN, "award_nominate", "reason", {"cid": cid, "nid": 1})
+    await h.svc.conversations.repo.set(
+        CHEN, CHEN, "award_nominate", "reason", {"cid": cid, "nid": 1}
+    )
     assert await h.say(CHEN, CHEN, "爱岗敬业") == [FLOW_STALE]
     assert await h.svc.conversations.get(CHEN, CHEN) is None
-    await h.svc.conversations.set(CHEN, CHEN, "rating_comment", "comment", {"round": 1, "ratee": 2})
+    await h.svc.conversations.repo.set(
+        CHEN, CHEN, "rating_comment", "comment", {"round": 1, "ratee": 2}
+    )
     assert await forge(h, CHEN, "rtc:v1:1:2") == [STALE]
     assert await h.svc.conversations.get(CHEN, CHEN) is None
-    await h.svc.conversations.set(CHEN, CHEN, "rating_comment", "comment", {"round": 1, "ratee": 2})
+    await h.svc.conversations.repo.set(
+        CHEN, CHEN, "rating_comment", "comment", {"round": 1, "ratee": 2}
+    )
     assert await h.say(CHEN, CHEN, "很负责") == [FLOW_STALE]
     assert await h.svc.db.fetchval("SELECT count(*) FROM rating_comments") == 0

@@ -418,7 +418,9 @@ async def test_restart_during_raising_and_a_reason_resumes(harness: Harness) -> 
             ("postpone", "门锁型号停产，需另行采购"),
         ]
         # A conversation stored by older code (no version, other fields) is ended, not half-read.
-        await h.svc.conversations.set(SUN, SUN, "rect_reason", "date", {"item": 1, "reason": "x"})
+        await h.svc.conversations.repo.set(
+            SUN, SUN, "rect_reason", "date", {"item": 1, "reason": "x"}
+        )
         assert "这个对话已过期" in (await h.say(SUN, SUN, "2026-12-31"))[0]
         assert await h.svc.conversations.get(SUN, SUN) is None
         assert await h.svc.db.fetchval("SELECT deadline FROM rect_items") == "2026-12-30"

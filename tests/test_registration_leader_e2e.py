@@ -21,7 +21,8 @@ async def leader_mode(h: Harness) -> None:
     await h.register(LEADER, "10001")  # registered before the site switched the check on
     await h.register(OTHER_TEAM, "10009")
     await h.say(ADMIN_ID, ADMIN_ID, "/start")
-    h.svc.settings = h.svc.settings.with_(registration_check="leader")
+    # the directory holds the settings it was built with: both see the change
+    h.svc.settings = h.svc.directory.settings = h.svc.settings.with_(registration_check="leader")
 
 
 async def apply(h: Harness, user: int, number: str, name: str = "申请人") -> str:
