@@ -127,9 +127,11 @@ class Services:
         groups = GroupsRepo(db)
         schedules = SchedulesRepo(db, clock)
         attendance = AttendanceService.create(db, settings, flood, outbox, clock)
-        suggestions = SuggestionService(SuggestionsRepo(db), Tagger(), case_key(settings.token))
-
         conversations = ConversationsRepo(db)
+        suggestions = SuggestionService(
+            SuggestionsRepo(db), Tagger(), case_key(settings.token), people, conversations,
+            settings.admins,
+        )  # fmt: skip
         leave = LeaveService(LeaveRepo(db), people, texts, attendance, outbox, settings.admins)
         quiz = QuizService(
             db, QuizRepo(db), people, outbox, texts, settings.tz, clock=lambda: runner.clock()

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.delivery.outbox import OutFile, OutMessage
 from bot.domain.auth import Action, Actor, Reach, reach
+from bot.domain.textsplit import split_text
 from bot.repos.suggestions import LedgerRow, Suggestion, SuggestionsRepo
 from bot.services.suggestions import DECIDED, REJECTED, STATES
 from bot.tagging.lexicon import load_lexicon
@@ -391,3 +393,19 @@ def split_reward(amount_fen: int, points: int, people: int) -> list[tuple[int, i
     pts, pts_rest = divmod(points, people)
     return [(pts + (pts_rest if i == 0 else 0), fen + (fen_rest if i == 0 else 0))
             for i in range(people)]  # fmt: skip
+
+
+def summary_rows(built: Report, key: str, admins: list[int]) -> list[OutMessage]:
+    """A scheduled summary's outbox rows: to each admin the text, the chart, the workbook."""
+    png = OutFile(built.stem + ".png", built.png)
+    xlsx = OutFile(built.stem + ".xlsx", built.xlsx)
+    rows = []
+    for admin in admins:
+        base = f"sgsum:{key}:{admin}"
+        rows += [
+            OutMessage(admin, piece, purpose="summary", dedupe_key=f"{base}:text:{n}")
+            for n, piece in enumerate(split_text(built.text))
+        ]
+        rows.append(OutMessage(admin, "", "summary", f"{base}:png", kind="photo", file=png))
+        rows.append(OutMessage(admin, "", "summary", f"{base}:xlsx", kind="document", file=xlsx))
+    return rows

@@ -7,10 +7,11 @@ Unit leaders review their unit's suggestions; admins review all and give rewards
 
 from __future__ import annotations
 
+import random
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -18,15 +19,19 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.auth import Action, Actor, Place, Reach, can, reach
 from bot.domain.casework import NONCE_BYTES, seal, suggestion_tag, unseal
+from bot.domain.flowstate import FlowState
+from bot.domain.periods import PeriodError, parse_period
 from bot.domain.text import visible
 from bot.repos.outbox import SEALED
 from bot.repos.people import Person
 from bot.repos.suggestions import NewSuggestion, SuggestionsRepo
 from bot.repos.suggestions import Suggestion as Suggestion  # the row type handlers render
-from bot.tagging import Correction, Tagger, TagResult
+from bot.tagging import OTHER, Correction, Tagger, TagResult
 
 if TYPE_CHECKING:
+    from bot.repos.conversations import ConversationsRepo
     from bot.repos.outbox import OutMessage
+    from bot.repos.people import PeopleRepo
     from bot.services.suggestion_report import Report, Scope
     from bot.texts import Texts
 
@@ -122,6 +127,130 @@ def parse_reward(text: str) -> tuple[int, int] | None:
     return points, fen
 
 
+# ------------------------------------------------------------------ writing one
+
+
+NONCE_MAX = 999_999  # a preview's nonce: 1 … NONCE_MAX (ties its buttons to this draft)
+SAVE = 99  # a reviewer's topic buttons: save the choice
+OPEN = 98  # … shown, nothing changed
+
+
+class DraftAct(StrEnum):
+    """A button of the submitter's preview (`views.suggestions.DraftPress`)."""
+
+    SUBMIT = "submit"
+    ANONYMOUS = "anon"
+    TOPICS = "topics"  # show the topic buttons
+    CANCEL = "cancel"
+    TOPIC = "t"  # toggle the topic at `arg`
+    BACK = "back"  # topics done: the preview again
+
+
+class DraftStep(StrEnum):
+    TEXT = "text"
+    PREVIEW = "preview"
+
+
+@dataclass(frozen=True)
+class SuggestDraft(FlowState, flow="suggest", version=1):
+    step: DraftStep
+    nonce: int
+    text: str = ""
+    photos: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    auto: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+
+def new_draft(step: DraftStep, text: str = "") -> SuggestDraft:
+    return SuggestDraft(step, random.randint(1, NONCE_MAX), text)
+
+
+def toggle_topic(chosen: Sequence[str], topic: str) -> list[str]:
+    """One or two topics: a third replaces the older; 其他 (OTHER) stands alone."""
+    if topic in chosen:
+        return [t for t in chosen if t != topic]
+    if topic == OTHER or OTHER in chosen:
+        return [topic]
+    return [*chosen, topic][-2:]
+
+
+class DraftReply(StrEnum):
+    """What to tell the person writing a suggestion."""
+
+    NOT_REGISTERED = "not_registered"
+    ASK = "ask"  # the text, please
+    TOO_LONG = "too_long"
+    GROUP_EMPTY = "group_empty"  # `/suggest` in a group without a text
+    GROUP_OPEN_PRIVATE = "group_open_private"  # taken, but the bot may not write to them yet
+    GROUP_ACK = "group_ack"  # taken in the group; the preview follows privately
+    USE_BUTTONS = "use_buttons"  # a text while the preview waits for its buttons
+    PHOTO_NO_FLOW = "photo_no_flow"
+    PHOTO_LIMIT = "photo_limit"
+    PHOTO_NEED_TEXT = "photo_need_text"
+
+
+@dataclass(frozen=True)
+class DraftOutcome:
+    """A step of writing a suggestion: `reply` what to say (None: nothing); `preview` the
+    draft to show privately with its buttons, after the reply."""
+
+    reply: DraftReply | None
+    preview: SuggestDraft | None = None
+    length: int = 0  # TOO_LONG, GROUP_EMPTY: the text's length
+    photos: int = 0  # PHOTO_NEED_TEXT: the photos attached so far
+
+
+@dataclass(frozen=True)
+class DraftStale:
+    """A preview button of a draft that is gone, moved on, or another run's."""
+
+
+@dataclass(frozen=True)
+class DraftUnregistered:
+    """提交 by someone no longer on the roster."""
+
+
+@dataclass(frozen=True)
+class Submitted:
+    suggestion: Suggestion
+    anonymous: bool
+    reviewers: tuple[int, ...]  # told at once: the unit's leaders, else the admins
+
+
+@dataclass(frozen=True)
+class DraftCancelled:
+    pass
+
+
+@dataclass(frozen=True)
+class NeedOneTopic:
+    """The last topic unticked: a suggestion keeps at least one."""
+
+
+@dataclass(frozen=True)
+class TopicChoice:
+    """The preview's topic buttons: every topic, the chosen ticked."""
+
+    nonce: int
+    topics: tuple[str, ...]
+    chosen: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DraftPreview:
+    draft: SuggestDraft
+
+
+DraftPressed = (
+    DraftStale | DraftUnregistered | Submitted | DraftCancelled | NeedOneTopic | TopicChoice
+    | DraftPreview
+)  # fmt: skip
+
+
+# ------------------------------------------------------------------ reviewing
+
+
 class Decision(StrEnum):
     """What a reviewer's press on a card led to."""
 
@@ -135,21 +264,71 @@ class Decision(StrEnum):
 
 
 @dataclass(frozen=True)
-class Pressed:
-    decision: Decision
-    suggestion: Suggestion | None = None
-
-
-@dataclass(frozen=True)
 class Similar:
     suggestion: Suggestion
     score: float
 
 
+@dataclass(frozen=True)
+class Pressed:
+    decision: Decision
+    suggestion: Suggestion | None = None
+    similar: tuple[Similar, ...] = ()  # PICK_TARGET: the earlier ones it may repeat
+
+
+@dataclass(frozen=True)
+class Card:
+    """A reviewer's card of one suggestion, with what this reviewer may do there."""
+
+    suggestion: Suggestion
+    similar: list[Similar]
+    moves: list[Move]
+    topics_mask: int | None  # the topic button's choice; None: no topic button
+    rectify: bool  # 转整改: decided, and the reviewer may raise a rectification
+
+
+@dataclass(frozen=True)
+class TopicsSaved:
+    card: Card  # the card again, with the topics saved
+
+
+@dataclass(frozen=True)
+class TopicsShown:
+    """A reviewer's topic buttons: the choice so far (not saved yet)."""
+
+    suggestion_id: int
+    mask: int
+    topics: tuple[str, ...]
+    chosen: tuple[str, ...]
+
+
+TopicPressed = Decision | TopicsSaved | TopicsShown  # Decision: STALE or NO_PERMISSION
+
+
+@dataclass(frozen=True)
+class ReportRefused:
+    """/suggestion_report refused: `code` of a period the text does not name ("bad",
+    "future"); None = no permission."""
+
+    code: str | None
+    value: str = ""
+
+
 class SuggestionService:
-    def __init__(self, repo: SuggestionsRepo, tagger: Tagger, key: bytes) -> None:
+    def __init__(
+        self,
+        repo: SuggestionsRepo,
+        tagger: Tagger,
+        key: bytes,
+        people: PeopleRepo,
+        conversations: ConversationsRepo,
+        admins: frozenset[int],
+    ) -> None:
         self.repo = repo
         self.tagger = tagger
+        self.people = people  # who may be written to: reviewers, admins, the author
+        self.conversations = conversations  # the draft being written
+        self.admins = admins
         # Keys the stand-ins of an anonymous author (bot.domain.casework): from the bot token,
         # never stored, so the database alone does not tell who wrote one.
         self.key = key
@@ -162,6 +341,116 @@ class SuggestionService:
             self.tagger.learn_all(Correction(r.tokens, r.old, r.new) for r in rows)
             self._learned = True
         return self.tagger.tag(text)
+
+    # -------------------------------------------------------------- writing one
+
+    async def start_draft(
+        self, person: Person | None, user_id: int, private: bool, text: str
+    ) -> DraftOutcome:
+        """/suggest [text]: privately, a new draft (or the one begun in a group); in a group,
+        the text taken there and its preview sent privately."""
+        if person is None:
+            return DraftOutcome(DraftReply.NOT_REGISTERED)
+        if not private:
+            return await self._group_draft(user_id, text)
+        draft = await self.conversations.state(user_id, user_id, SuggestDraft)
+        if not text and draft and draft.text:
+            return DraftOutcome(None, draft)  # a draft from the group
+        draft = new_draft(DraftStep.TEXT)
+        await self.conversations.put(user_id, user_id, draft)
+        if text:
+            return await self.take_text(user_id, draft, text)
+        return DraftOutcome(DraftReply.ASK)
+
+    async def _group_draft(self, user_id: int, text: str) -> DraftOutcome:
+        problem = check_text(text)
+        if problem is not None:
+            said = DraftReply.GROUP_EMPTY if problem is TextProblem.EMPTY else DraftReply.TOO_LONG
+            return DraftOutcome(said, length=len(text))
+        draft = await self._tagged(new_draft(DraftStep.PREVIEW, text))
+        await self.conversations.put(user_id, user_id, draft)
+        if not await self.people.private_ok(user_id):
+            return DraftOutcome(DraftReply.GROUP_OPEN_PRIVATE)
+        return DraftOutcome(DraftReply.GROUP_ACK, draft)
+
+    async def _tagged(self, draft: SuggestDraft) -> SuggestDraft:
+        result = await self.tag(draft.text)
+        return replace(
+            draft, topics=tuple(result.topics), auto=tuple(result.topics),
+            keywords=tuple(result.keywords),
+        )  # fmt: skip
+
+    async def draft_text(self, user_id: int, draft: SuggestDraft, text: str) -> DraftOutcome:
+        """A message while writing: the text (the preview waits for its buttons instead)."""
+        if draft.step is DraftStep.PREVIEW:
+            return DraftOutcome(DraftReply.USE_BUTTONS)
+        return await self.take_text(user_id, draft, text)
+
+    async def take_text(self, user_id: int, draft: SuggestDraft, text: str) -> DraftOutcome:
+        problem = check_text(text)
+        if problem is TextProblem.TOO_LONG:
+            return DraftOutcome(DraftReply.TOO_LONG, length=len(text))
+        if problem is TextProblem.EMPTY:
+            return DraftOutcome(DraftReply.ASK)
+        draft = await self._tagged(replace(draft, step=DraftStep.PREVIEW, text=visible(text)))
+        await self.conversations.put(user_id, user_id, draft)
+        return DraftOutcome(None, draft)
+
+    async def add_photo(self, user_id: int, file_id: str, caption: str | None) -> DraftOutcome:
+        """A photo for the draft (its caption the text), up to MAX_PHOTOS."""
+        draft = await self.conversations.state(user_id, user_id, SuggestDraft)
+        if draft is None:
+            return DraftOutcome(DraftReply.PHOTO_NO_FLOW)
+        if len(draft.photos) >= MAX_PHOTOS:
+            return DraftOutcome(DraftReply.PHOTO_LIMIT)
+        draft = replace(draft, photos=(*draft.photos, file_id))
+        await self.conversations.put(user_id, user_id, draft)
+        if caption:
+            return await self.take_text(user_id, draft, caption)
+        if draft.step is DraftStep.PREVIEW:
+            return DraftOutcome(None, draft)
+        return DraftOutcome(DraftReply.PHOTO_NEED_TEXT, photos=len(draft.photos))
+
+    async def press_draft(
+        self, person: Person | None, user_id: int, nonce: int, act: DraftAct, arg: int
+    ) -> DraftPressed:
+        """A button of the preview: submit (named or anonymous), cancel, or choose topics."""
+        draft = await self.conversations.state(user_id, user_id, SuggestDraft)
+        if draft is None or draft.step is not DraftStep.PREVIEW or nonce != draft.nonce:
+            return DraftStale()
+        if act in (DraftAct.SUBMIT, DraftAct.ANONYMOUS):
+            return await self._submit_draft(person, user_id, draft, act is DraftAct.ANONYMOUS)
+        if act is DraftAct.CANCEL:
+            await self.conversations.clear(user_id, user_id)
+            return DraftCancelled()
+        if act is DraftAct.BACK:
+            return DraftPreview(draft)
+        topics, chosen = self.tagger.topics, list(draft.topics)
+        if act is DraftAct.TOPIC and arg < len(topics):
+            chosen = toggle_topic(chosen, topics[arg])
+            if not chosen:
+                return NeedOneTopic()
+            await self.conversations.put(user_id, user_id, replace(draft, topics=tuple(chosen)))
+        return TopicChoice(draft.nonce, tuple(topics), tuple(chosen))
+
+    async def _submit_draft(
+        self, person: Person | None, user_id: int, draft: SuggestDraft, anonymous: bool
+    ) -> DraftStale | DraftUnregistered | Submitted:
+        if person is None:
+            return DraftUnregistered()
+        saved = await self.submit(
+            person, draft.text, draft.photos, draft.topics, anonymous, user_id, (user_id, user_id)
+        )
+        self.conversations.drop_cached(user_id, user_id)  # ended with the save
+        if saved is None:  # a second press: the conversation was gone
+            return DraftStale()
+        return Submitted(saved, anonymous, tuple(await self.reviewers_of(saved)))
+
+    async def reviewers_of(self, s: Suggestion) -> list[int]:
+        """Who hears of a new suggestion at once: its unit's leaders the bot can write to; when
+        there is none, the admins, so no suggestion waits unseen."""
+        reviewers = await self.people.reachable_unit_leaders(s.unit_id)
+        return reviewers or await self.people.reachable_admins(self.admins)
 
     async def submit(
         self,
@@ -219,9 +508,10 @@ class SuggestionService:
             s.id, rule.from_states, rule.to_state, actor.tg_user_id, reason=reason
         )
 
-    async def press(self, actor: Actor, suggestion_id: int, move: Move) -> Pressed:
+    async def press(self, actor: Actor, suggestion_id: int, move: Move, target: int = 0) -> Pressed:
         """A reviewer pressed `move` on a card: make it, or say what it needs first (a reason,
-        a reward, a target) or why it cannot be made. One set of rules for buttons and typed
+        a reward, a target — with the similar earlier ones to pick from) or why it cannot be
+        made. 重复 with its `target` picked merges. One set of rules for buttons and typed
         answers: the move itself is `apply`."""
         s = await self.repo.get(suggestion_id)
         if s is None:
@@ -231,11 +521,11 @@ class SuggestionService:
             return Pressed(Decision.NO_PERMISSION, s)
         if s.state not in rule.from_states:
             return Pressed(Decision.STATE_CHANGED, s)
-        needs = {
-            Move.REJECT: Decision.ASK_REASON,
-            Move.REWARD: Decision.ASK_REWARD,
-            Move.DUPLICATE: Decision.PICK_TARGET,
-        }
+        if move is Move.DUPLICATE and target:
+            return await self.merge(actor, s.id, target)
+        if move is Move.DUPLICATE:
+            return Pressed(Decision.PICK_TARGET, s, tuple(await self.similar(s)))
+        needs = {Move.REJECT: Decision.ASK_REASON, Move.REWARD: Decision.ASK_REWARD}
         if move in needs:
             return Pressed(needs[move], s)
         if not await self.apply(actor, s.id, move):
@@ -259,6 +549,56 @@ class SuggestionService:
 
     async def get(self, suggestion_id: int) -> Suggestion | None:
         return await self.repo.get(suggestion_id)
+
+    async def card(self, actor: Actor, s: Suggestion) -> Card:
+        """The reviewer's card: the similar earlier ones; the moves they may make now, the
+        topic correction (not on a merged one), and 转整改 once adopted."""
+        similar = await self.similar(s)
+        topics = may_review(actor, s) and s.state != MERGED
+        place = Place(s.unit_id, s.team_id)
+        rectify = s.state in DECIDED and can(actor, Action.RAISE_RECTIFICATION, place)
+        mask = self.mask_of(s.topics) if topics else None
+        return Card(s, similar, moves_for(actor, s), mask, rectify)
+
+    async def open_card(self, actor: Actor, suggestion_id: int) -> Card | Decision:
+        """The card of one suggestion, from a new-suggestion notice: STALE or NO_PERMISSION."""
+        s = await self.repo.get(suggestion_id)
+        if s is None:
+            return Decision.STALE
+        if not may_review(actor, s):
+            return Decision.NO_PERMISSION
+        return await self.card(actor, s)
+
+    def mask_of(self, topics: Sequence[str]) -> int:
+        order = self.tagger.topics
+        return sum(1 << order.index(t) for t in topics if t in order)
+
+    def topics_of(self, mask: int) -> list[str] | None:
+        """The topics a mask names, or None for a mask wider than the topics (a forged press)."""
+        topics = self.tagger.topics
+        if mask >= 1 << len(topics):
+            return None
+        return [t for i, t in enumerate(topics) if mask >> i & 1]
+
+    async def press_topic(
+        self, actor: Actor, suggestion_id: int, mask: int, index: int
+    ) -> TopicPressed:
+        """A reviewer's topic button: tick or untick one (`index`), or save the choice (SAVE,
+        at least one topic) — then the card again."""
+        s, chosen = await self.repo.get(suggestion_id), self.topics_of(mask)
+        if s is None or chosen is None:
+            return Decision.STALE
+        if not may_review(actor, s):
+            return Decision.NO_PERMISSION
+        if index == SAVE and chosen:
+            await self.correct_topics(s, tuple(chosen), actor.tg_user_id)
+            saved = await self.repo.get(s.id)
+            assert saved is not None
+            return TopicsSaved(await self.card(actor, saved))
+        topics = self.tagger.topics
+        if index < len(topics):
+            chosen = toggle_topic(chosen, topics[index])
+        return TopicsShown(s.id, self.mask_of(chosen), tuple(topics), tuple(chosen))
 
     async def review_queue(self, actor: Actor) -> list[Suggestion]:
         """What this reviewer can move now: their unit's (all, for an admin), oldest first."""
@@ -309,6 +649,42 @@ class SuggestionService:
         return await suggestion_report.build(
             self.repo, texts, lang, start, end, tz, scope, label, at=at
         )
+
+    async def asked_report(
+        self, actor: Actor, text: str, texts: Texts, lang: str, tz: ZoneInfo, now: datetime
+    ) -> Report | ReportRefused:
+        """/suggestion_report [period]: the summary of what the person may see."""
+        if not can(actor, Action.VIEW_REPORT):
+            return ReportRefused(None)
+        try:
+            period = parse_period(text, now, tz)
+        except PeriodError as err:
+            return ReportRefused(err.code, err.value)
+        from bot.services.suggestion_report import scope_for  # imports this module
+
+        scope, label = scope_for(actor), period.label(lang)
+        return await self.report(
+            texts, lang, period.start(tz), period.end(tz), tz, scope, label, at=now
+        )
+
+    async def send_summaries(self, texts: Texts, lang: str, tz: ZoneInfo, now: datetime) -> bool:
+        """Monthly and quarterly summaries to admins, each period once: the period is recorded
+        and its messages (text, PNG, XLSX) handed to the outbox in one transaction. True when
+        something was handed over."""
+        from bot.services import suggestion_report as report  # imports this module
+
+        handed = False
+        for kind in report.due_kinds(now, tz):
+            start, end = report.period_bounds(kind, now, tz, current=False)
+            key = report.period_key(kind, start, tz)
+            if await self.summary_sent(key):
+                continue
+            built = await self.report(texts, lang, start, end, tz, None, at=now)
+            admins = [] if built.empty else await self.people.reachable_admins(self.admins)
+            # An empty period is recorded, not sent.
+            if await self.claim_summary(key, now, report.summary_rows(built, key, admins)):
+                handed = True
+        return handed
 
     async def summary_sent(self, period_key: str) -> bool:
         return await self.repo.summary_sent(period_key)
