@@ -160,7 +160,7 @@ class Services:
             inbox=inbox,
             notices=NoticeService(NoticesRepo(db), org, outbox, texts),
             suggestions=suggestions,
-            pledges=PledgeService(PledgesRepo(db)),
+            pledges=PledgeService(PledgesRepo(db), people, org, conversations, settings.tz),
             schedules=schedules,
             schedule_admin=ScheduleAdmin(schedules, org, settings.tz, runner.now, runner.forget),
             preshift=PreshiftService(schedules, org, people, outbox, texts, runner.prompt),
