@@ -132,7 +132,9 @@ class Services:
             SuggestionsRepo(db), Tagger(), case_key(settings.token), people, conversations,
             settings.admins,
         )  # fmt: skip
-        leave = LeaveService(LeaveRepo(db), people, texts, attendance, outbox, settings.admins)
+        leave = LeaveService(
+            LeaveRepo(db), people, texts, attendance, outbox, settings.admins, conversations
+        )
         quiz = QuizService(
             db, QuizRepo(db), people, outbox, texts, settings.tz, clock=lambda: runner.clock()
         )

@@ -18,14 +18,13 @@ from bot.domain.leave import (
     Leave,
     Problem,
     Refusal,
-    RefuseStep,
     Step,
     note_problem,
     with_file,
 )
 from bot.domain.leave_rules import NOTE_MAX, LeaveError, parse_type
 from bot.services.identity import Identity
-from bot.services.leave import Cancelled, Decided, DecideResult
+from bot.services.leave import Cancelled, Decided, DecideResult, OpenPrivate, Pending
 from bot.views import leave as views
 from handlers import attendance
 from handlers.common import (
@@ -80,34 +79,26 @@ async def _send_view(
 
 
 async def leave(update: Update, context: BanzuContext) -> None:
-    chat, user = update.effective_chat, update.effective_user
-    assert chat is not None and user is not None
+    chat = update.effective_chat
+    assert chat is not None
     if chat.type != ChatType.PRIVATE:
         await attendance.leave(update, context)  # for the session running now
         return
     ident = await who(update, context)
-    if ident.person is None:
+    out = await context.svc.leave.begin(ident.person, ident.actor, _args(update))
+    if out is None:
         await reply(update, context, "common.not_registered")
-        return
-    args = _args(update)
-    if args.lower() in ("审批", "待审批", "pending", "approve"):
-        await pending(update, context, ident)
-        return
-    svc, lang = context.svc, lang_of(update)
-    mine = await svc.leave.mine(ident.person)
-    waiting = len(await svc.leave.pending_for(ident.actor))
-    await _save(context, user.id, Draft())
-    await _send_view(
-        context, chat.id, views.ask_days(svc.texts, lang, mine, svc.leave.today(), waiting)
-    )
-    if args:  # "/leave 明天": the days given with the command
-        await days_step(update, context, Draft(), args)
+    elif isinstance(out, Pending):
+        await pending(update, context, out.waiting)
+    else:
+        view = views.ask_days(context.svc.texts, lang_of(update), out.mine, out.today, out.waiting)
+        await _send_view(context, chat.id, view)
+        if out.days:  # "/leave 明天": the days given with the command
+            await days_step(update, context, Draft(), out.days)
 
 
-async def pending(update: Update, context: BanzuContext, ident: Identity) -> None:
+async def pending(update: Update, context: BanzuContext, waiting: list[Leave]) -> None:
     """The requests waiting for this leader, each as a card with its buttons."""
-    svc, lang = context.svc, lang_of(update)
-    waiting = await svc.leave.pending_for(ident.actor)
     if not waiting:
         await reply(update, context, "leave.request.pending_none")
         return
@@ -115,7 +106,7 @@ async def pending(update: Update, context: BanzuContext, ident: Identity) -> Non
     chat = update.effective_chat
     assert chat is not None
     for item in waiting:
-        await _card(context, chat.id, item, lang)
+        await _card(context, chat.id, item, lang_of(update))
 
 
 async def _card(context: BanzuContext, chat_id: int, item: Leave, lang: str) -> None:
@@ -344,25 +335,19 @@ async def decide_pressed(update: Update, context: BanzuContext, press: views.Dec
 
 
 async def ask_reason(update: Update, context: BanzuContext, ident: Identity, leave_id: int) -> None:
-    query, svc = update.callback_query, context.svc
-    assert query is not None and isinstance(query.message, Message)
-    refused = await svc.leave.check(ident.actor, leave_id)
-    if refused is not None:
-        await _refused_toast(update, context, refused)
-        return
-    user_id = query.from_user.id
-    if not await svc.people.private_ok(user_id):
-        await query.answer(toast(update, context, "leave.toast.open_private"), show_alert=True)
-        return
+    query = query_of(update)
     msg = query.message
-    state = Refusal(RefuseStep.REASON, leave_id, msg.chat.id, msg.message_id, bool(msg.photo))
-    await svc.conversations.put(user_id, user_id, state)
-    leave_row = await svc.leave.get(leave_id)
-    name = leave_row.name if leave_row else ""
-    await send(
-        context, user_id, tr(update, context, "leave.request.ask_reason", name=name, max=NOTE_MAX)
-    )
-    await query.answer(toast(update, context, "leave.toast.ask_reason"))
+    assert isinstance(msg, Message)
+    card, photo = (msg.chat.id, msg.message_id), bool(msg.photo)
+    out = await context.svc.leave.ask_refusal(ident.actor, leave_id, card, photo)
+    if isinstance(out, DecideResult):
+        await _refused_toast(update, context, out)
+    elif isinstance(out, OpenPrivate):
+        await query.answer(toast(update, context, "leave.toast.open_private"), show_alert=True)
+    else:
+        text = tr(update, context, "leave.request.ask_reason", name=out.name, max=NOTE_MAX)
+        await send(context, query.from_user.id, text)
+        await query.answer(toast(update, context, "leave.toast.ask_reason"))
 
 
 async def reason_step(update: Update, context: BanzuContext, state: Refusal) -> None:

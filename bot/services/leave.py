@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.delivery.outbox import Edit, Outbox
 from bot.domain.auth import Action, Actor, Place, can
-from bot.domain.leave import Draft, Leave, NewLeave
+from bot.domain.leave import Draft, Leave, NewLeave, Refusal, RefuseStep
 from bot.domain.leave_rules import (
     LeaveStatus,
     LeaveType,
@@ -30,6 +30,7 @@ from bot.domain.leave_rules import (
     utc_bounds,
 )
 from bot.repos.attendance import LeaveMark
+from bot.repos.conversations import ConversationsRepo
 from bot.repos.leave import CARD_KEY, Decision, LeaveRepo
 from bot.repos.outbox import OutMessage
 from bot.repos.people import PeopleRepo, Person
@@ -38,6 +39,7 @@ from bot.texts import Texts
 from bot.views import leave as views
 
 PENDING_LIST_MAX = 20
+PENDING_WORDS = ("审批", "待审批", "pending", "approve")  # `/leave 审批`: what waits for me
 
 
 class Tier(StrEnum):
@@ -89,6 +91,35 @@ class CancelResult:
     unmarked: int = 0  # open sessions where the record is no longer 请假
 
 
+@dataclass(frozen=True)
+class Begun:
+    """/leave privately: a new draft; what the question of days shows with it."""
+
+    mine: list[Leave]  # the person's own leave still to come
+    waiting: int  # requests waiting for this person as a leader
+    today: date
+    days: str  # the days given with the command ("/leave 明天"), "" if none
+
+
+@dataclass(frozen=True)
+class Pending:
+    """`/leave 审批`: the requests waiting for this leader."""
+
+    waiting: list[Leave]
+
+
+@dataclass(frozen=True)
+class OpenPrivate:
+    """不批准 pressed by a leader the bot may not write to privately yet."""
+
+
+@dataclass(frozen=True)
+class ReasonAsked:
+    """不批准 pressed: the reason is asked privately (a conversation waits for it)."""
+
+    name: str  # whose leave
+
+
 @dataclass
 class LeaveService:
     """The one `Services.leave`. Its clock and time zone are attendance's (tests move it)."""
@@ -99,6 +130,7 @@ class LeaveService:
     attendance: AttendanceService
     outbox: Outbox
     admins: frozenset[int]
+    conversations: ConversationsRepo  # the draft, and a refusal waiting for its reason
 
     @property
     def tz(self) -> ZoneInfo:
@@ -142,6 +174,18 @@ class LeaveService:
             if chats:
                 return tier, chats
         return None, []
+
+    async def begin(self, person: Person | None, actor: Actor, args: str) -> Begun | Pending | None:
+        """/leave [args] privately: None = not registered; `/leave 审批` what waits for this
+        leader; else a new draft (the days perhaps given with the command)."""
+        if person is None:
+            return None
+        if args.lower() in PENDING_WORDS:
+            return Pending(await self.pending_for(actor))
+        mine = await self.mine(person)
+        waiting = len(await self.pending_for(actor))
+        await self.conversations.put(actor.tg_user_id, actor.tg_user_id, Draft())
+        return Begun(mine, waiting, self.today(), args)
 
     async def ask(self, person: Person, draft: Draft) -> AskResult:
         assert draft.first_day and draft.last_day and draft.kind, "an incomplete draft"
@@ -236,6 +280,22 @@ class LeaveService:
             await self.attendance.tally.mark(*done.sessions)  # the live messages count the leave
         outcome = Decided.APPROVED if approve else Decided.REFUSED
         return DecideResult(outcome, after, len(done.sessions))
+
+    async def ask_refusal(
+        self, actor: Actor, leave_id: int, card: tuple[int, int], photo: bool
+    ) -> DecideResult | OpenPrivate | ReasonAsked:
+        """不批准 pressed on `card` (chat, message): refused as `check` says, or the reason
+        asked privately — which needs a private chat the bot may write to."""
+        refused = await self.check(actor, leave_id)
+        if refused is not None:
+            return refused
+        user_id = actor.tg_user_id
+        if not await self.people.private_ok(user_id):
+            return OpenPrivate()
+        state = Refusal(RefuseStep.REASON, leave_id, card[0], card[1], photo)
+        await self.conversations.put(user_id, user_id, state)
+        leave = await self.get(leave_id)
+        return ReasonAsked(leave.name if leave else "")
 
     async def pending_for(self, actor: Actor) -> list[Leave]:
         """Requests waiting for this actor's decision (their reach), soonest first."""
