@@ -94,7 +94,7 @@ async def fanout(root: str, settings: Settings, due: datetime) -> dict[str, Any]
         mark = len(await transcript(root))
         svc.runner.clock = lambda: due
         start = time.time()
-        report = await svc.runner.tick(svc)
+        report = await svc.runner.tick()
         tick_s = time.time() - start
         assert await svc.outbox.wait_idle(300), "the outbox did not drain"
         await app.stop()

@@ -53,7 +53,7 @@ from bot.services.talks import TalkService
 from bot.settings import Settings
 from bot.tagging import Tagger
 from bot.texts import Texts
-from scheduler.runner import ScheduleRunner
+from scheduler.runner import RunnerDeps, ScheduleRunner
 
 FlowStep = Callable[[Update, "BanzuContext", Conversation], Awaitable[None]]
 
@@ -145,6 +145,13 @@ class Services:
         async def topics_of(text: str) -> tuple[str, ...]:
             return (await suggestions.tag(text)).topics
 
+        notices_repo = NoticesRepo(db)
+        runner.attach(
+            RunnerDeps(
+                db, schedules, org, people, notices_repo, outbox, attendance, sessions, texts,
+                settings.tz, settings.admins,
+            )
+        )  # fmt: skip
         return cls(
             settings=settings,
             db=db,
@@ -160,7 +167,7 @@ class Services:
             leave=leave,
             outbox=outbox,
             inbox=inbox,
-            notices=NoticeService(NoticesRepo(db), org, outbox, texts),
+            notices=NoticeService(notices_repo, org, outbox, texts),
             suggestions=suggestions,
             pledges=PledgeService(PledgesRepo(db), people, org, conversations, settings.tz),
             schedules=schedules,

@@ -342,7 +342,7 @@ async def preshift_cmd(update: Update, context: BanzuContext) -> None:
 
 
 async def tick_job(context: BanzuContext) -> None:
-    await context.svc.runner.tick(context.svc)
+    await context.svc.runner.tick()
 
 
 def register(app: BanzuApp) -> None:

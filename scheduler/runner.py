@@ -2,7 +2,7 @@
 and hands it to the outbox.
 
 PTB's JobQueue only wakes us (`schedules.tick`, every `TICK_SECONDS`, and once at start);
-`ScheduleRunner.tick(svc, now)` does the work, and tests call it directly after moving
+`ScheduleRunner.tick(now)` does the work, and tests call it directly after moving
 `runner.clock`. A tick:
 
 1. plans each live schedule's message moments from where it stopped (its last recorded
@@ -55,7 +55,15 @@ from bot.texts import Texts
 from bot.views import preshift as preshift_view
 
 if TYPE_CHECKING:
-    from bot.context import Services
+    from datetime import tzinfo
+
+    from bot.db import Database
+    from bot.delivery.outbox import Outbox
+    from bot.repos.notices import NoticesRepo
+    from bot.repos.org import OrgRepo
+    from bot.repos.people import PeopleRepo
+    from bot.repos.schedules import SchedulesRepo
+    from bot.services.sessions import AttendanceService, Sessions
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +98,24 @@ class _Round:
     report: TickReport
 
 
+@dataclass(frozen=True)
+class RunnerDeps:
+    """What a tick reads and writes: given once the application's services exist (the runner
+    itself is made first, because they share its clock)."""
+
+    db: Database
+    schedules: SchedulesRepo
+    org: OrgRepo
+    people: PeopleRepo
+    notices: NoticesRepo  # audiences and team groups
+    outbox: Outbox
+    attendance: AttendanceService
+    sessions: Sessions
+    texts: Texts
+    tz: tzinfo
+    admins: frozenset[int]
+
+
 class ScheduleRunner:
     """`Services.runner`: the clock (tests move it) and the tick."""
 
@@ -98,6 +124,16 @@ class ScheduleRunner:
         self._lock = asyncio.Lock()
         self._planned_until: dict[int, datetime] = {}
         self._prompts: tuple[Prompt, ...] | None = None
+        self._deps: RunnerDeps | None = None
+
+    def attach(self, deps: RunnerDeps) -> None:
+        self._deps = deps
+
+    @property
+    def deps(self) -> RunnerDeps:
+        if self._deps is None:
+            raise RuntimeError("ScheduleRunner.attach() was not called")
+        return self._deps
 
     def now(self) -> datetime:
         return self.clock()
@@ -115,7 +151,8 @@ class ScheduleRunner:
         """Plan this schedule again at the next tick (it was resumed)."""
         self._planned_until.pop(schedule_id, None)
 
-    async def tick(self, svc: Services, now: datetime | None = None) -> TickReport:
+    async def tick(self, now: datetime | None = None) -> TickReport:
+        svc = self.deps
         now = self.clock() if now is None else now
         async with self._lock:  # the job and a test (or two jobs) never interleave
             report = TickReport()
@@ -125,7 +162,7 @@ class ScheduleRunner:
 
     # ------------------------------------------------------------ 1. record
 
-    async def record(self, svc: Services, now: datetime) -> int:
+    async def record(self, svc: RunnerDeps, now: datetime) -> int:
         repo = svc.schedules
         calendar = None
         recorded = 0
@@ -138,7 +175,7 @@ class ScheduleRunner:
             start = max(last or s.created_at, s.updated_at, now - MAX_BACKFILL)
             until = now + LOOKAHEAD
             try:
-                planned = plan_schedule(s, start, until, svc.settings.tz, calendar)
+                planned = plan_schedule(s, start, until, svc.tz, calendar)
             except ValueError:
                 log.exception("schedule #%d has a rule that no longer parses: %s", s.id, s.rule)
                 continue
@@ -150,12 +187,12 @@ class ScheduleRunner:
 
     # ------------------------------------------------------------ 2. deliver
 
-    async def deliver(self, svc: Services, now: datetime, report: TickReport) -> None:
+    async def deliver(self, svc: RunnerDeps, now: datetime, report: TickReport) -> None:
         due = await svc.schedules.due(now)
         if due:
             rnd = _Round(
                 teams={t.id: t for t in await svc.org.teams()},
-                groups=await svc.notices.repo.team_groups(),
+                groups=await svc.notices.team_groups(),
                 schedules={s.id: s for s in await svc.schedules.live()},
                 report=report,
             )
@@ -173,7 +210,9 @@ class ScheduleRunner:
         if report.unbound:
             await self._report_unbound(svc, now, report.unbound)
 
-    async def _hand_over(self, svc: Services, s: Schedule, occ: OccurrenceRow, rnd: _Round) -> None:
+    async def _hand_over(
+        self, svc: RunnerDeps, s: Schedule, occ: OccurrenceRow, rnd: _Round
+    ) -> None:
         teams = _teams_in(s, rnd.teams)
         if s.purpose is Purpose.STUDY_REMINDER and occ.lead_minutes == SESSION_OPEN_LEAD:
             await self._open_sessions(svc, s, occ, teams, rnd)
@@ -187,7 +226,7 @@ class ScheduleRunner:
         leaders = []
         if s.purpose is Purpose.MEETING:
             unit_ids = {t.unit_id for t in teams}
-            everyone = await svc.notices.repo.audience(role="unit_leader")
+            everyone = await svc.notices.audience(role="unit_leader")
             leaders = [m for m in everyone if m.unit_id in unit_ids]
         async with svc.db.transaction() as tx:
             if s.purpose is Purpose.PRESHIFT:
@@ -218,7 +257,7 @@ class ScheduleRunner:
             rnd.report.messages += added
 
     async def _open_sessions(
-        self, svc: Services, s: Schedule, occ: OccurrenceRow, teams: Sequence[Team], rnd: _Round
+        self, svc: RunnerDeps, s: Schedule, occ: OccurrenceRow, teams: Sequence[Team], rnd: _Round
     ) -> None:
         """The study day's sessions, one per team of the scope with a bound group, each posted
         through the outbox. Exactly once across restarts: a session is kept with its
@@ -253,7 +292,7 @@ class ScheduleRunner:
 
     async def _preshift(
         self,
-        svc: Services,
+        svc: RunnerDeps,
         s: Schedule,
         occ: OccurrenceRow,
         teams: Sequence[Team],
@@ -295,17 +334,17 @@ class ScheduleRunner:
 
     # ------------------------------------------------------------ 3. report
 
-    async def _admins(self, svc: Services) -> list[int]:
-        return await svc.people.reachable_admins(svc.settings.admins)
+    async def _admins(self, svc: RunnerDeps) -> list[int]:
+        return await svc.people.reachable_admins(svc.admins)
 
-    async def _report_missed(self, svc: Services) -> int:
+    async def _report_missed(self, svc: RunnerDeps) -> int:
         missed = await svc.schedules.missed_unreported()
         if not missed:
             return 0
         admins = await self._admins(svc)
         if not admins:
             return 0  # kept unreported until an admin can be told
-        texts, tz = svc.texts, svc.settings.tz
+        texts, tz = svc.texts, svc.tz
         by_id = {s.id: s for s in await svc.schedules.schedules(include_deleted=True)}
         lines = []
         for occ in missed[:MAX_REPORT_LINES]:
@@ -336,7 +375,7 @@ class ScheduleRunner:
         await svc.schedules.mark_missed_reported([o.id for o in missed])
         return len(missed)
 
-    async def _report_unbound(self, svc: Services, now: datetime, unbound: set[int]) -> None:
+    async def _report_unbound(self, svc: RunnerDeps, now: datetime, unbound: set[int]) -> None:
         admins = await self._admins(svc)
         teams = {t.id: t for t in await svc.org.teams()}
         names = [f"{teams[t].unit_name}{teams[t].name}" for t in sorted(unbound) if t in teams]
@@ -345,7 +384,7 @@ class ScheduleRunner:
         text = svc.texts.get(
             "schedules.msg.unbound_report", count=len(names), teams=svc.texts.join(names[:50])
         )
-        day = now.astimezone(svc.settings.tz).date().isoformat()
+        day = now.astimezone(svc.tz).date().isoformat()
         await svc.outbox.enqueue(
             [
                 OutMessage(a, text, purpose="report", dedupe_key=f"sched:unbound:{day}:{a}")
@@ -384,8 +423,8 @@ def ahead_text(texts: Texts, occ: OccurrenceRow, sent: datetime, lang: str | Non
     return texts.get("schedules.msg.ahead_minutes", lang, n=lead)
 
 
-def _event_text(svc: Services, s: Schedule, occ: OccurrenceRow) -> str:
-    texts, tz = svc.texts, svc.settings.tz
+def _event_text(svc: RunnerDeps, s: Schedule, occ: OccurrenceRow) -> str:
+    texts, tz = svc.texts, svc.tz
     local = occ.occurs_at.astimezone(tz)
     event = occ.event_at.astimezone(tz)
     weekdays = texts.get("schedules.weekdays").split(",")

@@ -67,7 +67,7 @@ async def run_at(h: Harness, moment: datetime) -> int:
     """Move the clock, tick, let the outbox drain; returns the transcript mark before."""
     mark = h.mark()
     h.svc.clock.set(moment)
-    await h.svc.runner.tick(h.svc)
+    await h.svc.runner.tick()
     assert await h.svc.outbox.wait_idle(10)
     await h.settle()
     return mark
@@ -151,7 +151,7 @@ async def test_restart_between_due_and_delivery_delivers_once(
         await add_schedule(svc, Purpose.CUSTOM, f"once {day} 09:01", "蒸发一班", body="乙通知")
         # At 09:00:20 甲 is due and handed to the outbox, 乙 (09:01) only recorded: the
         # process then stops with one moment at each of the two points a crash can hit.
-        report = await svc.runner.tick(svc, at(svc, day, 9, 0, 20))
+        report = await svc.runner.tick(at(svc, day, 9, 0, 20))
         assert (report.handed, report.recorded) == (1, 2)
         assert await svc.outbox.repo.unfinished() == 1
     assert sent_texts(emulator, G1) == []
@@ -162,7 +162,7 @@ async def test_restart_between_due_and_delivery_delivers_once(
         moment = at(svc, day, 9, 1, 10)
         svc.clock.set(moment)
         for _ in range(2):
-            await svc.runner.tick(svc)
+            await svc.runner.tick()
         assert await svc.outbox.wait_idle(10)
         await second.stop()
     texts = sent_texts(emulator, G1)
@@ -289,8 +289,9 @@ async def test_study_day_schedule_opens_each_teams_session_once(harness: Harness
     mark = await run_at(h, opening + timedelta(seconds=30))
     from scheduler.runner import ScheduleRunner
 
-    svc.runner = ScheduleRunner(lambda: opening + timedelta(seconds=40))
-    await svc.runner.tick(svc)
+    second = ScheduleRunner(lambda: opening + timedelta(seconds=40))
+    second.attach(svc.runner.deps)
+    await second.tick()
     assert await svc.outbox.wait_idle(10)
     assert await svc.db.fetchval("SELECT count(*) FROM study_sessions") == 1
     assert not [t for t in sent_texts(h.emu, G1, mark) if "签到" in t]

@@ -369,7 +369,7 @@ async def preshift(scene: Scene) -> None:
     scene.note("clock", time=f"{local:%m-%d %H:%M}")
     scene.svc.clock.set(moment)
     try:
-        await scene.svc.runner.tick(scene.svc)
+        await scene.svc.runner.tick()
         await scene.settle()
         ack = scene.button("schedules.preshift.btn_ack")
         await press_many(scene, group, ("10002", "10003", "10004", "10006"), ack)
