@@ -4,97 +4,53 @@ get the monthly count per unit); a job reminds planned talks on their day."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.callbacks import Stale, parse
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
-from bot.domain.auth import Action, can
-from bot.domain.periods import PeriodError, current, parse_period
-from bot.domain.talks import TalkProblem
+from bot.domain.auth import Action
 from bot.services.talks import Refused
 from bot.views import talks as view
 from bot.views.talks import TalkOp, TalkPress
-from handlers.common import answer_stale, lang_of, reply, send, toast, who
+from handlers.common import edit, lang_of, pressed, query_of, reply, send, who
 
 JOB = "talks.remind"
-
-
-def _key(problem: str) -> str:
-    return "talks.usage" if problem == TalkProblem.USAGE else f"talks.problem.{problem}"
 
 
 async def talk_cmd(update: Update, context: BanzuContext) -> None:
     message = update.effective_message
     assert message is not None
-    args = (message.text or "").split()[1:]
     ident, svc, lang = await who(update, context), context.svc, lang_of(update)
-    if not args and can(ident.actor, Action.RECORD_TALK):
-        await reply(update, context, "talks.usage")
+    out = await svc.talks.record(ident, (message.text or "").split()[1:], svc.clock.now())
+    if isinstance(out, Refused):  # no words at all: the usage (after the right is checked)
+        await reply(update, context, view.problem_key(out))
         return
-    out = await svc.talks.record(ident, args, context.svc.clock.now())
-    if isinstance(out, Refused):
-        await reply(update, context, _key(out.problem.value))
-        return
-    text, markup = view.recorded(out.talk, svc.texts, lang)
-    await send(context, ident.actor.tg_user_id, text, markup)
+    await send(context, ident.actor.tg_user_id, *view.recorded(out.talk, svc.texts, lang))
 
 
 async def talks_cmd(update: Update, context: BanzuContext) -> None:
     message = update.effective_message
     assert message is not None
-    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    ident, svc = await who(update, context), context.svc
     arg = " ".join((message.text or "").split()[1:])
-    now = context.svc.clock.now()
-    try:
-        period = (
-            parse_period(arg, now, svc.settings.tz)
-            if arg
-            else current("month", now, svc.settings.tz)
-        )
-    except PeriodError as err:
-        await reply(update, context, f"talks.problem.{err.code}_period", value=err.value[:40])
-        return
-    counts = await svc.talks.monthly(ident, period)
-    mine = await svc.talks.mine(ident)
-    if isinstance(mine, Refused) and isinstance(counts, Refused):
-        await reply(update, context, "talks.problem.no_permission")
-        return
-    if not isinstance(counts, Refused):
-        await send(
-            context,
-            ident.actor.tg_user_id,
-            view.monthly(period.label(lang), counts, svc.texts, lang),
-        )
-    if not isinstance(mine, Refused):
-        text, markup = view.mine(mine, svc.texts, lang)
+    out = await svc.talks.listing(ident, arg, svc.clock.now())
+    for text, markup in view.listing(out, svc.texts, lang_of(update)):
         await send(context, ident.actor.tg_user_id, text, markup)
 
 
 async def talk_pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    press = parse(query.data, TalkPress)
-    if isinstance(press, Stale):
-        await answer_stale(update, context)
+    press = await pressed(update, context, TalkPress)
+    if press is None:
         return
-    ident, svc = await who(update, context), context.svc
-    held = press.op is TalkOp.HELD
-    out = await svc.talks.settle(ident, press.talk, held, context.svc.clock.now())
+    query, svc, ident = query_of(update), context.svc, await who(update, context)
+    lang, message = lang_of(update), query.message
+    out = await svc.talks.press(ident, press.talk, press.op is TalkOp.HELD, svc.clock.now())
     if isinstance(out, Refused):
-        await query.answer(toast(update, context, _key(out.problem.value)), show_alert=True)
+        await query.answer(view.refused_toast(out, svc.texts, lang), show_alert=True)
         return
-    key = "talks.settled.held" if held else "talks.settled.cancelled"
-    await query.answer(toast(update, context, key, id=press.talk))
-    mine = await svc.talks.mine(ident)
-    if not isinstance(mine, Refused) and query.message is not None:
-        text, markup = view.mine(mine, svc.texts, lang_of(update))
-        try:
-            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-        except BadRequest as exc:  # a reminder's own message: edited the same way
-            if "not modified" not in str(exc):
-                raise
+    await query.answer(view.settled(out, svc.texts, lang))
+    if out.mine is not None and message is not None:  # a reminder's own message: edited too
+        text, markup = view.mine(out.mine, svc.texts, lang)
+        await edit(context, message.chat.id, message.message_id, text, markup)
 
 
 async def remind_job(context: BanzuContext) -> None:

@@ -4,40 +4,22 @@ reminded to the recorder on their day (and daily after, until held or cancelled)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.domain import talks as rules
 from bot.domain.auth import Action, Place, can
-from bot.domain.periods import Period
-from bot.domain.talks import TalkError, TalkProblem
+from bot.domain.periods import Period, PeriodError, current, parse_period
+from bot.domain.talks import TalkError
 from bot.repos.outbox import OutMessage
 from bot.repos.people import PeopleRepo
 from bot.repos.talks import NewTalk, TalkRow, TalksRepo
 from bot.services.identity import Identity
+from bot.services.talk_outcomes import BadPeriod, Listing, Recorded, Refusal, Refused, Settled
 from bot.texts import Texts
 from bot.views import talks as view
 
 REMIND_FROM_HOUR = 8  # local: a reminder of today's planned talk, not at night
-
-
-class Refusal(StrEnum):
-    NO_PERMISSION = "no_permission"
-    NOT_FOUND = "not_found"  # no such person in the recorder's reach
-    SELF = "self"
-    NO_TALK = "no_talk"
-
-
-@dataclass(frozen=True)
-class Refused:
-    problem: Refusal | TalkProblem
-
-
-@dataclass(frozen=True)
-class Recorded:
-    talk: TalkRow
 
 
 class TalkService:
@@ -107,6 +89,34 @@ class TalkService:
         end = period.end(self.tz).date().isoformat()
         return await self.repo.monthly(start, end)
 
+    async def listing(
+        self, ident: Identity, arg: str, now: datetime
+    ) -> Listing | BadPeriod | Refused:
+        """/talks [period] (this month by default): what of it the person may see."""
+        try:
+            period = parse_period(arg, now, self.tz) if arg else current("month", now, self.tz)
+        except PeriodError as err:
+            return BadPeriod(err.code, err.value)
+        counts = await self.monthly(ident, period)
+        mine = await self.mine(ident)
+        if isinstance(mine, Refused) and isinstance(counts, Refused):
+            return Refused(Refusal.NO_PERMISSION)
+        return Listing(
+            period,
+            None if isinstance(counts, Refused) else counts,
+            None if isinstance(mine, Refused) else mine,
+        )
+
+    async def press(
+        self, ident: Identity, talk_id: int, held: bool, now: datetime
+    ) -> Settled | Refused:
+        """已谈 / 取消 under a planned talk: settled, and the recorder's list to show again."""
+        talk = await self.settle(ident, talk_id, held, now)
+        if isinstance(talk, Refused):
+            return talk
+        mine = await self.mine(ident)
+        return Settled(talk, held, None if isinstance(mine, Refused) else mine)
+
     async def remind(self, now: datetime) -> int:
         """Reminders of planned talks due today, once a day each, from REMIND_FROM_HOUR on."""
         local = now.astimezone(self.tz)
@@ -137,3 +147,8 @@ class TalkService:
         ]
         await self.repo.reminded([t.id for t in due], today, notices)
         return len(due)
+
+
+__all__ = [
+    "BadPeriod", "Listing", "Recorded", "Refusal", "Refused", "Settled", "TalkService",
+]  # fmt: skip

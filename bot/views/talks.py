@@ -8,7 +8,9 @@ from enum import StrEnum
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Callback, Id
+from bot.domain.talks import TalkProblem
 from bot.repos.talks import TalkRow
+from bot.services.talk_outcomes import BadPeriod, Listing, Refused, Settled
 from bot.texts import Html, Texts
 
 
@@ -21,6 +23,41 @@ class TalkOp(StrEnum):
 class TalkPress(Callback, ns="tk", version=1):
     talk: Id
     op: TalkOp
+
+
+def problem_key(r: Refused) -> str:
+    return "talks.usage" if r.problem == TalkProblem.USAGE else f"talks.problem.{r.problem.value}"
+
+
+def refused(r: Refused, texts: Texts, lang: str) -> str:
+    return texts.get(problem_key(r), lang)
+
+
+def refused_toast(r: Refused, texts: Texts, lang: str) -> str:
+    return texts.plain(problem_key(r), lang)
+
+
+def listing(
+    out: Listing | BadPeriod | Refused, texts: Texts, lang: str
+) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+    """The messages that answer /talks: the monthly count (admins), one's own talks."""
+    if isinstance(out, BadPeriod):
+        key = f"talks.problem.{out.code}_period"
+        return [(texts.get(key, lang, value=out.value[:40]), None)]
+    if isinstance(out, Refused):
+        return [(refused(out, texts, lang), None)]
+    messages: list[tuple[str, InlineKeyboardMarkup | None]] = []
+    if out.counts is not None:
+        messages.append((monthly(out.period.label(lang), out.counts, texts, lang), None))
+    if out.mine is not None:
+        messages.append(mine(out.mine, texts, lang))
+    return messages
+
+
+def settled(s: Settled, texts: Texts, lang: str) -> str:
+    """The toast of 已谈 / 取消 (plain text)."""
+    key = "talks.settled.held" if s.held else "talks.settled.cancelled"
+    return texts.plain(key, lang, id=s.talk.id)
 
 
 def category(row: TalkRow, texts: Texts, lang: str) -> str:
