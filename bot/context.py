@@ -50,6 +50,8 @@ from bot.services.schedule_admin import ScheduleAdmin
 from bot.services.sessions import AttendanceService, Sessions
 from bot.services.suggestions import SuggestionService
 from bot.services.talks import TalkService
+from bot.services.trend_delivery import TrendDeps, TrendLedger
+from bot.services.trend_requests import TrendAsk
 from bot.settings import Settings
 from bot.tagging import Tagger
 from bot.texts import Texts
@@ -104,6 +106,8 @@ class Services:
     talks: TalkService
     menus: MenuService
     claims: ClaimService
+    trend_delivery: TrendDeps  # the monthly analyses' scheduled delivery
+    trend_ask: TrendAsk  # /trends on demand
     # flow name -> handler of the next private message in that flow; filled by handlers'
     # register(app), so a feature owns its steps and the dispatcher knows none of them.
     flows: dict[str, FlowStep] = field(default_factory=dict)
@@ -213,6 +217,16 @@ class Services:
             talks=TalkService(TalksRepo(db), people, texts, settings.tz, settings.language),
             menus=MenuService(db, people, org, groups, clock),
             claims=ClaimService(db, people, settings.admins, texts, outbox, clock),
+            trend_delivery=TrendDeps(
+                str(settings.db_path),
+                TrendLedger(db),
+                people,
+                settings.admins,
+                texts,
+                settings.language,
+                settings.tz,
+            ),
+            trend_ask=TrendAsk(str(settings.db_path), texts, settings.tz),
         )
 
 

@@ -16,7 +16,7 @@ from bot.delivery.flood import Priority
 from bot.domain.auth import Action
 from bot.domain.htmlsplit import split_html
 from bot.services import trend_requests as ask
-from bot.services.trend_delivery import TrendDeps, TrendLedger, deliver_due
+from bot.services.trend_delivery import deliver_due
 from bot.views import trends as view
 from handlers.common import answer_stale, lang_of, reply, send, toast, who
 
@@ -25,26 +25,8 @@ JOB = "trend_reports"
 INTERACTIVE: dict[str, Any] = {"rate_limit_args": Priority.INTERACTIVE}
 
 
-def deps_of(context: BanzuContext) -> TrendDeps:
-    svc = context.svc
-    return TrendDeps(
-        db_path=str(svc.settings.db_path),
-        ledger=TrendLedger(svc.db),
-        people=svc.people,
-        admins=svc.settings.admins,
-        texts=svc.texts,
-        lang=svc.settings.language,
-        tz=svc.settings.tz,
-    )
-
-
-def ask_of(context: BanzuContext) -> ask.TrendAsk:
-    svc = context.svc
-    return ask.TrendAsk(str(svc.settings.db_path), svc.texts, svc.settings.tz)
-
-
 async def trend_job(context: BanzuContext) -> None:
-    if await deliver_due(deps_of(context), context.svc.clock.now()):
+    if await deliver_due(context.svc.trend_delivery, context.svc.clock.now()):
         context.svc.outbox.wake()
 
 
@@ -59,7 +41,7 @@ async def trends_command(update: Update, context: BanzuContext) -> None:
     assert chat is not None
     actor = (await who(update, context)).actor
     month = ask.parse_month(_argument(update), now, context.svc.settings.tz)
-    out = await ask.analysis(ask_of(context), actor, month, lang, now)
+    out = await ask.analysis(context.svc.trend_ask, actor, month, lang, now)
     if isinstance(out, ask.Refused):
         await reply(update, context, "common.no_permission")
     elif isinstance(out, ask.BadMonth):
@@ -91,7 +73,7 @@ async def file_pressed(update: Update, context: BanzuContext) -> None:
         return
     # Answered before the build: a site-wide month may take longer than Telegram waits.
     await query.answer(toast(update, context, "trends.ask.xlsx_sent"))
-    out = await ask.analysis(ask_of(context), actor, press.as_month, lang, now)
+    out = await ask.analysis(context.svc.trend_ask, actor, press.as_month, lang, now)
     if isinstance(out, ask.Ready) and not out.out.empty:
         xlsx = InputFile(out.out.xlsx, filename=out.out.stem + ".xlsx")
         await context.bot.send_document(actor.tg_user_id, xlsx, **INTERACTIVE)
