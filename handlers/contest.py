@@ -9,6 +9,7 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, time
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
@@ -23,9 +24,12 @@ from bot.services.contest import (
     Board,
     Created,
     Decided,
+    Doubting,
     Draft,
     FigureBad,
-    FigureDoubt,
+    FigureCancelled,
+    FigureNext,
+    FigureRestart,
     FigureTarget,
     FileSaved,
     Proposed,
@@ -324,22 +328,21 @@ async def new_pressed(update: Update, context: BanzuContext) -> None:
 
 async def _new_press(update: Update, context: BanzuContext, d: NewContest, p: NewPressed) -> bool:
     """The press's step, if the draft is at the step that button belongs to."""
+    if view.new_press_step(p) not in (None, d.step):
+        return False
     match p:
         case view.NewPress(action=view.NewAct.CANCEL):
             await _new_cancel(update, context)
-        case view.KindPress() if d.step is NewStep.KIND:
+        case view.KindPress():
             await _new_kind(update, context, d, p.kind)
-        case view.ScopePress() | view.UnitPress() if d.step is NewStep.SCOPE:
+        case view.ScopePress() | view.UnitPress():
             return await _new_scope(update, context, d, p)
-        case view.MetricPress() if d.step is NewStep.METRICS:
+        case view.MetricPress():
             return await _new_metric(update, context, d, p.index)
-        case view.NewPress(action=view.NewAct.NEXT) if d.step is NewStep.METRICS:
+        case view.NewPress(action=view.NewAct.NEXT):
             await _new_next(update, context, d)
-        case view.NewPress(action=view.NewAct.CREATE) if d.step is NewStep.PREVIEW:
-            await _done_with(update)
+        case view.NewPress(action=view.NewAct.CREATE):
             await _create(update, context, d)
-        case _:
-            return False
     return True
 
 
@@ -423,6 +426,7 @@ async def _new_preview(update: Update, context: BanzuContext, d: NewContest) -> 
 
 
 async def _create(update: Update, context: BanzuContext, d: NewContest) -> None:
+    await _done_with(update)
     svc, ident, draft = context.svc, await who(update, context), Draft.of(d)
     if draft is None:  # a stored draft that skipped a step
         await _end(update, context)
@@ -485,35 +489,16 @@ async def _start_figures(update: Update, context: BanzuContext, target: FigureTa
     entry = FigureEntry(FigureStep.VALUE, _nonce(), target.contest.id, target.participant_id)
     await context.svc.conversations.put(user.id, user.id, entry)
     await send(context, user.id, tr(update, context, "contest.file.hint"))
-    await _ask_next(update, context, target, entry)
+    await _show_next(update, context, await context.svc.contest.advance(target, entry))
 
 
-async def _target_of(update: Update, context: BanzuContext, e: FigureEntry) -> FigureTarget | None:
-    """The entry's target, its rights checked again; refused: the entry ends, and says why."""
-    ident = await who(update, context)
-    target = await context.svc.contest.target(
-        ident.actor, e.contest, e.participant, context.svc.clock.now()
-    )
-    if isinstance(target, Refused):
-        await _end(update, context)
-        await _refused(update, context, target)
-        return None
-    return target
-
-
-async def _ask_next(
-    update: Update, context: BanzuContext, target: FigureTarget, e: FigureEntry
-) -> None:
-    svc, user, lang = context.svc, update.effective_user, lang_of(update)
+async def _show_next(update: Update, context: BanzuContext, nxt: FigureNext) -> None:
+    """The entry's next step kept, and its question (or the preview) sent."""
+    svc, user = context.svc, update.effective_user
     assert user is not None
-    ask = await svc.contest.ask(target, e.index)
-    if ask is None:
-        await svc.conversations.put(user.id, user.id, replace(e, step=FigureStep.PREVIEW))
-        text = view.figures_preview(svc.texts, lang, target, dict(e.values))
-        await send(context, user.id, text, view.save_keyboard(svc.texts, lang, e.nonce))
-        return
-    await svc.conversations.put(user.id, user.id, replace(e, step=FigureStep.VALUE))
-    await send(context, user.id, view.ask_text(svc.texts, lang, target, ask))
+    await svc.conversations.put(user.id, user.id, nxt.entry)
+    text, markup = view.next_figure(svc.texts, lang_of(update), nxt)
+    await send(context, user.id, text, markup)
 
 
 async def figure_step(update: Update, context: BanzuContext, e: FigureEntry) -> None:
@@ -522,20 +507,30 @@ async def figure_step(update: Update, context: BanzuContext, e: FigureEntry) -> 
     if e.step is not FigureStep.VALUE:
         await reply(update, context, "contest.new.use_buttons")
         return
-    target = await _target_of(update, context, e)
-    if target is None:
-        return
-    metric = target.metrics[e.index]
-    checked = await svc.contest.check(target, metric, message.text or "")
-    if isinstance(checked, FigureBad):
-        await _say(update, context, view.bad_text(svc.texts, lang, checked))
-    elif isinstance(checked, FigureDoubt):
-        doubting = replace(e, step=FigureStep.DOUBT, pending=checked.value)
-        await _put(update, context, replace(doubting, doubt=checked.doubt.value))
-        markup = view.doubt_keyboard(svc.texts, lang, e.nonce)
-        await _say(update, context, view.doubt_text(svc.texts, lang, metric, checked), markup)
+    ident = await who(update, context)
+    out = await svc.contest.enter_figure(ident.actor, e, message.text or "", svc.clock.now())
+    if isinstance(out, Refused):
+        await _end_refused(update, context, out)
+    elif isinstance(out, FigureBad):
+        await _say(update, context, view.bad_text(svc.texts, lang, out))
+    elif isinstance(out, Doubting):
+        await _ask_to_confirm(update, context, out)
     else:
-        await _ask_next(update, context, target, e.took(metric.id, checked.value, None))
+        await _show_next(update, context, out)
+
+
+async def _ask_to_confirm(update: Update, context: BanzuContext, out: Doubting) -> None:
+    """An unlikely figure: the entry waits at DOUBT for ✅ or retyping."""
+    texts, lang = context.svc.texts, lang_of(update)
+    await _put(update, context, out.entry)
+    text = view.doubt_text(texts, lang, out.metric, out.doubt)
+    await _say(update, context, text, view.doubt_keyboard(texts, lang, out.entry.nonce))
+
+
+async def _end_refused(update: Update, context: BanzuContext, refused: Refused) -> None:
+    """Refused on the way: the entry ends, and says why."""
+    await _end(update, context)
+    await _refused(update, context, refused)
 
 
 async def figure_file(update: Update, context: BanzuContext, e: FigureEntry) -> None:
@@ -568,45 +563,36 @@ async def figure_pressed(update: Update, context: BanzuContext) -> None:
         await answer_stale(update, context)
         return
     await _done_with(update)
-    if press.action is view.FigureAct.CANCEL:
-        await _end(update, context)
-        await reply(update, context, "common.cancelled")
-        return
-    target = await _target_of(update, context, e)
-    if target is not None:
-        await _figure_press(update, context, e, target, press.action)
+    ident, now = await who(update, context), context.svc.clock.now()
+    out = await context.svc.contest.figure_press(ident.actor, e, press.action, now)
+    if out is not None:
+        await _FIGURE_PRESSED[type(out)](update, context, out)
 
 
-async def _figure_press(
-    update: Update, context: BanzuContext, e: FigureEntry, target: FigureTarget, act: view.FigureAct
-) -> None:
-    """A button of the entry, at the step it belongs to (a press from another step: nothing)."""
-    doubting = e.step is FigureStep.DOUBT and e.pending is not None
-    if act is view.FigureAct.OK and doubting and e.pending is not None:
-        metric = target.metrics[e.index]
-        await _ask_next(update, context, target, e.took(metric.id, e.pending, e.doubt))
-    elif act is view.FigureAct.RETYPE and doubting:
-        await _ask_next(update, context, target, replace(e, pending=None, doubt=None))
-    elif act is view.FigureAct.REDO:
-        await _start_figures(update, context, target)
-    elif act is view.FigureAct.SAVE and e.step is FigureStep.PREVIEW:
-        await _save(update, context, e, target)
-
-
-async def _save(
-    update: Update, context: BanzuContext, e: FigureEntry, target: FigureTarget
-) -> None:
-    svc, ident = context.svc, await who(update, context)
-    values, doubts, now = dict(e.values), dict(e.doubts), svc.clock.now()
-    saved = await svc.contest.save(ident.actor, target, values, doubts, now)
+async def _figures_cancelled(update: Update, context: BanzuContext, out: FigureCancelled) -> None:
     await _end(update, context)
-    if await _refused(update, context, saved):
-        return
-    assert isinstance(saved, Saved)
+    await reply(update, context, "common.cancelled")
+
+
+async def _restart(update: Update, context: BanzuContext, out: FigureRestart) -> None:
+    await _start_figures(update, context, out.target)
+
+
+async def _saved(update: Update, context: BanzuContext, saved: Saved) -> None:
+    await _end(update, context)
     if saved.changed:
         await reply(update, context, "contest.figures.saved", count=saved.changed)
     else:
         await reply(update, context, "contest.figures.unchanged")
+
+
+_FIGURE_PRESSED: dict[type[object], Callable[[Update, BanzuContext, Any], Awaitable[None]]] = {
+    Refused: _end_refused,
+    FigureNext: _show_next,
+    FigureRestart: _restart,
+    FigureCancelled: _figures_cancelled,
+    Saved: _saved,
+}
 
 
 # ------------------------------------------------------------------ /points

@@ -421,6 +421,16 @@ class NewContest(FlowState, flow="contest_new", version=1):
         return replace(self, metrics=tuple(chosen[:MAX_METRICS]))
 
 
+class FigureAct(StrEnum):
+    """A button of the figures entry (`views.contest.FigurePress`)."""
+
+    OK = "ok"  # the unlikely figure is right
+    RETYPE = "re"
+    SAVE = "save"
+    REDO = "redo"
+    CANCEL = "cancel"
+
+
 class FigureStep(StrEnum):
     VALUE = "value"  # the next metric's figure is typed
     DOUBT = "doubt"  # an unlikely figure waits for ✅ or retyping

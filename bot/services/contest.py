@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -18,7 +18,16 @@ from bot.clock import iso
 from bot.db import Database
 from bot.domain import contest as rules
 from bot.domain.auth import Action, Actor, Place, Role, can
-from bot.domain.contest import Doubt, FigureProblem, Kind, Level, MetricTemplate, PointsRule
+from bot.domain.contest import (
+    Doubt,
+    FigureAct,
+    FigureProblem,
+    FigureStep,
+    Kind,
+    Level,
+    MetricTemplate,
+    PointsRule,
+)
 from bot.domain.tabular import Limits, TableError, read_table
 from bot.domain.text import is_blank, visible
 from bot.paths import DATA
@@ -142,6 +151,39 @@ class FigureOk:
 @dataclass(frozen=True)
 class Saved:
     changed: int
+
+
+@dataclass(frozen=True)
+class Doubting:
+    """An unlikely figure: `entry` waits at DOUBT for ✅ or retyping."""
+
+    entry: rules.FigureEntry
+    metric: Metric
+    doubt: FigureDoubt
+
+
+@dataclass(frozen=True)
+class FigureNext:
+    """The entry moves on: `ask` the next figure, or None once all are in (the preview)."""
+
+    target: FigureTarget
+    entry: rules.FigureEntry  # at VALUE, or PREVIEW
+    ask: FigureAsk | None
+
+
+@dataclass(frozen=True)
+class FigureRestart:
+    """重填: the entry begins again for `target`."""
+
+    target: FigureTarget
+
+
+@dataclass(frozen=True)
+class FigureCancelled:
+    pass
+
+
+FigurePressed = Refused | FigureNext | FigureRestart | FigureCancelled | Saved | None
 
 
 @dataclass(frozen=True)
@@ -449,6 +491,51 @@ class ContestService:
         if doubt is not None and previous is not None:
             return FigureDoubt(parsed, previous, doubt)
         return FigureOk(parsed)
+
+    async def advance(self, target: FigureTarget, e: rules.FigureEntry) -> FigureNext:
+        """The entry's next step: the next figure asked, or the preview once all are in."""
+        ask = await self.ask(target, e.index)
+        step = FigureStep.PREVIEW if ask is None else FigureStep.VALUE
+        return FigureNext(target, replace(e, step=step), ask)
+
+    async def enter_figure(
+        self, actor: Actor, e: rules.FigureEntry, text: str, now: datetime
+    ) -> Refused | FigureBad | Doubting | FigureNext:
+        """A figure typed for the metric the entry asks (rights checked again): refused, bad,
+        unlikely (to confirm), or taken and on to the next."""
+        target = await self.target(actor, e.contest, e.participant, now)
+        if isinstance(target, Refused):
+            return target
+        metric = target.metrics[e.index]
+        checked = await self.check(target, metric, text)
+        if isinstance(checked, FigureBad):
+            return checked
+        if isinstance(checked, FigureDoubt):
+            doubting = replace(e, step=FigureStep.DOUBT, pending=checked.value)
+            return Doubting(replace(doubting, doubt=checked.doubt.value), metric, checked)
+        return await self.advance(target, e.took(metric.id, checked.value, None))
+
+    async def figure_press(
+        self, actor: Actor, e: rules.FigureEntry, act: FigureAct, now: datetime
+    ) -> FigurePressed:
+        """A button of the entry, at the step it belongs to (from another step: None); every
+        one but 取消 checks the rights again."""
+        if act is FigureAct.CANCEL:
+            return FigureCancelled()
+        target = await self.target(actor, e.contest, e.participant, now)
+        if isinstance(target, Refused):
+            return target
+        doubting = e.step is FigureStep.DOUBT and e.pending is not None
+        if act is FigureAct.OK and doubting and e.pending is not None:
+            metric = target.metrics[e.index]
+            return await self.advance(target, e.took(metric.id, e.pending, e.doubt))
+        if act is FigureAct.RETYPE and doubting:
+            return await self.advance(target, replace(e, pending=None, doubt=None))
+        if act is FigureAct.REDO:
+            return FigureRestart(target)
+        if act is FigureAct.SAVE and e.step is FigureStep.PREVIEW:
+            return await self.save(actor, target, dict(e.values), dict(e.doubts), now)
+        return None
 
     async def save(
         self,

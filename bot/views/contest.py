@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardMarkupLimit
 
 from bot.callbacks import Callback, Id, Range
-from bot.domain.contest import Doubt, Kind, Level, PairResult, pair_result
+from bot.domain.contest import Doubt, FigureAct, Kind, Level, NewStep, PairResult, pair_result
 from bot.repos.contest import AuditRow, Contest, Metric, Standing
 from bot.repos.outbox import OutFile, OutMessage
 from bot.services.contest import (
@@ -25,6 +25,7 @@ from bot.services.contest import (
     FigureAsk,
     FigureBad,
     FigureDoubt,
+    FigureNext,
     FigureTarget,
     FileRejected,
     FileSaved,
@@ -452,16 +453,25 @@ class NewPress(Callback, ns="ctn", version=1):
 
 
 NEW_PRESSES = (KindPress, ScopePress, UnitPress, MetricPress, NewPress)
+_NEW_STEP: dict[type[Callback], NewStep] = {
+    KindPress: NewStep.KIND,
+    ScopePress: NewStep.SCOPE,
+    UnitPress: NewStep.SCOPE,
+    MetricPress: NewStep.METRICS,
+}
+
+
+def new_press_step(
+    press: KindPress | ScopePress | UnitPress | MetricPress | NewPress,
+) -> NewStep | None:
+    """The creation step a button belongs to (a press at another step is stale); None: 取消,
+    at any step."""
+    if isinstance(press, NewPress):
+        return {NewAct.NEXT: NewStep.METRICS, NewAct.CREATE: NewStep.PREVIEW}.get(press.action)
+    return _NEW_STEP[type(press)]
+
 
 # ---- ctf:v1:<nonce>:<action> — the figures flow
-
-
-class FigureAct(StrEnum):
-    OK = "ok"  # the unlikely figure is right
-    RETYPE = "re"
-    SAVE = "save"
-    REDO = "redo"
-    CANCEL = "cancel"
 
 
 @dataclass(frozen=True)
@@ -853,3 +863,13 @@ def file_outcome(texts: Texts, lang: str, outcome: FileSaved | FileRejected) -> 
     if len(outcome.problems) > 20:
         lines.append(g("contest.file.more", lang, count=len(outcome.problems) - 20))
     return "\n".join(lines)
+
+
+def next_figure(
+    texts: Texts, lang: str, nxt: FigureNext
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The entry's next message: the next figure's question, or the preview with 保存."""
+    if nxt.ask is not None:
+        return ask_text(texts, lang, nxt.target, nxt.ask), None
+    text = figures_preview(texts, lang, nxt.target, dict(nxt.entry.values))
+    return text, save_keyboard(texts, lang, nxt.entry.nonce)
