@@ -360,7 +360,7 @@ async def _new_kind(update: Update, context: BanzuContext, d: NewContest, kind: 
         return
     await _done_with(update)
     await _put(update, context, replace(d, step=NewStep.SCOPE))
-    units = [(u.id, u.name) for u in await svc.org.units()]
+    units = list((await svc.contest.units()).items())
     markup = view.scopes_keyboard(svc.texts, lang_of(update), d.nonce, units)
     await reply(update, context, "contest.new.ask_scope", markup=markup)
 
@@ -372,7 +372,7 @@ async def _new_scope(
     if isinstance(p, view.ScopePress):
         level = Level.UNIT if p.scope is view.Scope.UNITS else Level.TEAM
         d = replace(d, level=level, unit_id=None)
-    elif p.unit in {u.id for u in await context.svc.org.units()}:
+    elif p.unit in await context.svc.contest.units():
         d = replace(d, level=Level.TEAM, unit_id=p.unit)
     else:
         return False
@@ -420,7 +420,7 @@ async def _new_preview(update: Update, context: BanzuContext, d: NewContest) -> 
         await reply(update, context, "common.flow_stale")
         return
     await _put(update, context, replace(d, step=NewStep.PREVIEW))
-    names = {u.id: u.name for u in await svc.org.units()}
+    names = await svc.contest.units()
     text = view.new_preview(svc.texts, lang, draft, names.get(draft.unit_id or 0))
     await _say(update, context, text, view.create_keyboard(svc.texts, lang, d.nonce))
 

@@ -80,3 +80,9 @@ def test_each_creation_button_belongs_to_its_step() -> None:
     assert view.new_press_step(view.NewPress(1, view.NewAct.NEXT)) is NewStep.METRICS
     assert view.new_press_step(view.NewPress(1, view.NewAct.CREATE)) is NewStep.PREVIEW
     assert view.new_press_step(view.NewPress(1, view.NewAct.CANCEL)) is None
+
+
+async def test_the_units_to_scope_a_contest_to(harness: Harness) -> None:
+    await setup(harness)
+    units = await harness.svc.contest.units()
+    assert "一分场" in units.values() and list(units) == sorted(units)

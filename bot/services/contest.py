@@ -318,6 +318,10 @@ class ContestService:
         value = own[level]
         return [] if value is None else [value]
 
+    async def units(self) -> dict[int, str]:
+        """The site's units, id → name, in roster order: a contest's scope to pick from."""
+        return {u.id: u.name for u in await self.org.units()}
+
     def today(self, now: datetime) -> date:
         return now.astimezone(self.tz).date()
 
