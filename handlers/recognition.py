@@ -83,14 +83,12 @@ async def _alert(update: Update, context: BanzuContext, key: str, **values: obje
 
 
 async def awards_cmd(update: Update, context: BanzuContext) -> None:
-    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    ident, svc = await who(update, context), context.svc
     if not ident.registered:
         await reply(update, context, "common.not_registered")
         return
-    admin = can(ident.actor, Action.MANAGE_AWARDS)
-    campaigns = await (svc.recognition.all() if admin else svc.recognition.live())
-    text, markup = view.campaign_list(campaigns, admin, svc.texts, lang)
-    await send(context, ident.actor.tg_user_id, text, markup)
+    out = await svc.recognition.campaign_list(ident.actor)
+    await send(context, ident.actor.tg_user_id, *view.campaigns(out, svc.texts, lang_of(update)))
 
 
 async def award_new_cmd(update: Update, context: BanzuContext) -> None:
@@ -162,19 +160,17 @@ _SHOWS: dict[view.AdminAct, Callable[[Update, BanzuContext, int, int], Awaitable
 
 
 async def short_pressed(update: Update, context: BanzuContext) -> None:
-    svc, lang = context.svc, lang_of(update)
     press = await pressed(update, context, view.ShortlistPress)
     if press is None:
         return
-    query, ident = query_of(update), await who(update, context)
-    out = await svc.recognition.toggle_shortlist(ident.actor, press.campaign, press.nominee)
+    query, svc, ident = query_of(update), context.svc, await who(update, context)
+    out = await svc.recognition.shortlist(ident.actor, press.campaign, press.nominee)
     if isinstance(out, Refused):
-        await query.answer(to_plain(view.refused(out, svc.texts, lang)), show_alert=True)
+        await query.answer(to_plain(view.refused(out, svc.texts, lang_of(update))), show_alert=True)
         return
-    r = await svc.recognition.review_list(ident.actor, press.campaign)
-    assert not isinstance(r, Refused)
-    await query.answer(view.toggled(r, press.nominee, out, svc.texts, lang))
-    await _edit(update, *view.review(r.campaign, r.entries, svc.texts, lang))
+    toast_text, text, markup = view.shortlisted(out, svc.texts, lang_of(update))
+    await query.answer(toast_text)
+    await _edit(update, text, markup)
 
 
 # ------------------------------------------------------------------ nominations
@@ -233,7 +229,7 @@ async def nominate_step(update: Update, context: BanzuContext, n: Nomination) ->
 
 
 async def vote_cmd(update: Update, context: BanzuContext) -> None:
-    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    ident, svc = await who(update, context), context.svc
     if ident.person is None:
         await reply(update, context, "common.not_registered")
         return
@@ -241,10 +237,7 @@ async def vote_cmd(update: Update, context: BanzuContext) -> None:
     if not open_:
         await reply(update, context, "recognition.vote.none")
         return
-    voted = {c.id for c, done in open_ if done}
-    markup = view.choose_campaign(
-        [c for c, _ in open_], view.OpenBallot, "recognition.btn.go_vote", svc.texts, lang, voted
-    )
+    markup = view.vote_choice(open_, svc.texts, lang_of(update))
     await reply(update, context, "recognition.vote.choose", markup=markup)
 
 
@@ -332,17 +325,15 @@ async def rating_new_cmd(update: Update, context: BanzuContext) -> None:
 
 
 async def rate_cmd(update: Update, context: BanzuContext) -> None:
-    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    ident, svc = await who(update, context), context.svc
     if ident.person is None:
         await reply(update, context, "common.not_registered")
         return
-    for rnd in await svc.recognition.rounds("open"):
-        people = await svc.recognition.ratees(rnd.id, ident.person.member_id)
-        if people:
-            text, markup = view.ratees(rnd.id, rnd.period, people, svc.texts, lang)
-            await send(context, ident.actor.tg_user_id, text, markup)
-            return
-    await reply(update, context, "recognition.rating.none")
+    out = await svc.recognition.my_ratees(ident.actor)
+    if out is None:
+        await reply(update, context, "recognition.rating.none")
+        return
+    await send(context, ident.actor.tg_user_id, *view.next_ratees(out, svc.texts, lang_of(update)))
 
 
 async def ratee_pressed(update: Update, context: BanzuContext) -> None:
@@ -407,18 +398,9 @@ async def _next_ratee(update: Update, context: BanzuContext, out: CommentTaken) 
 
 
 async def ratings_cmd(update: Update, context: BanzuContext) -> None:
-    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
-    if not can(ident.actor, Action.MANAGE_AWARDS):
-        await reply(update, context, "common.no_permission")
-        return
-    rounds = await svc.recognition.rounds()
-    if not rounds:
-        await reply(update, context, "recognition.rating.no_rounds")
-        return
-    rnd = rounds[0]
-    people = await svc.recognition.round_results(rnd.id)
-    text, markup = view.round_results(rnd.id, rnd.period, rnd.state, people, svc.texts, lang)
-    await send(context, ident.actor.tg_user_id, text, markup)
+    ident, svc = await who(update, context), context.svc
+    out = await svc.recognition.latest_round(ident.actor)
+    await send(context, ident.actor.tg_user_id, *view.latest_round(out, svc.texts, lang_of(update)))
 
 
 async def round_pressed(update: Update, context: BanzuContext) -> None:

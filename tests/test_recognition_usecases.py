@@ -23,6 +23,7 @@ from bot.services.recognition import (
     Created,
     NoLeaders,
     Nominated,
+    NoRounds,
     Problem,
     Rated,
     Ratee,
@@ -30,6 +31,7 @@ from bot.services.recognition import (
     Refused,
     RoundOpened,
     RoundReport,
+    Shortlisted,
     Usage,
 )
 from tests.botfixtures import ADMIN_ID, Harness
@@ -152,3 +154,36 @@ async def test_a_round_without_leaders_closes_at_once(harness: Harness) -> None:
     out = await h.svc.recognition.start_round(admin, ["2026H1"], h.svc.clock.now())
     assert out == NoLeaders()
     assert [r.state for r in await h.svc.recognition.rounds()] == ["closed"]
+
+
+async def test_lists_shortlist_and_rounds(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    rec, admin, now = h.svc.recognition, await actor(h, ADMIN_ID), h.svc.clock.now()
+    chen = await actor(h, CHEN)
+    cid = await create(h)
+    live = await rec.campaign_list(chen)
+    assert not live.admin and [c.id for c in live.campaigns] == [cid]
+    listed = await rec.campaign_list(admin)
+    assert listed.admin and [c.id for c in listed.campaigns] == [cid]
+    asked = await rec.nomination_text(chen, Nomination(NominateStep.NOMINEE, cid), "10002")
+    assert isinstance(asked, AskReason)
+    reason = await h.svc.conversations.state(CHEN, CHEN, Nomination)
+    assert reason is not None
+    assert isinstance(await rec.nomination_text(chen, reason, "连续三年零违章"), Nominated)
+    await rec.advance(admin, cid, Stage.NOMINATION, now)
+    nid = reason.nid
+    assert await rec.shortlist(chen, cid, nid) == Refused(Problem.FORBIDDEN)
+    on = await rec.shortlist(admin, cid, nid)
+    assert isinstance(on, Shortlisted) and on.on and on.review.campaign.id == cid
+    off = await rec.shortlist(admin, cid, nid)
+    assert isinstance(off, Shortlisted) and not off.on
+    assert await rec.latest_round(chen) == Refused(Problem.FORBIDDEN)
+    assert await rec.latest_round(admin) == NoRounds()
+    assert await rec.my_ratees(chen) is None
+    opened = await rec.start_round(admin, ["2026H2", "一分场"], now)
+    assert isinstance(opened, RoundOpened)
+    mine = await rec.my_ratees(chen)
+    assert mine is not None and mine.round.id == opened.round.id and mine.people
+    latest = await rec.latest_round(admin)
+    assert isinstance(latest, RoundReport) and latest.round_id == opened.round.id

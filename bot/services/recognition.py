@@ -226,6 +226,28 @@ class CommentTaken:
 
 
 @dataclass(frozen=True)
+class CampaignList:
+    """/awards: every campaign for admins (with their buttons), the live ones for others."""
+
+    campaigns: list[Campaign]
+    admin: bool
+
+
+@dataclass(frozen=True)
+class Shortlisted:
+    """A nominee put on or taken off the shortlist, and the review as it now is."""
+
+    review: ReviewList
+    nominee: int
+    on: bool
+
+
+@dataclass(frozen=True)
+class NoRounds:
+    """/ratings before any round was opened."""
+
+
+@dataclass(frozen=True)
 class Publication:
     """A closed vote's results and every chat they go to, once each: the bound team groups
     in scope, then the admins who can be reached privately."""
@@ -344,6 +366,10 @@ class RecognitionService:
 
     async def campaign(self, campaign_id: int | None) -> Campaign | None:
         return None if campaign_id is None else await self.repo.campaign(campaign_id)
+
+    async def campaign_list(self, actor: Actor) -> CampaignList:
+        admin = can(actor, Action.MANAGE_AWARDS)
+        return CampaignList(await (self.all() if admin else self.live()), admin)
 
     async def live(self) -> list[Campaign]:
         return await self.repo.campaigns((Stage.NOMINATION, Stage.REVIEW, Stage.VOTE))
@@ -513,6 +539,17 @@ class RecognitionService:
             return Refused(Problem.FORBIDDEN)
         done = await self.repo.toggle_shortlist(campaign_id, nominee_id)
         return Refused(Problem.WRONG_STAGE) if done is None else done
+
+    async def shortlist(
+        self, actor: Actor, campaign_id: int, nominee_id: int
+    ) -> Shortlisted | Refused:
+        """The review's ⬜ / ☑️: the nominee on or off the shortlist (until the vote opens)."""
+        on = await self.toggle_shortlist(actor, campaign_id, nominee_id)
+        if isinstance(on, Refused):
+            return on
+        review = await self.review_list(actor, campaign_id)
+        assert not isinstance(review, Refused)
+        return Shortlisted(review, nominee_id, on)
 
     def period_start(self, period: str) -> str:
         """UTC ISO start of a period key, for the evidence window."""
@@ -760,6 +797,26 @@ class RecognitionService:
             return None
         await self._end(actor)
         return CommentTaken(False, await self.next_ratees(actor, rc.round))
+
+    async def my_ratees(self, actor: Actor) -> NextRatees | None:
+        """/rate: the first open round with leaders the person may rate (None: no round)."""
+        if actor.member_id is None:
+            return None
+        for rnd in await self.repo.rounds("open"):
+            people = await self.repo.ratees(rnd.id, actor.member_id)
+            if people:
+                return NextRatees(rnd, people)
+        return None
+
+    async def latest_round(self, actor: Actor) -> RoundReport | NoRounds | Refused:
+        """/ratings: the latest round's results (grade counts only, groups of five or more)."""
+        if not can(actor, Action.MANAGE_AWARDS):
+            return Refused(Problem.FORBIDDEN)
+        rounds = await self.repo.rounds()
+        if not rounds:
+            return NoRounds()
+        rnd = rounds[0]
+        return RoundReport(rnd.id, rnd.period, rnd.state, await self.repo.round_results(rnd.id))
 
     async def next_ratees(self, actor: Actor, round_id: int) -> NextRatees | None:
         rnd = await self.repo.round(round_id)

@@ -38,11 +38,13 @@ from bot.services.recognition import (
     BallotMove,
     BallotProblem,
     BallotRefused,
+    CampaignList,
     Closed,
     Created,
     NextRatees,
     NoLeaders,
     Nominated,
+    NoRounds,
     Problem,
     RatingReminders,
     Receipt,
@@ -51,6 +53,7 @@ from bot.services.recognition import (
     ReviewList,
     RoundOpened,
     RoundReport,
+    Shortlisted,
     Usage,
     VoteReminders,
 )
@@ -255,6 +258,12 @@ def names(c: Campaign, texts: Texts, lang: str) -> dict[str, object]:
 # ------------------------------------------------------------------ campaigns
 
 
+def campaigns(
+    out: CampaignList, texts: Texts, lang: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    return campaign_list(out.campaigns, out.admin, texts, lang)
+
+
 def campaign_list(
     campaigns: list[Campaign], admin: bool, texts: Texts, lang: str
 ) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -355,6 +364,14 @@ def toggled(r: ReviewList, nominee: int, shortlisted: bool, texts: Texts, lang: 
     return texts.plain(key, lang, name=name)
 
 
+def shortlisted(
+    s: Shortlisted, texts: Texts, lang: str
+) -> tuple[str, str, InlineKeyboardMarkup | None]:
+    """The toast of a shortlist toggle, and the review as it now is."""
+    text, markup = review(s.review.campaign, s.review.entries, texts, lang)
+    return toggled(s.review, s.nominee, s.on, texts, lang), text, markup
+
+
 def advanced(a: Advanced, tz: ZoneInfo, texts: Texts, lang: str) -> str:
     c = a.campaign
     if c.stage is Stage.VOTE:
@@ -409,6 +426,15 @@ def choose_campaign(
             for c in campaigns
         ]
     )
+
+
+def vote_choice(
+    open_: list[tuple[Campaign, bool]], texts: Texts, lang: str
+) -> InlineKeyboardMarkup:
+    """/vote's campaigns, those already voted in marked."""
+    voted = {c.id for c, done in open_ if done}
+    campaigns = [c for c, _ in open_]
+    return choose_campaign(campaigns, OpenBallot, "recognition.btn.go_vote", texts, lang, voted)
 
 
 def places(c: Campaign, options: list[tuple[int, str]]) -> InlineKeyboardMarkup:
@@ -622,6 +648,17 @@ def round_started(
 
 def next_ratees(n: NextRatees, texts: Texts, lang: str) -> tuple[str, InlineKeyboardMarkup | None]:
     return ratees(n.round.id, n.round.period, n.people, texts, lang)
+
+
+def latest_round(
+    out: RoundReport | NoRounds | Refused, texts: Texts, lang: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The answer to /ratings."""
+    if isinstance(out, Refused):
+        return command_refused(out, texts, lang), None
+    if isinstance(out, NoRounds):
+        return texts.get("recognition.rating.no_rounds", lang), None
+    return closed_round(out, texts, lang)
 
 
 def closed_round(
