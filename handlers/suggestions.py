@@ -21,7 +21,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.callbacks import Stale, parse
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.delivery.flood import Priority
-from bot.domain.auth import Action, can
+from bot.domain.auth import Action
 from bot.domain.conversation import Conversation
 from bot.domain.flowstate import FlowState
 from bot.domain.text import visible
@@ -48,7 +48,6 @@ from handlers.common import (
 )
 from handlers.pledges import pledge_summary
 
-MAX_CARDS = 10
 SUMMARY_JOB = "suggestion_summaries"
 
 
@@ -195,22 +194,22 @@ async def _edit_markup(query: CallbackQuery, markup: InlineKeyboardMarkup) -> No
 
 
 async def review(update: Update, context: BanzuContext) -> None:
-    svc, ident = context.svc, await who(update, context)
-    chat = update.effective_chat
+    ident, chat = await who(update, context), update.effective_chat
     assert chat is not None
-    if not can(ident.actor, Action.REVIEW_SUGGESTION):
+    queue = await context.svc.suggestions.review(ident.actor)
+    if queue is None:
         await reply(update, context, "common.no_permission")
         return
-    queue = await svc.suggestions.review_queue(ident.actor)
-    if not queue:
+    if not queue.total:
         await reply(update, context, "suggestions.review_empty")
         return
-    await reply(update, context, "suggestions.review_header", count=len(queue))
-    for s in queue[:MAX_CARDS]:
-        c = await svc.suggestions.card(ident.actor, s)
+    await reply(update, context, "suggestions.review_header", count=queue.total)
+    for c in queue.cards:
         await send(context, chat.id, *await _card(update, context, c))
-    if len(queue) > MAX_CARDS:
-        await reply(update, context, "suggestions.review_more", count=len(queue) - MAX_CARDS)
+    if queue.total > len(queue.cards):
+        await reply(
+            update, context, "suggestions.review_more", count=queue.total - len(queue.cards)
+        )
 
 
 async def _card(

@@ -161,3 +161,15 @@ async def test_report_refusals(h: Harness) -> None:
     assert await sg.asked_report(w, "", texts, "zh-CN", tz, NOW) == sv.ReportRefused(None)
     bad = await sg.asked_report(lead, "下辈子", texts, "zh-CN", tz, NOW)
     assert bad == sv.ReportRefused("bad", "下辈子")
+
+
+async def test_review_shows_the_first_cards_to_reviewers_only(h: Harness) -> None:
+    sg = h.svc.suggestions
+    w, lead = (await ident(h, WORKER)).actor, (await ident(h, UNIT_LEADER)).actor
+    assert await sg.review(w) is None
+    assert await sg.review(lead) == sv.ReviewQueue(0, [])
+    for n in range(sv.MAX_CARDS + 1):
+        await submitted(h, f"{TEXT}，第 {n} 条")
+    queue = await sg.review(lead)
+    assert queue is not None and queue.total == sv.MAX_CARDS + 1
+    assert len(queue.cards) == sv.MAX_CARDS and queue.cards[0].moves[0] is sv.Move.TAKE

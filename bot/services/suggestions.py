@@ -45,6 +45,7 @@ def sealed_key() -> str:
 
 
 MAX_PHOTOS = 5
+MAX_CARDS = 10  # /review shows this many cards; the rest are counted
 SIMILAR_TOP = 3
 SIMILAR_THRESHOLD = 0.3
 
@@ -285,6 +286,14 @@ class Card:
     moves: list[Move]
     topics_mask: int | None  # the topic button's choice; None: no topic button
     rectify: bool  # 转整改: decided, and the reviewer may raise a rectification
+
+
+@dataclass(frozen=True)
+class ReviewQueue:
+    """/review: how many wait for this reviewer, and the first MAX_CARDS as cards."""
+
+    total: int
+    cards: list[Card]
 
 
 @dataclass(frozen=True)
@@ -605,6 +614,13 @@ class SuggestionService:
         everywhere = reach(actor, Action.REVIEW_SUGGESTION) is Reach.ALL
         unit = None if everywhere else actor.unit_id
         return [s for s in await self.repo.queue(unit, QUEUE_STATES) if moves_for(actor, s)]
+
+    async def review(self, actor: Actor) -> ReviewQueue | None:
+        """/review: the queue as cards (oldest first); None for someone who reviews nothing."""
+        if not can(actor, Action.REVIEW_SUGGESTION):
+            return None
+        queue = await self.review_queue(actor)
+        return ReviewQueue(len(queue), [await self.card(actor, s) for s in queue[:MAX_CARDS]])
 
     async def by_member(self, member_id: int, tg_user_id: int | None = None) -> list[Suggestion]:
         """A member's suggestions: named ones by roster row, and (given the account) the
