@@ -24,7 +24,6 @@ from telegram.ext import (
 
 from bot.callbacks import parse
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
-from bot.domain.auth import can
 from bot.domain.quiz import Mode
 from bot.domain.textsplit import split_text
 from bot.services import quiz as qs
@@ -40,19 +39,15 @@ _GROUP_MODES = {"daily": Mode.DAILY, "session": Mode.SESSION, "exam": Mode.EXAM}
 async def quiz_command(update: Update, context: BanzuContext) -> None:
     chat, svc, lang = update.effective_chat, context.svc, lang_of(update)
     assert chat is not None
-    ident = await who(update, context)
-    if chat.type != ChatType.PRIVATE:
-        refused = await svc.quiz.may_quiz_group(ident.actor, chat.id)
-        if refused is not None:
-            await reply(update, context, f"quiz.refused.{refused.reason.value}")
-            return
-        text, markup = views.group_menu(svc.texts, lang)
-    elif ident.person is None:
-        await reply(update, context, "quiz.refused.not_registered")
+    ident, private = await who(update, context), chat.type == ChatType.PRIVATE
+    out = await svc.quiz.menu(ident.actor, ident.person, chat.id, private)
+    if isinstance(out, qs.Refused):
+        await reply(update, context, f"quiz.refused.{out.reason.value}")
         return
+    if isinstance(out, qs.PrivateMenu):
+        text, markup = views.private_menu(svc.texts, lang, out.topics, out.lead)
     else:
-        topics = await svc.quiz.topics()
-        text, markup = views.private_menu(svc.texts, lang, topics, can(ident.actor, qs.LEAD))
+        text, markup = views.group_menu(svc.texts, lang)
     await send(context, chat.id, text, markup)
 
 
@@ -116,21 +111,18 @@ async def _toast(update: Update, context: BanzuContext, key: str, /, **values: o
 async def _go(update: Update, context: BanzuContext, arg: str) -> None:
     """go:daily | go:exam | go:challenge | go:review | topic:<n>: a private round, one
     question at a time."""
-    ident, svc = await who(update, context), context.svc
-    topic = await svc.quiz.topic_of(arg)
-    if topic is False:
+    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    outcome = await svc.quiz.start_from_menu(ident.person, arg)
+    if outcome is None:
         await answer_stale(update, context)
         return
-    mode = {"challenge": Mode.CHALLENGE, "daily": Mode.DAILY}.get(arg, Mode.EXAM)
-    outcome = await svc.quiz.start_private(ident.person, mode, topic or None)
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await query_of(update).answer()
     if isinstance(outcome, qs.Refused):
         busy = outcome.reason is qs.Refusal.BUSY
-        markup = views.abandon_markup(svc.texts, lang_of(update)) if busy else None
+        markup = views.abandon_markup(svc.texts, lang) if busy else None
         await reply(update, context, f"quiz.refused.{outcome.reason.value}", markup=markup)
         return
-    mode_name = views.mode_name(svc.texts, lang_of(update), outcome.mode)
+    mode_name = views.mode_name(svc.texts, lang, outcome.mode)
     await reply(update, context, "quiz.started.private", mode=mode_name, size=outcome.size)
 
 

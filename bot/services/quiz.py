@@ -115,6 +115,19 @@ class ImportOutcome:
 
 
 @dataclass(frozen=True)
+class GroupMenu:
+    """/quiz in a team group, by someone who may start the team's quiz."""
+
+
+@dataclass(frozen=True)
+class PrivateMenu:
+    """/quiz privately: the topics (name → questions) and whether they lead a team's quizzes."""
+
+    topics: dict[str, int]
+    lead: bool
+
+
+@dataclass(frozen=True)
 class NotABank:
     """A file that is no bank (a roster, say): left to the next file handler."""
 
@@ -263,6 +276,26 @@ class QuizService:
         return False
 
     # ------------------------------------------------------------ starting rounds
+
+    async def menu(
+        self, actor: Actor, person: Person | None, chat_id: int, private: bool
+    ) -> Refused | GroupMenu | PrivateMenu:
+        """/quiz: in a group, the team's quiz menu for who may start it; privately, the
+        person's own menu."""
+        if not private:
+            return await self.may_quiz_group(actor, chat_id) or GroupMenu()
+        if person is None:
+            return Refused(Refusal.NOT_REGISTERED)
+        return PrivateMenu(await self.topics(), can(actor, LEAD))
+
+    async def start_from_menu(self, person: Person | None, arg: str) -> Started | Refused | None:
+        """A private menu's button (daily | exam | challenge | review | a topic's index): its
+        round; None for a button that names no topic any more (stale)."""
+        topic = await self.topic_of(arg)
+        if topic is False:
+            return None
+        mode = {"challenge": Mode.CHALLENGE, "daily": Mode.DAILY}.get(arg, Mode.EXAM)
+        return await self.start_private(person, mode, topic or None)
 
     async def may_quiz_group(self, actor: Actor, chat_id: int) -> Refused | None:
         place = await self.repo.team_of_chat(chat_id)
