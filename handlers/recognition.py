@@ -6,8 +6,6 @@ edits of their own message); nothing of them goes through the outbox, which keep
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError
@@ -15,13 +13,13 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.callbacks import Callback, Stale
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
-from bot.domain.auth import Action, can
+from bot.domain.auth import Action
 from bot.domain.recognition import (
     Nomination,
     RatingComment,
-    Stage,
 )
 from bot.services.recognition import (
+    Advanced,
     BallotRefused,
     CommentTaken,
     Problem,
@@ -103,60 +101,27 @@ async def admin_pressed(update: Update, context: BanzuContext) -> None:
     press = await pressed(update, context, view.AdminPress)
     if press is None:
         return
-    ident, query = await who(update, context), query_of(update)
-    if not can(ident.actor, Action.MANAGE_AWARDS):
+    query, svc, ident = query_of(update), context.svc, await who(update, context)
+    chat = query.message.chat.id if query.message else ident.actor.tg_user_id
+    out = await svc.recognition.admin_press(
+        ident.actor, press.campaign, press.action, svc.clock.now()
+    )
+    if isinstance(out, Refused) and out.problem is Problem.FORBIDDEN:
         await _alert(update, context, "common.no_permission")
         return
-    chat = query.message.chat.id if query.message else ident.actor.tg_user_id
     await query.answer()
-    if press.action in view.SHOW_ACTS:
-        await _SHOWS[press.action](update, context, press.campaign, chat)
-    else:
-        await _advance(update, context, press, chat)
+    answer = view.admin_answer(press.action, out, svc.settings.tz, svc.texts, lang_of(update))
+    await send(context, chat, *answer)
+    if isinstance(out, Advanced):
+        await _after_advance(context, out)
 
 
-async def _advance(
-    update: Update, context: BanzuContext, press: view.AdminPress, chat: int
-) -> None:
-    """One stage on; the vote's opening reminds those who may vote, its close publishes."""
-    svc, lang, ident = context.svc, lang_of(update), await who(update, context)
-    frm = view.ADVANCE_FROM[press.action]
-    out = await svc.recognition.advance(ident.actor, press.campaign, frm, svc.clock.now())
-    if isinstance(out, Refused):
-        await send(context, chat, view.refused(out, svc.texts, lang))
-        return
-    await send(context, chat, view.advanced(out, svc.settings.tz, svc.texts, lang))
-    if out.campaign.stage is Stage.CLOSED:
-        await publish_results(context, press.campaign)
-    if out.campaign.stage is Stage.VOTE:
+async def _after_advance(context: BanzuContext, out: Advanced) -> None:
+    """The vote's opening reminds those who may vote, its close publishes."""
+    if out.vote_closed:
+        await publish_results(context, out.campaign.id)
+    if out.vote_opened:
         await remind(context, force_day=True)
-
-
-async def _list(update: Update, context: BanzuContext, cid: int, chat: int) -> None:
-    svc, ident = context.svc, await who(update, context)
-    r = await svc.recognition.review_list(ident.actor, cid)
-    if isinstance(r, Refused):
-        await send(context, chat, tr(update, context, "recognition.problem.no_campaign"))
-        return
-    await send(context, chat, *view.review(r.campaign, r.entries, svc.texts, lang_of(update)))
-
-
-async def _turnout(update: Update, context: BanzuContext, cid: int, chat: int) -> None:
-    svc, ident = context.svc, await who(update, context)
-    t = await svc.recognition.turnout(ident.actor, cid)
-    await send(context, chat, view.turnout(t, svc.texts, lang_of(update)))
-
-
-async def _results(update: Update, context: BanzuContext, cid: int, chat: int) -> None:
-    r = await context.svc.recognition.closed(cid)
-    await send(context, chat, view.closed(r, context.svc.texts, lang_of(update)))
-
-
-_SHOWS: dict[view.AdminAct, Callable[[Update, BanzuContext, int, int], Awaitable[None]]] = {
-    view.AdminAct.LIST: _list,
-    view.AdminAct.TURNOUT: _turnout,
-    view.AdminAct.RESULTS: _results,
-}
 
 
 async def short_pressed(update: Update, context: BanzuContext) -> None:

@@ -13,6 +13,8 @@ from bot.domain.recognition import (
     Stage,
 )
 from bot.services.recognition import (
+    AdminAct,
+    Advanced,
     AskNominee,
     AskReason,
     Ballot,
@@ -29,6 +31,7 @@ from bot.services.recognition import (
     Ratee,
     Receipt,
     Refused,
+    ReviewList,
     RoundOpened,
     RoundReport,
     Shortlisted,
@@ -187,3 +190,27 @@ async def test_lists_shortlist_and_rounds(harness: Harness) -> None:
     assert mine is not None and mine.round.id == opened.round.id and mine.people
     latest = await rec.latest_round(admin)
     assert isinstance(latest, RoundReport) and latest.round_id == opened.round.id
+
+
+async def test_admin_presses(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    rec, admin, now = h.svc.recognition, await actor(h, ADMIN_ID), h.svc.clock.now()
+    cid = await create(h)
+    chen = await actor(h, CHEN)
+    assert await rec.admin_press(chen, cid, AdminAct.LIST, now) == Refused(Problem.FORBIDDEN)
+    review = await rec.admin_press(admin, cid, AdminAct.LIST, now)
+    assert isinstance(review, ReviewList) and review.entries == []
+    turnout = await rec.admin_press(admin, cid, AdminAct.TURNOUT, now)
+    assert isinstance(turnout, tuple) and turnout[0].id == cid
+    early = await rec.admin_press(admin, cid, AdminAct.RESULTS, now)
+    assert early == Refused(Problem.WRONG_STAGE)  # no counts before the vote has closed
+    wrong = await rec.admin_press(admin, cid, AdminAct.CLOSE, now)  # a button of a later stage
+    assert wrong == Refused(Problem.WRONG_STAGE)
+    on = await rec.admin_press(admin, cid, AdminAct.REVIEW, now)
+    assert isinstance(on, Advanced) and on.campaign.stage is Stage.REVIEW
+    assert not on.vote_opened and not on.vote_closed
+    empty = await rec.admin_press(admin, cid, AdminAct.VOTE, now)
+    assert empty == Refused(Problem.EMPTY_SHORTLIST)
+    gone = await rec.admin_press(admin, cid + 9, AdminAct.LIST, now)
+    assert gone == Refused(Problem.NO_CAMPAIGN)

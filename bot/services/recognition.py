@@ -72,6 +72,27 @@ class Refused:
     detail: str = ""
 
 
+class AdminAct(StrEnum):
+    """An admin's button under a campaign (its value is the button's)."""
+
+    LIST = "list"  # the nominees (review)
+    TURNOUT = "turnout"
+    RESULTS = "results"
+    REVIEW = "review"  # nomination -> review
+    VOTE = "vote"  # review -> vote
+    CLOSE = "close"  # vote -> closed
+    ARCHIVE = "archive"  # closed -> archived
+
+
+SHOW_ACTS = frozenset({AdminAct.LIST, AdminAct.TURNOUT, AdminAct.RESULTS})
+ADVANCE_FROM: dict[AdminAct, Stage] = {
+    AdminAct.REVIEW: Stage.NOMINATION,
+    AdminAct.VOTE: Stage.REVIEW,
+    AdminAct.CLOSE: Stage.VOTE,
+    AdminAct.ARCHIVE: Stage.CLOSED,
+}
+
+
 @dataclass(frozen=True)
 class Created:
     campaign: Campaign
@@ -83,6 +104,16 @@ class Advanced:
 
     campaign: Campaign
     candidates: int
+
+    @property
+    def vote_opened(self) -> bool:
+        """Those who may vote are to be reminded now, whatever the hour."""
+        return self.campaign.stage is Stage.VOTE
+
+    @property
+    def vote_closed(self) -> bool:
+        """The results are to be published."""
+        return self.campaign.stage is Stage.CLOSED
 
 
 @dataclass(frozen=True)
@@ -376,6 +407,21 @@ class RecognitionService:
 
     async def all(self) -> list[Campaign]:
         return await self.repo.campaigns()
+
+    async def admin_press(
+        self, actor: Actor, campaign_id: int, act: AdminAct, now: datetime
+    ) -> ReviewList | tuple[Campaign, int, int] | Closed | Advanced | Refused:
+        """An admin's button under a campaign: show its review, turnout or results, or move
+        it one stage on (from the stage the button was made for only)."""
+        if not can(actor, Action.MANAGE_AWARDS):
+            return Refused(Problem.FORBIDDEN)
+        if act is AdminAct.LIST:
+            return await self.review_list(actor, campaign_id)
+        if act is AdminAct.TURNOUT:
+            return await self.turnout(actor, campaign_id)
+        if act is AdminAct.RESULTS:
+            return await self.closed(campaign_id)
+        return await self.advance(actor, campaign_id, ADVANCE_FROM[act], now)
 
     async def advance(
         self, actor: Actor, campaign_id: int, frm: Stage, now: datetime, days: int | None = None

@@ -30,6 +30,9 @@ from bot.domain import recognition as rules
 from bot.domain.recognition import GRADES, Grade, Stage
 from bot.repos.recognition import Campaign, Evidence, Ratee, RateeResult, Result
 from bot.services.recognition import (
+    ADVANCE_FROM,
+    SHOW_ACTS,
+    AdminAct,
     Advanced,
     AskNominee,
     AskPlace,
@@ -65,25 +68,6 @@ Position = Annotated[int, Range(1, rules.MAX_CANDIDATES)]
 
 
 # ------------------------------------------------------------------ button data
-
-
-class AdminAct(StrEnum):
-    LIST = "list"  # the nominees (review)
-    TURNOUT = "turnout"
-    RESULTS = "results"
-    REVIEW = "review"  # nomination -> review
-    VOTE = "vote"  # review -> vote
-    CLOSE = "close"  # vote -> closed
-    ARCHIVE = "archive"  # closed -> archived
-
-
-SHOW_ACTS = frozenset({AdminAct.LIST, AdminAct.TURNOUT, AdminAct.RESULTS})
-ADVANCE_FROM: dict[AdminAct, Stage] = {
-    AdminAct.REVIEW: Stage.NOMINATION,
-    AdminAct.VOTE: Stage.REVIEW,
-    AdminAct.CLOSE: Stage.VOTE,
-    AdminAct.ARCHIVE: Stage.CLOSED,
-}
 
 
 @dataclass(frozen=True)
@@ -384,6 +368,28 @@ def advanced(a: Advanced, tz: ZoneInfo, texts: Texts, lang: str) -> str:
         )
     stage = texts.get(f"recognition.stage.{c.stage.value}", lang)
     return texts.get("recognition.campaign.advanced", lang, stage=stage, **names(c, texts, lang))
+
+
+def admin_answer(
+    act: AdminAct,
+    out: ReviewList | tuple[Campaign, int, int] | Closed | Advanced | Refused,
+    tz: ZoneInfo,
+    texts: Texts,
+    lang: str,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """What an admin's button under a campaign shows: the review, the turnout, the results,
+    or the campaign one stage on (or why not)."""
+    if isinstance(out, ReviewList):
+        return review(out.campaign, out.entries, texts, lang)
+    if isinstance(out, Advanced):
+        return advanced(out, tz, texts, lang), None
+    if isinstance(out, Closed):
+        return results(out, texts, lang), None
+    if isinstance(out, tuple):
+        return turnout(out, texts, lang), None
+    if act is AdminAct.LIST:
+        return texts.get("recognition.problem.no_campaign", lang), None
+    return refused(out, texts, lang), None
 
 
 def turnout(t: tuple[Campaign, int, int] | Refused, texts: Texts, lang: str) -> str:
@@ -782,3 +788,6 @@ def round_results(
 
 def problem_text(p: Problem, texts: Texts, lang: str, detail: str = "") -> str:
     return texts.get(f"recognition.problem.{p.value}", lang, detail=detail)
+
+
+__all__ = ["ADVANCE_FROM", "SHOW_ACTS", "AdminAct"]  # re-exported: the buttons' actions
