@@ -232,20 +232,11 @@ async def _own_draft(update: Update, context: BanzuContext) -> Draft | None:
     return draft if draft is not None and draft.usable() else None
 
 
-def _fits(draft: Draft, press: views.PickType | views.DraftStep) -> bool:
-    """A draft button answers the step the draft is at (放弃 any step)."""
-    if isinstance(press, views.PickType):
-        return draft.step is Step.TYPE
-    if press.what == "abort":
-        return True
-    return draft.step is (Step.NOTE if press.what == "skip" else Step.CONFIRM)
-
-
 async def draft_pressed(
     update: Update, context: BanzuContext, press: views.PickType | views.DraftStep
 ) -> None:
     draft = await _own_draft(update, context)
-    if draft is None or not _fits(draft, press):
+    if draft is None or not views.fits(draft, press):
         await answer_stale(update, context)
         return
     await query_of(update).answer()
@@ -263,14 +254,11 @@ async def draft_pressed(
 
 
 async def submit(update: Update, context: BanzuContext, draft: Draft) -> None:
-    svc, user = context.svc, update.effective_user
-    assert user is not None
-    ident = await who(update, context)
-    await svc.conversations.clear(user.id, user.id)
-    if ident.person is None:
+    svc, ident = context.svc, await who(update, context)
+    result = await svc.leave.submit(ident.person, ident.actor.tg_user_id, draft)
+    if result is None:
         await reply(update, context, "common.not_registered")
         return
-    result = await svc.leave.ask(ident.person, draft)
     key, values = views.submitted(svc.texts, lang_of(update), draft, result)
     await reply(update, context, key, None, **values)
 

@@ -8,9 +8,11 @@ from datetime import date
 
 import pytest
 
-from bot.domain.leave import Draft, Refusal, RefuseStep
+from bot.domain.leave import Draft, Refusal, RefuseStep, Step
+from bot.domain.leave_rules import LeaveType
 from bot.services import leave as lv
 from bot.services.identity import Identity, identify
+from bot.views import leave as views
 from tests.botfixtures import Harness
 from tests.test_leave_e2e import GROUP, LEADER, OTHER_LEADER, STRANGER, T0, W4, Clock, ask
 
@@ -63,3 +65,25 @@ async def test_a_refusal_needs_the_right_and_a_private_chat(harness: Harness, cl
     assert asked == lv.ReasonAsked("赵振磊")
     state = await h.svc.conversations.state(LEADER, LEADER, Refusal)
     assert state == Refusal(RefuseStep.REASON, leave_id, *CARD, True)
+
+
+def test_a_draft_button_fits_its_own_step() -> None:
+    kind, skip, submit = (
+        views.PickType(LeaveType.SICK),
+        views.DraftStep("skip"),
+        views.DraftStep("submit"),
+    )
+    abort = views.DraftStep("abort")
+    for step in Step:
+        d = Draft(step)
+        assert views.fits(d, kind) is (step is Step.TYPE)
+        assert views.fits(d, skip) is (step is Step.NOTE)
+        assert views.fits(d, submit) is (step is Step.CONFIRM)
+        assert views.fits(d, abort)
+
+
+async def test_submit_ends_the_draft_even_for_someone_gone(harness: Harness, clock: Clock) -> None:
+    h = harness
+    await h.svc.conversations.put(W4, W4, Draft())
+    assert await h.svc.leave.submit(None, W4, Draft()) is None
+    assert await h.svc.conversations.state(W4, W4, Draft) is None

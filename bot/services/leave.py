@@ -187,6 +187,12 @@ class LeaveService:
         await self.conversations.put(actor.tg_user_id, actor.tg_user_id, Draft())
         return Begun(mine, waiting, self.today(), args)
 
+    async def submit(self, person: Person | None, user_id: int, draft: Draft) -> AskResult | None:
+        """提交 of the draft: the conversation ends, and the leave is asked (None: not
+        registered any more)."""
+        await self.conversations.clear(user_id, user_id)
+        return None if person is None else await self.ask(person, draft)
+
     async def ask(self, person: Person, draft: Draft) -> AskResult:
         assert draft.first_day and draft.last_day and draft.kind, "an incomplete draft"
         now = self.now()

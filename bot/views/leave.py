@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Callback, Id
-from bot.domain.leave import Draft, Leave, days_of
+from bot.domain.leave import Draft, Leave, Step, days_of
 from bot.domain.leave_rules import MAX_DAYS, NOTE_MAX, LeaveType, day_count
 from bot.texts import Html
 
@@ -37,6 +37,15 @@ class DraftStep(Callback, ns=NS, version=1):
 
     what: Literal["skip", "submit", "abort"]
     act: Literal["draft"] = "draft"
+
+
+def fits(draft: Draft, press: PickType | DraftStep) -> bool:
+    """A draft button answers the step the draft is at (放弃 any step); another is stale."""
+    if isinstance(press, PickType):
+        return draft.step is Step.TYPE
+    if press.what == "abort":
+        return True
+    return draft.step is (Step.NOTE if press.what == "skip" else Step.CONFIRM)
 
 
 @dataclass(frozen=True)
