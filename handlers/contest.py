@@ -16,7 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain import contest as rules
-from bot.domain.auth import Action, Role, can
+from bot.domain.auth import Action
 from bot.domain.contest import FigureEntry, FigureStep, Kind, Level, NewContest, NewStep
 from bot.domain.flowstate import FlowState
 from bot.domain.textsplit import split_text
@@ -79,13 +79,9 @@ async def _show(update: Update, context: BanzuContext, board: Board) -> None:
     svc, ident, lang = context.svc, await who(update, context), lang_of(update)
     chat = update.effective_chat
     assert chat is not None
-    place = await svc.contest.own_place(board.contest, board.mine)
+    rights = await svc.contest.rights(ident.actor, board)
     markup = view.board_keyboard(
-        svc.texts,
-        lang,
-        board,
-        may_enter=place is not None and can(ident.actor, Action.ENTER_FIGURES, place),
-        may_manage=svc.contest.may_manage(ident.actor, board.contest),
+        svc.texts, lang, board, may_enter=rights.may_enter, may_manage=rights.may_manage
     )
     await send(context, chat.id, view.board_text(svc.texts, lang, board), markup)
 
@@ -251,7 +247,7 @@ async def _answer(update: Update, text: str | None = None) -> None:
 
 async def contest_new(update: Update, context: BanzuContext) -> None:
     ident = await who(update, context)
-    if not can(ident.actor, Action.MANAGE_CONTEST):
+    if not context.svc.contest.may_create(ident.actor):
         await reply(update, context, "common.no_permission")
         return
     await _put(update, context, NewContest(NewStep.NAME, _nonce()))
@@ -355,7 +351,7 @@ async def _new_cancel(update: Update, context: BanzuContext) -> None:
 async def _new_kind(update: Update, context: BanzuContext, d: NewContest, kind: Kind) -> None:
     svc, ident = context.svc, await who(update, context)
     d = replace(d, kind=kind, level=Level.TEAM, unit_id=ident.actor.unit_id)
-    if Role.ADMIN not in ident.actor.roles:  # a unit leader's contest: their unit's teams
+    if not svc.contest.picks_scope(ident.actor):  # a unit leader's: their unit's teams
         await _ask_metrics(update, context, d)
         return
     await _done_with(update)
@@ -454,11 +450,10 @@ async def _say(
 
 async def figures(update: Update, context: BanzuContext) -> None:
     svc, ident = context.svc, await who(update, context)
-    if not can(ident.actor, Action.ENTER_FIGURES):
+    targets = await svc.contest.entry_targets(ident.actor, svc.clock.now())
+    if targets is None:
         await reply(update, context, "common.no_permission")
-        return
-    targets = await svc.contest.figure_targets(ident.actor, svc.clock.now())
-    if not targets:
+    elif not targets:
         await reply(update, context, "contest.figures.none")
     elif len(targets) == 1:
         await _start_figures(update, context, targets[0])
@@ -474,8 +469,8 @@ async def targets_page_pressed(update: Update, context: BanzuContext) -> None:
     if press is None:
         return
     ident = await who(update, context)
-    targets = await svc.contest.figure_targets(ident.actor, svc.clock.now())
-    if not can(ident.actor, Action.ENTER_FIGURES) or not targets:
+    targets = await svc.contest.entry_targets(ident.actor, svc.clock.now())
+    if not targets:  # None: no right to enter any
         await answer(update, context, "common.no_permission", alert=True)
         return
     await query_of(update).answer()

@@ -10,8 +10,16 @@ from bot.domain.contest import FigureAct, FigureEntry, FigureStep, Kind, NewStep
 from bot.repos.contest import FigureEntry as FigureRow
 from bot.services import contest as cs
 from bot.views import contest as view
-from tests.botfixtures import Harness
-from tests.test_contest_e2e import FAR_LEADER, LEADER1, actor, create_pair_contest, setup
+from tests.botfixtures import ADMIN_ID, Harness
+from tests.test_contest_e2e import (
+    FAR_LEADER,
+    LEADER1,
+    UNIT_LEADER,
+    WORKER1,
+    actor,
+    create_pair_contest,
+    setup,
+)
 
 NOW = datetime.now(UTC)
 
@@ -86,3 +94,23 @@ async def test_the_units_to_scope_a_contest_to(harness: Harness) -> None:
     await setup(harness)
     units = await harness.svc.contest.units()
     assert "一分场" in units.values() and list(units) == sorted(units)
+
+
+async def test_who_may_create_enter_and_manage(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    contest = h.svc.contest
+    worker, leader = await actor(h, WORKER1), await actor(h, LEADER1)
+    unit_leader, admin = await actor(h, UNIT_LEADER), await actor(h, ADMIN_ID)
+    assert not contest.may_create(worker) and not contest.may_create(leader)
+    assert contest.may_create(unit_leader) and contest.may_create(admin)
+    assert contest.picks_scope(admin) and not contest.picks_scope(unit_leader)
+    assert await contest.entry_targets(worker, NOW) is None
+    assert await contest.entry_targets(leader, NOW) == []
+    await create_pair_contest(h)
+    targets = await contest.entry_targets(leader, NOW)
+    assert targets is not None and [t.participant_name for t in targets] == ["蒸发一班"]
+    board = (await contest.boards(leader, NOW))[0]
+    assert await contest.rights(leader, board) == cs.BoardRights(True, False)
+    assert await contest.rights(unit_leader, board) == cs.BoardRights(True, True)
+    assert await contest.rights(worker, board) == cs.BoardRights(False, False)

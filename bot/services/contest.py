@@ -236,6 +236,14 @@ class WeeklyPost:
         return "final" if self.final else f"week:{self.week.isoformat()}"
 
 
+@dataclass(frozen=True)
+class BoardRights:
+    """The buttons a board shows this person: enter their own side's figures, manage it."""
+
+    may_enter: bool
+    may_manage: bool
+
+
 @dataclass
 class ContestService:
     repo: ContestRepo
@@ -284,6 +292,19 @@ class ContestService:
             return Place(participant_id)
         person = await self.people.by_member(participant_id)
         return None if person is None else Place(person.unit_id, person.team_id, person.member_id)
+
+    def may_create(self, actor: Actor) -> bool:
+        """/contest_new: unit leaders and admins."""
+        return can(actor, Action.MANAGE_CONTEST)
+
+    def picks_scope(self, actor: Actor) -> bool:
+        """An admin picks a new contest's scope; a unit leader's is their own unit's teams."""
+        return Role.ADMIN in actor.roles
+
+    async def rights(self, actor: Actor, board: Board) -> BoardRights:
+        place = await self.own_place(board.contest, board.mine)
+        may_enter = place is not None and can(actor, Action.ENTER_FIGURES, place)
+        return BoardRights(may_enter, self.may_manage(actor, board.contest))
 
     async def own_place(self, contest: Contest, mine: frozenset[int]) -> Place | None:
         """Where the person's own participant sits: leaders act for it (figures, challenges)."""
@@ -435,6 +456,12 @@ class ContestService:
         )
 
     # ------------------------------------------------------------ figures
+
+    async def entry_targets(self, actor: Actor, now: datetime) -> list[FigureTarget] | None:
+        """/figures: what this person may type figures for now; None: they enter none."""
+        if not can(actor, Action.ENTER_FIGURES):
+            return None
+        return await self.figure_targets(actor, now)
 
     async def figure_targets(self, actor: Actor, now: datetime) -> list[FigureTarget]:
         """Participants of active contests whose entered figures `actor` may type this week."""
