@@ -24,7 +24,6 @@ from bot.delivery.flood import Priority
 from bot.domain.auth import Action
 from bot.domain.conversation import Conversation
 from bot.domain.flowstate import FlowState
-from bot.domain.text import visible
 from bot.domain.textsplit import split_text
 from bot.services import suggestion_report as report
 from bot.services import suggestions as sv
@@ -319,8 +318,8 @@ async def _ask(
 
 async def reason_step(update: Update, context: BanzuContext, state: RejectReason) -> None:
     assert update.message is not None
-    reason = visible(update.message.text)
-    if not reason or len(reason) > 500:
+    reason = sv.parse_reason(update.message.text)
+    if reason is None:
         await reply(update, context, "suggestions.ask_reason", id=state.id)
         return
     await _finish_move(update, context, state, Move.REJECT, reason=reason)

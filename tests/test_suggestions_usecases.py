@@ -173,3 +173,10 @@ async def test_review_shows_the_first_cards_to_reviewers_only(h: Harness) -> Non
     queue = await sg.review(lead)
     assert queue is not None and queue.total == sv.MAX_CARDS + 1
     assert len(queue.cards) == sv.MAX_CARDS and queue.cards[0].moves[0] is sv.Move.TAKE
+
+
+def test_a_rejection_reason_is_visible_text_of_a_bounded_length() -> None:
+    assert sv.parse_reason("  与现有规定重复 ") == "与现有规定重复"
+    assert sv.parse_reason("\u200b ") is None and sv.parse_reason(None) is None
+    assert sv.parse_reason("长" * sv.MAX_REASON) == "长" * sv.MAX_REASON
+    assert sv.parse_reason("长" * (sv.MAX_REASON + 1)) is None

@@ -116,6 +116,15 @@ _AMOUNT = re.compile(
 )
 
 
+MAX_REASON = 500
+
+
+def parse_reason(text: str | None) -> str | None:
+    """不采纳's reason as kept (visible text, 1…MAX_REASON characters), or None: ask again."""
+    reason = visible(text)
+    return reason if reason and len(reason) <= MAX_REASON else None
+
+
 def parse_reward(text: str) -> tuple[int, int] | None:
     """'20' → 20 points; '20 150' or '20分，150元' → 20 points and 150.00 yuan (in fen)."""
     m = _AMOUNT.match(text or "")
