@@ -9,9 +9,10 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -31,7 +32,7 @@ from bot.domain.text import is_blank
 from bot.domain.textsplit import split_text
 from bot.services import notices as rules
 from bot.services.identity import Identity
-from bot.services.notices import Audience, Content, NoticeDraft, Refused, TooLong
+from bot.services.notices import Audience, Content, Order, Refused, TooLong
 from bot.views import exports, paging
 from bot.views import notices as view
 from bot.views.notices import AfterOp, ComposePress, NoticeOp, NoticePage, PageOp
@@ -234,28 +235,11 @@ async def _picker(
 ) -> tuple[str, InlineKeyboardMarkup] | None:  # fmt: skip
     """One page of a picker (of what a search kept, if one is on), or None if it is empty."""
     options = await _options(update, context, ident, st, what)
-    if not options:
-        return None
     query = st.search.q if st.search is not None and st.search.what == what else ""
-    if query:
-        options = paging.matching(options, query, lambda o: o.label)
-    page = paging.paginate(options, number)
-    nonce, lang = st.nonce, lang_of(update)
-    text = (
-        tr(update, context, _ASK[what])
-        + "\n"
-        + paging.caption(context.svc.texts, lang, page, query)
+    ask = tr(update, context, _ASK[what])
+    return view.picker(
+        context.svc.texts, lang_of(update), ask, st.nonce, what, options, number, query
     )
-    markup = paging.keyboard(
-        context.svc.texts, lang, page.items, page,
-        nav=lambda n: view.page(nonce, PageOp.GO, what, n),
-        search=view.page(nonce, PageOp.SEARCH, what),
-        clear=view.page(nonce, PageOp.CLEAR, what),
-        query=query,
-        tail=[[view.button(context.svc.texts, lang, "notices.back", view.compose(nonce, Act.BACK))]
-              ],
-    )  # fmt: skip
-    return text, markup
 
 
 async def _show_picker(
@@ -400,21 +384,16 @@ async def op_confirm(
     if st.step is not NoticeStep.PREVIEW or st.content is None or message is None:
         await _stale(update, context)
         return
-    c, key = st.content, _key(update)
-    draft = NoticeDraft(
-        ident.actor.tg_user_id, _author(ident, update), c.kind, c.body, c.media,
-        (st.audience or Audience()).as_dict(), st.label, st.target, st.pin, message.chat.id,
-        message.message_id, 0, 0,
-    )  # fmt: skip
-    sent = await svc.notices.send(ident.actor, draft, c, st.audience or Audience(), key)
+    key, where = _key(update), (message.chat.id, message.message_id)
+    order = Order(
+        _author(ident, update), st.content, st.audience or Audience(), st.label, st.target, st.pin
+    )
+    sent = await svc.notices.send(ident.actor, order, where, key)
     if isinstance(sent, Refused):
         await answer(update, context, sent.key, alert=True)
         return
     svc.conversations.drop_cached(*key)
-    text = tr(
-        update, context, "notices.progress.sending", id=sent.notice_id, sent=0, total=sent.messages
-    )
-    markup = view.progress_markup(svc.texts, lang_of(update), sent.notice_id, running=True)
+    text, markup = view.sending(svc.texts, lang_of(update), sent.notice_id, sent.messages)
     await _edit(update, text, markup)
     svc.notices.touch(sent.notice_id)  # the sender may have drained it already
 
@@ -447,26 +426,23 @@ async def _stale(update: Update, context: BanzuContext) -> None:
 def progress_listener(app: BanzuApp) -> Any:
     """The outbox calls this as a notice drains: edit the author's progress message."""
     svc: Services = app.bot_data.services
-    bot = app.bot
+    return partial(_progress, app.bot, svc)
 
-    async def progress(batch: str) -> None:
-        shown = await svc.notices.progress(batch, bot.username)
-        if shown is None:
-            return
-        notice = shown.notice
-        text = view.progress_text(svc.texts, notice, shown.counts, shown.running)
-        text += "\n\n" + shown.pin_report if shown.pin_report else ""
-        try:
-            markup = view.progress_markup(svc.texts, None, notice.id, shown.running)
-            await bot.edit_message_text(
-                text, notice.progress_chat_id, notice.progress_message_id,
-                parse_mode=ParseMode.HTML, reply_markup=markup, **_BULK,
-            )  # fmt: skip
-        except BadRequest as exc:  # unchanged, or the author deleted it: nothing to update
-            if "not modified" not in exc.message and "not found" not in exc.message:
-                raise
 
-    return progress
+async def _progress(bot: Bot, svc: Services, batch: str) -> None:
+    shown = await svc.notices.progress(batch, bot.username)
+    if shown is None:
+        return
+    text, markup = view.progress(svc.texts, shown)
+    notice = shown.notice
+    try:
+        await bot.edit_message_text(
+            text, notice.progress_chat_id, notice.progress_message_id,
+            parse_mode=ParseMode.HTML, reply_markup=markup, **_BULK,
+        )  # fmt: skip
+    except BadRequest as exc:  # unchanged, or the author deleted it: nothing to update
+        if "not modified" not in exc.message and "not found" not in exc.message:
+            raise
 
 
 async def ack_pressed(update: Update, context: BanzuContext, notice_id: int) -> None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain.auth import Actor, Role
-from bot.repos.notices import NoticeDraft
-from bot.services.notices import Audience, Content, Refused, Reminded, Sent
+from bot.services.notices import Audience, Content, Order, Refused, Reminded, Sent
 from tests.botfixtures import ADMIN_ID, Harness
 from tests.test_notices import org
 
@@ -20,12 +19,9 @@ async def _leader(h: Harness, team: str) -> Actor:
 
 
 async def _send(h: Harness, actor: Actor, audience: Audience) -> Sent | Refused:
-    draft = NoticeDraft(
-        actor.tg_user_id, "测试", "text", "今晚停电检修", None, audience.as_dict(), "", "both",
-        False, actor.tg_user_id, 1, 0, 0,
-    )  # fmt: skip
-    content = Content("text", "今晚停电检修")
-    return await h.svc.notices.send(actor, draft, content, audience, (actor.tg_user_id, 0))
+    order = Order("测试", Content("text", "今晚停电检修"), audience, "", "both", False)
+    where = (actor.tg_user_id, 1)
+    return await h.svc.notices.send(actor, order, where, (actor.tg_user_id, 0))
 
 
 async def test_a_press_outside_reach_names_no_audience(harness: Harness) -> None:

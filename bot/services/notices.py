@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -296,6 +296,18 @@ class Label:
 
 
 @dataclass(frozen=True)
+class Order:
+    """A composed notice as confirmed: who wrote it, what, to whom, where, pinned or not."""
+
+    author: str
+    content: Content
+    audience: Audience
+    label: str
+    target: str
+    pin: bool
+
+
+@dataclass(frozen=True)
 class Preview:
     plan: Plan
     parts: list[tuple[str, str, str | None]]  # the messages each chat gets (render)
@@ -388,20 +400,26 @@ class NoticeService:
         return Preview(await self.plan(audience, target), render(self.texts, content, author))
 
     async def send(
-        self, actor: Actor, draft: NoticeDraft, content: Content, audience: Audience,
+        self, actor: Actor, order: Order, progress: tuple[int, int],
         end_conversation: tuple[int, int],
     ) -> Sent | Refused:  # fmt: skip
         """The notice, its recipients, its outbox rows and the end of the composition, in one
-        transaction; the plan is made again now, so who joined since the preview gets it."""
-        if not allowed(actor, audience):
+        transaction; the plan is made again now, so who joined since the preview gets it.
+        `progress` is the (chat, message) the author watches it go out on."""
+        if not allowed(actor, order.audience):
             return Refused("common.no_permission")
-        plan_ = await self.plan(audience, draft.target)
-        parts = render(self.texts, content, draft.author_name)
-        counted = replace(draft, fallback_count=plan_.fallback, unreachable_count=plan_.unreachable)
+        plan_ = await self.plan(order.audience, order.target)
+        c = order.content
+        parts = render(self.texts, c, order.author)
+        draft = NoticeDraft(
+            actor.tg_user_id, order.author, c.kind, c.body, c.media, order.audience.as_dict(),
+            order.label, order.target, order.pin, progress[0], progress[1], plan_.fallback,
+            plan_.unreachable,
+        )  # fmt: skip
         notice_id = await self.repo.create(
-            counted,
+            draft,
             plan_.recipients,
-            lambda nid: messages(self.texts, nid, plan_.chats, parts, draft.pin),
+            lambda nid: messages(self.texts, nid, plan_.chats, parts, order.pin),
             end_conversation=end_conversation,
         )
         self.outbox.wake()

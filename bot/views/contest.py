@@ -15,7 +15,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardMarkupLimit
 
 from bot.callbacks import Callback, Id, Range
-from bot.domain.contest import Doubt, FigureAct, Kind, Level, NewStep, PairResult, pair_result
+from bot.domain.contest import Doubt, Kind, Level, NewStep, PairResult, pair_result
+from bot.domain.contest import FigureAct as FigureAct  # re-exported: the buttons name it
 from bot.repos.contest import AuditRow, Contest, Metric, Standing
 from bot.repos.outbox import OutFile, OutMessage
 from bot.services.contest import (

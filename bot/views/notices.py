@@ -22,7 +22,7 @@ from bot.texts import Texts
 
 if TYPE_CHECKING:
     from bot.repos.notices import Notice, StatusRow
-    from bot.services.notices import Label, Preview, Status
+    from bot.services.notices import Label, Preview, Progress, Status
 from bot.views import paging
 
 NS = "ntc"
@@ -258,3 +258,42 @@ def status_lines(texts: Texts, lang: str | None, rows: Sequence[StatusRow]) -> l
         lines.append(texts.get("notices.status.confirmed", lang, names=sep.join(yes) or none))
         lines.append(texts.get("notices.status.unconfirmed", lang, names=sep.join(no) or none))
     return lines
+
+
+def picker(
+    texts: Texts, lang: str | None, ask: str, nonce: str, what: str,
+    options: list[paging.Option], number: int, query: str,
+) -> tuple[str, InlineKeyboardMarkup] | None:  # fmt: skip
+    """One page of an audience picker (of what the search `query` kept), with ◀ ▶, 🔍, 显示全部
+    and 返回; None when there is nothing to pick."""
+    if not options:
+        return None
+    if query:
+        options = paging.matching(options, query, lambda o: o.label)
+    shown = paging.paginate(options, number)
+    text = ask + "\n" + paging.caption(texts, lang, shown, query)
+    markup = paging.keyboard(
+        texts, lang, shown.items, shown,
+        nav=lambda n: page(nonce, PageOp.GO, what, n),
+        search=page(nonce, PageOp.SEARCH, what),
+        clear=page(nonce, PageOp.CLEAR, what),
+        query=query,
+        tail=[[button(texts, lang, "notices.back", compose(nonce, ComposeAct.BACK))]],
+    )  # fmt: skip
+    return text, markup
+
+
+def sending(
+    texts: Texts, lang: str | None, notice_id: int, total: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The author's progress message as the notice starts going out."""
+    text = texts.get("notices.progress.sending", lang, id=notice_id, sent=0, total=total)
+    return text, progress_markup(texts, lang, notice_id, running=True)
+
+
+def progress(texts: Texts, shown: Progress) -> tuple[str, InlineKeyboardMarkup]:
+    """The author's progress message as the notice drains, with what failed to pin at the end."""
+    text = progress_text(texts, shown.notice, shown.counts, shown.running)
+    if shown.pin_report:
+        text += "\n\n" + shown.pin_report
+    return text, progress_markup(texts, None, shown.notice.id, shown.running)
