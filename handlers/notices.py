@@ -22,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callbacks import Stale, parse
+from bot.callbacks import parse
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.delivery.flood import Priority
 from bot.domain.auth import Action, reach
@@ -527,18 +527,14 @@ _AFTER = {
 
 
 async def pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    page = parse(query.data, NoticePage)
-    if not isinstance(page, Stale):
-        if query.message and query.message.chat.type == ChatType.PRIVATE:
-            await page_pressed(update, context, page)
-        else:
-            await _stale(update, context)
-        return
-    press = parse(query.data, ComposePress, NoticeOp)
+    """Composing presses count only in the author's private chat; 收到 and the author's
+    buttons after sending anywhere."""
+    query = query_of(update)
     private = bool(query.message and query.message.chat.type == ChatType.PRIVATE)
-    if isinstance(press, ComposePress) and private:
+    press = parse(query.data, NoticePage, ComposePress, NoticeOp)
+    if isinstance(press, NoticePage) and private:
+        await page_pressed(update, context, press)
+    elif isinstance(press, ComposePress) and private:
         await compose_pressed(update, context, press)
     elif isinstance(press, NoticeOp):
         await _AFTER[press.op](update, context, press.notice)
