@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram import (
+    CallbackQuery,
+    Document,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -105,6 +113,21 @@ async def send(
     return await context.bot.send_message(
         chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, **kwargs
     )
+
+
+async def download(doc: Document) -> bytes:
+    """A document's bytes (the caller checked its size first)."""
+    return bytes(await (await doc.get_file()).download_as_bytearray())
+
+
+async def send_files(
+    context: BanzuContext, chat_id: int, chart: InputFile | None, workbook: InputFile | None
+) -> None:
+    """A report's attachments: the chart as a photo, then the workbook as a document."""
+    if chart is not None:
+        await context.bot.send_photo(chat_id, chart)
+    if workbook is not None:
+        await context.bot.send_document(chat_id, workbook)
 
 
 async def who(update: Update, context: BanzuContext) -> Identity:

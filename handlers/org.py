@@ -7,34 +7,38 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action, can
-from bot.services.roster import ImportStale
+from bot.services.roster import ImportCancelled, ImportRefused, UploadRefused
 from bot.views import org as views
-from bot.views.org import ImportAction, ImportPress
+from bot.views.org import ImportPress
 from handlers.commands import refresh_menus
-from handlers.common import answer, edit_markup, lang_of, pressed, query_of, reply, send, who
-
-MAX_MB = 5
+from handlers.common import (
+    answer,
+    download,
+    edit_markup,
+    lang_of,
+    pressed,
+    query_of,
+    reply,
+    send,
+    who,
+)  # fmt: skip
 
 
 async def roster_document(update: Update, context: BanzuContext) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and message.document is not None and user is not None
-    svc, ident = context.svc, await who(update, context)
-    # Flows that take files (a notice's content) ran before this handler and stopped it;
-    # any other flow in progress must not see its file turn into an import.
-    if await svc.conversations.get(message.chat.id, user.id) is not None:
-        await reply(update, context, "org.chat.busy")
+    doc, ident = message.document, await who(update, context)
+    busy = await context.svc.conversations.get(message.chat.id, user.id) is not None
+    outcome = await context.svc.roster.offer_file(
+        ident.actor, busy=busy, filename=doc.file_name or "roster", size=doc.file_size or 0,
+        download=lambda: download(doc),
+    )  # fmt: skip
+    if isinstance(outcome, UploadRefused):
+        await reply(update, context, outcome.key, **outcome.values())
         return
-    if not can(ident.actor, Action.IMPORT_ORG):
-        await reply(update, context, "org.chat.no_file_here")
-        return
-    doc = message.document
-    if (doc.file_size or 0) > MAX_MB * 1024 * 1024:
-        await reply(update, context, "org.chat.too_big", limit=MAX_MB)
-        return
-    data = bytes(await (await doc.get_file()).download_as_bytearray())
-    result, staged = await svc.roster.stage(data, doc.file_name or "roster", actor=user.id)
-    for piece, markup in views.preview(result, staged, svc.texts, lang_of(update)):
+    for piece, markup in views.preview(
+        outcome.result, outcome.staged, context.svc.texts, lang_of(update)
+    ):
         await send(context, message.chat.id, piece, markup)
 
 
@@ -42,34 +46,18 @@ async def import_pressed(update: Update, context: BanzuContext) -> None:
     press, ident = await pressed(update, context, ImportPress), await who(update, context)
     if press is None:
         return
-    if not can(ident.actor, Action.IMPORT_ORG):
-        await answer(update, context, "org.confirm.admins_only", alert=True)
+    outcome = await context.svc.roster.decide(ident.actor, press.staged, confirm=press.ok)
+    if isinstance(outcome, ImportRefused):
+        await answer(update, context, outcome.key, alert=True)
         return
-    if press.action is ImportAction.NO:
-        await _cancel(update, context, press.staged)
+    await query_of(update).answer()
+    await edit_markup(update, None)
+    if isinstance(outcome, ImportCancelled):
+        await reply(update, context, outcome.key)
         return
-    try:
-        applied = await context.svc.roster.confirm(press.staged, actor=ident.actor.tg_user_id)
-    except ImportStale:
-        await answer(update, context, "org.confirm.stale", alert=True)
-        return
-    await _closed(update, context)
-    for piece in views.applied(applied.result, context.svc.texts, lang_of(update)):
+    await refresh_menus(context.bot, context.svc)  # new leaders' menus now, not at their /start
+    for piece in views.applied(outcome.result, context.svc.texts, lang_of(update)):
         await send(context, _chat_of(update), piece)
-
-
-async def _cancel(update: Update, context: BanzuContext, staged: int) -> None:
-    done = await context.svc.roster.cancel(staged)
-    await query_of(update).answer()
-    await edit_markup(update, None)
-    await reply(update, context, "org.confirm.cancelled" if done else "org.confirm.stale")
-
-
-async def _closed(update: Update, context: BanzuContext) -> None:
-    """The preview's buttons go; new leaders' menus now, not at their next /start."""
-    await query_of(update).answer()
-    await edit_markup(update, None)
-    await refresh_menus(context.bot, context.svc)
 
 
 def _chat_of(update: Update) -> int:

@@ -12,7 +12,7 @@ from bot.domain.auth import Action
 from bot.domain.textsplit import split_text
 from bot.services.reports import ReportRefused
 from bot.views import reports as views
-from handlers.common import lang_of, reply, send, who
+from handlers.common import lang_of, reply, send, send_files, who
 
 
 async def report(update: Update, context: BanzuContext) -> None:
@@ -30,11 +30,7 @@ async def report(update: Update, context: BanzuContext) -> None:
     files = await context.svc.reports.files(asked, lang)
     for piece in split_text(files.text):
         await send(context, chat.id, piece)
-    chart, workbook = views.attachments(asked.month, files)
-    if chart is not None:
-        await context.bot.send_photo(chat.id, chart)
-    if workbook is not None:
-        await context.bot.send_document(chat.id, workbook)
+    await send_files(context, chat.id, *views.attachments(asked.month, files))
 
 
 def register(app: BanzuApp) -> None:

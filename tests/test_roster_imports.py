@@ -13,8 +13,17 @@ from openpyxl import Workbook
 
 from bot.db import Database
 from bot.delivery.outbox import Outbox
+from bot.domain.auth import Actor, Role
 from bot.repos.org import ImportStale, OrgRepo
-from bot.services.roster import RosterImports
+from bot.services.roster import (
+    MAX_MB,
+    ImportApplied,
+    ImportCancelled,
+    ImportRefused,
+    RosterImports,
+    UploadRefused,
+    UploadStaged,
+)
 from bot.texts import Texts
 from bot.views.roster_import import render_summary
 
@@ -182,3 +191,41 @@ async def test_undo_last_import_restores_people(
     assert await imports.undo_last(actor=1) is None  # only once
     actions = await db.fetchall("SELECT action FROM audit_log ORDER BY id")
     assert [a[0] for a in actions][-1] == "org.import_undo"
+
+
+ADMIN = Actor(tg_user_id=7, roles=frozenset({Role.ADMIN}))
+WORKER = Actor(tg_user_id=8, roles=frozenset({Role.WORKER}), member_id=1, team_id=1, unit_id=1)
+
+
+async def test_offered_file_refusals_come_before_the_download(imports: RosterImports) -> None:
+    async def never() -> bytes:
+        raise AssertionError("downloaded a refused file")
+
+    async def offer(actor: Actor, *, busy: bool = False, size: int = 10) -> object:
+        return await imports.offer_file(
+            actor, busy=busy, filename="r.xlsx", size=size, download=never
+        )
+
+    assert await offer(ADMIN, busy=True) == UploadRefused("org.chat.busy")
+    assert await offer(WORKER) == UploadRefused("org.chat.no_file_here")
+    big = await offer(ADMIN, size=MAX_MB * 1024 * 1024 + 1)
+    assert big == UploadRefused("org.chat.too_big") and big.values() == {"limit": MAX_MB}
+    assert UploadRefused("org.chat.busy").values() == {}
+
+
+async def test_offered_file_staged_then_decided(imports: RosterImports) -> None:
+    async def data() -> bytes:
+        return hr_xlsx(good_rows())
+
+    staged = await imports.offer_file(ADMIN, busy=False, filename="r.xlsx", size=9, download=data)
+    assert isinstance(staged, UploadStaged) and staged.result.ok and staged.staged is not None
+    refused = await imports.decide(WORKER, staged.staged, confirm=True)
+    assert refused == ImportRefused("org.confirm.admins_only")
+    applied = await imports.decide(ADMIN, staged.staged, confirm=True)
+    assert isinstance(applied, ImportApplied) and applied.result.ok
+    assert await imports.decide(ADMIN, staged.staged, confirm=True) == ImportRefused(
+        "org.confirm.stale"
+    )
+    cancelled = await imports.decide(ADMIN, staged.staged, confirm=False)
+    assert cancelled == ImportCancelled(False) and cancelled.key == "org.confirm.stale"
+    assert ImportCancelled(True).key == "org.confirm.cancelled"

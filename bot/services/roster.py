@@ -7,20 +7,70 @@ transaction as the import: the notice exists if and only if the move does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 from bot.db import Tx
 from bot.delivery.outbox import Outbox, OutMessage
-from bot.domain.auth import Action, Actor, teams_for
+from bot.domain.auth import Action, Actor, can, teams_for
 from bot.domain.org import Team
 from bot.domain.org_import import ImportResult, MemberChange
 from bot.repos.org import Applied, ImportStale, OrgRepo, Undone
 from bot.repos.people import PeopleRepo
 from bot.texts import Texts
 
-__all__ = ["ImportStale", "RosterImports"]
+__all__ = [
+    "MAX_MB",
+    "ImportApplied",
+    "ImportCancelled",
+    "ImportRefused",
+    "ImportStale",
+    "RosterImports",
+    "UploadRefused",
+    "UploadStaged",
+]
 
 _TOLD = ("moved", "reactivated")
+MAX_MB = 5  # a roster file larger than this is refused before it is downloaded
+
+
+@dataclass(frozen=True)
+class UploadRefused:
+    """A file sent in the private chat that is not taken as a roster: the reply's text key."""
+
+    key: str  # org.chat.busy | org.chat.no_file_here | org.chat.too_big
+
+    def values(self) -> dict[str, object]:
+        return {"limit": MAX_MB} if self.key == "org.chat.too_big" else {}
+
+
+@dataclass(frozen=True)
+class UploadStaged:
+    """The file was read: its summary, and the staged import's id (None: nothing to apply)."""
+
+    result: ImportResult
+    staged: int | None
+
+
+@dataclass(frozen=True)
+class ImportRefused:
+    """A press on 确认导入 / 取消 that does nothing: the alert's text key."""
+
+    key: str  # org.confirm.admins_only | org.confirm.stale
+
+
+@dataclass(frozen=True)
+class ImportCancelled:
+    done: bool  # False: it was already applied, cancelled or undone
+
+    @property
+    def key(self) -> str:
+        return "org.confirm.cancelled" if self.done else "org.confirm.stale"
+
+
+@dataclass(frozen=True)
+class ImportApplied:
+    result: ImportResult
 
 
 class RosterImports:
@@ -41,6 +91,43 @@ class RosterImports:
         self, data: bytes, filename: str, *, prune: bool = False, actor: int | None = None
     ) -> tuple[ImportResult, int | None]:
         return await self.org.stage(data, filename, prune=prune, actor=actor)
+
+    async def offer_file(
+        self,
+        actor: Actor,
+        *,
+        busy: bool,
+        filename: str,
+        size: int,
+        download: Callable[[], Awaitable[bytes]],
+    ) -> UploadRefused | UploadStaged:
+        """A document sent in the private chat: staged as a roster if the sender may import,
+        is not in another flow (`busy`) and the file is small enough; downloaded only then.
+
+        Flows that take files (a notice's content) ran before and took theirs; any other flow
+        in progress must not see its file turn into an import."""
+        if busy:
+            return UploadRefused("org.chat.busy")
+        if not can(actor, Action.IMPORT_ORG):
+            return UploadRefused("org.chat.no_file_here")
+        if size > MAX_MB * 1024 * 1024:
+            return UploadRefused("org.chat.too_big")
+        result, staged = await self.stage(await download(), filename, actor=actor.tg_user_id)
+        return UploadStaged(result, staged)
+
+    async def decide(
+        self, actor: Actor, import_id: int, *, confirm: bool
+    ) -> ImportRefused | ImportCancelled | ImportApplied:
+        """A press on the preview's 确认导入 (`confirm`) or 取消."""
+        if not can(actor, Action.IMPORT_ORG):
+            return ImportRefused("org.confirm.admins_only")
+        if not confirm:
+            return ImportCancelled(await self.cancel(import_id))
+        try:
+            applied = await self.confirm(import_id, actor=actor.tg_user_id)
+        except ImportStale:
+            return ImportRefused("org.confirm.stale")
+        return ImportApplied(applied.result)
 
     async def confirm(self, import_id: int, *, actor: int | None) -> Applied:
         """Raises ImportStale when the import was already applied, cancelled or undone."""

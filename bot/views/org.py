@@ -29,6 +29,11 @@ class ImportPress(Callback, ns=NS, version=1):
     staged: Id
     action: ImportAction
 
+    @property
+    def ok(self) -> bool:
+        """确认导入 (not 取消)."""
+        return self.action is ImportAction.OK
+
 
 def confirm_keyboard(staged: int, texts: Texts, lang: str | None) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
