@@ -22,7 +22,7 @@ from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain import casework as rules
 from bot.domain.casework import Category, Kind, State
 from bot.domain.flowstate import FlowState
-from bot.services.casework import FileRef, Refused, check_text
+from bot.services.casework import DraftStale, FileRef, Refused, check_text
 from bot.views import casework as view
 from bot.views.casework import (
     AddPress,
@@ -103,6 +103,15 @@ async def _refused(update: Update, context: BanzuContext, out: Refused) -> None:
         await update.callback_query.answer(toast(update, context, key), show_alert=True)
     elif update.effective_chat is not None:
         await send(context, update.effective_chat.id, tr(update, context, key))
+
+
+async def _refused_step(update: Update, context: BanzuContext, out: Refused) -> None:
+    """A flow's text refused: the flow ends unless another text may do (`out.retry`)."""
+    user = update.effective_user
+    assert user is not None
+    if not out.retry:
+        await context.svc.conversations.clear(user.id, user.id)
+    await _refused(update, context, out)
 
 
 # ------------------------------------------------------------------ the author's side
@@ -264,21 +273,18 @@ async def add_pressed(update: Update, context: BanzuContext) -> None:
 async def add_step(update: Update, context: BanzuContext, st: CaseAdd) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    svc = context.svc
-    case = svc.casework.unseal_case(st.sealed)
-    if case is None:  # sealed under another bot token: the draft cannot be trusted
+    svc, ident = context.svc, await who(update, context)
+    out = await svc.casework.add_sealed(ident, st.sealed, message.text or "", user.id)
+    if isinstance(out, DraftStale):
         await svc.conversations.clear(user.id, user.id)
         await reply(update, context, "common.flow_stale")
         return
-    out = await svc.casework.add(await who(update, context), case, message.text or "", user.id)
     if isinstance(out, Refused):
-        if out.problem.value not in ("empty", "too_long"):
-            await svc.conversations.clear(user.id, user.id)
-        await _refused(update, context, out)
+        await _refused_step(update, context, out)
         return
     svc.conversations.drop_cached(user.id, user.id)
     svc.outbox.wake()
-    await reply(update, context, "casework.add.done", number=case)
+    await reply(update, context, "casework.add.done", number=out.case_id)
 
 
 # ------------------------------------------------------------------ handlers and admins
@@ -358,13 +364,7 @@ async def handler_pressed(update: Update, context: BanzuContext) -> None:
         await _refused(update, context, out)
         return
     svc.outbox.wake()
-    name = next((h.name for h in out.pool if h.tg_user_id == press.handler), str(press.handler))
-    key = (
-        "casework.assign.done_on"
-        if press.handler in out.case.handlers
-        else "casework.assign.done_off"
-    )
-    await answer(update, context, key, name=name)
+    await query_of(update).answer(view.toggled(out.case, out.pool, press.handler, svc.texts, lang))
     await _edit(update, *view.picker(out.case, out.pool, svc.texts, lang))
 
 
@@ -424,9 +424,7 @@ async def reply_step(update: Update, context: BanzuContext, st: CaseReply) -> No
     svc, case_id = context.svc, st.case
     out = await svc.casework.reply(await who(update, context), case_id, message.text or "", user.id)
     if isinstance(out, Refused):
-        if out.problem.value not in ("empty", "too_long"):
-            await svc.conversations.clear(user.id, user.id)
-        await _refused(update, context, out)
+        await _refused_step(update, context, out)
         return
     svc.conversations.drop_cached(user.id, user.id)
     svc.outbox.wake()

@@ -47,6 +47,16 @@ class Refused:
     problem: Problem
     detail: str = ""
 
+    @property
+    def retry(self) -> bool:
+        """The text was the trouble (empty, too long): the flow waits for another one."""
+        return self.problem in (Problem.EMPTY, Problem.TOO_LONG)
+
+
+@dataclass(frozen=True)
+class DraftStale:
+    """A follow-up whose sealed number does not open (sealed under another bot token)."""
+
 
 @dataclass(frozen=True)
 class Submitted:
@@ -222,6 +232,15 @@ class CaseworkService:
         if not await self.repo.author_entry(case_id, body.strip(), day, notices, chat_id, uid):
             return Refused(Problem.BAD_STATE, State.RESOLVED.value)
         return Moved(case_id, case.state)
+
+    async def add_sealed(
+        self, ident: Identity, sealed: str, body: str, chat_id: int
+    ) -> Moved | Refused | DraftStale:
+        """`add` for the follow-up flow, which keeps the request's number sealed."""
+        case_id = self.unseal_case(sealed)
+        if case_id is None:  # the draft cannot be trusted
+            return DraftStale()
+        return await self.add(ident, case_id, body, chat_id)
 
     # ---------------------------------------------------------------- handlers and admins
 

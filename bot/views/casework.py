@@ -299,6 +299,13 @@ def content(
     return text, InlineKeyboardMarkup(rows)
 
 
+def toggled(case: CaseRow, pool: list[HandlerRow], handler: int, texts: Texts, lang: str) -> str:
+    """The picker's toast after a press: who is now on the request, or off it (plain text)."""
+    name = next((h.name for h in pool if h.tg_user_id == handler), str(handler))
+    key = "casework.assign.done_on" if handler in case.handlers else "casework.assign.done_off"
+    return texts.plain(key, lang, name=name)
+
+
 def picker(
     case: CaseRow, pool: list[HandlerRow], texts: Texts, lang: str
 ) -> tuple[str, InlineKeyboardMarkup]:
