@@ -6,7 +6,6 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.callbacks import Stale, parse
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action
 from bot.domain.people import Person
@@ -17,7 +16,6 @@ from bot.services import pledges as pl
 from bot.views import pledges as views
 from bot.views.pledges import (
     DraftPress,
-    MineAction,
     MinePress,
     TeamAction,
     TeamPress,
@@ -31,15 +29,9 @@ from handlers.common import (
     query_of,
     reply,
     send,
-    toast,
     typed_step,
     who,
 )
-
-
-def _year(svc: Services) -> int:
-    return svc.pledges.year(svc.clock.now())
-
 
 # ------------------------------------------------------------------ writing
 
@@ -97,28 +89,28 @@ async def _show(update: Update, context: BanzuContext, out: pl.DraftOutcome) -> 
 async def pledge_summary(
     update: Update, context: BanzuContext, person: Person
 ) -> tuple[str, InlineKeyboardMarkup]:
-    svc, year = context.svc, _year(context.svc)
-    current = await svc.pledges.current(person.member_id, year)
-    return views.mine(svc.texts, lang_of(update), person.member_id, year, current)
+    svc = context.svc
+    return views.mine_of(
+        await svc.pledges.mine(person, svc.clock.now()), svc.texts, lang_of(update)
+    )
 
 
 async def mine_pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    svc, ident = context.svc, await who(update, context)
-    press = parse(query.data, MinePress)
-    if isinstance(press, Stale) or ident.person is None or press.member != ident.person.member_id:
-        await query.answer(toast(update, context, "common.stale_button"), show_alert=True)
+    press = await pressed(update, context, MinePress)
+    if press is None:
+        return
+    query, svc, ident = query_of(update), context.svc, await who(update, context)
+    user, now, lang = ident.actor.tg_user_id, svc.clock.now(), lang_of(update)
+    out = await svc.pledges.mine_press(ident.person, user, press.member, press.action, now)
+    if isinstance(out, pl.Refused):
+        await query.answer(views.refused_toast(out, svc.texts, lang), show_alert=True)
         return
     await query.answer()
-    if press.action is MineAction.EDIT:
-        out = await svc.pledges.begin(ident.person, ident.actor.tg_user_id, "", svc.clock.now())
+    if not isinstance(out, pl.History):
         await _show(update, context, out)
         return
-    pledges = await svc.pledges.history(ident.person.member_id, _year(svc))
-    when = views.history_when(pledges, svc.settings.tz)
-    for piece in split_text(views.history(svc.texts, lang_of(update), pledges, when)):
-        await send(context, ident.actor.tg_user_id, piece)
+    for piece in split_text(views.history_of(out, svc.texts, svc.settings.tz, lang)):
+        await send(context, user, piece)
 
 
 # ------------------------------------------------------------------ leaders

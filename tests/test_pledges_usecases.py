@@ -12,6 +12,9 @@ from bot.services.pledges import (
     Cancelled,
     DraftAction,
     Export,
+    History,
+    Mine,
+    MineAction,
     NotRegistered,
     Overview,
     Preview,
@@ -123,3 +126,26 @@ async def test_search_keeps_its_query(harness: Harness) -> None:
     worker = await actor(h, WORKER)
     refused = await svc.find_teams(worker, WORKER, WORKER, "蒸发", now)
     assert refused == Refused(Refusal.NO_PERMISSION)
+
+
+async def test_mine_presses_only_for_ones_own_pledge(harness: Harness) -> None:
+    h = harness
+    await setup(h, (WORKER, "10003"), (OTHER, "10004"))
+    svc, now = h.svc.pledges, h.svc.clock.now()
+    person = await h.svc.people.by_tg(WORKER)
+    other = await h.svc.people.by_tg(OTHER)
+    assert person is not None and other is not None
+    empty = await svc.mine(person, now)
+    assert empty == Mine(person.member_id, svc.year(now), None)
+    hist = MineAction.HISTORY
+    assert await svc.mine_press(None, WORKER, person.member_id, hist, now) == Refused(Refusal.STALE)
+    theirs = await svc.mine_press(other, OTHER, person.member_id, hist, now)
+    assert theirs == Refused(Refusal.STALE)  # another's /mine button
+    await svc.save(person, svc.year(now), "零违章", None)
+    await svc.save(person, svc.year(now), "带好徒弟", "考证")
+    shown = await svc.mine_press(person, WORKER, person.member_id, hist, now)
+    assert isinstance(shown, History) and [p.version for p in shown.pledges] == [2, 1]
+    mine = await svc.mine(person, now)
+    assert mine.current is not None and mine.current.version == 2
+    edit = await svc.mine_press(person, WORKER, person.member_id, MineAction.EDIT, now)
+    assert edit == AskPledge(svc.year(now))

@@ -99,6 +99,29 @@ class Saved:
     pledge: Pledge
 
 
+class MineAction(StrEnum):
+    """/mine's buttons under one's own pledge (its value is the button's)."""
+
+    EDIT = "edit"
+    HISTORY = "hist"
+
+
+@dataclass(frozen=True)
+class History:
+    """Every version of one's pledge for the year, newest first."""
+
+    pledges: list[Pledge]
+
+
+@dataclass(frozen=True)
+class Mine:
+    """The pledge part of /mine: this year's pledge in force, if any."""
+
+    member_id: int
+    year: int
+    current: Pledge | None
+
+
 DraftOutcome = (
     AskPledge | AskPlan | Preview | TextRefused | UseButtons | Cancelled | NotRegistered
     | Unchanged | Saved
@@ -298,6 +321,20 @@ class PledgeService:
             else:
                 plan.recent.append(person)
         return plan
+
+    async def mine(self, person: Person, now: datetime) -> Mine:
+        year = self.year(now)
+        return Mine(person.member_id, year, await self.current(person.member_id, year))
+
+    async def mine_press(
+        self, person: Person | None, user: int, member_id: int, action: MineAction, now: datetime
+    ) -> DraftOutcome | History | Refused:
+        """/mine's 写 / 修改 (a new draft) and 历史, for one's own pledge only."""
+        if person is None or member_id != person.member_id:
+            return Refused(Refusal.STALE)
+        if action is MineAction.EDIT:
+            return await self.begin(person, user, "", now)
+        return History(await self.history(person.member_id, self.year(now)))
 
     # ------------------------------------------------------------ leaders
 

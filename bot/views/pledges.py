@@ -21,6 +21,9 @@ from bot.services.pledges import (
     DraftAction,
     DraftOutcome,
     Export,
+    History,
+    Mine,
+    MineAction,
     NotRegistered,
     Overview,
     Preview,
@@ -46,11 +49,6 @@ class DraftPress(Callback, ns="pl", version=1):
 
     nonce: Id
     action: DraftAction
-
-
-class MineAction(StrEnum):
-    EDIT = "edit"
-    HISTORY = "hist"
 
 
 @dataclass(frozen=True)
@@ -274,3 +272,14 @@ def reminded(r: Reminded, texts: Texts, lang: str | None) -> str:
 
 def history_when(pledges: list[Pledge], tz: ZoneInfo) -> list[str]:
     return [p.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") for p in pledges]
+
+
+def history_of(h: History, texts: Texts, tz: ZoneInfo, lang: str | None) -> str:
+    return history(texts, lang, h.pledges, history_when(h.pledges, tz))
+
+
+def mine_of(m: Mine, texts: Texts, lang: str | None) -> tuple[str, InlineKeyboardMarkup]:
+    return mine(texts, lang, m.member_id, m.year, m.current)
+
+
+__all__ = ["DraftAction", "MineAction", "TeamsOp"]  # re-exported: the buttons' actions
