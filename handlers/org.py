@@ -34,7 +34,7 @@ async def roster_document(update: Update, context: BanzuContext) -> None:
         download=lambda: download(doc),
     )  # fmt: skip
     if isinstance(outcome, UploadRefused):
-        await reply(update, context, outcome.key, **outcome.values())
+        await reply(update, context, outcome.key, None, **outcome.values())
         return
     for piece, markup in views.preview(
         outcome.result, outcome.staged, context.svc.texts, lang_of(update)
