@@ -130,6 +130,17 @@ async def send_files(
         await context.bot.send_document(chat_id, workbook)
 
 
+async def send_media(
+    context: BanzuContext, chat_id: int, kind: str, file_id: str, caption: str
+) -> None:
+    """A stored Telegram file again: a photo as a photo, a document as a document (any other
+    kind is not a file: nothing is sent), with an HTML caption."""
+    if kind == "photo":
+        await context.bot.send_photo(chat_id, file_id, caption=caption, parse_mode="HTML")
+    elif kind == "document":
+        await context.bot.send_document(chat_id, file_id, caption=caption, parse_mode="HTML")
+
+
 async def who(update: Update, context: BanzuContext) -> Identity:
     user = update.effective_user
     if user is None:

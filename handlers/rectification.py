@@ -9,35 +9,39 @@ in the service.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from telegram import InputFile, Message, Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.callbacks import Stale, parse
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
 from bot.domain.auth import Action
 from bot.domain.flowstate import FlowState
-from bot.domain.periods import PeriodError, parse_period
-from bot.domain.rectification import Move, NewStep, RectDraft
+from bot.domain.rectification import Move, NewStep, ReasonStep, RectDraft, RectReason
 from bot.services.rectification import Item, Op, Refused
 from bot.texts import to_plain
 from bot.views import rectification as view
 from bot.views import rectification_report as report_view
 from bot.views.rectification import FromSuggestion, ItemPress, ListPage, Press
-from handlers.common import answer_stale, lang_of, reply, send, tr, typed_step, who
+from handlers.common import (
+    lang_of,
+    pressed,
+    query_of,
+    reply,
+    send,
+    send_files,
+    send_media,
+    tr,
+    typed_step,
+    who,
+)
 
 JOB = "rectification.escalate"
 TICK_SECONDS = 600.0
-
-
-class ReasonStep(StrEnum):
-    REASON = "reason"
-    DATE = "date"
 
 
 class EvidenceStep(StrEnum):
@@ -50,18 +54,6 @@ class RectEvidence(FlowState, flow="rect_evidence", version=1):
 
     step: EvidenceStep
     item: int
-
-
-@dataclass(frozen=True)
-class RectReason(FlowState, flow="rect_reason", version=1):
-    """Send back (a reason), postpone and reopen (a reason, then a date) of one item."""
-
-    step: ReasonStep
-    item: int
-    ver: int  # the item's version when the button was pressed: a move in between wins
-    move: Move
-    deadline: str = ""  # the current deadline, to say what the new one must beat
-    reason: str = ""
 
 
 _MOVES = {
@@ -95,7 +87,7 @@ async def _refused(update: Update, context: BanzuContext, r: Refused) -> None:
 
 
 async def rectify_cmd(update: Update, context: BanzuContext) -> None:
-    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    ident, svc = await who(update, context), context.svc
     if not ident.registered:
         await reply(update, context, "common.not_registered")
         return
@@ -106,27 +98,17 @@ async def rectify_cmd(update: Update, context: BanzuContext) -> None:
     if number:  # not silently the whole register: say what was not understood (bounded)
         await reply(update, context, "rectification.list.bad_number", text=number[:20])
         return
-    rect = svc.rectification
-    items = await rect.register(ident.actor)
-    today = rect.today(svc.runner.now())
-    text, markup = view.register_list(items, svc.texts, lang, today, rect.may_raise(ident.actor))
+    reg = await svc.rectification.register_for(ident.actor, svc.runner.now())
+    text, markup = view.register_page(reg, svc.texts, lang_of(update))
     await send(context, ident.actor.tg_user_id, text, markup)
 
 
 async def page_pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    press = parse(query.data, ListPage)
-    if isinstance(press, Stale):
-        await answer_stale(update, context)
+    if (press := await pressed(update, context, ListPage)) is None:
         return
-    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
-    rect = svc.rectification
-    items = await rect.register(ident.actor)
-    today = rect.today(svc.runner.now())
-    text, markup = view.register_list(
-        items, svc.texts, lang, today, rect.may_raise(ident.actor), press.page
-    )
+    ident, svc, query = await who(update, context), context.svc, query_of(update)
+    reg = await svc.rectification.register_for(ident.actor, svc.runner.now())
+    text, markup = view.register_page(reg, svc.texts, lang_of(update), press.page)
     await query.answer()
     try:
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
@@ -136,26 +118,15 @@ async def page_pressed(update: Update, context: BanzuContext) -> None:
 
 
 async def month_cmd(update: Update, context: BanzuContext) -> None:
-    ident, svc, lang, args = await who(update, context), context.svc, lang_of(update), _args(update)
-    now = svc.runner.now()
-    try:
-        period = parse_period(args[0] if args else "本月", now, svc.settings.tz)
-    except PeriodError as e:
-        await reply(update, context, f"rectification.problem.{e.code}_month", detail=e.value[:20])
-        return
-    if period.kind != "month":
-        await reply(update, context, "rectification.problem.bad_month", detail=args[0][:20])
-        return
-    out = await svc.rectification.ledger_for(ident.actor, period, now, " ".join(args[1:]) or None)
+    ident, svc, lang = await who(update, context), context.svc, lang_of(update)
+    out = await svc.rectification.month_ledger(ident.actor, _args(update), svc.runner.now())
     if isinstance(out, Refused):
         await _refused(update, context, out)
         return
     user = ident.actor.tg_user_id
     await send(context, user, view.ledger(out, svc.texts, lang))
-    png, xlsx = await asyncio.to_thread(report_view.files, out, svc.texts, lang, svc.settings.tz)
-    name = f"rectification-{period.year:04d}-{period.index:02d}"
-    await context.bot.send_photo(user, InputFile(png, filename=f"{name}.png"))
-    await context.bot.send_document(user, InputFile(xlsx, filename=f"{name}.xlsx"))
+    files = await asyncio.to_thread(report_view.attachments, out, svc.texts, lang, svc.settings.tz)
+    await send_files(context, user, *files)
 
 
 # ------------------------------------------------------------------ raising an item
@@ -174,9 +145,7 @@ async def new_cmd(update: Update, context: BanzuContext) -> None:
 
 
 async def from_suggestion_pressed(update: Update, context: BanzuContext) -> None:
-    press = parse(update.callback_query.data if update.callback_query else None, FromSuggestion)
-    if isinstance(press, Stale):
-        await answer_stale(update, context)
+    if (press := await pressed(update, context, FromSuggestion)) is None:
         return
     ident, svc = await who(update, context), context.svc
     out = await svc.rectification.from_suggestion(ident.actor, press.suggestion)
@@ -186,8 +155,7 @@ async def from_suggestion_pressed(update: Update, context: BanzuContext) -> None
     user = ident.actor.tg_user_id
     draft = RectDraft(NewStep.OWNER, "suggestion", out.text[:500], suggestion=out.id)
     await svc.conversations.put(user, user, draft)
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await query_of(update).answer()
     text = tr(update, context, "rectification.new.from_suggestion", id=out.id, text=out.text[:200])
     await send(context, user, text)
 
@@ -239,11 +207,7 @@ async def _show_card(update: Update, context: BanzuContext, item_id: int) -> Non
 
 
 async def item_pressed(update: Update, context: BanzuContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    press = parse(query.data, ItemPress)
-    if isinstance(press, Stale):
-        await answer_stale(update, context)
+    if (press := await pressed(update, context, ItemPress)) is None:
         return
     if press.op is Press.CARD:
         await _show_card(update, context, press.item)
@@ -298,22 +262,15 @@ async def _send_evidence(update: Update, context: BanzuContext, item_id: int) ->
     if isinstance(out, Refused):
         await _refused(update, context, out)
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    item, pieces = out
-    user = ident.actor.tg_user_id
+    await query_of(update).answer()
+    (item, pieces), user = out, ident.actor.tg_user_id
     if not pieces:
         await reply(update, context, "rectification.evidence.none")
         return
     await send(context, user, view.evidence_text(pieces, item, svc.texts, lang))
     for p in pieces:
         caption = view.evidence_caption(p, item, svc.texts, lang)
-        if p.kind == "photo":
-            await context.bot.send_photo(user, p.file_id or "", caption=caption, parse_mode="HTML")
-        elif p.kind == "document":
-            await context.bot.send_document(
-                user, p.file_id or "", caption=caption, parse_mode="HTML"
-            )
+        await send_media(context, user, p.kind, p.file_id or "", caption)
 
 
 async def _ask_reason(update: Update, context: BanzuContext, press: ItemPress) -> None:
@@ -332,25 +289,18 @@ async def _ask_reason(update: Update, context: BanzuContext, press: ItemPress) -
 
 
 async def reason_step(update: Update, context: BanzuContext, st: RectReason) -> None:
-    svc, text, rect = context.svc, _text(update), context.svc.rectification
-    if st.step is ReasonStep.REASON:
-        reason = rect.reason_text(text)
-        if isinstance(reason, Refused):
-            await _refused(update, context, reason)
-            return
-        if st.move is Move.SEND_BACK:
-            await _act(update, context, st.item, st.ver, st.move, reason=reason)
-            return
+    svc = context.svc
+    out = svc.rectification.reason_step(st, _text(update), svc.runner.now())
+    if isinstance(out, Refused):
+        await _refused(update, context, out)
+    elif isinstance(out, RectReason):  # the reason given; now the date
         user = _user(update)
-        await svc.conversations.put(user, user, replace(st, step=ReasonStep.DATE, reason=reason))
+        await svc.conversations.put(user, user, out)
         key = f"rectification.reason.ask_date_{st.move.value}"
         await reply(update, context, key, deadline=st.deadline)
-        return
-    deadline = rect.deadline(text, svc.runner.now())
-    if isinstance(deadline, Refused):
-        await _refused(update, context, deadline)
-        return
-    await _act(update, context, st.item, st.ver, st.move, reason=st.reason, new_deadline=deadline)
+    else:
+        kw = {"reason": out.reason, "new_deadline": out.new_deadline}
+        await _act(update, context, st.item, st.ver, st.move, **kw)
 
 
 def _user(update: Update) -> int:

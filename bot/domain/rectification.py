@@ -262,3 +262,20 @@ class RectDraft(FlowState, flow="rect_new", version=1):
     problem: str = ""
     owner: int = 0  # member id
     suggestion: int = 0
+
+
+class ReasonStep(StrEnum):
+    REASON = "reason"
+    DATE = "date"
+
+
+@dataclass(frozen=True)
+class RectReason(FlowState, flow="rect_reason", version=1):
+    """Send back (a reason), postpone and reopen (a reason, then a date) of one item."""
+
+    step: ReasonStep
+    item: int
+    ver: int  # the item's version when the button was pressed: a move in between wins
+    move: Move
+    deadline: str = ""  # the current deadline, to say what the new one must beat
+    reason: str = ""

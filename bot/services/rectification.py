@@ -14,8 +14,17 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import rectification as rules
 from bot.domain.auth import Action, Actor, Place, Reach, Role, can, reach
-from bot.domain.periods import Period
-from bot.domain.rectification import Level, MonthFigures, Move, NewStep, RectDraft, State
+from bot.domain.periods import Period, PeriodError, parse_period
+from bot.domain.rectification import (
+    Level,
+    MonthFigures,
+    Move,
+    NewStep,
+    ReasonStep,
+    RectDraft,
+    RectReason,
+    State,
+)
 from bot.domain.text import is_blank, visible
 from bot.repos.groups import GroupsRepo
 from bot.repos.outbox import OutMessage
@@ -64,6 +73,8 @@ class Problem(StrEnum):
     FILE_TOO_BIG = "file_too_big"
     DRAFT_FULL = "draft_full"
     UNKNOWN_UNIT = "unknown_unit"
+    BAD_MONTH = "bad_month"  # /rectify_month with a month it cannot read
+    FUTURE_MONTH = "future_month"
 
 
 _FROM_RULES = {
@@ -134,6 +145,23 @@ class Row:
     unit_id: int
     unit_name: str
     figures: MonthFigures
+
+
+@dataclass(frozen=True)
+class Register:
+    """/rectify's list: the open items the asker may see, today, and whether they may raise."""
+
+    items: list[Item]
+    today: date
+    may_raise: bool
+
+
+@dataclass(frozen=True)
+class ReasonGiven:
+    """A reason flow complete: the move to make with its reason (and new deadline)."""
+
+    reason: str
+    new_deadline: date | None = None
 
 
 @dataclass(frozen=True)
@@ -237,6 +265,9 @@ class RectificationService:
         return sorted(
             [*seen, *(i for i in own if i.id not in ids)], key=lambda i: (i.deadline, i.id)
         )
+
+    async def register_for(self, actor: Actor, now: datetime) -> Register:
+        return Register(await self.register(actor), self.today(now), self.may_raise(actor))
 
     async def card(self, actor: Actor, item_id: int) -> Card | Refused:
         item = await self.repo.item(item_id)
@@ -462,6 +493,23 @@ class RectificationService:
     def reason_text(self, text: str) -> str | Refused:
         return _clean(text, rules.MAX_REASON_CHARS)
 
+    def reason_step(
+        self, st: RectReason, text: str, now: datetime
+    ) -> RectReason | ReasonGiven | Refused:
+        """The reason (then, to postpone or reopen, the new date) of a move: the flow's next
+        state, or everything the move needs."""
+        if st.step is ReasonStep.REASON:
+            reason = self.reason_text(text)
+            if isinstance(reason, Refused):
+                return reason
+            if st.move is Move.SEND_BACK:
+                return ReasonGiven(reason)
+            return replace(st, step=ReasonStep.DATE, reason=reason)
+        deadline = self.deadline(text, now)
+        if isinstance(deadline, Refused):
+            return deadline
+        return ReasonGiven(st.reason, deadline)
+
     def _allowed(self, actor: Actor, item: Item, move: Move) -> bool:
         if move is Move.SUBMIT:
             return True  # the register's own rule: the owner only
@@ -597,6 +645,16 @@ class RectificationService:
         return [a for a in admins if a != item.owner_tg]
 
     # ------------------------------------------------------------------ the monthly 台账
+
+    async def month_ledger(self, actor: Actor, args: list[str], now: datetime) -> Ledger | Refused:
+        """/rectify_month [month] [unit]: the month as typed (本月 when none), then `ledger_for`."""
+        try:
+            period = parse_period(args[0] if args else "本月", now, self.tz)
+        except PeriodError as e:
+            return Refused(Problem(f"{e.code}_month"), e.value[:20])
+        if period.kind != "month":
+            return Refused(Problem.BAD_MONTH, args[0][:20])
+        return await self.ledger_for(actor, period, now, " ".join(args[1:]) or None)
 
     async def ledger_for(
         self, actor: Actor, period: Period, now: datetime, unit: str | None

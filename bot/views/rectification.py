@@ -18,7 +18,7 @@ from bot.views.paging import MAX_PAGE, Option, keyboard, paginate
 
 if TYPE_CHECKING:
     from bot.repos.rectification import EventRow, Evidence, Item
-    from bot.services.rectification import Card, Draft, Ledger, Refused
+    from bot.services.rectification import Card, Draft, Ledger, Refused, Register
 
 PREVIEW_CHARS = 24
 
@@ -146,6 +146,12 @@ def place(texts: Texts, lang: str, item: Item) -> str:
 
 def refused(r: Refused, texts: Texts, lang: str) -> str:
     return _t(texts, lang, f"problem.{r.problem.value}", detail=r.detail)
+
+
+def register_page(
+    reg: Register, texts: Texts, lang: str, page: int = 0
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    return register_list(reg.items, texts, lang, reg.today, reg.may_raise, page)
 
 
 def register_list(

@@ -9,6 +9,8 @@ from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from telegram import InputFile
+
 from bot.services.rectification import Ledger
 from bot.texts import Texts
 from bot.views.chartkit import bar_chart, chart_style, percent, png_bytes, with_unit
@@ -130,6 +132,13 @@ def rates_chart(lg: Ledger, texts: Texts, lang: str) -> bytes:
         png = png_bytes(fig)
         plt.close(fig)
     return png
+
+
+def attachments(lg: Ledger, texts: Texts, lang: str, tz: ZoneInfo) -> tuple[InputFile, InputFile]:
+    """`files` as /rectify_month sends them, named by the month (blocking, like `files`)."""
+    png, xlsx = files(lg, texts, lang, tz)
+    name = f"rectification-{lg.period.year:04d}-{lg.period.index:02d}"
+    return InputFile(png, filename=f"{name}.png"), InputFile(xlsx, filename=f"{name}.xlsx")
 
 
 def files(lg: Ledger, texts: Texts, lang: str, tz: ZoneInfo) -> tuple[bytes, bytes]:
