@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
-from bot.domain.auth import Action, can
+from bot.domain.auth import Action
 from bot.services.roster import ImportCancelled, ImportRefused, UploadRefused
 from bot.views import org as views
 from bot.views.org import ImportPress
@@ -67,11 +67,10 @@ def _chat_of(update: Update) -> int:
 
 
 async def import_undo(update: Update, context: BanzuContext) -> None:
-    ident = await who(update, context)
-    if not can(ident.actor, Action.IMPORT_ORG):
-        await reply(update, context, "common.no_permission")
+    undone = await context.svc.roster.undo((await who(update, context)).actor)
+    if isinstance(undone, UploadRefused):
+        await reply(update, context, undone.key)
         return
-    undone = await context.svc.roster.undo_last(actor=ident.actor.tg_user_id)
     if undone is None:
         await reply(update, context, "org.undo.none")
         return
@@ -83,12 +82,11 @@ async def import_undo(update: Update, context: BanzuContext) -> None:
 async def invites(update: Update, context: BanzuContext) -> None:
     svc, ident, chat = context.svc, await who(update, context), update.effective_chat
     assert chat is not None
-    if not can(ident.actor, Action.VIEW_INVITES):
-        await reply(update, context, "common.no_permission")
-        return
     teams = await svc.roster.invite_teams(ident.actor)
     if not teams:
-        await reply(update, context, "org.invites.none")
+        await reply(
+            update, context, "common.no_permission" if teams is None else "org.invites.none"
+        )
         return
     username = context.bot.username or svc.settings.bot_username
     for piece in views.invites(teams, username, svc.texts, lang_of(update)):

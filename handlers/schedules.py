@@ -13,7 +13,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.callbacks import parse
 from bot.context import BanzuApp, BanzuContext, CommandInfo, Services
-from bot.domain.auth import Action, can
+from bot.domain.auth import Action, Actor
 from bot.domain.schedules import ScheduleDraft, ScheduleStep
 from bot.domain.textsplit import split_text
 from bot.services import preshift as ps
@@ -32,6 +32,7 @@ from handlers.common import (
     query_of,
     reply,
     send,
+    toast,
     toast_who,
     tr,
     typed_step,
@@ -43,11 +44,10 @@ PAGE = 8
 ALL_WORDS = ("全体", "all", "everyone")
 
 
-async def _admin(update: Update, context: BanzuContext) -> int | None:
-    ident = await who(update, context)
-    if not can(ident.actor, Action.MANAGE_SCHEDULE):
-        return None
-    return ident.actor.tg_user_id
+async def _admin(update: Update, context: BanzuContext) -> Actor | None:
+    """The actor if they manage schedules (the use cases check again on every write)."""
+    actor = (await who(update, context)).actor
+    return actor if context.svc.schedule_admin.may(actor) else None
 
 
 def _me(update: Update) -> int:
@@ -88,7 +88,7 @@ async def admin_pressed(update: Update, context: BanzuContext) -> None:
         await answer(update, context, "common.no_permission", alert=True)
     elif isinstance(press, view.NewSchedule):
         await query_of(update).answer()
-        await _begin(update, context, actor)
+        await _begin(update, context, actor.tg_user_id)
     elif isinstance(press, view.ListPage):
         await query_of(update).answer()
         await _edit(update, context, *await _list(update, context, press.page))
@@ -99,13 +99,16 @@ async def admin_pressed(update: Update, context: BanzuContext) -> None:
 
 
 async def _change(
-    update: Update, context: BanzuContext, press: view.SchedulePress, actor: int
+    update: Update, context: BanzuContext, press: view.SchedulePress, actor: Actor
 ) -> None:
     admin, act, sid = context.svc.schedule_admin, press.action, press.schedule
     if act is view.AdminAct.CONFIRM_DELETE:
         done = await admin.delete(sid, actor)
     else:
         done = await admin.set_paused(sid, act is view.AdminAct.PAUSE, actor)
+    if done is None:
+        await answer(update, context, "common.no_permission", alert=True)
+        return
     text = to_plain(tr(update, context, f"schedules.cli.{done.value}", id=sid))
     await query_of(update).answer(text, show_alert=True)
     await _edit(update, context, *await _list(update, context, 0))
@@ -252,7 +255,10 @@ async def _flow_step(
 
 async def _save(update: Update, context: BanzuContext, draft: ScheduleDraft) -> None:
     svc, me = context.svc, _me(update)
-    saved = await svc.schedule_admin.save(draft, me)
+    saved = await svc.schedule_admin.save(draft, (await who(update, context)).actor)
+    if saved is None:
+        await reply(update, context, "common.no_permission")
+        return
     if isinstance(saved, Invalid):  # e.g. the only time passed meanwhile
         await _invalid(update, context, saved)
         return
@@ -294,7 +300,7 @@ async def _who(update: Update, context: BanzuContext, st: ps.Status) -> None:
     query = query_of(update)
     if await _send_card(update, context, st, query.from_user.id, asked_privately=False):
         private = query.message is not None and query.message.chat.id == query.from_user.id
-        text = None if private else tr(update, context, "schedules.preshift.sent_private")
+        text = None if private else toast(update, context, "schedules.preshift.sent_private")
         await query.answer(text)
 
 
@@ -303,8 +309,12 @@ async def _send_card(
 ) -> bool:
     svc, lang = context.svc, lang_of(update)
     card = await svc.preshift.card(st, chat, asked_privately=asked_privately)
-    if isinstance(card, ps.Refused):
-        await answer(update, context, f"schedules.preshift.{card.key}", alert=True)
+    if isinstance(card, ps.Refused):  # a press's answer; /preshift (a command) gets a reply
+        key = f"schedules.preshift.{card.key}"
+        if update.callback_query is not None:
+            await answer(update, context, key, alert=True)
+        else:
+            await reply(update, context, key)
         return False
     pieces = split_text(pre_view.card_text(svc.texts, lang, card, svc.settings.tz))
     markup = pre_view.card_markup(svc.texts, lang, st)

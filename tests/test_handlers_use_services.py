@@ -27,10 +27,26 @@ def _storage_fields() -> set[str]:
 
 
 def _svc_like(node: ast.expr) -> bool:
-    """`svc`, `context.svc`, `app.bot_data.services`."""
+    """`svc`, `context.svc`, `app.bot_data.services`, or a service on it (`svc.sessions`), so
+    a repository a service keeps as a field (`svc.sessions.people`) counts too."""
     if isinstance(node, ast.Name):
         return node.id in ("svc", "services")
-    return isinstance(node, ast.Attribute) and node.attr in ("svc", "services")
+    if not isinstance(node, ast.Attribute):
+        return False
+    return node.attr in ("svc", "services") or _svc_like(node.value)
+
+
+def _aliases(tree: ast.AST) -> set[str]:
+    """Names bound to the context's services (`s = context.svc`), which the scan follows."""
+    out = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr in ("svc", "services")
+        ):
+            out |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return out
 
 
 def _takes_database(obj: object) -> bool:
@@ -44,8 +60,17 @@ def _takes_database(obj: object) -> bool:
 
 
 def scan(name: str, source: str, fields: set[str], builders: set[str]) -> list[str]:
-    out = []
-    for node in ast.walk(ast.parse(source)):
+    out, tree = [], ast.parse(source)
+    aliases = _aliases(tree) - {"svc", "services"}
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+            and node.attr in fields
+        ):
+            out.append(f"{name}:{node.lineno} {node.value.id}.{node.attr}")
+            continue
         where = f"{name}:{getattr(node, 'lineno', 0)}"
         if isinstance(node, ast.Attribute) and _svc_like(node.value) and node.attr in fields:
             out.append(f"{where} svc.{node.attr}")
@@ -74,6 +99,9 @@ def test_the_scan_finds_each_way_around() -> None:
         "    await svc.notices.repo.get(1)\n"
         "    ledger = TrendLedger(context.svc.db)\n"
         "    await context.svc.directory.teams()\n"  # a service: fine
+        "    await context.svc.sessions.people.by_tg(1)\n"
+        "    s = context.svc\n"
+        "    await s.org.teams()\n"
     )
     from bot.repos.trends import TrendLedger
 
@@ -84,6 +112,8 @@ def test_the_scan_finds_each_way_around() -> None:
         "x.py:3 .repo",
         "x.py:4 TrendLedger(…)",
         "x.py:4 svc.db",
+        "x.py:6 svc.people",
+        "x.py:8 s.org",
     ]
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.domain.auth import Actor, Role
 from bot.domain.schedules import ScheduleDraft, ScheduleStep
 from bot.services.schedule_admin import Change, Invalid, Preview, Saved, Unknown
 from bot.services.schedules import Purpose, Scope
 from tests.botfixtures import ADMIN_ID, Harness
+
+ADMIN = Actor(ADMIN_ID, frozenset({Role.ADMIN}))
+WORKER = Actor(4242, frozenset({Role.WORKER}))
 
 WORDS = ("全体", "all")
 
@@ -40,15 +44,18 @@ async def test_rule_steps_preview_and_save(harness: Harness) -> None:
     shown = await admin.preview(nxt)
     assert isinstance(shown, Preview) and shown.draft.step is ScheduleStep.CONFIRM
     assert len(shown.upcoming) == 5
-    saved = await admin.save(nxt, ADMIN_ID)
+    saved = await admin.save(nxt, ADMIN)
     assert isinstance(saved, Saved) and saved.first is not None
 
     sid = saved.schedule_id
-    assert await admin.set_paused(sid, True, ADMIN_ID) is Change.PAUSED
-    assert await admin.set_paused(sid, True, ADMIN_ID) is Change.UNCHANGED
-    assert await admin.set_paused(sid, False, ADMIN_ID) is Change.RESUMED
-    assert await admin.delete(sid, ADMIN_ID) is Change.DELETED
-    assert await admin.delete(sid, ADMIN_ID) is Change.NOT_FOUND
-    assert await admin.set_paused(sid + 50, True, ADMIN_ID) is Change.NOT_FOUND
+    assert await admin.set_paused(sid, True, ADMIN) is Change.PAUSED
+    assert await admin.set_paused(sid, True, ADMIN) is Change.UNCHANGED
+    assert await admin.set_paused(sid, False, ADMIN) is Change.RESUMED
+    assert await admin.delete(sid, ADMIN) is Change.DELETED
+    assert await admin.delete(sid, ADMIN) is Change.NOT_FOUND
+    assert await admin.set_paused(sid + 50, True, ADMIN) is Change.NOT_FOUND
+    assert await admin.set_paused(sid, True, WORKER) is None  # not theirs to manage
+    assert await admin.delete(sid, WORKER) is None
+    assert await admin.save(nxt, WORKER) is None
     page = await admin.page(3, 8)
     assert page.total == 0 and page.page == 0 and page.pages == 1

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
 from bot.delivery.outbox import Outbox
@@ -27,7 +26,7 @@ from bot.repos.org import OrgRepo
 from bot.repos.outbox import OutMessage
 from bot.texts import Texts
 from bot.views.notices import TARGETS as TARGETS  # re-exported: where a notice may go
-from bot.views.notices import AfterOp, after, title_of
+from bot.views.notices import ack_markup, title_of
 
 BATCH = "notice"  # outbox batch "notice:<id>": progress, cancel and status of one notice
 
@@ -200,13 +199,6 @@ def render(texts: Texts, content: Content, author: str) -> list[tuple[str, str, 
         mark = texts.get("notices.msg.part", i=i, n=len(pieces)) if len(pieces) > 1 else ""
         out.append(("text", f"{header}{mark}\n\n{piece}", None))
     return out
-
-
-def ack_markup(texts: Texts, notice_id: int) -> dict[str, Any]:
-    button = InlineKeyboardButton(
-        texts.get("notices.ack_button"), callback_data=after(AfterOp.ACK, notice_id)
-    )
-    return InlineKeyboardMarkup([[button]]).to_dict()
 
 
 def messages(

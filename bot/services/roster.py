@@ -38,7 +38,7 @@ MAX_MB = 5  # a roster file larger than this is refused before it is downloaded
 class UploadRefused:
     """A file sent in the private chat that is not taken as a roster: the reply's text key."""
 
-    key: str  # org.chat.busy | org.chat.no_file_here | org.chat.too_big
+    key: str  # org.chat.busy | org.chat.no_file_here | org.chat.too_big | common.no_permission
 
     def values(self) -> dict[str, object]:
         return {"limit": MAX_MB} if self.key == "org.chat.too_big" else {}
@@ -162,6 +162,14 @@ class RosterImports:
             self._roster_changed()
         return undone
 
-    async def invite_teams(self, actor: Actor) -> list[Team]:
-        """The teams whose registration links `actor` may hand out."""
+    async def undo(self, actor: Actor) -> Undone | UploadRefused | None:
+        """/import_undo: the last import reverted, if the actor may import rosters."""
+        if not can(actor, Action.IMPORT_ORG):
+            return UploadRefused("common.no_permission")
+        return await self.undo_last(actor=actor.tg_user_id)
+
+    async def invite_teams(self, actor: Actor) -> list[Team] | None:
+        """The teams whose registration links `actor` may hand out (None: they may not)."""
+        if not can(actor, Action.VIEW_INVITES):
+            return None
         return teams_for(actor, Action.VIEW_INVITES, await self.org.teams())

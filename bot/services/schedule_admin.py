@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from enum import StrEnum
 
+from bot.domain.auth import Action, Actor, can
 from bot.domain.schedules import ScheduleDraft, ScheduleStep
 from bot.repos.org import OrgRepo
 from bot.repos.schedules import SchedulesRepo
@@ -111,16 +112,26 @@ class ScheduleAdmin:
         schedule = await self.repo.get(schedule_id)
         return schedule if schedule is not None and not schedule.deleted else None
 
-    async def delete(self, schedule_id: int, actor: int) -> Change:
+    @staticmethod
+    def may(actor: Actor) -> bool:
+        """Whether the actor manages schedules (every write below checks it again)."""
+        return can(actor, Action.MANAGE_SCHEDULE)
+
+    async def delete(self, schedule_id: int, actor: Actor) -> Change | None:
+        """None: the actor may not manage schedules."""
+        if not self.may(actor):
+            return None
         if await self.live(schedule_id) is None:
             return Change.NOT_FOUND
-        await self.repo.delete(schedule_id, actor)
+        await self.repo.delete(schedule_id, actor.tg_user_id)
         return Change.DELETED
 
-    async def set_paused(self, schedule_id: int, pause: bool, actor: int) -> Change:
+    async def set_paused(self, schedule_id: int, pause: bool, actor: Actor) -> Change | None:
+        if not self.may(actor):
+            return None
         if await self.live(schedule_id) is None:
             return Change.NOT_FOUND
-        if not await self.repo.set_paused(schedule_id, pause, actor):
+        if not await self.repo.set_paused(schedule_id, pause, actor.tg_user_id):
             return Change.UNCHANGED
         self.forget(schedule_id)
         return Change.PAUSED if pause else Change.RESUMED
@@ -172,12 +183,15 @@ class ScheduleAdmin:
         confirm = replace(draft, step=ScheduleStep.CONFIRM)
         return Preview(confirm, spec, unit, team, calendar, events)
 
-    async def save(self, draft: ScheduleDraft, by: int) -> Saved | Invalid:
-        """Checked once more (the only time may have passed meanwhile), then stored."""
+    async def save(self, draft: ScheduleDraft, by: Actor) -> Saved | Invalid | None:
+        """Checked once more (the only time may have passed meanwhile), then stored; None:
+        the actor may not manage schedules."""
+        if not self.may(by):
+            return None
         spec = await self._spec(draft)
         if isinstance(spec, Invalid):
             return spec
-        schedule_id = await create_schedule(self.repo, spec, by)
+        schedule_id = await create_schedule(self.repo, spec, by.tg_user_id)
         calendar = await load_calendar(self.repo)
         first = next_planned(spec.rule, spec.policy, spec.leads, self.now(), self.tz, calendar)
         return Saved(schedule_id, first)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -297,3 +297,11 @@ def progress(texts: Texts, shown: Progress) -> tuple[str, InlineKeyboardMarkup]:
     if shown.pin_report:
         text += "\n\n" + shown.pin_report
     return text, progress_markup(texts, None, shown.notice.id, shown.running)
+
+
+def ack_markup(texts: Texts, notice_id: int) -> dict[str, Any]:
+    """收到, under a notice's last part (as the outbox stores it)."""
+    button = InlineKeyboardButton(
+        texts.get("notices.ack_button"), callback_data=after(AfterOp.ACK, notice_id)
+    )
+    return InlineKeyboardMarkup([[button]]).to_dict()
