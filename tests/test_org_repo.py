@@ -70,6 +70,8 @@ async def test_import_creates_everything(db: Database, repo: OrgRepo) -> None:
     assert result.ok and result.rows == 4
     assert result.summary == ImportSummary(units_created=2, teams_created=3, members_created=4)
     assert [u.name for u in await repo.units()] == ["一分场", "二分场"]
+    first = (await repo.units())[0]
+    assert await repo.unit_name(first.id) == "一分场" and await repo.unit_name(10**6) is None
     assert [(t.unit_name, t.name) for t in await repo.teams()] == [
         ("一分场", "蒸发一班"),
         ("一分场", "蒸发二班"),

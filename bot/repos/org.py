@@ -358,6 +358,10 @@ class OrgRepo:
         rows = await self.db.fetchall("SELECT id, name FROM units ORDER BY id")
         return [Unit(r["id"], r["name"]) for r in rows]
 
+    async def unit_name(self, unit_id: int) -> str | None:
+        value = await self.db.fetchval("SELECT name FROM units WHERE id = ?", (unit_id,))
+        return None if value is None else str(value)
+
     async def teams(self) -> list[Team]:
         """Teams in roster order (the order units and teams were first imported)."""
         rows = await self.db.fetchall(_TEAM_SQL + " ORDER BY u.id, t.id")

@@ -88,7 +88,7 @@ class Directory:
         return await self.org.team(team_id)
 
     async def unit_name(self, unit_id: int) -> str | None:
-        return next((u.name for u in await self.org.units() if u.id == unit_id), None)
+        return await self.org.unit_name(unit_id)
 
     async def team_by_invite(self, code: str) -> Team | None:
         return await self.org.team_by_invite(code)

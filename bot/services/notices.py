@@ -377,7 +377,7 @@ class NoticeService:
             team = await self.org.team(a.team_id)
             place = f"{team.unit_name}·{team.name}" if team else "?"
         elif a.unit_id is not None:
-            place = next((u.name for u in await self.org.units() if u.id == a.unit_id), "?")
+            place = await self.org.unit_name(a.unit_id) or "?"
         else:
             place = None
         return Label(place, a.role, a.tag)

@@ -175,7 +175,7 @@ class ScheduleAdmin:
             found = await self.org.team(spec.team_id)
             team, unit = (found.name, found.unit_name) if found else ("", "")
         elif spec.unit_id is not None:
-            unit = next((u.name for u in await self.org.units() if u.id == spec.unit_id), "")
+            unit = await self.org.unit_name(spec.unit_id) or ""
         calendar = await load_calendar(self.repo)
         events = upcoming(
             spec.rule, spec.policy, spec.leads, self.now(), self.tz, calendar, PREVIEW
