@@ -67,10 +67,6 @@ class Audience:
             "tag": self.tag,
         }
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Audience:
-        return cls(data.get("unit_id"), data.get("team_id"), data.get("role"), data.get("tag"))
-
 
 def widest(actor: Actor) -> Audience | None:
     """The largest audience `actor` may address: everyone, their unit, or their team."""
@@ -167,10 +163,6 @@ class TooLong(ValueError):
     def __init__(self, length: int, limit: int) -> None:
         super().__init__(f"{length} > {limit}")
         self.length, self.limit = length, limit
-
-
-def max_body(texts: Texts, author: str) -> int:
-    return MAX_PARTS * (TEXT_LIMIT - _header_room(texts, author))
 
 
 def _header_room(texts: Texts, author: str) -> int:
