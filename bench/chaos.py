@@ -660,6 +660,12 @@ async def _open_campaign(path: str, candidates: int) -> int:
         await db.close()
 
 
+def _shows(ballot: dict[str, Any], selection: str) -> bool:
+    """The ballot message's submit button carries `selection` (the draft lives in the buttons)."""
+    marks = (str(b.get("callback_data")) for b in buttons(ballot.get("reply_markup")))
+    return any(f":{selection}:s" in m for m in marks)
+
+
 async def vote(c: Chaos, kills: int) -> dict[str, Any]:
     """Every voter goes through the bot's ballot buttons while the bot dies."""
     groups, size = c.size(10), c.size(10)
@@ -697,9 +703,7 @@ async def vote(c: Chaos, kills: int) -> dict[str, Any]:
         """The edit shows the tick (the draft lives in the buttons) within `limit_s`."""
         deadline = time.time() + limit_s
         while time.time() < deadline:
-            msg = await current(uid, message_id)
-            if any(f":{want}:s" in str(b.get("callback_data"))
-                   for b in buttons(msg.get("reply_markup"))):  # fmt: skip
+            if _shows(await current(uid, message_id), want):
                 shown[qid] = time.time()
                 return True
             await asyncio.sleep(0.3)
@@ -729,16 +733,23 @@ async def vote(c: Chaos, kills: int) -> dict[str, Any]:
             chosen = chosen | {p}
             want = award_rules.encode_selection(chosen)
             if not await ticked(uid, message_id, want, qid, WINDOW_S):
-                # No tick after Telegram's window: a person presses the button again (the
-                # button carries the ballot as shown, so the same press means the same tick).
-                again[uid] = again.get(uid, 0) + 1
+                # No tick after Telegram's window: a person looks again and, if the tick is
+                # still not there, presses the button as it now shows (it carries the ballot
+                # as shown, so that press means the same tick whenever the bot handles it).
+                # Pressing from an older look would untick a tick that landed in between.
                 msg = await current(uid, message_id)
-                toggle = next(str(b["callback_data"]) for b in buttons(msg.get("reply_markup"))
-                              if str(b.get("callback_data", "")).endswith(f":{p}"))  # fmt: skip
-                qid = await press(uid, message_id, toggle)
-                if not await ticked(uid, message_id, want, qid, 45):
-                    stuck[uid] = "tick"
-                    return
+                if not _shows(msg, want):
+                    again[uid] = again.get(uid, 0) + 1
+                    toggle = next(
+                        str(b["callback_data"]) for b in buttons(msg.get("reply_markup"))
+                        if str(b.get("callback_data", "")).endswith(f":{p}")
+                    )  # fmt: skip
+                    qid = await press(uid, message_id, toggle)
+                    if not await ticked(uid, message_id, want, qid, 45):
+                        stuck[uid] = "tick"
+                        return
+                else:
+                    shown[qid] = time.time()
         msg = await current(uid, message_id)
         submit = next(str(b["callback_data"]) for b in buttons(msg.get("reply_markup"))
                       if str(b.get("callback_data", "")).endswith(":s"))  # fmt: skip
