@@ -224,7 +224,6 @@ async def _submit(update: Update, context: BanzuContext, draft: CaseDraft, anony
     out = await svc.casework.submit(
         ident, draft.kind, draft.category, draft.text, files, anonymous, uid
     )
-    svc.conversations.drop_cached(uid, uid)
     if isinstance(out, Refused):
         await _refused(update, context, out)
         return
@@ -282,7 +281,6 @@ async def add_step(update: Update, context: BanzuContext, st: CaseAdd) -> None:
     if isinstance(out, Refused):
         await _refused_step(update, context, out)
         return
-    svc.conversations.drop_cached(user.id, user.id)
     svc.outbox.wake()
     await reply(update, context, "casework.add.done", number=out.case_id)
 
@@ -426,7 +424,6 @@ async def reply_step(update: Update, context: BanzuContext, st: CaseReply) -> No
     if isinstance(out, Refused):
         await _refused_step(update, context, out)
         return
-    svc.conversations.drop_cached(user.id, user.id)
     svc.outbox.wake()
     await reply(update, context, "casework.reply.sent", number=case_id)
 

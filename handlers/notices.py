@@ -392,7 +392,6 @@ async def op_confirm(
     if isinstance(sent, Refused):
         await answer(update, context, sent.key, alert=True)
         return
-    svc.conversations.drop_cached(*key)
     text, markup = view.sending(svc.texts, lang_of(update), sent.notice_id, sent.messages)
     await _edit(update, text, markup)
     svc.notices.touch(sent.notice_id)  # the sender may have drained it already

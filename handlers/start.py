@@ -169,7 +169,6 @@ async def _linked(
     update: Update, context: BanzuContext, st: Registration, result: Result, number: str
 ) -> None:
     svc = context.svc
-    svc.conversations.drop_cached(*_key(update))  # ended by the link
     assert result.person is not None
     await _about(update, context, "start.linked", result.person)
     await publish_person_menu(context.bot, svc, await who(update, context), lang_of(update))

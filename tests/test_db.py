@@ -130,9 +130,9 @@ async def test_conversations_copy_changes_only_after_commit(db: Database) -> Non
     assert fresh is not None and fresh.step == "topic"
 
 
-async def test_conversation_ended_in_a_rolled_back_write_is_still_there(db: Database) -> None:
+async def test_conversation_ended_in_another_write_is_gone_once_committed(db: Database) -> None:
     """Another repository ends a conversation inside its own write (END_CONVERSATION_SQL) and
-    drops the copy only after that write returns: a rollback leaves both intact."""
+    tells nobody: the store shows it ended once that write commits, and a rollback leaves it."""
     from bot.repos.conversations import END_CONVERSATION_SQL
 
     repo = ConversationsRepo(db)
@@ -151,5 +151,8 @@ async def test_conversation_ended_in_a_rolled_back_write_is_still_there(db: Data
         conn.execute(END_CONVERSATION_SQL, (3, 3))
 
     await db.write(end)
-    repo.drop_cached(3, 3)
     assert await repo.get(3, 3) is None and await ConversationsRepo(db).get(3, 3) is None
+    assert not await repo.clear(3, 3)  # nothing left to end
+    await repo.set(3, 3, "register", "phone", {})  # and the same person can start again
+    got = await repo.get(3, 3)
+    assert got is not None and got.step == "phone"

@@ -1,9 +1,11 @@
 """SQL for multi-step conversations in progress, kept so that a restart resumes them.
 
-The table is the source of truth; a copy lives in memory because every private message asks
-"is this person in the middle of something?" and the answer is almost always no. Only the bot
-process writes this table (the command line never does), so the copy, loaded at start and
-written through on every change, cannot go stale.
+The table is the source of truth. Every private message asks "is this person in the middle of
+something?" and the answer is almost always no, so the repository keeps in memory the keys of
+the conversations that exist and answers a "no" from there. A "yes" is read from the table
+(committed rows only): another repository may have ended the conversation inside its own
+transaction, together with the work it finished, and nobody has to tell this one. Only this
+repository starts a conversation, so a key it does not hold has no row.
 """
 
 from __future__ import annotations
@@ -23,45 +25,49 @@ log = logging.getLogger(__name__)
 S = TypeVar("S", bound=FlowState)
 
 # Ends a conversation inside another repository's transaction, when the end must commit
-# together with the work it finishes (a registration, a saved suggestion); that caller then
-# calls ConversationsRepo.drop_cached. Parameters: (chat_id, user_id).
+# together with the work it finishes (a registration, a saved suggestion). Parameters:
+# (chat_id, user_id).
 END_CONVERSATION_SQL = "DELETE FROM conversations WHERE chat_id = ? AND user_id = ?"
 
 
 class ConversationsRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._live: dict[tuple[int, int], Conversation] | None = None
+        self._keys: set[tuple[int, int]] | None = None
         self._loading = asyncio.Lock()
 
     async def load(self) -> None:
-        sql = "SELECT chat_id, user_id, flow, step, data FROM conversations"
-        rows = await self.db.fetchall(sql)
-        self._live = {
-            (r["chat_id"], r["user_id"]): Conversation(
-                r["chat_id"], r["user_id"], r["flow"], r["step"], json.loads(r["data"])
-            )
-            for r in rows
-        }
+        rows = await self.db.fetchall("SELECT chat_id, user_id FROM conversations")
+        self._keys = {(r["chat_id"], r["user_id"]) for r in rows}
 
-    async def _cache(self) -> dict[tuple[int, int], Conversation]:
-        if self._live is not None:
-            return self._live
+    async def _known(self) -> set[tuple[int, int]]:
+        if self._keys is not None:
+            return self._keys
         # Loaded once; the lock keeps two first callers from both loading, the later load
-        # overwriting a conversation the other one had just started.
+        # forgetting a conversation the other one had just started.
         async with self._loading:
-            if self._live is None:
+            if self._keys is None:
                 await self.load()
-        assert self._live is not None
-        return self._live
+        assert self._keys is not None
+        return self._keys
 
     async def get(self, chat_id: int, user_id: int) -> Conversation | None:
-        return (await self._cache()).get((chat_id, user_id))
+        keys = await self._known()
+        if (chat_id, user_id) not in keys:
+            return None
+        row = await self.db.fetchone(
+            "SELECT flow, step, data FROM conversations WHERE chat_id = ? AND user_id = ?",
+            (chat_id, user_id),
+        )
+        if row is None:  # ended by another repository's transaction
+            keys.discard((chat_id, user_id))
+            return None
+        return Conversation(chat_id, user_id, row["flow"], row["step"], json.loads(row["data"]))
 
     async def set(
         self, chat_id: int, user_id: int, flow: str, step: str, data: dict[str, Any]
     ) -> None:
-        live = await self._cache()
+        keys = await self._known()
         await self.db.execute(
             "INSERT INTO conversations(chat_id, user_id, flow, step, data) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT(chat_id, user_id) DO UPDATE SET flow = excluded.flow,"
@@ -69,7 +75,7 @@ class ConversationsRepo:
             " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
             (chat_id, user_id, flow, step, json.dumps(data, ensure_ascii=False)),
         )
-        live[(chat_id, user_id)] = Conversation(chat_id, user_id, flow, step, dict(data))
+        keys.add((chat_id, user_id))
 
     async def put(self, chat_id: int, user_id: int, state: FlowState) -> None:
         """Store a flow's typed state (bot.domain.flowstate) as this person's conversation."""
@@ -92,16 +98,11 @@ class ConversationsRepo:
             return None
         return state
 
-    def drop_cached(self, chat_id: int, user_id: int) -> None:
-        """Another repository ended this conversation inside its own transaction (so that the
-        work and the end of the conversation commit together): forget the copy."""
-        if self._live is not None:
-            self._live.pop((chat_id, user_id), None)
-
     async def clear(self, chat_id: int, user_id: int) -> bool:
-        live = await self._cache()
-        if (chat_id, user_id) not in live:
+        """End this person's conversation; False if there was none."""
+        keys = await self._known()
+        if (chat_id, user_id) not in keys:
             return False
-        await self.db.execute(END_CONVERSATION_SQL, (chat_id, user_id))
-        del live[(chat_id, user_id)]
-        return True
+        ended = await self.db.execute_count(END_CONVERSATION_SQL, (chat_id, user_id))
+        keys.discard((chat_id, user_id))
+        return ended > 0

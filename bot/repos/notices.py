@@ -152,7 +152,7 @@ class NoticesRepo:
     ) -> int:
         """The notice, its audience and its outbox rows, in one transaction — with the end of
         the composing conversation (chat, user) if given, so that a crash leaves either a sent
-        notice and no draft, or the draft and no notice (then ConversationsRepo.drop_cached)."""
+        notice and no draft, or the draft and no notice."""
         async with self.db.transaction() as tx:
             if end_conversation is not None:
                 await tx.execute(END_CONVERSATION_SQL, end_conversation)

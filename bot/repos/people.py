@@ -126,8 +126,7 @@ class PeopleRepo:
     ) -> bool:
         """Link an account to a roster member, with its audit record, and end the registration
         conversation (in the private chat, whose id is the user's), in one transaction; False
-        if either is already linked elsewhere. The caller drops its cached copy of the
-        conversation (ConversationsRepo.drop_cached)."""
+        if either is already linked elsewhere."""
         linked = await self.db.write(
             lambda conn: link_in(conn, member_id, user_id, employee_no, team_id, now)
         )

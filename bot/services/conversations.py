@@ -30,7 +30,3 @@ class Conversations:
 
     async def clear(self, chat_id: int, user_id: int) -> bool:
         return await self.repo.clear(chat_id, user_id)
-
-    def drop_cached(self, chat_id: int, user_id: int) -> None:
-        """Forget the cached copy after a use case ended the flow in its own transaction."""
-        self.repo.drop_cached(chat_id, user_id)

@@ -459,7 +459,6 @@ class SuggestionService:
         saved = await self.submit(
             person, draft.text, draft.photos, draft.topics, anonymous, user_id, (user_id, user_id)
         )
-        self.conversations.drop_cached(user_id, user_id)  # ended with the save
         if saved is None:  # a second press: the conversation was gone
             return DraftStale()
         return Submitted(saved, anonymous, tuple(await self.reviewers_of(saved)))
