@@ -92,7 +92,7 @@ async def fanout(root: str, settings: Settings, due: datetime) -> dict[str, Any]
         svc = app.bot_data.services
         await asyncio.sleep(1.5)  # past the sender's start-up pause
         mark = len(await transcript(root))
-        svc.runner.clock = lambda: due
+        svc.clock.set(due)
         start = time.time()
         report = await svc.runner.tick()
         tick_s = time.time() - start

@@ -38,6 +38,12 @@ class Clock:
     def real(self) -> None:
         self._at = None
 
+    @property
+    def stopped_at(self) -> datetime | None:
+        """Where a stopped clock stands; None while it runs in real time (a restarted
+        application takes this over, so a test's time survives the restart)."""
+        return self._at
+
 
 def iso(moment: datetime) -> str:
     """A moment as stored: UTC, milliseconds — exactly what SQLite's column defaults write

@@ -139,9 +139,7 @@ class Services:
         leave = LeaveService(
             LeaveRepo(db), people, texts, attendance, outbox, settings.admins, conversations
         )
-        quiz = QuizService(
-            db, QuizRepo(db), people, outbox, texts, settings.tz, clock=lambda: runner.clock()
-        )
+        quiz = QuizService(db, QuizRepo(db), people, outbox, texts, settings.tz, clock=clock)
         sessions = Sessions(
             attendance, texts, org, groups, people, outbox, leave, quiz, conversations
         )

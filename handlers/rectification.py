@@ -98,7 +98,7 @@ async def rectify_cmd(update: Update, context: BanzuContext) -> None:
     if number:  # not silently the whole register: say what was not understood (bounded)
         await reply(update, context, "rectification.list.bad_number", text=number[:20])
         return
-    reg = await svc.rectification.register_for(ident.actor, svc.runner.now())
+    reg = await svc.rectification.register_for(ident.actor, svc.clock.now())
     text, markup = view.register_page(reg, svc.texts, lang_of(update))
     await send(context, ident.actor.tg_user_id, text, markup)
 
@@ -107,7 +107,7 @@ async def page_pressed(update: Update, context: BanzuContext) -> None:
     if (press := await pressed(update, context, ListPage)) is None:
         return
     ident, svc, query = await who(update, context), context.svc, query_of(update)
-    reg = await svc.rectification.register_for(ident.actor, svc.runner.now())
+    reg = await svc.rectification.register_for(ident.actor, svc.clock.now())
     text, markup = view.register_page(reg, svc.texts, lang_of(update), press.page)
     await query.answer()
     try:
@@ -119,7 +119,7 @@ async def page_pressed(update: Update, context: BanzuContext) -> None:
 
 async def month_cmd(update: Update, context: BanzuContext) -> None:
     ident, svc, lang = await who(update, context), context.svc, lang_of(update)
-    out = await svc.rectification.month_ledger(ident.actor, _args(update), svc.runner.now())
+    out = await svc.rectification.month_ledger(ident.actor, _args(update), svc.clock.now())
     if isinstance(out, Refused):
         await _refused(update, context, out)
         return
@@ -169,7 +169,7 @@ _ASK = {
 async def new_step(update: Update, context: BanzuContext, st: RectDraft) -> None:
     ident, svc = await who(update, context), context.svc
     user = ident.actor.tg_user_id
-    out = await svc.rectification.new_step(ident.actor, st, _text(update), svc.runner.now())
+    out = await svc.rectification.new_step(ident.actor, st, _text(update), svc.clock.now())
     if isinstance(out, RectDraft):
         await svc.conversations.put(user, user, out)
         await reply(update, context, _ASK[out.step])
@@ -201,7 +201,7 @@ async def _show_card(update: Update, context: BanzuContext, item_id: int) -> Non
         return
     if update.callback_query is not None:
         await update.callback_query.answer()
-    today = svc.rectification.today(svc.runner.now())
+    today = svc.rectification.today(svc.clock.now())
     text, markup = view.card(card, svc.texts, lang, svc.settings.tz, today)
     await send(context, ident.actor.tg_user_id, text, markup)
 
@@ -226,7 +226,7 @@ async def _act(
     update: Update, context: BanzuContext, item_id: int, version: int, move: Move, **kw: object
 ) -> None:
     ident, svc = await who(update, context), context.svc
-    out = await svc.rectification.act(ident.actor, item_id, version, move, svc.runner.now(), **kw)  # type: ignore[arg-type]
+    out = await svc.rectification.act(ident.actor, item_id, version, move, svc.clock.now(), **kw)  # type: ignore[arg-type]
     if isinstance(out, Refused):
         await _refused(update, context, out)
         return
@@ -290,7 +290,7 @@ async def _ask_reason(update: Update, context: BanzuContext, press: ItemPress) -
 
 async def reason_step(update: Update, context: BanzuContext, st: RectReason) -> None:
     svc = context.svc
-    out = svc.rectification.reason_step(st, _text(update), svc.runner.now())
+    out = svc.rectification.reason_step(st, _text(update), svc.clock.now())
     if isinstance(out, Refused):
         await _refused(update, context, out)
     elif isinstance(out, RectReason):  # the reason given; now the date
@@ -332,7 +332,7 @@ async def evidence_step(update: Update, context: BanzuContext, st: RectEvidence)
         await reply(update, context, "rectification.evidence.not_a_file")
         return
     body = piece.pop("body", None) or message.caption or ""
-    now = svc.runner.now()
+    now = svc.clock.now()
     out = await svc.rectification.add_evidence(ident.actor, st.item, now, body=body, **piece)
     if isinstance(out, Refused):
         await _refused(update, context, out)
@@ -346,7 +346,7 @@ async def evidence_step(update: Update, context: BanzuContext, st: RectEvidence)
 
 async def escalate_job(context: BanzuContext) -> None:
     """Overdue items: owner, then the owner's leader, then admins — each once (outbox keys)."""
-    await context.svc.rectification.escalate(context.svc.runner.now())
+    await context.svc.rectification.escalate(context.svc.clock.now())
 
 
 def register(app: BanzuApp) -> None:

@@ -336,7 +336,7 @@ async def _nudge(update: Update, context: BanzuContext, st: ps.Status) -> None:
 
 async def preshift_cmd(update: Update, context: BanzuContext) -> None:
     svc, ident = context.svc, await who(update, context)
-    found = await svc.preshift.overview(ident.actor, svc.runner.now())
+    found = await svc.preshift.overview(ident.actor, svc.clock.now())
     if found is None:
         await reply(update, context, "common.no_permission")
     elif not found:

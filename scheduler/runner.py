@@ -3,7 +3,7 @@ and hands it to the outbox.
 
 PTB's JobQueue only wakes us (`schedules.tick`, every `TICK_SECONDS`, and once at start);
 `ScheduleRunner.tick(now)` does the work, and tests call it directly after moving
-`runner.clock`. A tick:
+the application's clock (`Services.clock`). A tick:
 
 1. plans each live schedule's message moments from where it stopped (its last recorded
    moment, or its creation / last resume) up to `now + LOOKAHEAD`, and records them
@@ -120,7 +120,7 @@ class ScheduleRunner:
     """`Services.runner`: the clock (tests move it) and the tick."""
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
-        self.clock = clock
+        self._clock = clock
         self._lock = asyncio.Lock()
         self._planned_until: dict[int, datetime] = {}
         self._prompts: tuple[Prompt, ...] | None = None
@@ -135,8 +135,14 @@ class ScheduleRunner:
             raise RuntimeError("ScheduleRunner.attach() was not called")
         return self._deps
 
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        """Read-only: time is moved on the application's one clock (`Services.clock`), which
+        attendance, quizzes and the schedules repository read too."""
+        return self._clock
+
     def now(self) -> datetime:
-        return self.clock()
+        return self._clock()
 
     @property
     def prompts(self) -> tuple[Prompt, ...]:
@@ -153,7 +159,7 @@ class ScheduleRunner:
 
     async def tick(self, now: datetime | None = None) -> TickReport:
         svc = self.deps
-        now = self.clock() if now is None else now
+        now = self._clock() if now is None else now
         async with self._lock:  # the job and a test (or two jobs) never interleave
             report = TickReport()
             report.recorded = await self.record(svc, now)

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.clock import utcnow
+from bot.clock import Clock, utcnow
 from bot.domain.quiz import LATE_GRACE
 from tests.botfixtures import ADMIN_ID, Harness, build_test_app, start_polling
 
@@ -24,23 +24,12 @@ STRANGER = 100099  # never registered
 HELDOUT = Path(__file__).parent / "data" / "quiz" / "heldout.csv"
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def move(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 @pytest.fixture
 async def team(harness: Harness) -> Clock:
     h = harness
     # The quiz clock starts at the real time: poll send times come from the outbox.
-    clock = Clock(utcnow())
-    h.svc.runner.clock = clock
+    clock = h.svc.clock
+    clock.set(utcnow())
     await h.import_demo_roster()
     for uid, number in ((LEADER, "10001"), (W2, "10002"), (W3, "10003"), (W4, "10004")):
         await h.register(uid, number)
@@ -128,7 +117,7 @@ async def test_leader_starts_a_group_quiz_and_answers_count_once(
         await h.svc.db.fetchval("SELECT correct FROM quiz_answers WHERE tg_user_id = ?", (W3,)) == 0
     )
     # Past the timer: late, no points.
-    team.move(120 + LATE_GRACE.total_seconds() + 1)
+    team.advance(120 + LATE_GRACE.total_seconds() + 1)
     late = await h.svc.quiz.answer(sent[1]["id"], W4, right(sent[1]))
     assert late.state.value == "late" and late.points == 0
     # The tick closes the round and posts the result to the group once (through the outbox).
@@ -168,7 +157,7 @@ async def test_private_exam_goes_question_by_question_and_times_out(
         assert p["params"]["open_period"] == 30
         seen.append(p["question"])
         if n == 3:
-            team.move(30 + LATE_GRACE.total_seconds() + 1)  # no answer: the timer runs out
+            team.advance(30 + LATE_GRACE.total_seconds() + 1)  # no answer: the timer runs out
             await h.svc.quiz.tick()
             await h.settle()
             continue
@@ -274,7 +263,7 @@ async def test_restart_in_the_middle_of_an_exam_resumes_it(
     async with app:
         await start_polling(app)
         h2 = Harness(h.emu, app, tmp_path)
-        app.bot_data.services.runner.clock = team
+        app.bot_data.services.clock.set(team.now())
         h2.emu.answer_poll(third["id"], W2, right(third))
         await h2.settle()
         out = polls(h2, W2, mark)
@@ -371,11 +360,11 @@ async def test_admin_imports_a_bank_by_file_and_workers_cannot(
 
 async def test_daily_question_goes_to_every_bound_group_once(harness: Harness, team: Clock) -> None:
     h = harness
-    local = team.now.astimezone(h.svc.settings.tz)
+    local = team.now().astimezone(h.svc.settings.tz)
     at = (local + timedelta(minutes=5)).strftime("%H:%M")
     await h.svc.quiz.plan_daily(at)
     assert (await h.svc.quiz.tick()).daily_rounds == 0  # not yet
-    team.move(5 * 60 + 1)
+    team.advance(5 * 60 + 1)
     mark = h.mark()
     assert (await h.svc.quiz.tick()).daily_rounds == 1  # the one bound group
     assert (await h.svc.quiz.tick()).daily_rounds == 0  # a second tick adds nothing
@@ -444,12 +433,12 @@ async def test_monthly_report_puts_most_missed_questions_first(
     for user in (W2, W3, W4):
         await answer(h, first, user, wrong(first))
         await answer(h, second, user, right(second) if user != W4 else wrong(second))
-    month = h.svc.quiz.day_of(team.now)[:7]
+    month = h.svc.quiz.day_of(team.now())[:7]
     out, png = tmp_path / "quiz.xlsx", tmp_path / "quiz.png"
     args = _parser().parse_args(
         ["report", "quiz", "--month", month, "--out", str(out), "--chart", str(png)]
     )
-    assert await report_cli.main(h.svc.settings, args, lambda: team.now) == 0
+    assert await report_cli.main(h.svc.settings, args, team) == 0
     assert png.read_bytes().startswith(b"\x89PNG")
     wb = load_workbook(out)
     assert wb.sheetnames == ["班组", "个人", "题目"]
@@ -547,10 +536,10 @@ async def test_old_and_forged_quiz_buttons_are_answered_and_change_nothing(
 
 async def test_a_workdays_plan_skips_the_sites_days_off(harness: Harness, team: Clock) -> None:
     h = harness
-    local = team.now.astimezone(h.svc.settings.tz)
+    local = team.now().astimezone(h.svc.settings.tz)
     await h.svc.quiz.plan_daily((local + timedelta(minutes=1)).strftime("%H:%M"), workdays=True)
-    team.move(120)
-    local = team.now.astimezone(h.svc.settings.tz)
+    team.advance(120)
+    local = team.now().astimezone(h.svc.settings.tz)
     from scheduler.holidays import HolidayCalendar
 
     day, official = local.date().isoformat(), HolidayCalendar().is_workday(local.date())

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import Clock
 from bot.domain.auth import Actor, Role
 from bot.domain.quiz import Mode
 from bot.services import quiz as qs
 from bot.services.identity import Identity, identify
 from bot.views import quiz as views
 from tests.botfixtures import ADMIN_ID, Harness
-from tests.test_quiz_e2e import GROUP, LEADER, STRANGER, W2, Clock, team  # noqa: F401
+from tests.test_quiz_e2e import GROUP, LEADER, STRANGER, W2, team  # noqa: F401
 
 HELDOUT = Path(__file__).parent / "data" / "quiz" / "heldout.csv"
 ADMIN = Actor(ADMIN_ID, frozenset({Role.ADMIN}))

@@ -279,7 +279,7 @@ async def test_escalation_once_per_level_across_restart(harness: Harness) -> Non
         assert [c for _, c in rows] == [CHEN, LEADER, SUN, ADMIN_ID], rows
         assert all(f":{item}:" in k for k, _ in rows)  # the closed item never escalates
         # Postponed: a new deadline starts the escalation afresh once it passes.
-        h.svc.runner.clock = lambda: at(13)
+        h.svc.clock.set(at(13))
         await open_card(h, SUN, item)
         await press_text(h, SUN, SUN, "⏳ 延期")
         await h.say(SUN, SUN, "灭火器厂家缺货")
@@ -390,12 +390,13 @@ async def restart(h: Harness) -> None:
     await h.app.updater.stop()
     await h.app.stop()
     await h.app.shutdown()
-    clock = h.svc.runner.clock
+    stopped_at = h.svc.clock.stopped_at
     app = build_test_app(h.emu, h.tmp)
     await app.initialize()
     await start_polling(app)
     h.app = app
-    h.svc.runner.clock = clock
+    if stopped_at is not None:
+        h.svc.clock.set(stopped_at)
 
 
 async def test_restart_during_raising_and_a_reason_resumes(harness: Harness) -> None:

@@ -332,11 +332,10 @@ async def test_a_replayed_quiz_answer_scores_once(
     restartable: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bot.clock import utcnow
-    from tests.test_quiz_e2e import Clock
 
     h = restartable
-    clock = Clock(utcnow())
-    h.svc.runner.clock = clock
+    moment = utcnow()
+    h.svc.clock.set(moment)
     await h.import_demo_roster()
     await h.register(QUIZ_LEADER, "10001")
     await h.register(QUIZ_W2, "10002")
@@ -353,7 +352,7 @@ async def test_a_replayed_quiz_answer_scores_once(
         await h.settle()
 
     def same_clock(h: Harness) -> None:
-        h.svc.runner.clock = clock
+        h.svc.clock.set(moment)
 
     await replayed(h, act, monkeypatch, same_clock)
     rows = await h.svc.db.fetchall(
