@@ -271,13 +271,6 @@ class OrgRepo:
             row["message_id"],
         )
 
-    async def set_preview_message(self, import_id: int, chat_id: int, message_id: int) -> None:
-        async with self.db.transaction() as tx:
-            await tx.execute(
-                "UPDATE roster_imports SET chat_id = ?, message_id = ? WHERE id = ?",
-                (chat_id, message_id, import_id),
-            )
-
     async def confirm(
         self, import_id: int, *, actor: int | None, after: AfterApply | None = None
     ) -> Applied:
