@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
@@ -26,14 +24,29 @@ from bot.delivery.outbox import Outbox
 from bot.domain import quiz as rules
 from bot.domain.auth import Action, Actor, Place, can
 from bot.domain.quiz import Mode
-from bot.domain.quiz_bank import BankFileError, RowError, load_bank, looks_like_bank, parse_file
+from bot.domain.quiz_bank import BankFileError, load_bank, looks_like_bank, parse_file
+from bot.outcomes.quiz import (
+    Answered,
+    AnswerState,
+    BankOffer,
+    BankTooBig,
+    Board,
+    GroupMenu,
+    ImportOutcome,
+    NotABank,
+    PrivateMenu,
+    Refusal,
+    Refused,
+    Reminded,
+    Started,
+    TeamStatus,
+    TickReport,
+)
 from bot.paths import DATA
 from bot.repos.outbox import OutMessage
 from bot.repos.people import PeopleRepo, Person
 from bot.repos.quiz import (
-    ImportCounts,
     Mistake,
-    PersonScore,
     Plan,
     PollRef,
     QuizRepo,
@@ -61,117 +74,6 @@ MAX_BANK_MB = 5  # a larger file sent privately is never downloaded
 
 if TYPE_CHECKING:
     from bot.services.quiz_report import QuizReport
-
-
-class Refusal(StrEnum):
-    NOT_REGISTERED = "not_registered"
-    NO_PERMISSION = "no_permission"
-    NOT_BOUND = "not_bound"
-    NO_QUESTIONS = "no_questions"
-    BUSY = "busy"  # a private round is already running
-    NO_ROUND = "no_round"
-    NO_MISTAKES = "no_mistakes"  # 重做错题 with an empty 错题本 (an old button, say)
-
-
-@dataclass(frozen=True)
-class Started:
-    round_id: int
-    size: int
-    mode: Mode
-
-
-@dataclass(frozen=True)
-class Refused:
-    reason: Refusal
-
-
-class AnswerState(StrEnum):
-    COUNTED = "counted"
-    LATE = "late"
-    REPEATED = "repeated"
-    RETRACTED = "retracted"
-    OUTSIDER = "outsider"
-    PENDING = "pending"  # the poll is not known yet; settled when the sender records it
-
-
-@dataclass(frozen=True)
-class Answered:
-    state: AnswerState
-    correct: bool | None = None
-    points: int = 0
-    capped: bool = False
-
-
-@dataclass(frozen=True)
-class ImportOutcome:
-    counts: ImportCounts | None = None
-    errors: list[RowError] = field(default_factory=list)
-    file_error: BankFileError | None = None
-    rows: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return self.counts is not None
-
-
-@dataclass(frozen=True)
-class GroupMenu:
-    """/quiz in a team group, by someone who may start the team's quiz."""
-
-
-@dataclass(frozen=True)
-class PrivateMenu:
-    """/quiz privately: the topics (name → questions) and whether they lead a team's quizzes."""
-
-    topics: dict[str, int]
-    lead: bool
-
-
-@dataclass(frozen=True)
-class NotABank:
-    """A file that is no bank (a roster, say): left to the next file handler."""
-
-
-@dataclass(frozen=True)
-class BankTooBig:
-    """A file named like a bank (题库, quiz) but too large to download."""
-
-    limit_mb: int
-
-
-BankOffer = NotABank | BankTooBig | Refused | ImportOutcome
-
-
-@dataclass
-class TickReport:
-    daily_rounds: int = 0
-    timed_out: int = 0
-    finished: int = 0
-    resolved: int = 0
-
-
-@dataclass(frozen=True)
-class TeamStatus:
-    round: Round
-    answered: list[Person]
-    missing: list[Person]
-    idle_this_month: list[Person]  # no answer at all this month, in any quiz
-
-
-@dataclass(frozen=True)
-class Reminded:
-    sent: int
-    already: int
-    unreachable: int
-
-
-@dataclass(frozen=True)
-class Board:
-    first_day: str
-    last_day: str
-    teams: list[rules.TeamScore]
-    people: list[PersonScore] | None  # None: the site does not rank individuals
-    me: PersonScore | None
 
 
 class QuizService:
@@ -737,3 +639,14 @@ class QuizService:
 
     async def team_by_name(self, name: str) -> int | None:
         return await self.repo.team_by_name(name)
+
+
+# The outcomes are defined in bot.outcomes.quiz (the view reads them there) and named here
+# too, so handlers, the command line and tests keep reading them off the service.
+__all__ = [
+    "CHALLENGE_MAX", "DAILY_GRACE", "DAILY_OPEN", "DEFAULT_CAP", "EXAM_SIZE", "GROUP_OPEN",
+    "LEAD", "MANAGE", "MAX_BANK_MB", "PRIORITY_GROUP", "PRIORITY_NEXT", "PRIVATE_OPEN",
+    "QUIZ_BANK", "SESSION_SIZE", "AnswerState", "Answered", "BankOffer", "BankTooBig", "Board",
+    "GroupMenu", "ImportOutcome", "NotABank", "PrivateMenu", "QuizService", "Refusal", "Refused",
+    "Reminded", "Started", "TeamStatus", "TickReport",
+]  # fmt: skip

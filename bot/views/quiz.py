@@ -15,12 +15,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Callback, Id, Range
 from bot.domain.quiz import LETTERS, STEM_MAX, Item, Kind, Mode, TeamScore
+from bot.outcomes.quiz import BankTooBig, ImportOutcome, Refused
 from bot.views.files import table_error
 
 if TYPE_CHECKING:
     from bot.domain.quiz_bank import BankFileError, RowError
     from bot.repos.quiz import ImportCounts, Mistake, PersonScore, Round
-    from bot.services.quiz import BankTooBig, ImportOutcome, Refused
     from bot.texts import Texts
 
 NS = "qz"  # qz:v2:<field>...:<act>; v1 buttons (before the typed codec) answer as stale
@@ -316,11 +316,9 @@ def import_summary(
 
 def bank_reply(texts: Texts, lang: str, outcome: BankTooBig | Refused | ImportOutcome) -> str:
     """The answer to a bank file sent privately."""
-    from bot.services import quiz as qs  # the service renders with this module: imported late
-
-    if isinstance(outcome, qs.BankTooBig):
+    if isinstance(outcome, BankTooBig):
         return texts.get("quiz.import.too_big", lang, limit=outcome.limit_mb)
-    if isinstance(outcome, qs.Refused):
+    if isinstance(outcome, Refused):
         return texts.get("quiz.import.admins_only", lang)
     return import_summary(
         texts, lang, counts=outcome.counts, errors=outcome.errors, file_error=outcome.file_error
