@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,15 @@ from bot.domain.auth import Action, Actor, Place, Reach, Role, can, reach
 from bot.domain.htmlsplit import split_html
 from bot.domain.org import Team, Unit
 from bot.domain.textsplit import split_text
-from bot.repos.notices import Member, NoticesRepo, Recipient, StatusRow
+from bot.outcomes.notices import Label as Label
+from bot.outcomes.notices import Plan as Plan
+from bot.outcomes.notices import Preview as Preview
+from bot.outcomes.notices import Progress as Progress
+from bot.outcomes.notices import Refused as Refused
+from bot.outcomes.notices import Reminded as Reminded
+from bot.outcomes.notices import Sent as Sent
+from bot.outcomes.notices import Status as Status
+from bot.repos.notices import Member, NoticesRepo, Recipient
 from bot.repos.notices import Notice as Notice  # re-exported for handlers
 from bot.repos.notices import NoticeDraft as NoticeDraft
 from bot.repos.org import OrgRepo
@@ -84,21 +92,6 @@ def allowed(actor: Actor, audience: Audience) -> bool:
     if audience.unit_id is None and audience.team_id is None:
         return reach(actor, Action.SEND_NOTICE) is Reach.ALL
     return can(actor, Action.SEND_NOTICE, Place(audience.unit_id, audience.team_id))
-
-
-@dataclass
-class Plan:
-    """Where a notice goes: one delivery per chat, and how each person is reached."""
-
-    recipients: list[Recipient] = field(default_factory=list)
-    private_chats: list[int] = field(default_factory=list)
-    group_chats: list[int] = field(default_factory=list)
-    fallback: int = 0  # people without a private chat whose team group gets it instead
-    unreachable: int = 0  # neither a private chat nor a team group
-
-    @property
-    def chats(self) -> list[int]:
-        return self.group_chats + self.private_chats
 
 
 def plan(members: Sequence[Member], team_groups: dict[int, int], target: str) -> Plan:
@@ -262,24 +255,6 @@ def reminders(
 
 
 @dataclass(frozen=True)
-class Refused:
-    """A press or command that does nothing: `key` is the text that says why."""
-
-    key: str
-    args: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Label:
-    """Who an audience is, in words the view puts together: a team, a unit or everyone
-    (`place` None), narrowed to a role or a tag."""
-
-    place: str | None
-    role: str | None = None
-    tag: str | None = None
-
-
-@dataclass(frozen=True)
 class Order:
     """A composed notice as confirmed: who wrote it, what, to whom, where, pinned or not."""
 
@@ -289,39 +264,6 @@ class Order:
     label: str
     target: str
     pin: bool
-
-
-@dataclass(frozen=True)
-class Preview:
-    plan: Plan
-    parts: list[tuple[str, str, str | None]]  # the messages each chat gets (render)
-
-
-@dataclass(frozen=True)
-class Sent:
-    notice_id: int
-    messages: int  # parts × chats
-
-
-@dataclass(frozen=True)
-class Status:
-    notice: Notice
-    rows: list[StatusRow]
-    failed: int  # chats Telegram refused for good
-
-
-@dataclass(frozen=True)
-class Reminded:
-    sent: int
-    unreachable: int
-
-
-@dataclass(frozen=True)
-class Progress:
-    notice: Notice
-    counts: dict[str, int]
-    running: bool
-    pin_report: str  # "" or what to say about groups where the pin failed (also sent privately)
 
 
 class NoticeService:

@@ -21,8 +21,8 @@ from bot.domain.auth import Reach
 from bot.texts import Texts
 
 if TYPE_CHECKING:
+    from bot.outcomes.notices import Label, Preview, Progress, Status
     from bot.repos.notices import Notice, StatusRow
-    from bot.services.notices import Label, Preview, Progress, Status
 from bot.views import paging
 
 NS = "ntc"
