@@ -14,27 +14,23 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
 from bot.delivery.outbox import Outbox
 from bot.domain.auth import Action, Actor, Place, can
+from bot.domain.prompts import Prompt
+from bot.outcomes.preshift import Ack as Ack
+from bot.outcomes.preshift import Card as Card
+from bot.outcomes.preshift import Nudged as Nudged
+from bot.outcomes.preshift import Refused as Refused
+from bot.outcomes.preshift import Status as Status
 from bot.repos.org import OrgRepo, Team
 from bot.repos.outbox import OutMessage
 from bot.repos.people import PeopleRepo, Person
-from bot.repos.schedules import MemberRef, SchedulesRepo
-from bot.services.prompts import Prompt
+from bot.repos.schedules import SchedulesRepo
 from bot.texts import Texts
 from bot.views.preshift import markup, render
 
 SEE = Action.TAKE_ATTENDANCE
-
-
-class Ack(StrEnum):
-    RECORDED = "acked"
-    ALREADY = "already"
-    NOT_MEMBER = "not_member"
-    NOT_REGISTERED = "not_registered"
-    GONE = "gone"
 
 
 async def ack(repo: SchedulesRepo, person: Person | None, occurrence_id: int, team_id: int) -> Ack:
@@ -46,19 +42,6 @@ async def ack(repo: SchedulesRepo, person: Person | None, occurrence_id: int, te
         return Ack.NOT_MEMBER
     recorded = await repo.ack(occurrence_id, person.member_id, team_id)
     return Ack.RECORDED if recorded else Ack.ALREADY
-
-
-@dataclass(frozen=True)
-class Status:
-    team: Team
-    occurrence_id: int
-    prompt_id: str
-    done: int
-    missing: list[MemberRef]
-
-    @property
-    def total(self) -> int:
-        return self.done + len(self.missing)
 
 
 async def status(
@@ -119,30 +102,6 @@ async def nudge(
             )
         )
     return plan
-
-
-@dataclass(frozen=True)
-class Refused:
-    """Nothing shown: `key` under schedules.preshift. says why (gone, leaders_only…)."""
-
-    key: str
-
-
-@dataclass(frozen=True)
-class Card:
-    """What the who-has-not card shows besides the status: when the post went out and its
-    title (the prompt's, or its id if the prompt left the library)."""
-
-    status: Status
-    occurs_at: datetime | None
-    title: str
-
-
-@dataclass(frozen=True)
-class Nudged:
-    sent: int
-    earlier: int
-    unreachable: int
 
 
 class PreshiftService:

@@ -15,9 +15,9 @@ import random
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from bot.domain.prompts import Prompt as Prompt  # re-exported: the runner and tests
 from bot.paths import DATA
 
 PROMPTS = DATA / "prompts"
@@ -31,15 +31,6 @@ _KEYS = {"id", "title", "body", "question"}
 
 class PromptError(ValueError):
     """The prompt files are malformed; the message names file and item."""
-
-
-@dataclass(frozen=True)
-class Prompt:
-    id: str
-    category: str
-    title: str
-    body: str
-    question: str | None = None
 
 
 def load_prompts(folder: Path = PROMPTS) -> tuple[Prompt, ...]:

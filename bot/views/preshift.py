@@ -19,8 +19,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import Callback, Id
 
 if TYPE_CHECKING:
-    from bot.services.preshift import Card, Status
-    from bot.services.prompts import Prompt
+    from bot.domain.prompts import Prompt
+    from bot.outcomes.preshift import Card, Status
     from bot.texts import Texts
 
 
