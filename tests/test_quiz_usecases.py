@@ -31,6 +31,7 @@ async def never() -> bytes:
 
 @pytest.mark.parametrize(("name", "outcome"), [("题库.xlsx", qs.BankTooBig(5)),
                                                ("Quiz.csv", qs.BankTooBig(5)),
+                                               ("安全试题.xlsx", qs.BankTooBig(5)),
                                                ("花名册.xlsx", qs.NotABank())])  # fmt: skip
 async def test_a_too_large_file_is_never_read(
     harness: Harness, name: str, outcome: qs.BankOffer

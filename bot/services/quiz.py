@@ -24,7 +24,13 @@ from bot.delivery.outbox import Outbox
 from bot.domain import quiz as rules
 from bot.domain.auth import Action, Actor, Place, can
 from bot.domain.quiz import Mode
-from bot.domain.quiz_bank import BankFileError, load_bank, looks_like_bank, parse_file
+from bot.domain.quiz_bank import (
+    BankFileError,
+    load_bank,
+    looks_like_bank,
+    named_like_bank,
+    parse_file,
+)
 from bot.outcomes.quiz import (
     Answered,
     AnswerState,
@@ -145,7 +151,7 @@ class QuizService:
         """A file sent privately: a bank is imported (admins only); a too large file named like
         a bank is refused unread; any other file is not a bank (another handler's)."""
         if size > MAX_BANK_MB * 1024 * 1024:
-            if "题库" in filename or "quiz" in filename.lower():
+            if named_like_bank(filename):
                 return BankTooBig(MAX_BANK_MB)
             return NotABank()
         data = await download()
