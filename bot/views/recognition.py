@@ -28,8 +28,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import Callback, Id, Range, Stale, Token, TokenRule, parse
 from bot.domain import recognition as rules
 from bot.domain.recognition import GRADES, Grade, Stage
-from bot.repos.recognition import Campaign, Evidence, Ratee, RateeResult, Result
-from bot.services.recognition import (
+from bot.outcomes.recognition import (
     ADVANCE_FROM,
     SHOW_ACTS,
     AdminAct,
@@ -60,6 +59,7 @@ from bot.services.recognition import (
     Usage,
     VoteReminders,
 )
+from bot.repos.recognition import Campaign, Evidence, Ratee, RateeResult, Result
 from bot.texts import Html, Texts
 
 NO_SELECTION = rules.encode_selection(())

@@ -1,7 +1,8 @@
 """The awards workbook (`banzu report awards --out F.xlsx`) and the PNG of results.
 
 Counts only, by construction: the report reads nothing but campaign results, turnout
-numbers and grade counts (see `bot.services.recognition.awards_report`).
+numbers and grade counts (see `awards_report`, the recognition use case that draws up
+the `AwardsReport`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import recognition as rules
 from bot.domain.recognition import GRADES
-from bot.services.recognition import AwardsReport
+from bot.outcomes.recognition import AwardsReport
 from bot.texts import Texts
 from bot.views.chartkit import bar_chart, chart_style, count, png_bytes, with_unit
 from bot.views.workbook import Col, Workbook
