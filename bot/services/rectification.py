@@ -7,9 +7,8 @@ transaction (`RectificationRepo.move`), so a restart neither loses nor repeats a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.domain import rectification as rules
@@ -26,12 +25,24 @@ from bot.domain.rectification import (
     State,
 )
 from bot.domain.text import is_blank, visible
+from bot.outcomes.rectification import (
+    Card,
+    Draft,
+    Ledger,
+    Moved,
+    Raised,
+    Register,
+    Row,
+)
+from bot.outcomes.rectification import Op as Op  # re-exported for handlers and tests
+from bot.outcomes.rectification import Problem as Problem
+from bot.outcomes.rectification import ReasonGiven as ReasonGiven
+from bot.outcomes.rectification import Refused as Refused
 from bot.repos.groups import GroupsRepo
 from bot.repos.outbox import OutMessage
 from bot.repos.people import PeopleRepo
 from bot.repos.rectification import (
     Candidate,
-    EventRow,
     Evidence,
     MoveRecord,
     NewItem,
@@ -49,34 +60,6 @@ ADOPTED = frozenset({"adopted", "implemented", "rewarded"})
 ESCALATE_FROM_HOUR, ESCALATE_UNTIL_HOUR = 8, 20  # local: nobody is chased at night
 
 
-class Problem(StrEnum):
-    FORBIDDEN = "forbidden"
-    NO_ITEM = "no_item"
-    STALE = "stale"
-    BLANK = "blank"
-    TOO_LONG = "too_long"
-    OWNER_NOT_FOUND = "owner_not_found"
-    OWNER_AMBIGUOUS = "owner_ambiguous"
-    OWNER_OUT_OF_SCOPE = "owner_out_of_scope"
-    BAD_DATE = "bad_date"
-    PAST_DATE = "past_date"
-    FAR_DATE = "far_date"
-    LATE_DATE = "late_date"  # a postponement must move the deadline later
-    WRONG_STATE = "wrong_state"
-    NOT_OWNER = "not_owner"
-    SELF_VERIFY = "self_verify"
-    NEED_REASON = "need_reason"
-    NEED_EVIDENCE = "need_evidence"
-    NO_SUGGESTION = "no_suggestion"
-    NOT_ADOPTED = "not_adopted"
-    ALREADY_RAISED = "already_raised"
-    FILE_TOO_BIG = "file_too_big"
-    DRAFT_FULL = "draft_full"
-    UNKNOWN_UNIT = "unknown_unit"
-    BAD_MONTH = "bad_month"  # /rectify_month with a month it cannot read
-    FUTURE_MONTH = "future_month"
-
-
 _FROM_RULES = {
     rules.Refusal.WRONG_STATE: Problem.WRONG_STATE,
     rules.Refusal.NOT_OWNER: Problem.NOT_OWNER,
@@ -87,30 +70,6 @@ _FROM_RULES = {
 }
 
 
-@dataclass(frozen=True)
-class Refused:
-    problem: Problem
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Raised:
-    """The raising flow is over: the item, or why it could not be raised."""
-
-    item: Item | Refused
-
-
-class Op(StrEnum):
-    """What a viewer may do with an item now (the card's buttons)."""
-
-    SUBMIT = "submit"
-    EVIDENCE = "evidence"
-    VERIFY = "verify"
-    SEND_BACK = "back"
-    POSTPONE = "postpone"
-    REOPEN = "reopen"
-
-
 _MOVE_OF = {
     Op.SUBMIT: Move.SUBMIT,
     Op.VERIFY: Move.VERIFY,
@@ -118,67 +77,6 @@ _MOVE_OF = {
     Op.POSTPONE: Move.POSTPONE,
     Op.REOPEN: Move.REOPEN,
 }
-
-
-@dataclass(frozen=True)
-class Card:
-    item: Item
-    events: list[EventRow]
-    ops: frozenset[Op]
-    evidence: int  # pieces of the latest submission
-
-
-@dataclass(frozen=True)
-class Moved:
-    item: Item  # after the move
-    move: Move
-
-
-@dataclass(frozen=True)
-class Draft:
-    item: Item
-    pieces: int
-
-
-@dataclass(frozen=True)
-class Row:
-    unit_id: int
-    unit_name: str
-    figures: MonthFigures
-
-
-@dataclass(frozen=True)
-class Register:
-    """/rectify's list: the open items the asker may see, today, and whether they may raise."""
-
-    items: list[Item]
-    today: date
-    may_raise: bool
-
-
-@dataclass(frozen=True)
-class ReasonGiven:
-    """A reason flow complete: the move to make with its reason (and new deadline)."""
-
-    reason: str
-    new_deadline: date | None = None
-
-
-@dataclass(frozen=True)
-class Ledger:
-    period: Period
-    unit_name: str | None  # None: every unit
-    rows: list[Row]
-    at: datetime  # when it was drawn up (the workbook's "as of")
-    items: list[Item] = field(default_factory=list)
-    events: dict[int, list[EventRow]] = field(default_factory=dict)
-
-    @property
-    def total(self) -> MonthFigures:
-        out = MonthFigures()
-        for r in self.rows:
-            out = out + r.figures
-        return out
 
 
 def _clean(text: str, limit: int) -> str | Refused:

@@ -13,12 +13,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Callback, Id, Range
 from bot.domain.rectification import Level, Move, State
+from bot.outcomes.rectification import Card, Draft, Ledger, Refused, Register
 from bot.texts import Texts
 from bot.views.paging import MAX_PAGE, Option, keyboard, paginate
 
 if TYPE_CHECKING:
     from bot.repos.rectification import EventRow, Evidence, Item
-    from bot.services.rectification import Card, Draft, Ledger, Refused, Register
 
 PREVIEW_CHARS = 24
 

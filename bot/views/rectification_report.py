@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InputFile
 
-from bot.services.rectification import Ledger
+from bot.outcomes.rectification import Ledger
 from bot.texts import Texts
 from bot.views.chartkit import bar_chart, chart_style, percent, png_bytes, with_unit
 from bot.views.rectification import state_name
