@@ -11,11 +11,11 @@ from bot.domain import talks as rules
 from bot.domain.auth import Action, Place, can
 from bot.domain.periods import Period, PeriodError, current, parse_period
 from bot.domain.talks import TalkError
+from bot.outcomes.talks import BadPeriod, Listing, Recorded, Refusal, Refused, Settled
 from bot.repos.outbox import OutMessage
 from bot.repos.people import PeopleRepo
 from bot.repos.talks import NewTalk, TalkRow, TalksRepo
 from bot.services.identity import Identity
-from bot.services.talk_outcomes import BadPeriod, Listing, Recorded, Refusal, Refused, Settled
 from bot.texts import Texts
 from bot.views import talks as view
 

@@ -9,8 +9,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Callback, Id
 from bot.domain.talks import TalkProblem
+from bot.outcomes.talks import BadPeriod, Listing, Refused, Settled
 from bot.repos.talks import TalkRow
-from bot.services.talk_outcomes import BadPeriod, Listing, Refused, Settled
 from bot.texts import Html, Texts
 
 

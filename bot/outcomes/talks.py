@@ -1,5 +1,7 @@
-"""What the 谈心谈话 use cases return, apart from the service so the views can read them
-(the service renders its reminders through the talks view)."""
+"""What the 谈心谈话 use cases return: a talk recorded or settled, /talks' listing, the
+period that was no period, and why a request was refused. They live apart from the service
+so that the talks view can read them without importing the use case, which itself renders its
+reminders through that view."""
 
 from __future__ import annotations
 
