@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import StrEnum
-
 from bot.domain.auth import Action, Place, Reach, can, reach, teams_for
+from bot.outcomes.binding import BindOutcome as BindOutcome  # re-exported: handlers, directory
+from bot.outcomes.binding import BindResult as BindResult  # re-exported: handlers, directory
 from bot.repos.groups import GroupsRepo
 from bot.repos.org import OrgRepo, Team
 from bot.services.identity import Identity
 
 MAX_BUTTONS = 24
-
-
-class BindOutcome(StrEnum):
-    # values double as text keys under groups.*
-    READY = "ready"
-    PICK = "bind_pick"
-    TOO_MANY = "bind_too_many"
-    DONE = "bind_done"
-    ALREADY = "bind_already"
-    OTHER_TEAM = "bind_other_team"
-    NOT_REGISTERED = "bind_not_registered"
-    REFUSED = "bind_refused"
-    NO_TEAM = "bind_no_team"
-    NO_MATCH = "bind_no_match"
-
-
-@dataclass(frozen=True)
-class BindResult:
-    outcome: BindOutcome
-    teams: list[Team] = field(default_factory=list)
-    wanted: str | None = None
-    moved_from_team: str | None = None
 
 
 def _place(team: Team) -> Place:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Callback, Id
-from bot.services.binding import BindOutcome, BindResult
+from bot.outcomes.binding import BindOutcome, BindResult
 from bot.texts import Texts
 
 NS = "bind"
