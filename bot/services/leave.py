@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.delivery.outbox import Edit, Outbox
@@ -29,6 +28,14 @@ from bot.domain.leave_rules import (
     parse_days,
     utc_bounds,
 )
+from bot.outcomes.leave import Asked, AskResult, CancelResult, Tier
+from bot.outcomes.leave import Begun as Begun
+from bot.outcomes.leave import Cancelled as Cancelled
+from bot.outcomes.leave import Decided as Decided
+from bot.outcomes.leave import DecideResult as DecideResult
+from bot.outcomes.leave import OpenPrivate as OpenPrivate
+from bot.outcomes.leave import Pending as Pending
+from bot.outcomes.leave import ReasonAsked as ReasonAsked
 from bot.repos.attendance import LeaveMark
 from bot.repos.conversations import ConversationsRepo
 from bot.repos.leave import CARD_KEY, Decision, LeaveRepo
@@ -40,84 +47,6 @@ from bot.views import leave as views
 
 PENDING_LIST_MAX = 20
 PENDING_WORDS = ("审批", "待审批", "pending", "approve")  # `/leave 审批`: what waits for me
-
-
-class Tier(StrEnum):
-    """Who was asked to decide (named to the worker)."""
-
-    TEAM_LEADER = "team_leader"
-    UNIT_LEADER = "unit_leader"
-    ADMIN = "admin"
-
-
-class Asked(StrEnum):
-    CREATED = "created"
-    OVERLAP = "overlap"  # the member has waiting or approved leave on one of these days
-    STARTED = "started"  # the first day passed while the draft waited
-
-
-@dataclass(frozen=True)
-class AskResult:
-    outcome: Asked
-    leave: Leave | None = None
-    clash: Leave | None = None
-    tier: Tier | None = None  # None with CREATED: nobody can be told
-
-
-class Decided(StrEnum):
-    APPROVED = "approved"
-    REFUSED = "refused"
-    NOT_ALLOWED = "not_allowed"
-    DONE_ALREADY = "done_already"
-    GONE = "gone"
-
-
-@dataclass(frozen=True)
-class DecideResult:
-    outcome: Decided
-    leave: Leave | None = None
-    marked: int = 0  # sessions already opened where the record became 请假
-
-
-class Cancelled(StrEnum):
-    CANCELLED = "cancelled"
-    REFUSED = "refused"  # begun, decided as refused, cancelled already, or not theirs
-
-
-@dataclass(frozen=True)
-class CancelResult:
-    outcome: Cancelled
-    leave: Leave | None = None
-    unmarked: int = 0  # open sessions where the record is no longer 请假
-
-
-@dataclass(frozen=True)
-class Begun:
-    """/leave privately: a new draft; what the question of days shows with it."""
-
-    mine: list[Leave]  # the person's own leave still to come
-    waiting: int  # requests waiting for this person as a leader
-    today: date
-    days: str  # the days given with the command ("/leave 明天"), "" if none
-
-
-@dataclass(frozen=True)
-class Pending:
-    """`/leave 审批`: the requests waiting for this leader."""
-
-    waiting: list[Leave]
-
-
-@dataclass(frozen=True)
-class OpenPrivate:
-    """不批准 pressed by a leader the bot may not write to privately yet."""
-
-
-@dataclass(frozen=True)
-class ReasonAsked:
-    """不批准 pressed: the reason is asked privately (a conversation waits for it)."""
-
-    name: str  # whose leave
 
 
 @dataclass

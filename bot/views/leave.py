@@ -16,10 +16,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import Callback, Id
 from bot.domain.leave import Draft, Leave, Step, days_of
 from bot.domain.leave_rules import MAX_DAYS, NOTE_MAX, LeaveType, day_count
+from bot.outcomes.leave import Asked, AskResult
 from bot.texts import Html
 
 if TYPE_CHECKING:
-    from bot.services.leave import AskResult
     from bot.texts import Texts
 
 NS = "lva"  # leave asked ahead; "lv" is the session-bound request of a running session
@@ -229,11 +229,11 @@ def submitted(
     texts: Texts, lang: str, draft: Draft, result: AskResult
 ) -> tuple[str, dict[str, object]]:
     """The answer to 提交: the text key and its values."""
-    if result.outcome == "started":  # Asked.STARTED: the first day passed while it waited
+    if result.outcome is Asked.STARTED:  # the first day passed while it waited
         assert draft.first_day is not None and draft.last_day is not None
         days = days_text(texts, draft.first_day, draft.last_day, lang)
         return "leave.bad.stale_days", {"days": days}
-    if result.outcome == "overlap":
+    if result.outcome is Asked.OVERLAP:
         clash = result.clash
         when: object = summary_values(texts, clash, lang)["days"] if clash else ""
         status = status_label(texts, clash, lang) if clash else ""
