@@ -13,10 +13,11 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.domain.paging import Page as Page  # re-exported: callers of paginate import it here
 from bot.domain.text import visible
 from bot.texts import Texts
 
@@ -26,7 +27,6 @@ MAX_PAGE = 9999
 QUERY_MAX = 30  # characters of a search kept (a name is short; never echo unbounded input)
 
 T = TypeVar("T")
-T_co = TypeVar("T_co", covariant=True)
 Button = InlineKeyboardButton
 
 
@@ -36,14 +36,6 @@ class Option:
 
     label: str
     data: str
-
-
-@dataclass(frozen=True)
-class Page(Generic[T_co]):
-    items: tuple[T_co, ...]
-    number: int  # 0-based, always within 0 … pages - 1
-    pages: int
-    total: int
 
 
 def paginate(items: Sequence[T], number: int, size: int = PAGE_SIZE) -> Page[T]:
