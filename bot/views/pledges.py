@@ -12,8 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Callback, Id, Range
 from bot.domain.org import Team
-from bot.repos.pledges import Pledge
-from bot.services.pledges import (
+from bot.outcomes.pledges import (
     MAX_CHARS,
     AskPlan,
     AskPledge,
@@ -38,6 +37,7 @@ from bot.services.pledges import (
     Unchanged,
     UseButtons,
 )
+from bot.repos.pledges import Pledge
 from bot.texts import Texts
 from bot.views import exports, paging
 from bot.views.paging import Option
