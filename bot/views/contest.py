@@ -17,9 +17,7 @@ from telegram.constants import InlineKeyboardMarkupLimit
 from bot.callbacks import Callback, Id, Range
 from bot.domain.contest import Doubt, Kind, Level, NewStep, PairResult, pair_result
 from bot.domain.contest import FigureAct as FigureAct  # re-exported: the buttons name it
-from bot.repos.contest import AuditRow, Contest, Metric, Standing
-from bot.repos.outbox import OutFile, OutMessage
-from bot.services.contest import (
+from bot.outcomes.contest import (
     Board,
     Created,
     Draft,
@@ -32,6 +30,8 @@ from bot.services.contest import (
     FileSaved,
     WeeklyPost,
 )
+from bot.repos.contest import AuditRow, Contest, Metric, Standing
+from bot.repos.outbox import OutFile, OutMessage
 from bot.texts import Html, Texts
 from bot.views import paging
 from bot.views.chartkit import with_unit
