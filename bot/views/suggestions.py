@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import INT64_MAX, Callback, Id, Range
-from bot.services.suggestions import (
+from bot.outcomes.suggestions import (
     MAX_CHARS,
     MAX_PHOTOS,
     MERGED,
@@ -34,10 +34,10 @@ from bot.services.suggestions import (
     ReportRefused,
     Similar,
     SuggestDraft,
-    Suggestion,
     TopicChoice,
     TopicsShown,
 )
+from bot.repos.suggestions import Suggestion
 from bot.texts import Html, Texts
 from bot.views import rectification as rectification_view
 
