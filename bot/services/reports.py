@@ -17,9 +17,8 @@ import logging
 import re
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,7 +26,14 @@ from bot.clock import parse_iso
 from bot.domain.attendance import Status, rate
 from bot.domain.auth import Action, Actor, Reach, can, reach, teams_for
 from bot.domain.periods import PeriodError, parse_period
-from bot.repos.attendance import PersonRow, ReportQueries, TeamRow
+from bot.outcomes.reports import Files as Files  # the outcomes, re-exported: others read them here
+from bot.outcomes.reports import Month as Month
+from bot.outcomes.reports import Report as Report
+from bot.outcomes.reports import ReportAsked as ReportAsked
+from bot.outcomes.reports import ReportRefused as ReportRefused
+from bot.outcomes.reports import Totals as Totals
+from bot.outcomes.reports import totals as totals
+from bot.repos.attendance import ReportQueries
 from bot.repos.org import OrgRepo
 from bot.texts import Html, Texts
 from bot.views import attendance_xlsx
@@ -48,27 +54,6 @@ DETAIL_STATUSES = (
 )
 
 
-@dataclass(frozen=True)
-class Month:
-    year: int
-    month: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
-
-    def shift(self, months: int) -> Month:
-        index = self.year * 12 + self.month - 1 + months
-        return Month(index // 12, index % 12 + 1)
-
-    def bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
-        """The month in local time, as UTC instants [start, end)."""
-        start = datetime(self.year, self.month, 1, tzinfo=tz)
-        nxt = self.shift(1)
-        end = datetime(nxt.year, nxt.month, 1, tzinfo=tz)
-        return start.astimezone(UTC), end.astimezone(UTC)
-
-
 def parse_month(text: str) -> Month | None:
     m = _MONTH.match(text)
     if m is None or not 1 <= int(m.group(2)) <= 12:
@@ -79,57 +64,6 @@ def parse_month(text: str) -> Month | None:
 def current_month(now: datetime, tz: ZoneInfo) -> Month:
     local = now.astimezone(tz)
     return Month(local.year, local.month)
-
-
-@dataclass(frozen=True)
-class Totals:
-    sessions: int = 0
-    total: int = 0
-    present: int = 0
-    late: int = 0
-    leave: int = 0
-    absent: int = 0
-    makeup: int = 0
-
-    @property
-    def rate(self) -> float | None:
-        return rate(self.present, self.late, self.leave, self.total)
-
-
-def totals(rows: Iterable[TeamRow]) -> Totals:
-    rows = list(rows)
-    return Totals(
-        sum(r.sessions for r in rows),
-        sum(r.total for r in rows),
-        sum(r.present for r in rows),
-        sum(r.late for r in rows),
-        sum(r.leave for r in rows),
-        sum(r.absent for r in rows),
-        sum(r.makeup for r in rows),
-    )
-
-
-@dataclass
-class Report:
-    month: Month
-    scope: str
-    teams: list[TeamRow]
-    people: list[PersonRow]
-    trend: list[tuple[Month, float | None]] = field(default_factory=list)
-
-    @property
-    def total(self) -> Totals:
-        return totals(self.teams)
-
-    @property
-    def empty(self) -> bool:
-        """No closed study in scope this month (the teams are listed all the same)."""
-        return self.total.sessions == 0
-
-    @property
-    def idle_teams(self) -> list[TeamRow]:
-        """Teams in scope without a closed study this month."""
-        return [r for r in self.teams if r.sessions == 0]
 
 
 def build(
@@ -359,14 +293,6 @@ def fixed_offset(tz: ZoneInfo, start: datetime, end: datetime) -> int:
 # ==================================================================== everything at once
 
 
-@dataclass(frozen=True)
-class Files:
-    text: str
-    png: bytes | None
-    xlsx: bytes | None
-    detail_rows: int
-
-
 def build_files(
     db_path: str,
     month: Month,
@@ -403,21 +329,6 @@ def _connect(db_path: str) -> sqlite3.Connection:
 
 
 # ==================================================================== /report
-
-
-@dataclass(frozen=True)
-class ReportRefused:
-    """Why no report: the answer's text key and the month as typed (for a bad one)."""
-
-    key: str
-    value: str = ""
-
-
-@dataclass(frozen=True)
-class ReportAsked:
-    month: Month
-    team_ids: list[int] | None  # None: every team
-    scope: str  # how the answer names the asker's reach
 
 
 class AttendanceReports:

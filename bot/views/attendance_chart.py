@@ -14,7 +14,7 @@ from bot.domain.attendance import rate
 from bot.views.chartkit import BLUE, RED, bar_chart, chart_style, percent, png_bytes, with_unit
 
 if TYPE_CHECKING:
-    from bot.services.reports import Month, Report
+    from bot.outcomes.reports import Month, Report
     from bot.texts import Texts
 
 MAX_BARS = 40

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InputFile
 
-from bot.services.reports import Files, Month
+from bot.outcomes.reports import Files, Month
 
 
 def attachments(month: Month, files: Files) -> tuple[InputFile | None, InputFile | None]:
