@@ -14,8 +14,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Callback, Range
 from bot.domain.trends import MIN_GROUP, Shift, pooled_people
-from bot.services.reports import Month
-from bot.services.trends import BASELINE_MONTHS, LEAVE_KINDS, SITE, TrendReport
+from bot.outcomes.reports import Month
+from bot.outcomes.trends import BASELINE_MONTHS, LEAVE_KINDS, SITE, TrendReport
 from bot.texts import Texts
 from bot.views.chartkit import percent
 from bot.views.workbook import Col, Workbook, to_bytes
@@ -29,7 +29,7 @@ TEXT_KEYWORDS = 8
 @dataclass(frozen=True)
 class TrendFile(Callback, ns="trx", version=1):
     """ "The workbook of this month, please": the month as year * 12 + month - 1. The scope is
-    not in the button: it is the presser's own (bot/services/trend_requests.py)."""
+    not in the button: it is the presser's own (`scope_for` of the trend-request use case)."""
 
     month: Annotated[int, Range(2000 * 12, 2200 * 12)]
 
