@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, tzinfo
-from enum import StrEnum
 
 from bot.domain.auth import Action, Actor, can
 from bot.domain.schedules import ScheduleDraft, ScheduleStep
+from bot.outcomes.schedules import Ambiguous as Ambiguous  # re-exported: handlers, tests
+from bot.outcomes.schedules import Change as Change
+from bot.outcomes.schedules import Invalid as Invalid
+from bot.outcomes.schedules import Page as Page
+from bot.outcomes.schedules import Preview as Preview
+from bot.outcomes.schedules import Saved as Saved
+from bot.outcomes.schedules import Unknown as Unknown
 from bot.repos.org import OrgRepo
 from bot.repos.schedules import SchedulesRepo
 from bot.services.schedules import (
-    Planned,
     Purpose,
     Schedule,
     ScheduleError,
@@ -27,64 +32,9 @@ from bot.services.schedules import (
     next_planned,
     upcoming,
 )
-from scheduler.holidays import HolidayCalendar
 from scheduler.rule_text import RuleSyntaxError
-from scheduler.rules import Occurrence
 
 PREVIEW = 5  # events a preview lists
-
-
-class Change(StrEnum):
-    """What a list button did (text key schedules.cli.<value>)."""
-
-    NOT_FOUND = "not_found"
-    DELETED = "deleted"
-    UNCHANGED = "unchanged"
-    PAUSED = "paused"
-    RESUMED = "resumed"
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Schedule]  # this page's
-    page: int  # 0-based, clamped
-    pages: int
-    total: int
-
-
-@dataclass(frozen=True)
-class Invalid:
-    """A draft that does not make a schedule (yet): the error names the problem."""
-
-    error: ScheduleError | RuleSyntaxError
-
-
-@dataclass(frozen=True)
-class Ambiguous:
-    """A scope typed as a team name several units share."""
-
-    count: int
-
-
-@dataclass(frozen=True)
-class Unknown:
-    """A scope that is neither 全体, a unit nor a team."""
-
-
-@dataclass(frozen=True)
-class Preview:
-    draft: ScheduleDraft  # at its CONFIRM step
-    spec: ScheduleSpec
-    unit: str  # the scope's names ("" where it has none)
-    team: str
-    calendar: HolidayCalendar
-    upcoming: list[tuple[Occurrence, list[datetime]]]  # events, and their reminders
-
-
-@dataclass(frozen=True)
-class Saved:
-    schedule_id: int
-    first: Planned | None  # the first message moment
 
 
 class ScheduleAdmin:

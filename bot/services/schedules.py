@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
+from bot.domain.schedules import describe_occurrence, reminder_times
 from bot.domain.text import visible
+from bot.outcomes.schedules import Planned, ScheduleError, ScheduleSpec
 from bot.repos.schedules import Purpose as Purpose  # re-exported for handlers
 from bot.repos.schedules import Schedule as Schedule
 from bot.repos.schedules import SchedulesRepo
@@ -58,6 +59,7 @@ __all__ = [
     "parse_policy",
     "plan",
     "plan_schedule",
+    "reminder_times",
 ]
 
 DEFAULT_LEADS: dict[Purpose, tuple[int, ...]] = {
@@ -83,16 +85,6 @@ _POLICY_WORDS = {
     "ignore": HolidayPolicy.IGNORE, "照常": HolidayPolicy.IGNORE,
 }  # fmt: skip
 _LEAD_PART = re.compile(r"(\d+)(d|天|h|小时|m|min|分钟|分)")
-
-
-class ScheduleError(ValueError):
-    """A schedule request that cannot be accepted; `code` keys `schedules.error.<code>`."""
-
-    def __init__(self, code: str, **values: str) -> None:
-        detail = ", ".join(f"{k}={v!r}" for k, v in values.items())
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code = code
-        self.values = values
 
 
 ECHO_MAX = 40
@@ -150,16 +142,6 @@ def parse_policy(word: str) -> HolidayPolicy:
 
 
 # ----------------------------------------------------------------------------- planning
-
-
-@dataclass(frozen=True, order=True)
-class Planned:
-    occurs_at: datetime  # aware UTC: when the message is due
-    event_at: datetime  # aware UTC: the event it is about
-    lead_minutes: int
-
-    def as_row(self) -> tuple[datetime, datetime, int]:
-        return (self.occurs_at, self.event_at, self.lead_minutes)
 
 
 def plan(
@@ -220,13 +202,6 @@ def upcoming(
     return out
 
 
-def reminder_times(times: list[datetime], tz: tzinfo, texts: Texts, lang: str | None) -> str:
-    """'12-04 15:00、12-05 14:00' in local time, or the word for "none left"."""
-    if not times:
-        return texts.get("schedules.preview.no_reminders", lang)
-    return texts.join((f"{t.astimezone(tz):%m-%d %H:%M}" for t in times), lang)
-
-
 def rule_of(schedule: Schedule) -> Rule:
     return parse_rule(schedule.rule)
 
@@ -266,20 +241,6 @@ def late_decision(
 
 
 # ----------------------------------------------------------------------------- creating
-
-
-@dataclass(frozen=True)
-class ScheduleSpec:
-    scope: Scope
-    team_id: int | None
-    unit_id: int | None
-    purpose: Purpose
-    rule: Rule
-    rule_text: str  # canonical
-    policy: HolidayPolicy
-    leads: tuple[int, ...]
-    title: str
-    body: str | None
 
 
 def build_spec(
@@ -351,26 +312,3 @@ async def load_calendar(repo: SchedulesRepo) -> HolidayCalendar:
         extra_holidays=[o.day for o in overrides if o.kind == "holiday"],
         extra_workdays=[o.day for o in overrides if o.kind == "workday"],
     )
-
-
-# ----------------------------------------------------------------------------- rendering
-
-
-def describe_occurrence(
-    occ: Occurrence, calendar: HolidayCalendar, texts: Texts, lang: str | None = None
-) -> str:
-    """'2026-11-03 周二 07:30 · 早班 08:00 · 调休上班' in the occurrence's local time."""
-    local = occ.local
-    weekdays = texts.get("schedules.weekdays", lang).split(",")
-    parts = [f"{local:%Y-%m-%d} {weekdays[local.weekday()]} {local:%H:%M}"]
-    if occ.shift is not None and occ.shift_start is not None:
-        shift = texts.get(f"schedules.shift.{occ.shift.value}", lang)
-        next_day = texts.get("schedules.preview.next_day", lang) if occ.day != local.date() else ""
-        parts.append(f"{shift} {next_day}{occ.shift_start:%H:%M}")
-    if occ.moved_from is not None:
-        parts.append(texts.get("schedules.preview.moved", lang, day=f"{occ.moved_from:%m-%d}"))
-    if calendar.is_makeup_workday(occ.day):
-        parts.append(texts.get("schedules.preview.makeup", lang))
-    elif calendar.is_holiday(occ.day):
-        parts.append(texts.get("schedules.preview.holiday", lang))
-    return " · ".join(parts)

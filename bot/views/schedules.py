@@ -20,13 +20,9 @@ from typing import Annotated, Literal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Callback, Id, Range
-from bot.services.schedule_admin import Page, Preview, Saved
-from bot.services.schedules import (
-    Purpose,
-    Schedule,
-    describe_occurrence,
-    reminder_times,
-)
+from bot.domain.schedules import Purpose, describe_occurrence, reminder_times
+from bot.outcomes.schedules import Page, Preview, Saved
+from bot.repos.schedules import Schedule
 from bot.texts import Texts
 from bot.views import paging
 from scheduler.rule_zh import rule_for
