@@ -53,6 +53,7 @@ from bot.services.schedules import (
 )
 from bot.texts import Texts
 from bot.views import preshift as preshift_view
+from bot.views.schedules import scope_text
 
 if TYPE_CHECKING:
     from datetime import tzinfo
@@ -405,12 +406,6 @@ def _teams_in(s: Schedule, teams: dict[int, Team]) -> list[Team]:
     if s.scope is Scope.UNIT:
         return [t for t in teams.values() if t.unit_id == s.unit_id]
     return list(teams.values())
-
-
-def scope_text(texts: Texts, s: Schedule, lang: str | None = None) -> str:
-    return texts.get(
-        f"schedules.scope.{s.scope.value}", lang, team=s.team_name or "", unit=s.unit_name or ""
-    )
 
 
 def ahead_text(texts: Texts, occ: OccurrenceRow, sent: datetime, lang: str | None = None) -> str:

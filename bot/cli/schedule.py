@@ -19,7 +19,7 @@ from bot.cli.common import Subparsers, plain
 from bot.clock import utcnow
 from bot.db import Database
 from bot.repos.org import OrgRepo
-from bot.repos.schedules import CLI_ACTOR, Purpose, Schedule, SchedulesRepo, Scope
+from bot.repos.schedules import CLI_ACTOR, Purpose, SchedulesRepo, Scope
 from bot.services.schedules import (
     ScheduleError,
     build_spec,
@@ -35,6 +35,7 @@ from bot.services.schedules import (
 )
 from bot.settings import Settings
 from bot.texts import Texts
+from bot.views.schedules import scope_text
 from scheduler.holidays import HolidayCalendar
 from scheduler.rule_text import RuleSyntaxError, format_rule, parse_rule
 from scheduler.rule_zh import rule_for
@@ -226,7 +227,7 @@ async def _add(
                 "schedules.cli.added",
                 id=schedule_id,
                 purpose=texts.get(f"schedules.purpose.{spec.purpose.value}"),
-                scope=_scope_text(texts, schedule),
+                scope=scope_text(texts, schedule),
                 rule=rule_for(spec.rule_text, texts.default),
                 policy=texts.get(f"schedules.policy.{spec.policy.value}"),
                 next=when,
@@ -251,7 +252,7 @@ async def _list(texts: Texts, repo: SchedulesRepo, deleted: bool) -> int:
                     id=s.id,
                     state=texts.get(f"schedules.cli.{state}"),
                     purpose=texts.get(f"schedules.purpose.{s.purpose.value}"),
-                    scope=_scope_text(texts, s),
+                    scope=scope_text(texts, s),
                     rule=rule_for(s.rule, texts.default),
                     policy=texts.get(f"schedules.policy.{s.holiday_policy}"),
                     leads=format_leads(s.leads),
@@ -324,14 +325,6 @@ def _moment(text: str, tz: tzinfo) -> datetime | None:
     except ValueError:
         return None
     return datetime.combine(day, at, tzinfo=tz)
-
-
-def _scope_text(texts: Texts, schedule: Schedule) -> str:
-    return texts.get(
-        f"schedules.scope.{schedule.scope.value}",
-        team=schedule.team_name or "",
-        unit=schedule.unit_name or "",
-    )
 
 
 def _fail(message: str) -> int:

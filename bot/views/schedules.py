@@ -26,9 +26,16 @@ from bot.repos.schedules import Schedule
 from bot.texts import Texts
 from bot.views import paging
 from scheduler.rule_zh import rule_for
-from scheduler.runner import scope_text
 
 Button = InlineKeyboardButton
+
+
+def scope_text(texts: Texts, s: Schedule, lang: str | None = None) -> str:
+    """Whom a schedule reaches, in words (the list, a preview, a message, the CLI)."""
+    return texts.get(
+        f"schedules.scope.{s.scope.value}", lang, team=s.team_name or "", unit=s.unit_name or ""
+    )
+
 
 NONCE_MAX = 999_999
 Nonce = Annotated[int, Range(1, NONCE_MAX)]
