@@ -118,7 +118,7 @@ class RunnerDeps:
 
 
 class ScheduleRunner:
-    """`Services.runner`: the clock (tests move it) and the tick."""
+    """`Services.runner`: the tick, on the application's clock (tests move `Services.clock`)."""
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self._clock = clock

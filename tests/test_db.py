@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -104,9 +105,9 @@ async def test_writes_queued_during_a_transaction_commit_after_it(db: Database) 
     assert [r[0] for r in await db.fetchall("SELECT x FROM t ORDER BY x")] == [1, 2]
 
 
-async def test_conversations_copy_changes_only_after_commit(db: Database) -> None:
-    """The in-memory copy follows the table: it shows a change once it has committed, never
-    while it is in flight, and never one that rolled back."""
+async def test_conversations_change_only_after_commit(db: Database) -> None:
+    """The store follows the table: it shows a change once it has committed, never while it
+    is in flight, and never one that rolled back."""
     repo = ConversationsRepo(db)
     await repo.set(1, 1, "suggest", "text", {"n": 1})
     # A trigger makes the next change fail inside the writer, as a constraint would.
@@ -126,8 +127,39 @@ async def test_conversations_copy_changes_only_after_commit(db: Database) -> Non
     await in_flight
     conv = await repo.get(1, 1)
     assert conv is not None and conv.step == "topic"
-    fresh = await ConversationsRepo(db).get(1, 1)  # and the table agrees with the copy
+    fresh = await ConversationsRepo(db).get(1, 1)  # and a fresh store reads the same
     assert fresh is not None and fresh.step == "topic"
+
+
+async def test_a_flow_started_while_a_read_waits_stays_visible(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read finds no row (another repository ended the flow) while, before it returns, the
+    same person starts a new flow (a group press starting a private step): the new flow must
+    not be forgotten with the old one."""
+    from bot.repos.conversations import END_CONVERSATION_SQL
+
+    repo = ConversationsRepo(db)
+    await repo.set(5, 5, "register", "employee_no", {})
+    await db.write(lambda conn: conn.execute(END_CONVERSATION_SQL, (5, 5)))
+    real, fetched, go_on = db.fetchone, asyncio.Event(), asyncio.Event()
+
+    async def slow(sql: str, params: Any = ()) -> Any:
+        row = await real(sql, params)
+        fetched.set()
+        await go_on.wait()
+        return row
+
+    monkeypatch.setattr(db, "fetchone", slow)
+    reading = asyncio.ensure_future(repo.get(5, 5))
+    await fetched.wait()  # it has read: no row
+    monkeypatch.setattr(db, "fetchone", real)
+    await repo.set(5, 5, "att_leave", "reason", {"session": 1})
+    go_on.set()
+    assert await reading is None  # what it read was the end
+    now = await repo.get(5, 5)
+    assert now is not None and now.flow == "att_leave"
+    assert await repo.clear(5, 5) and await ConversationsRepo(db).get(5, 5) is None
 
 
 async def test_conversation_ended_in_another_write_is_gone_once_committed(db: Database) -> None:

@@ -11,6 +11,7 @@ repository starts a conversation, so a key it does not hold has no row.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 from typing import Any, TypeVar
@@ -33,14 +34,18 @@ END_CONVERSATION_SQL = "DELETE FROM conversations WHERE chat_id = ? AND user_id 
 class ConversationsRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._keys: set[tuple[int, int]] | None = None
+        # key -> the generation of its last start or step: a read that finds no row forgets
+        # the key only if nothing wrote it meanwhile (a flow started while the read waited
+        # would otherwise become invisible)
+        self._keys: dict[tuple[int, int], int] | None = None
+        self._generations = itertools.count(1)
         self._loading = asyncio.Lock()
 
     async def load(self) -> None:
         rows = await self.db.fetchall("SELECT chat_id, user_id FROM conversations")
-        self._keys = {(r["chat_id"], r["user_id"]) for r in rows}
+        self._keys = {(r["chat_id"], r["user_id"]): 0 for r in rows}
 
-    async def _known(self) -> set[tuple[int, int]]:
+    async def _known(self) -> dict[tuple[int, int], int]:
         if self._keys is not None:
             return self._keys
         # Loaded once; the lock keeps two first callers from both loading, the later load
@@ -53,14 +58,15 @@ class ConversationsRepo:
 
     async def get(self, chat_id: int, user_id: int) -> Conversation | None:
         keys = await self._known()
-        if (chat_id, user_id) not in keys:
+        key = (chat_id, user_id)
+        if key not in keys:
             return None
+        seen = keys[key]
         row = await self.db.fetchone(
-            "SELECT flow, step, data FROM conversations WHERE chat_id = ? AND user_id = ?",
-            (chat_id, user_id),
+            "SELECT flow, step, data FROM conversations WHERE chat_id = ? AND user_id = ?", key
         )
         if row is None:  # ended by another repository's transaction
-            keys.discard((chat_id, user_id))
+            self._forget(keys, key, seen)
             return None
         return Conversation(chat_id, user_id, row["flow"], row["step"], json.loads(row["data"]))
 
@@ -75,7 +81,7 @@ class ConversationsRepo:
             " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
             (chat_id, user_id, flow, step, json.dumps(data, ensure_ascii=False)),
         )
-        keys.add((chat_id, user_id))
+        keys[(chat_id, user_id)] = next(self._generations)
 
     async def put(self, chat_id: int, user_id: int, state: FlowState) -> None:
         """Store a flow's typed state (bot.domain.flowstate) as this person's conversation."""
@@ -101,8 +107,15 @@ class ConversationsRepo:
     async def clear(self, chat_id: int, user_id: int) -> bool:
         """End this person's conversation; False if there was none."""
         keys = await self._known()
-        if (chat_id, user_id) not in keys:
+        key = (chat_id, user_id)
+        if key not in keys:
             return False
-        ended = await self.db.execute_count(END_CONVERSATION_SQL, (chat_id, user_id))
-        keys.discard((chat_id, user_id))
+        seen = keys[key]
+        ended = await self.db.execute_count(END_CONVERSATION_SQL, key)
+        self._forget(keys, key, seen)
         return ended > 0
+
+    @staticmethod
+    def _forget(keys: dict[tuple[int, int], int], key: tuple[int, int], seen: int) -> None:
+        if keys.get(key) == seen:
+            del keys[key]
