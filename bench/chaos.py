@@ -104,6 +104,10 @@ class Chaos:
         self.started = time.time()
         self.bot: Any = None
         self._life_started = 0.0
+        self._lives = 0
+        # Lives that ended on their own (the bot exited before it was killed or stopped), with
+        # the end of what that process wrote to stderr: a crash is a finding, not noise.
+        self.exits: list[dict[str, Any]] = []
 
     def size(self, n: int, least: int = 2) -> int:
         return max(least, round(n * self.scale))
@@ -113,12 +117,29 @@ class Chaos:
         return {**os.environ, "BANZU_TOKEN": TOKEN, "BANZU_API_BASE": f"{self.root}/bot",
                 "BANZU_DB": self.db_path, "BANZU_LOG_LEVEL": "ERROR"}  # fmt: skip
 
+    def _stderr(self, life: int) -> Path:
+        return Path(self.db_path).parent / f"bot-life-{life}.stderr"
+
     async def start(self) -> None:
-        self.bot = await start_process(["-m", "bot", "run"], self.env)
+        self._lives += 1
+        with self._stderr(self._lives).open("wb") as err:
+            self.bot = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", stdout=asyncio.subprocess.DEVNULL,
+                stderr=err, env=self.env, cwd=str(ROOT),
+            )  # fmt: skip
         self._life_started = time.time()
 
+    def _exited_by_itself(self) -> bool:
+        if self.bot is None or self.bot.returncode is None:
+            return False
+        tail = self._stderr(self._lives).read_bytes()[-1500:].decode("utf-8", "replace")
+        self.exits.append({"life": self._lives, "returncode": self.bot.returncode,
+                           "after_s": round(time.time() - self._life_started, 1),
+                           "stderr_tail": tail})  # fmt: skip
+        return True
+
     async def kill(self) -> None:
-        if self.bot is not None and self.bot.returncode is None:
+        if not self._exited_by_itself() and self.bot is not None:
             at = time.time()
             self.bot.send_signal(signal.SIGKILL)
             await self.bot.wait()
@@ -136,7 +157,7 @@ class Chaos:
         self.bot = None
 
     async def stop(self) -> None:
-        if self.bot is not None and self.bot.returncode is None:
+        if not self._exited_by_itself() and self.bot is not None:
             self.bot.send_signal(signal.SIGTERM)
             try:
                 await asyncio.wait_for(self.bot.wait(), 30)
@@ -685,6 +706,7 @@ async def vote(c: Chaos, kills: int) -> dict[str, Any]:
     presses: dict[str, tuple[int, float]] = {}  # callback_query_id -> (voter, pressed at)
     submitted: dict[int, tuple[frozenset[int], float]] = {}
     stuck: dict[int, str] = {}
+    vote_update: dict[int, int | None] = {}  # the update the emulator made of each /vote
 
     shown: dict[str, float] = {}  # a press whose next step the person saw, and when
 
@@ -712,7 +734,8 @@ async def vote(c: Chaos, kills: int) -> dict[str, Any]:
     async def voter(uid: int, at: float, picks: frozenset[int]) -> None:
         await asyncio.sleep(max(0.0, at - time.time()))
         mark = tail.seq
-        await c.emu.post("messages", {"chat_id": uid, "from_id": uid, "text": "/vote"})
+        sent = await c.emu.post("messages", {"chat_id": uid, "from_id": uid, "text": "/vote"})
+        vote_update[uid] = sent.get("update_id")
         menu = await tail.wait_for(uid, mark, has_data("awv:"), 60)
         if menu is None:
             stuck[uid] = "menu"
@@ -799,6 +822,13 @@ async def vote(c: Chaos, kills: int) -> dict[str, Any]:
         c.charge_life("lost", submitted[u][1])
     for _ in stuck:
         c.charge_life("lost", time.time())
+    # Where a stuck voter's /vote went: made into an update by the emulator? stored by the bot?
+    stuck_at = {}
+    for u, stage in stuck.items():
+        uid_ = vote_update.get(u)
+        row = c.sql("SELECT received_at, done_at FROM inbox WHERE update_id = ?", (uid_,))
+        stuck_at[str(u)] = {"stage": stage, "vote_update_id": uid_,
+                            "in_inbox": [list(r) for r in row]}  # fmt: skip
     receipts = int(c.sql("SELECT count(*) FROM award_receipts WHERE campaign_id = ?", (cid,))[0][0])
     by_position = c.sql(
         "SELECT position, count(*) FROM award_choices WHERE campaign_id = ? GROUP BY 1", (cid,)
@@ -831,6 +861,7 @@ async def vote(c: Chaos, kills: int) -> dict[str, Any]:
         "ballots_submitted": len(submitted),
         "lost": len(lost) + len(stuck),
         "stuck": dict(Counter(stuck.values())),
+        "stuck_detail": stuck_at,
         "pressed_again_by_person": sum(again.values()),
         "wrongly_recorded": wrong,
         "one_receipt_per_voter": receipts == len(recorded),
@@ -878,6 +909,7 @@ async def run_one(name: str, fn: Scenario, kills: int, seed: int, scale: float) 
         await emulator.wait()
     per_kill = c.kills_report()
     return {"kills": c.kills, **figures, "flood_429": stats["flood_429"],
+            "pending_updates_at_end": stats.get("pending_updates"), "bot_exits": c.exits,
             "integrity": c.integrity(), "elapsed_s": round(time.time() - started, 1),
             "repeats_within_in_flight": all(k["repeated"] <= k["in_flight"] for k in per_kill),
             "per_kill": per_kill}  # fmt: skip

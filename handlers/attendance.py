@@ -43,6 +43,7 @@ from handlers.common import (
     query_of,
     reply,
     send,
+    send_now,
     toast,
     toast_who,
     tr,
@@ -281,7 +282,7 @@ async def roll(update: Update, context: BanzuContext) -> None:
     if isinstance(out, RollCall):
         await reply(update, context, _ROLL_REFUSED[out])
         return
-    card = await send(context, out.chat_id, out.text, out.markup)
+    card = await send_now(context, out.chat_id, out.text, out.markup)  # its id is kept
     await context.svc.sessions.roll_card_sent(out.session, card.chat_id, card.message_id, lang)
     if out.chat_id != chat.id:
         await reply(update, context, "attendance.roll.sent_private")

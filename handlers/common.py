@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -15,11 +17,11 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.callbacks import Callback, Stale, parse
 from bot.context import BanzuContext, FlowStep
-from bot.delivery.outbox import OutMessage
+from bot.delivery.outbox import PRIORITY_INTERACTIVE, OutMessage
 from bot.domain.conversation import Conversation
 from bot.domain.flowstate import FlowState, StaleState, load
 from bot.services.identity import Identity
@@ -28,6 +30,8 @@ from bot.texts import Html, to_plain
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 S = TypeVar("S", bound=FlowState)
 C = TypeVar("C", bound=Callback)
+
+log = logging.getLogger("banzu.replies")
 
 
 def lang_of(update: Update) -> str:
@@ -106,8 +110,33 @@ async def send(
     chat_id: int,
     text: str,
     markup: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """A reply, now. If Telegram fails it with a server or connection error even after the
+    transport's own retry, the reply goes to the outbox (durable, retried with backoff, flood
+    controlled) and this returns None: the person's answer comes late instead of never. A
+    timeout is not queued, because the message may have arrived."""
+    try:
+        return await send_now(context, chat_id, text, markup)
+    except TimedOut:
+        raise
+    except NetworkError as exc:
+        log.warning("reply to %s failed (%s): handed to the outbox", chat_id, exc)
+        reply_markup = markup.to_dict() if markup else None
+        await context.svc.outbox.enqueue([OutMessage(
+            chat_id, text, purpose="reply", dedupe_key=f"reply:{chat_id}:{uuid.uuid4().hex}",
+            reply_markup=reply_markup, priority=PRIORITY_INTERACTIVE,
+        )])  # fmt: skip
+        return None
+
+
+async def send_now(
+    context: BanzuContext,
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
     **kwargs: Any,
 ) -> Message:
+    """A message now, or the error: for a caller that needs the message itself (its id)."""
     if "http" in text:  # a preview of an invite link or a document link only clutters the chat
         kwargs.setdefault("link_preview_options", NO_PREVIEW)
     return await context.bot.send_message(

@@ -42,6 +42,7 @@ async def test_a_short_chaos_run_loses_and_repeats_nothing(chaos: Any) -> None:
     assert sum(r["kills"] for r in results) >= 4, summary
     for name, r in out.items():
         assert r["integrity"] == "ok", f"{name}: {summary}"
+        assert not r["bot_exits"], f"{name}: the bot exited by itself: {summary}"
         for key in ("lost", "unanswered", "wrongly_recorded"):
             assert r.get(key, 0) == 0, f"{name} {key}: {summary}"
         assert r["repeats_within_in_flight"], f"{name}: {summary}"

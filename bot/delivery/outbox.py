@@ -80,6 +80,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.db import Database, Tx
+from bot.repos.outbox import PRIORITY_INTERACTIVE as PRIORITY_INTERACTIVE  # for handlers
 from bot.repos.outbox import (
     OutboxRepo,
     Outcome,
