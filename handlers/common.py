@@ -21,6 +21,7 @@ from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.callbacks import Callback, Stale, parse
 from bot.context import BanzuContext, FlowStep
+from bot.delivery.flood import Priority
 from bot.delivery.outbox import PRIORITY_INTERACTIVE, OutMessage
 from bot.domain.conversation import Conversation
 from bot.domain.flowstate import FlowState, StaleState, load
@@ -110,21 +111,26 @@ async def send(
     chat_id: int,
     text: str,
     markup: InlineKeyboardMarkup | None = None,
+    **kwargs: Any,
 ) -> Message | None:
     """A reply, now. If Telegram fails it with a server or connection error even after the
     transport's own retry, the reply goes to the outbox (durable, retried with backoff, flood
     controlled) and this returns None: the person's answer comes late instead of never. A
-    timeout is not queued, because the message may have arrived."""
+    timeout is not queued, because the message may have arrived; nor is a send with options
+    the outbox does not carry (only the flood priority, `rate_limit_args`, is understood)."""
     try:
-        return await send_now(context, chat_id, text, markup)
+        return await send_now(context, chat_id, text, markup, **kwargs)
     except TimedOut:
         raise
     except NetworkError as exc:
+        if set(kwargs) - {"rate_limit_args"}:
+            raise
         log.warning("reply to %s failed (%s): handed to the outbox", chat_id, exc)
+        bulk = kwargs.get("rate_limit_args") == Priority.BULK
         reply_markup = markup.to_dict() if markup else None
         await context.svc.outbox.enqueue([OutMessage(
             chat_id, text, purpose="reply", dedupe_key=f"reply:{chat_id}:{uuid.uuid4().hex}",
-            reply_markup=reply_markup, priority=PRIORITY_INTERACTIVE,
+            reply_markup=reply_markup, priority=0 if bulk else PRIORITY_INTERACTIVE,
         )])  # fmt: skip
         return None
 

@@ -120,10 +120,13 @@ async def test_conversations_change_only_after_commit(db: Database) -> None:
     conv = await repo.get(1, 1)
     assert conv is not None and (conv.step, conv.data) == ("text", {"n": 1})
 
-    in_flight = asyncio.ensure_future(repo.set(1, 1, "suggest", "topic", {"n": 3}))
-    await asyncio.sleep(0)  # the write is queued, not yet committed
-    conv = await repo.get(1, 1)
-    assert conv is not None and conv.step == "text"  # nobody sees the uncommitted step
+    async with db.transaction() as tx:  # a step written and not committed, another queued
+        await tx.execute("UPDATE conversations SET step = 'held' WHERE chat_id = 1")
+        in_flight = asyncio.ensure_future(repo.set(1, 1, "suggest", "topic", {"n": 3}))
+        await asyncio.sleep(0.01)
+        assert not in_flight.done()  # one writer: it waits for the open transaction
+        conv = await repo.get(1, 1)
+        assert conv is not None and conv.step == "text"  # nobody sees an uncommitted step
     await in_flight
     conv = await repo.get(1, 1)
     assert conv is not None and conv.step == "topic"
