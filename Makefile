@@ -19,7 +19,8 @@ demo: $(STAMP)
 	$(BIN)/banzu demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not chaos"
+	$(BIN)/python -m pytest -m chaos
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
