@@ -115,23 +115,23 @@ async def send(
 ) -> Message | None:
     """A reply, now. If Telegram fails it with a server or connection error even after the
     transport's own retry, the reply goes to the outbox (durable, retried with backoff, flood
-    controlled) and this returns None: the person's answer comes late instead of never. A
-    timeout is not queued, because the message may have arrived; nor is a send with options
-    the outbox does not carry (only the flood priority, `rate_limit_args`, is understood)."""
+    controlled) and this returns None: the person's answer comes late instead of never.
+    Not queued: a timeout (the message may have arrived), a refusal (PTB's BadRequest is a
+    NetworkError too, and would only be refused again), and a send with options the outbox
+    does not carry (only the flood priority, `rate_limit_args`, is understood)."""
     try:
         return await send_now(context, chat_id, text, markup, **kwargs)
-    except TimedOut:
+    except (TimedOut, BadRequest):
         raise
     except NetworkError as exc:
         if set(kwargs) - {"rate_limit_args"}:
             raise
         log.warning("reply to %s failed (%s): handed to the outbox", chat_id, exc)
         bulk = kwargs.get("rate_limit_args") == Priority.BULK
-        reply_markup = markup.to_dict() if markup else None
-        await context.svc.outbox.enqueue([OutMessage(
-            chat_id, text, purpose="reply", dedupe_key=f"reply:{chat_id}:{uuid.uuid4().hex}",
-            reply_markup=reply_markup, priority=0 if bulk else PRIORITY_INTERACTIVE,
-        )])  # fmt: skip
+        await notify(
+            context, chat_id, text, purpose="reply", key=f"reply:{chat_id}:{uuid.uuid4().hex}",
+            markup=markup, priority=0 if bulk else PRIORITY_INTERACTIVE,
+        )  # fmt: skip
         return None
 
 
@@ -191,13 +191,18 @@ async def notify(
     purpose: str,
     key: str,
     markup: InlineKeyboardMarkup | None = None,
+    priority: int = 0,
 ) -> None:
-    """A message to someone other than the person acting: through the outbox (so flood control
-    and retries apply), once per `key`. Nobody to tell (no Telegram account) is a no-op."""
+    """A message through the outbox (so flood control and retries apply), once per `key`:
+    to someone other than the person acting, or a reply Telegram failed. Nobody to tell (no
+    Telegram account) is a no-op."""
     if chat_id is None:
         return
     reply_markup = markup.to_dict() if markup else None
-    message = OutMessage(chat_id, text, purpose=purpose, dedupe_key=key, reply_markup=reply_markup)
+    message = OutMessage(
+        chat_id, text, purpose=purpose, dedupe_key=key, reply_markup=reply_markup,
+        priority=priority,
+    )  # fmt: skip
     await context.svc.outbox.enqueue([message])
 
 

@@ -58,6 +58,26 @@ async def test_a_reply_telegram_fails_twice_comes_through_the_outbox(harness: Ha
     assert [tuple(r) for r in rows] == [("reply", "sent")]
 
 
+async def test_a_reply_telegram_refuses_is_not_queued(harness: Harness) -> None:
+    """A 400 (PTB's BadRequest is a NetworkError too) would only be refused again: it is
+    raised to the error handler, and nothing waits in the outbox."""
+    from telegram.error import BadRequest
+
+    from bot.context import BanzuContext
+    from handlers.common import send
+
+    h = harness
+    await awards_setup(h)
+    context = BanzuContext(h.app, chat_id=WANG, user_id=WANG)
+    h.emu.expect_violations(1)  # the refused HTML, on purpose
+    with pytest.raises(BadRequest):
+        await send(context, WANG, "<b>unclosed")
+    h.emu.fail_next("sendMessage", "500", count=2)
+    assert await send(context, WANG, "<b>稍后送达</b>") is None  # this one is queued
+    rows = await h.svc.db.fetchall("SELECT text FROM outbox WHERE purpose = 'reply'")
+    assert [r[0] for r in rows] == ["<b>稍后送达</b>"]
+
+
 async def test_an_answer_telegram_fails_twice_is_told_and_the_flow_goes_on(
     harness: Harness,
 ) -> None:
